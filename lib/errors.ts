@@ -1,0 +1,33 @@
+/** A setting is missing or malformed: thrown at cold start so the function never half-works. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** The destination may accept the message later (429, 5xx, timeout, reset): retry it. */
+export class RetryableDeliveryError extends Error {
+  override name = 'RetryableDeliveryError';
+  constructor(
+    message: string,
+    readonly status?: number,
+    /** Seconds the destination asked us to wait (Retry-After), when it said. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The destination will never accept this message as sent (4xx other than 408/429): dead-letter it. */
+export class PermanentDeliveryError extends Error {
+  override name = 'PermanentDeliveryError';
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A queue message that no retry can fix (not JSON, not our envelope): dead-letter it. */
+export class InvalidMessageError extends Error {
+  override name = 'InvalidMessageError';
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyResultV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import { MAX_BODY_BYTES } from '../ingest';
+
+export type HttpHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyResultV2>;
+
+/**
+ * Keeps at most `limit + 1` bytes: enough for the handler to answer 413 without buffering a flood.
+ * The rest is drained, not cut off, so the client still reads our answer.
+ */
+async function readCapped(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    if (size <= limit) chunks.push(chunk);
+    size += chunk.length;
+  }
+  return Buffer.concat(chunks).subarray(0, limit + 1);
+}
+
+/** The request as API Gateway's HTTP API (payload format 2.0) hands it to a function. */
+export function toHttpApiEvent(req: IncomingMessage, body: Buffer, routeKey: string): APIGatewayProxyEventV2 {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+  const query = Object.fromEntries(url.searchParams);
+  const method = req.method ?? 'GET';
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(url.search ? { queryStringParameters: query } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? '127.0.0.1',
+      domainPrefix: 'local',
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+    body: body.toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
+const context = (functionName: string) =>
+  ({
+    functionName,
+    awsRequestId: randomUUID(),
+    getRemainingTimeInMillis: () => 10_000,
+  }) as Context;
+
+/**
+ * Serves one HTTP API route with the same handler Lambda runs. Like API Gateway, a path that no
+ * route matches is a 404 that never reaches the function.
+ */
+export async function startHttpApi(o: {
+  port: number;
+  path: string;
+  functionName: string;
+  handler: HttpHandler;
+}): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+  const server = createServer(async (req, res) => {
+    const send = (status: number, body: string, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers, connection: 'close' });
+      res.end(body);
+    };
+    try {
+      const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+      if (path !== o.path)
+        return send(404, JSON.stringify({ error: `no route for ${path}: POST to ${o.path}` }));
+      const body = await readCapped(req, MAX_BODY_BYTES);
+      const out = (await o.handler(
+        toHttpApiEvent(req, body, `${req.method} ${o.path}`),
+        context(o.functionName),
+      )) as APIGatewayProxyStructuredResultV2;
+      const headers = Object.fromEntries(Object.entries(out.headers ?? {}).map(([k, v]) => [k, String(v)]));
+      send(out.statusCode ?? 200, out.body ?? '', headers);
+    } catch (err) {
+      // Lambda answers an unhandled error as 500 through API Gateway; so do we, and log why.
+      console.error('ingest handler threw', err);
+      send(500, JSON.stringify({ error: 'internal error' }));
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, '127.0.0.1', resolve);
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : o.port;
+  return {
+    url: `http://127.0.0.1:${port}${o.path}`,
+    server,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}

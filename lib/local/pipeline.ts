@@ -1,0 +1,141 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as z from 'zod/mini';
+import { queueEnv, webhookEnv } from '../channels/channel';
+import { CHANNEL_IDS } from '../channels/ids';
+import { ConfigError } from '../errors';
+import { createSqsClient } from '../queue';
+import { hostOf } from '../redact';
+import { describeIssues } from '../zod';
+import { startEmulator } from './emulator';
+import { type HttpHandler, startHttpApi } from './http';
+import { type Poller, type SqsHandler, startPoller } from './poller';
+import { createQueues } from './queues';
+import { readServiceDef } from './serverless-config';
+
+const port = (fallback: number) =>
+  z
+    ._default(
+      z.pipe(
+        z.string(),
+        z.transform((v) => Number(v)),
+      ),
+      fallback,
+    )
+    .check(
+      z.refine(
+        (n) => Number.isInteger(n) && n >= 0 && n < 65536,
+        'must be a port number (0 picks a free one)',
+      ),
+    );
+
+const localEnv = z.object({
+  PORT: port(3000),
+  SQS_PORT: port(9324),
+  SQS_ENDPOINT: z.optional(z.url({ protocol: /^https?$/ })),
+  AWS_REGION: z._default(z.string(), 'us-east-1'),
+  LOCAL_VISIBILITY_TIMEOUT: z.optional(
+    z.pipe(
+      z.string(),
+      z.transform((v) => Number(v)),
+    ),
+  ),
+});
+
+export interface Pipeline {
+  ingestUrl: string;
+  sqsEndpoint: string;
+  channels: { id: string; queueUrl: string; dlqUrl: string }[];
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole relay on 127.0.0.1: SQS emulator, queues from serverless.yml, the ingest handler behind
+ * an HTTP API look-alike and one poller per active channel invoking the same worker handlers.
+ * Handlers read their configuration at import, so `process.env` is completed before importing them.
+ */
+export async function startPipeline(
+  root: string,
+  log: (line: string) => void = console.log,
+): Promise<Pipeline> {
+  const parsed = localEnv.safeParse(process.env);
+  if (!parsed.success)
+    throw new ConfigError(`invalid local configuration: ${describeIssues(parsed.error.issues).join('; ')}`);
+  const env = parsed.data;
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s();
+  };
+  try {
+    // The emulator ignores credentials, but the SDK refuses to sign without some.
+    process.env.AWS_ACCESS_KEY_ID ??= 'local';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+    let endpoint = env.SQS_ENDPOINT;
+    if (!endpoint) {
+      const emulator = await startEmulator(env.SQS_PORT, env.AWS_REGION);
+      stops.push(emulator.close);
+      endpoint = emulator.endpoint;
+    }
+    process.env.SQS_ENDPOINT = endpoint;
+    const sqs = createSqsClient({ region: env.AWS_REGION, endpoint });
+    stops.push(async () => sqs.destroy());
+
+    const service = readServiceDef(resolve(root, 'serverless.yml'), 'local');
+    const queues = await createQueues(sqs, service.queues, {
+      visibilityTimeout: env.LOCAL_VISIBILITY_TIMEOUT,
+    });
+
+    const channels: Pipeline['channels'] = [];
+    const workers = service.functions.filter((f) => f.sqs);
+    for (const id of CHANNEL_IDS) {
+      const fn = workers.find((f) => f.name === id);
+      const q = fn?.sqs && queues.get(fn.sqs.queue);
+      const dlqId = service.queues.find((d) => d.logicalId === fn?.sqs?.queue)?.redrive?.dlq;
+      const dlq = dlqId ? queues.get(dlqId) : undefined;
+      if (!fn || !q || !dlq)
+        throw new Error(`serverless.yml has no SQS-triggered function "${id}" with a DLQ`);
+      const url = process.env[webhookEnv({ id })];
+      if (!url) {
+        log(`[local] ${id}: off — set ${webhookEnv({ id })} to deliver to ${id}`);
+        delete process.env[queueEnv({ id })];
+        continue;
+      }
+      process.env[queueEnv({ id })] = q.url;
+      channels.push({ id, queueUrl: q.url, dlqUrl: dlq.url });
+      const mod = await import(pathToFileURL(resolve(root, `${fn.module}.ts`)).href);
+      const poller: Poller = startPoller({
+        sqs,
+        queue: q,
+        region: env.AWS_REGION,
+        functionName: fn.name,
+        handler: mod[fn.exportName] as SqsHandler,
+        batchSize: fn.sqs?.batchSize ?? 10,
+        waitSeconds: 1,
+        onError: (err) => log(`[local] ${id} poller: ${err instanceof Error ? err.message : String(err)}`),
+      });
+      stops.push(poller.stop);
+      log(`[local] ${id}: delivering to ${hostOf(url)} from ${q.name}`);
+    }
+    if (!channels.length) {
+      log(
+        `[local] no channel is on: events are accepted but go nowhere. Set ${CHANNEL_IDS.map((id) => webhookEnv({ id })).join(' and/or ')}.`,
+      );
+    }
+
+    const ingest = service.functions.find((f) => f.http);
+    if (!ingest?.http) throw new Error('serverless.yml has no httpApi function');
+    const mod = await import(pathToFileURL(resolve(root, `${ingest.module}.ts`)).href);
+    const http = await startHttpApi({
+      port: env.PORT,
+      path: ingest.http.path,
+      functionName: ingest.name,
+      handler: mod[ingest.exportName] as HttpHandler,
+    });
+    stops.push(http.close);
+    log(`[local] ingest listening on ${http.url}${process.env.INGEST_TOKEN ? ' (token required)' : ''}`);
+    return { ingestUrl: http.url, sqsEndpoint: endpoint, channels, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,16 @@
+/** Slack mrkdwn control characters; anything else stays literal (DESIGN §3). */
+export function escapeMrkdwn(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * Cut to at most `max` UTF-16 units with a visible ellipsis, never splitting a surrogate pair or
+ * an HTML entity produced by escaping (a half `&am` would show as garbage).
+ */
+export function truncate(s: string, max: number): string {
+  if (s.length <= max) return s;
+  let cut = s.slice(0, max - 1);
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  cut = cut.replace(/&[a-z]{0,3}$/, '');
+  return `${cut}…`;
+}
