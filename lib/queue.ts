@@ -16,6 +16,10 @@ export function createSqsClient(s: SqsSettings): SQSClient {
   return new SQSClient({
     region: s.region,
     ...(s.endpoint ? { endpoint: s.endpoint } : {}),
+    // A local emulator ignores signatures; sparing users fake AWS credentials for it is kinder.
+    ...(s.endpoint && !process.env.AWS_ACCESS_KEY_ID
+      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
     // Flagger waits for our answer inside its control loop (10 s timeout, no retry):
     // a stuck queue must turn into a quick 503, not a hang.
     maxAttempts: 2,

@@ -3,9 +3,17 @@ import { canaryId, eventTime, extraMetadata, type FlaggerEvent } from '../event'
 import { truncate } from '../text';
 import type { Channel } from './channel';
 
-// Teams via Workflows renders Adaptive Cards up to 1.4 (DESIGN §4).
+// Teams via Workflows renders Adaptive Cards up to 1.4 and drops cards over ~28 KB (DESIGN §4):
+// 8,000 + 25 × ~550 stays well under it whatever the event carries.
 const MESSAGE_MAX = 8000;
 const FACT_MAX = 500;
+const EXTRA_FACTS_MAX = 25;
+
+function capped(extra: [string, string][]): [string, string][] {
+  if (extra.length <= EXTRA_FACTS_MAX) return extra;
+  const kept = extra.slice(0, EXTRA_FACTS_MAX - 1);
+  return [...kept, ['…', `${extra.length - kept.length} more metadata keys`]];
+}
 
 export function formatTeams(event: FlaggerEvent): unknown {
   const facts = [
@@ -13,7 +21,7 @@ export function formatTeams(event: FlaggerEvent): unknown {
     ['Phase', event.phase || 'unknown'],
     ['Event type', event.metadata.eventType],
     ['Time', eventTime(event).toISOString()],
-    ...extraMetadata(event),
+    ...capped(extraMetadata(event)),
   ].map(([title, value]) => ({
     title: truncate(String(title), FACT_MAX),
     value: truncate(String(value), FACT_MAX),

@@ -67,9 +67,6 @@ export async function startPipeline(
     for (const s of stops.reverse()) await s();
   };
   try {
-    // The emulator ignores credentials, but the SDK refuses to sign without some.
-    process.env.AWS_ACCESS_KEY_ID ??= 'local';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
     let endpoint = env.SQS_ENDPOINT;
     if (!endpoint) {
       const emulator = await startEmulator(env.SQS_PORT, env.AWS_REGION);

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { CHANNEL_IDS } from '../lib/channels/ids';
+import { CHANNELS } from '../lib/channels/index';
+import { slack } from '../lib/channels/slack';
+import { loadIngestConfig, loadWorkerConfig } from '../lib/config';
+import { ConfigError } from '../lib/errors';
+
+const SECRET_URL = 'https://hooks.slack.com/services/T000/B000/SECRETSECRET';
+
+describe('ingest config', () => {
+  it('queues to each channel whose queue URL is set', () => {
+    const c = loadIngestConfig({ SLACK_QUEUE_URL: 'http://q/s.fifo' });
+    expect(c.channels).toEqual([{ id: 'slack', queueUrl: 'http://q/s.fifo' }]);
+    expect(c.sqs).toEqual({ region: 'us-east-1', endpoint: undefined });
+  });
+
+  it('narrows the channels with CHANNELS and treats empty strings as unset', () => {
+    const c = loadIngestConfig({
+      SLACK_QUEUE_URL: 'http://q/s.fifo',
+      TEAMS_QUEUE_URL: 'http://q/t.fifo',
+      CHANNELS: 'teams',
+      INGEST_TOKEN: '',
+      SQS_ENDPOINT: '',
+    });
+    expect(c.channels.map((x) => x.id)).toEqual(['teams']);
+    expect(c.token).toBeUndefined();
+  });
+
+  it.each([
+    [{ CHANNELS: 'discord' }, /CHANNELS: unknown channel "discord"/],
+    [{ CHANNELS: 'slack' }, /CHANNELS names "slack" but SLACK_QUEUE_URL is not set/],
+    [{ INGEST_TOKEN: 'short' }, /INGEST_TOKEN: must be at least 16 characters/],
+    [{ SQS_ENDPOINT: 'not a url' }, /SQS_ENDPOINT: must be an http\(s\) URL/],
+    [{ SLACK_QUEUE_URL: 'ftp://x' }, /SLACK_QUEUE_URL: must be an http\(s\) URL/],
+  ])('fails fast on %o naming the variable', (env, message) => {
+    expect(() => loadIngestConfig(env)).toThrow(ConfigError);
+    expect(() => loadIngestConfig(env)).toThrow(message);
+  });
+});
+
+describe('worker config', () => {
+  it('reads the channel webhook URL and a default timeout', () => {
+    expect(loadWorkerConfig({ SLACK_WEBHOOK_URL: SECRET_URL }, slack)).toMatchObject({
+      webhookUrl: SECRET_URL,
+      timeoutMs: 10_000,
+    });
+  });
+
+  it.each([{}, { SLACK_WEBHOOK_URL: '' }])('names SLACK_WEBHOOK_URL when it is missing (%o)', (env) => {
+    expect(() => loadWorkerConfig(env, slack)).toThrow(/SLACK_WEBHOOK_URL: is not set/);
+  });
+
+  it('rejects a malformed webhook URL without quoting it', () => {
+    const bad = 'hooks.slack.com/services/T000/B000/SECRETSECRET';
+    let message = '';
+    try {
+      loadWorkerConfig({ SLACK_WEBHOOK_URL: bad }, slack);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/SLACK_WEBHOOK_URL: must be a URL/);
+    expect(message).not.toContain('SECRETSECRET');
+  });
+
+  it.each(['abc', '5', '600000'])('rejects DELIVERY_TIMEOUT_MS=%s', (v) => {
+    expect(() => loadWorkerConfig({ SLACK_WEBHOOK_URL: SECRET_URL, DELIVERY_TIMEOUT_MS: v }, slack)).toThrow(
+      /DELIVERY_TIMEOUT_MS/,
+    );
+  });
+});
+
+describe('channel registry', () => {
+  it('lists the same channels for ingest (ids.ts) and workers (index.ts)', () => {
+    expect(CHANNELS.map((c) => c.id)).toEqual([...CHANNEL_IDS]);
+  });
+});

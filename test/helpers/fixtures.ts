@@ -1,0 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { FlaggerEvent } from '../../lib/event';
+
+export const fixtureLines = readFileSync(
+  resolve(import.meta.dirname, '../../events/flagger-events.jsonl'),
+  'utf8',
+)
+  .split('\n')
+  .filter(Boolean);
+
+export const fixtures: FlaggerEvent[] = fixtureLines.map((l) => JSON.parse(l));
+
+/** Stable, readable name per fixture for golden files and test titles. */
+export const fixtureName = (e: FlaggerEvent, i: number) =>
+  `${String(i + 1).padStart(2, '0')}-${e.namespace}-${e.name}-${e.phase || 'none'}`;

@@ -1,0 +1,16 @@
+import { startEmulator } from '../../lib/local/emulator';
+import { createSqsClient } from '../../lib/queue';
+
+/** A fresh fauxqs on a free loopback port with a client pointed at it. */
+export async function startSqs(region = 'us-east-1') {
+  const emulator = await startEmulator(0, region);
+  const sqs = createSqsClient({ region, endpoint: emulator.endpoint });
+  return {
+    emulator,
+    sqs,
+    close: async () => {
+      sqs.destroy();
+      await emulator.close();
+    },
+  };
+}

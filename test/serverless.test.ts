@@ -1,0 +1,168 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createQueues } from '../lib/local/queues';
+import { readServiceDef } from '../lib/local/serverless-config';
+import { type Receiver, startReceiver } from './helpers/receiver';
+import { startSqs } from './helpers/sqs';
+
+const root = resolve(import.meta.dirname, '..');
+const run = promisify(execFile);
+// osls (the open-source CLI) from node_modules, on the Node that runs the tests (24).
+const sls = (args: string[], env: Record<string, string> = {}) =>
+  run(process.execPath, [join(root, 'node_modules/osls/bin/serverless.js'), ...args], {
+    cwd: root,
+    env: { ...process.env, SLACK_WEBHOOK_URL: '', TEAMS_WEBHOOK_URL: '', INGEST_TOKEN: '', ...env },
+    timeout: 120_000,
+  });
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+// Both describes share .esbuild/; tests within a file run one after the other.
+describe('serverless.yml', () => {
+  describe('packaged offline (osls)', () => {
+    let resources: Record<string, Resource>;
+    const ofType = (t: string) => Object.entries(resources).filter(([, r]) => r.Type === t);
+
+    beforeAll(async () => {
+      const out = mkdtempSync(join(tmpdir(), 'sls-'));
+      await sls(['package', '--stage', 'test', '--package', out]);
+      resources = JSON.parse(
+        readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
+      ).Resources;
+    }, 120_000);
+
+    it('has an HTTP API routing POST /events to the ingest function', () => {
+      expect(ofType('AWS::ApiGatewayV2::Api')).toHaveLength(1);
+      const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
+      expect(routes).toEqual(['POST /events']);
+      const integration = ofType('AWS::ApiGatewayV2::Integration')[0]?.[1].Properties;
+      expect(JSON.stringify(integration?.IntegrationUri)).toContain('IngestLambdaFunction');
+    });
+
+    it('runs the three functions on nodejs24.x arm64', () => {
+      const fns = ofType('AWS::Lambda::Function').map(([id, r]) => [
+        id,
+        r.Properties.Runtime,
+        r.Properties.Architectures,
+      ]);
+      expect(fns).toEqual([
+        ['IngestLambdaFunction', 'nodejs24.x', ['arm64']],
+        ['SlackLambdaFunction', 'nodejs24.x', ['arm64']],
+        ['TeamsLambdaFunction', 'nodejs24.x', ['arm64']],
+      ]);
+    });
+
+    it.each(['Slack', 'Teams'])(
+      'gives %s a FIFO queue with a FIFO DLQ, redrive policy and 14-day retention',
+      (ch) => {
+        const q = resources[`${ch}Queue`]?.Properties ?? {};
+        const dlq = resources[`${ch}DLQ`]?.Properties ?? {};
+        expect(q).toMatchObject({
+          FifoQueue: true,
+          RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [`${ch}DLQ`, 'Arn'] } },
+        });
+        expect((q.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount).toBeGreaterThanOrEqual(3);
+        expect(dlq).toMatchObject({ FifoQueue: true, MessageRetentionPeriod: 1209600 });
+        expect(String(q.QueueName)).toBe(`flagger-notify-test-${ch.toLowerCase()}.fifo`);
+        // Lambda's guidance: visibility timeout at least 6 × the function timeout.
+        const timeout = resources[`${ch}LambdaFunction`]?.Properties.Timeout as number;
+        expect(q.VisibilityTimeout as number).toBeGreaterThanOrEqual(6 * timeout);
+      },
+    );
+
+    it.each(['Slack', 'Teams'])('maps the %s queue to its worker with ReportBatchItemFailures', (ch) => {
+      const m = ofType('AWS::Lambda::EventSourceMapping').find(([id]) => id.startsWith(ch))?.[1].Properties;
+      expect(m).toMatchObject({
+        EventSourceArn: { 'Fn::GetAtt': [`${ch}Queue`, 'Arn'] },
+        FunctionName: { 'Fn::GetAtt': [`${ch}LambdaFunction`, 'Arn'] },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    });
+
+    it('hands ingest the queue URLs by reference, not by a hard-coded value', () => {
+      const fn = resources.IngestLambdaFunction?.Properties as {
+        Environment: { Variables: Record<string, unknown> };
+      };
+      const env = fn.Environment.Variables;
+      expect(env.SLACK_QUEUE_URL).toEqual({ Ref: 'SlackQueue' });
+      expect(env.TEAMS_QUEUE_URL).toEqual({ Ref: 'TeamsQueue' });
+    });
+
+    it('declares the same queues the local pipeline creates', () => {
+      const local = readServiceDef(join(root, 'serverless.yml'), 'test').queues;
+      for (const q of local) {
+        const props = resources[q.logicalId]?.Properties ?? {};
+        expect(props.QueueName).toBe(q.name);
+        for (const [k, v] of Object.entries(q.attributes)) expect(String(props[k])).toBe(v);
+        if (q.redrive)
+          expect((props.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount).toBe(
+            q.redrive.maxReceiveCount,
+          );
+      }
+    });
+  });
+
+  describe('invoke local --stage local with the sample events', () => {
+    let sqs: Awaited<ReturnType<typeof startSqs>>;
+    let rx: Receiver;
+    beforeAll(async () => {
+      sqs = await startSqs();
+      await createQueues(sqs.sqs, readServiceDef(join(root, 'serverless.yml'), 'local').queues);
+      rx = await startReceiver();
+    });
+    afterAll(async () => {
+      await sqs?.close();
+      await rx?.close();
+    });
+    const invoke = async (fn: string, event: string, env: Record<string, string> = {}) => {
+      const { stdout } = await sls(
+        ['invoke', 'local', '--stage', 'local', '-f', fn, '-p', `events/${event}`],
+        {
+          SQS_PORT: String(sqs.emulator.port),
+          ...env,
+        },
+      );
+      // The result is the last JSON object printed, after the handler's log lines.
+      return JSON.parse(stdout.slice(stdout.lastIndexOf('\n{') + 1));
+    };
+
+    it('ingest queues events/ingest-started.json on both local queues', async () => {
+      const out = await invoke('ingest', 'ingest-started.json');
+      expect(out.statusCode).toBe(202);
+      expect(JSON.parse(out.body)).toEqual({ status: 'queued', channels: ['slack', 'teams'] });
+      const sent = JSON.parse(
+        JSON.parse(readFileSync(join(root, 'events/ingest-started.json'), 'utf8')).body,
+      );
+      for (const ch of ['slack', 'teams']) {
+        const url = `${sqs.emulator.endpoint}/000000000000/flagger-notify-local-${ch}.fifo`;
+        const { Messages = [] } = await sqs.sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1 }),
+        );
+        expect(Messages.map((m) => JSON.parse(m.Body ?? '').event)).toEqual([sent]);
+      }
+    }, 120_000);
+
+    it('ingest rejects events/ingest-bad-request.json with 400 naming the field', async () => {
+      const out = await invoke('ingest', 'ingest-bad-request.json');
+      expect(out.statusCode).toBe(400);
+      expect(JSON.parse(out.body).error).toContain('metadata.timestamp');
+    }, 120_000);
+
+    it.each(['slack', 'teams'])(
+      '%s delivers its sample SQS event (events/<fn>-sqs.json) to its webhook',
+      async (fn) => {
+        const before = rx.received.length;
+        const out = await invoke(fn, `${fn}-sqs.json`, {
+          [`${fn.toUpperCase()}_WEBHOOK_URL`]: rx.url(`/${fn}`),
+        });
+        expect(out).toEqual({ batchItemFailures: [] });
+        expect(rx.received.slice(before).map((r) => r.path)).toEqual([`/${fn}`, `/${fn}`]);
+      },
+      120_000,
+    );
+  });
+});
