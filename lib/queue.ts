@@ -20,12 +20,14 @@ export function createSqsClient(s: SqsSettings): SQSClient {
     ...(s.endpoint && !process.env.AWS_ACCESS_KEY_ID
       ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),
-    // Flagger waits for our answer inside its control loop (10 s timeout, no retry):
-    // a stuck queue must turn into a quick 503, not a hang.
+    // Flagger waits for our answer inside its control loop (10 s timeout, no retry): a stuck queue
+    // must turn into a quick 503, not a hang. Without throwOnRequestTimeout the SDK only warns.
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: 1000, requestTimeout: 2500 },
+    requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true },
   });
 }
+
+const SEND_DEADLINE_MS = 5000;
 
 // SQS FIFO limits: MessageGroupId and MessageDeduplicationId are at most 128 characters.
 const ID_MAX = 128;
@@ -60,6 +62,8 @@ export async function enqueue(
       MessageGroupId: messageGroupId(event),
       MessageDeduplicationId: deduplicationId(channel, event),
     }),
+    // One deadline over both attempts and the backoff between them, well inside Flagger's 10 s.
+    { abortSignal: AbortSignal.timeout(SEND_DEADLINE_MS) },
   );
   return out.MessageId;
 }

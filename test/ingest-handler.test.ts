@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { resolve } from 'node:path';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+const sample = JSON.parse(
+  readFileSync(resolve(import.meta.dirname, '../events/ingest-started.json'), 'utf8'),
+) as APIGatewayProxyEventV2;
+const ctx = { functionName: 'ingest', awsRequestId: 'r', getRemainingTimeInMillis: () => 10_000 } as Context;
+
+/** functions/ingest.ts reads its config at import (cold start), so each case imports it afresh. */
+async function loadHandler(env: Record<string, string>) {
+  vi.resetModules();
+  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+  const mod = await import('../functions/ingest');
+  return (e: APIGatewayProxyEventV2) => mod.handler(e, ctx) as Promise<APIGatewayProxyStructuredResultV2>;
+}
+
+let server: Server | undefined;
+afterEach(() => {
+  vi.unstubAllEnvs();
+  server?.close();
+  server = undefined;
+});
+
+/** A TCP server that accepts and never answers: an SQS endpoint stuck behind a broken network. */
+async function blackHole(): Promise<number> {
+  server = createServer(() => {});
+  await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
+  return (server.address() as { port: number }).port;
+}
+
+describe('ingest Lambda handler', () => {
+  it('fails at cold start naming a bad variable', async () => {
+    await expect(loadHandler({ CHANNELS: 'pager' })).rejects.toThrow(/CHANNELS: unknown channel "pager"/);
+  });
+
+  it('decodes a base64 body as API Gateway sends binary-ish payloads', async () => {
+    const handler = await loadHandler({ SQS_ENDPOINT: 'http://127.0.0.1:1', CHANNELS: '' });
+    const body = Buffer.from(sample.body ?? '').toString('base64');
+    const res = await handler({ ...sample, body, isBase64Encoded: true });
+    expect(res.statusCode).toBe(202);
+    expect(res.headers?.['content-type']).toBe('application/json');
+  });
+
+  it('answers 503 when the queue endpoint refuses connections', async () => {
+    const handler = await loadHandler({
+      SQS_ENDPOINT: 'http://127.0.0.1:1',
+      SLACK_QUEUE_URL: 'http://127.0.0.1:1/000000000000/q.fifo',
+    });
+    const res = await handler(sample);
+    expect(res.statusCode).toBe(503);
+    expect(JSON.parse(res.body ?? '').error).toContain('slack');
+  });
+
+  // Flagger gives the webhook 10 s and never retries: a hung queue must still produce an answer.
+  it('answers 503 inside Flagger’s 10 s timeout when the queue endpoint hangs', async () => {
+    const port = await blackHole();
+    const handler = await loadHandler({
+      SQS_ENDPOINT: `http://127.0.0.1:${port}`,
+      TEAMS_QUEUE_URL: `http://127.0.0.1:${port}/000000000000/q.fifo`,
+    });
+    expect((await handler(sample)).statusCode).toBe(503);
+  }, 9_500);
+});
