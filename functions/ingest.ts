@@ -19,7 +19,7 @@ export const handler = middy(
         query: event.queryStringParameters ?? {},
         body: Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8'),
       },
-      { config, enqueue: (c, e, at) => enqueue(sqs, c.queueUrl, c.id, e, at) },
+      { config, enqueue: (c, e, at) => enqueue(sqs, c.queueUrl, c.id, e, at, config.dedup) },
     );
     return {
       statusCode: res.statusCode,

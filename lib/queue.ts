@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod/mini';
 import type { SqsSettings } from './config';
 import { InvalidMessageError } from './errors';
@@ -12,7 +12,8 @@ export interface QueuedEvent {
   event: FlaggerEvent;
 }
 
-export function createSqsClient(s: SqsSettings): SQSClient {
+/** `requestTimeoutMs` must exceed any long-poll wait made with the client (pollers, tools). */
+export function createSqsClient(s: SqsSettings, requestTimeoutMs = 2000): SQSClient {
   return new SQSClient({
     region: s.region,
     ...(s.endpoint ? { endpoint: s.endpoint } : {}),
@@ -23,7 +24,11 @@ export function createSqsClient(s: SqsSettings): SQSClient {
     // Flagger waits for our answer inside its control loop (10 s timeout, no retry): a stuck queue
     // must turn into a quick 503, not a hang. Without throwOnRequestTimeout the SDK only warns.
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true },
+    requestHandler: {
+      connectionTimeout: 1000,
+      requestTimeout: requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
   });
 }
 
@@ -40,11 +45,16 @@ export function messageGroupId(e: Pick<FlaggerEvent, 'namespace' | 'name'>): str
 }
 
 /**
- * Same channel + same event (timestamp included) within SQS's 5-minute window = one message,
- * so Flagger's byte-identical webhook retries, or a client retrying after a 503, are not doubled.
+ * SQS FIFO drops a message whose dedup id it saw in the last 5 minutes. By default the id leaves
+ * the timestamp out, so Flagger's identical repeats (the "Halt …" lines every interval, its retries,
+ * a client retrying after our 503) become one message. With `dedup: false` the timestamp is
+ * included: only byte-identical resends are collapsed.
  */
-export function deduplicationId(channel: string, e: FlaggerEvent): string {
-  return sha256(JSON.stringify([channel, e.namespace, e.name, e.phase, e.metadata]));
+export function deduplicationId(channel: string, e: FlaggerEvent, dedup = true): string {
+  const { eventMessage, eventType, timestamp } = e.metadata;
+  return sha256(
+    JSON.stringify([channel, e.namespace, e.name, e.phase, eventType, eventMessage, dedup ? '' : timestamp]),
+  );
 }
 
 export async function enqueue(
@@ -53,6 +63,7 @@ export async function enqueue(
   channel: string,
   event: FlaggerEvent,
   receivedAt: Date,
+  dedup = true,
 ): Promise<string | undefined> {
   const body: QueuedEvent = { v: 1, receivedAt: receivedAt.toISOString(), event };
   const out = await sqs.send(
@@ -60,7 +71,7 @@ export async function enqueue(
       QueueUrl: queueUrl,
       MessageBody: JSON.stringify(body),
       MessageGroupId: messageGroupId(event),
-      MessageDeduplicationId: deduplicationId(channel, event),
+      MessageDeduplicationId: deduplicationId(channel, event, dedup),
     }),
     // One deadline over both attempts and the backoff between them, well inside Flagger's 10 s.
     { abortSignal: AbortSignal.timeout(SEND_DEADLINE_MS) },
@@ -88,4 +99,66 @@ export function parseQueuedBody(body: string): QueuedEvent {
   const r = queuedSchema.safeParse(json);
   if (!r.success) throw new InvalidMessageError('queue message is not a flagger-notify v1 envelope');
   return r.data;
+}
+
+export interface DeadLetterInfo {
+  channel: string;
+  reason: string;
+  errorType: string;
+  status?: number;
+  attempts: number;
+  firstFailedAt: string;
+}
+
+/**
+ * Moves a record to its DLQ with why it failed. The dedup id is the original message id, so a
+ * worker that dies between this send and the delete does not dead-letter the record twice.
+ */
+export async function sendToDeadLetter(
+  sqs: SQSClient,
+  dlqUrl: string,
+  record: { messageId: string; body: string; groupId: string },
+  info: DeadLetterInfo,
+): Promise<void> {
+  const str = (v: string) => ({ DataType: 'String', StringValue: v });
+  const num = (v: number) => ({ DataType: 'Number', StringValue: String(v) });
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: dlqUrl,
+      MessageBody: record.body,
+      MessageGroupId: record.groupId,
+      MessageDeduplicationId: `dl-${record.messageId}`.slice(0, ID_MAX),
+      MessageAttributes: {
+        channel: str(info.channel),
+        reason: str(info.reason.slice(0, 1000)),
+        errorType: str(info.errorType),
+        attempts: num(info.attempts),
+        firstFailedAt: str(info.firstFailedAt),
+        ...(info.status !== undefined ? { status: num(info.status) } : {}),
+      },
+    }),
+  );
+}
+
+/** Makes failed records visible again after their backoff instead of the queue's full timeout. */
+export async function delayRedelivery(
+  sqs: SQSClient,
+  queueUrl: string,
+  entries: { receiptHandle: string; seconds: number }[],
+): Promise<void> {
+  for (let i = 0; i < entries.length; i += 10) {
+    const chunk = entries.slice(i, i + 10);
+    const out = await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: chunk.map((e, j) => ({
+          Id: String(j),
+          ReceiptHandle: e.receiptHandle,
+          VisibilityTimeout: e.seconds,
+        })),
+      }),
+    );
+    if (out.Failed?.length)
+      throw new Error(`ChangeMessageVisibility failed for ${out.Failed.length} record(s)`);
+  }
 }

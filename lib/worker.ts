@@ -1,59 +1,150 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Channel } from './channels/channel';
 import type { WorkerConfig } from './config';
+import { InvalidMessageError, PermanentDeliveryError, RetryableDeliveryError } from './errors';
 import { canaryId } from './event';
 import { logger } from './log';
-import { parseQueuedBody } from './queue';
+import { createPacer, type Pacer } from './pacer';
+import { delayRedelivery, parseQueuedBody, sendToDeadLetter } from './queue';
+import { retryDelaySeconds } from './retry';
+
+const attemptOf = (r: SQSRecord) => Number(r.attributes.ApproximateReceiveCount) || 1;
+const groupOf = (r: SQSRecord) => r.attributes.MessageGroupId ?? r.messageId;
+const describe = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));
 
 /** Format and deliver one queued event; throws (typed) when it was not delivered. */
-export async function deliverRecord(
+async function deliverRecord(
   channel: Channel,
   config: WorkerConfig,
+  pacer: Pacer,
   record: SQSRecord,
+  context: Context,
 ): Promise<void> {
   const { event } = parseQueuedBody(record.body);
+  const blocked = pacer.blockedMs();
+  if (blocked > 0) {
+    // The webhook said 429 + Retry-After: sending now would only earn another 429.
+    throw new RetryableDeliveryError('not sent: waiting out the webhook’s Retry-After', 429, blocked / 1000);
+  }
+  if (context.getRemainingTimeInMillis() < config.timeoutMs + config.minIntervalMs + 1000) {
+    throw new RetryableDeliveryError(
+      'not sent: too little function time left for another attempt',
+      undefined,
+      0,
+    );
+  }
+  await pacer.turn();
   const started = performance.now();
-  const { status } = await channel.deliver(config.webhookUrl, channel.format(event), {
-    timeoutMs: config.timeoutMs,
-  });
-  logger.info('delivered', {
-    channel: channel.id,
-    canary: canaryId(event),
-    messageId: record.messageId,
-    status,
-    attempt: Number(record.attributes.ApproximateReceiveCount),
-    ms: Math.round(performance.now() - started),
-  });
+  try {
+    const { status } = await channel.deliver(config.webhookUrl, channel.format(event), {
+      timeoutMs: config.timeoutMs,
+    });
+    logger.info('delivered', {
+      channel: channel.id,
+      canary: canaryId(event),
+      messageId: record.messageId,
+      status,
+      attempt: attemptOf(record),
+      ms: Math.round(performance.now() - started),
+    });
+  } catch (err) {
+    if (err instanceof RetryableDeliveryError && err.status === 429 && err.retryAfterSeconds !== undefined) {
+      pacer.block(err.retryAfterSeconds);
+    }
+    throw err;
+  }
 }
 
 /**
- * SQS FIFO batch handler: a failed record and every later record of its canary are reported as
- * batchItemFailures (order kept), other canaries' records still go out.
+ * SQS FIFO batch handler. Delivered records are deleted; permanent failures, and retryable ones on
+ * their last allowed attempt, are moved to the DLQ with the reason and count as handled; other
+ * failures are retried after Retry-After or a jittered backoff. A failing record holds back the
+ * later records of its canary (order) while other canaries' records still go out.
  */
-export function createWorker(channel: Channel, config: WorkerConfig) {
+export function createWorker(
+  channel: Channel,
+  config: WorkerConfig,
+  sqs: SQSClient,
+  pacer = createPacer(config.minIntervalMs),
+) {
   const processor = new SqsFifoPartialProcessorAsync();
-  const handle = async (record: SQSRecord) => {
-    try {
-      await deliverRecord(channel, config, record);
-    } catch (err) {
-      logger.warn('delivery failed', {
-        channel: channel.id,
-        messageId: record.messageId,
-        group: record.attributes.MessageGroupId,
-        attempt: Number(record.attributes.ApproximateReceiveCount),
-        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-      });
-      throw err;
-    }
-  };
-  return (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     logger.addContext(context);
-    return processPartialResponse(event, handle, processor, {
+    const delays = new Map<string, number>();
+
+    const handle = async (record: SQSRecord) => {
+      const attempt = attemptOf(record);
+      try {
+        await deliverRecord(channel, config, pacer, record, context);
+      } catch (err) {
+        const permanent = err instanceof PermanentDeliveryError || err instanceof InvalidMessageError;
+        if (permanent || attempt >= config.retry.maxReceiveCount) {
+          const reason = permanent
+            ? describe(err)
+            : `retries exhausted after ${attempt} attempts: ${describe(err)}`;
+          const status = (err as { status?: number }).status;
+          await sendToDeadLetter(
+            sqs,
+            config.dlqUrl,
+            { messageId: record.messageId, body: record.body, groupId: groupOf(record) },
+            {
+              channel: channel.id,
+              reason,
+              errorType: err instanceof Error ? err.name : 'Error',
+              status,
+              attempts: attempt,
+              firstFailedAt: new Date(
+                Number(record.attributes.ApproximateFirstReceiveTimestamp) || Date.now(),
+              ).toISOString(),
+            },
+          );
+          logger.warn('dead-lettered', {
+            channel: channel.id,
+            messageId: record.messageId,
+            attempt,
+            status,
+            reason,
+          });
+          return; // handled: the record leaves the main queue and its canary's next events flow
+        }
+        const seconds = retryDelaySeconds(err, attempt, config.retry);
+        delays.set(groupOf(record), seconds);
+        logger.warn('delivery failed, will retry', {
+          channel: channel.id,
+          messageId: record.messageId,
+          group: groupOf(record),
+          attempt,
+          retryInSeconds: seconds,
+          error: describe(err),
+        });
+        throw err;
+      }
+    };
+
+    const result = await processPartialResponse(event, handle, processor, {
       context,
       skipGroupOnError: true,
       // A fully failed batch is reported item by item rather than thrown: same redelivery, clearer logs.
       throwOnFullBatchFailure: false,
     });
+
+    // The failed record and the skipped later records of its canary come back together after the delay.
+    const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
+    const entries = event.Records.filter((r) => failed.has(r.messageId) && delays.has(groupOf(r))).map(
+      (r) => ({
+        receiptHandle: r.receiptHandle,
+        seconds: delays.get(groupOf(r)) as number,
+      }),
+    );
+    try {
+      await delayRedelivery(sqs, config.queueUrl, entries);
+    } catch (err) {
+      // Not fatal: the records still come back after the queue's visibility timeout.
+      logger.warn('could not set retry delay', { channel: channel.id, error: describe(err) });
+    }
+    return result;
   };
 }

@@ -6,6 +6,7 @@ import { loadIngestConfig, loadWorkerConfig } from '../lib/config';
 import { ConfigError } from '../lib/errors';
 
 const SECRET_URL = 'https://hooks.slack.com/services/T000/B000/SECRETSECRET';
+const QUEUES = { SLACK_QUEUE_URL: 'http://q/slack.fifo', SLACK_DLQ_URL: 'http://q/slack-dlq.fifo' };
 
 describe('ingest config', () => {
   it('queues to each channel whose queue URL is set', () => {
@@ -39,22 +40,33 @@ describe('ingest config', () => {
 });
 
 describe('worker config', () => {
-  it('reads the channel webhook URL and a default timeout', () => {
-    expect(loadWorkerConfig({ SLACK_WEBHOOK_URL: SECRET_URL }, slack)).toMatchObject({
+  it('reads the webhook URL and queues, with production defaults for timing and retries', () => {
+    expect(loadWorkerConfig({ SLACK_WEBHOOK_URL: SECRET_URL, ...QUEUES }, slack)).toEqual({
       webhookUrl: SECRET_URL,
       timeoutMs: 10_000,
+      queueUrl: QUEUES.SLACK_QUEUE_URL,
+      dlqUrl: QUEUES.SLACK_DLQ_URL,
+      retry: { baseSeconds: 2, capSeconds: 900, maxReceiveCount: 24 },
+      minIntervalMs: 2000,
+      sqs: { region: 'us-east-1', endpoint: undefined },
     });
   });
 
+  it('names each missing queue variable', () => {
+    expect(() => loadWorkerConfig({ SLACK_WEBHOOK_URL: SECRET_URL }, slack)).toThrow(
+      /SLACK_QUEUE_URL: .*; SLACK_DLQ_URL: /,
+    );
+  });
+
   it.each([{}, { SLACK_WEBHOOK_URL: '' }])('names SLACK_WEBHOOK_URL when it is missing (%o)', (env) => {
-    expect(() => loadWorkerConfig(env, slack)).toThrow(/SLACK_WEBHOOK_URL: is not set/);
+    expect(() => loadWorkerConfig({ ...env, ...QUEUES }, slack)).toThrow(/SLACK_WEBHOOK_URL: is not set/);
   });
 
   it('rejects a malformed webhook URL without quoting it', () => {
     const bad = 'hooks.slack.com/services/T000/B000/SECRETSECRET';
     let message = '';
     try {
-      loadWorkerConfig({ SLACK_WEBHOOK_URL: bad }, slack);
+      loadWorkerConfig({ SLACK_WEBHOOK_URL: bad, ...QUEUES }, slack);
     } catch (e) {
       message = (e as Error).message;
     }
@@ -62,9 +74,17 @@ describe('worker config', () => {
     expect(message).not.toContain('SECRETSECRET');
   });
 
-  it.each(['abc', '5', '600000'])('rejects DELIVERY_TIMEOUT_MS=%s', (v) => {
-    expect(() => loadWorkerConfig({ SLACK_WEBHOOK_URL: SECRET_URL, DELIVERY_TIMEOUT_MS: v }, slack)).toThrow(
-      /DELIVERY_TIMEOUT_MS/,
+  it.each([
+    ['DELIVERY_TIMEOUT_MS', 'abc'],
+    ['DELIVERY_TIMEOUT_MS', '5'],
+    ['DELIVERY_TIMEOUT_MS', '600000'],
+    ['MAX_RECEIVE_COUNT', '0'],
+    ['RETRY_BASE_SECONDS', '1.5'],
+    ['RETRY_CAP_SECONDS', '99999'],
+    ['MIN_INTERVAL_MS', '-1'],
+  ])('rejects %s=%s naming the variable and the allowed range', (name, v) => {
+    expect(() => loadWorkerConfig({ SLACK_WEBHOOK_URL: SECRET_URL, ...QUEUES, [name]: v }, slack)).toThrow(
+      new RegExp(`${name}: must be a whole number from \\d+ to \\d+`),
     );
   });
 });

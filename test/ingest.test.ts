@@ -11,7 +11,10 @@ const channels = [
 
 function deps(config: Partial<IngestConfig> = {}, enqueue: IngestDeps['enqueue'] = async () => 'id') {
   const spy = vi.fn(enqueue);
-  return { spy, deps: { config: { channels, sqs: { region: 'us-east-1' }, ...config }, enqueue: spy } };
+  return {
+    spy,
+    deps: { config: { channels, dedup: true, sqs: { region: 'us-east-1' }, ...config }, enqueue: spy },
+  };
 }
 
 const req = (body: string | Buffer, over: Partial<IngestRequest> = {}): IngestRequest => ({

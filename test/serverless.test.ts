@@ -83,6 +83,49 @@ describe('serverless.yml', () => {
       });
     });
 
+    it.each(['Slack', 'Teams'])('caps %s worker concurrency so pacing bounds the webhook rate', (ch) => {
+      const m = ofType('AWS::Lambda::EventSourceMapping').find(([id]) => id.startsWith(ch))?.[1].Properties;
+      expect(m?.ScalingConfig).toEqual({ MaximumConcurrency: 2 });
+    });
+
+    it.each(['Slack', 'Teams'])(
+      'alarms on %s dead letters and on stuck deliveries, notifying the alarm topic',
+      (ch) => {
+        const dead = resources[`${ch}DeadLettersAlarm`]?.Properties;
+        expect(dead).toMatchObject({
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [`${ch}DLQ`, 'QueueName'] } }],
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          AlarmActions: [{ Ref: 'AlarmTopic' }],
+        });
+        const stuck = resources[`${ch}StuckAlarm`]?.Properties;
+        expect(stuck).toMatchObject({
+          MetricName: 'ApproximateAgeOfOldestMessage',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [`${ch}Queue`, 'QueueName'] } }],
+          AlarmActions: [{ Ref: 'AlarmTopic' }],
+        });
+      },
+    );
+
+    it('subscribes an email to the alarm topic only when ALARM_EMAIL is given', () => {
+      expect(resources.AlarmEmailSubscription).toMatchObject({
+        Condition: 'HasAlarmEmail',
+        Properties: { Protocol: 'email' },
+      });
+    });
+
+    it('lets functions send to the queues and DLQs and change visibility, nothing wider', () => {
+      const role = resources.IamRoleLambdaExecution?.Properties as {
+        Policies: { PolicyDocument: { Statement: { Action: string[]; Resource: unknown[] }[] } }[];
+      };
+      const statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement);
+      const sqs = statements.filter((st) => st.Action.some((a) => a.startsWith('sqs:')));
+      for (const st of sqs) expect(JSON.stringify(st.Resource)).not.toContain('"*"');
+      const send = sqs.find((st) => st.Action.includes('sqs:SendMessage'));
+      expect(send?.Resource).toHaveLength(4);
+    });
+
     it('hands ingest the queue URLs by reference, not by a hard-coded value', () => {
       const fn = resources.IngestLambdaFunction?.Properties as {
         Environment: { Variables: Record<string, unknown> };

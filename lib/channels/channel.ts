@@ -15,6 +15,11 @@ export interface DeliveryResult {
 export interface Channel {
   /** Queue suffix, function name and env prefix: `slack` → SLACK_WEBHOOK_URL, SLACK_QUEUE_URL. */
   readonly id: string;
+  /**
+   * Default spacing between POSTs from one worker instance. With the event source's
+   * maximumConcurrency of 2 (serverless.yml), the platform sees at most 2 / this per second.
+   */
+  readonly minIntervalMs: number;
   /** The JSON body the platform's incoming webhook expects. */
   format(event: FlaggerEvent): unknown;
   /** POST the payload; throws RetryableDeliveryError or PermanentDeliveryError on failure. */
@@ -23,3 +28,4 @@ export interface Channel {
 
 export const webhookEnv = (c: Pick<Channel, 'id'>): string => `${c.id.toUpperCase()}_WEBHOOK_URL`;
 export const queueEnv = (c: Pick<Channel, 'id'>): string => `${c.id.toUpperCase()}_QUEUE_URL`;
+export const dlqEnv = (c: Pick<Channel, 'id'>): string => `${c.id.toUpperCase()}_DLQ_URL`;

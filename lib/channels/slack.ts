@@ -32,6 +32,8 @@ export function formatSlack(event: FlaggerEvent): unknown {
 
 export const slack: Channel = {
   id: 'slack',
+  // Slack: about 1 message per second per webhook (DESIGN §3); 2 instances × 1 per 2 s = 1/s.
+  minIntervalMs: 2000,
   format: formatSlack,
   deliver: (url, payload, { timeoutMs }) => postJson(url, payload, { timeoutMs, label: 'slack' }),
 };

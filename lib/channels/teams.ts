@@ -50,6 +50,8 @@ export function formatTeams(event: FlaggerEvent): unknown {
 
 export const teams: Channel = {
   id: 'teams',
+  // Teams Workflows: about 4/s and 60 per 30 s (2/s sustained); 2 instances × 1/s = 2/s.
+  minIntervalMs: 1000,
   format: formatTeams,
   deliver: (url, payload, { timeoutMs }) => postJson(url, payload, { timeoutMs, label: 'teams' }),
 };

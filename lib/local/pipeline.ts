@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as z from 'zod/mini';
-import { queueEnv, webhookEnv } from '../channels/channel';
+import { dlqEnv, queueEnv, webhookEnv } from '../channels/channel';
 import { CHANNEL_IDS } from '../channels/ids';
 import { ConfigError } from '../errors';
 import { createSqsClient } from '../queue';
@@ -40,7 +40,19 @@ const localEnv = z.object({
       z.transform((v) => Number(v)),
     ),
   ),
+  LOCAL_MAX_RECEIVE_COUNT: z.optional(
+    z.pipe(
+      z.string(),
+      z.transform((v) => Number(v)),
+    ),
+  ),
 });
+
+export interface PipelineOptions {
+  log?: (line: string) => void;
+  /** Fault injection for tests: wrap a worker's handler (e.g. to crash it mid-batch). */
+  wrapWorker?: (channel: string, handler: SqsHandler) => SqsHandler;
+}
 
 export interface Pipeline {
   ingestUrl: string;
@@ -54,10 +66,8 @@ export interface Pipeline {
  * an HTTP API look-alike and one poller per active channel invoking the same worker handlers.
  * Handlers read their configuration at import, so `process.env` is completed before importing them.
  */
-export async function startPipeline(
-  root: string,
-  log: (line: string) => void = console.log,
-): Promise<Pipeline> {
+export async function startPipeline(root: string, opts: PipelineOptions = {}): Promise<Pipeline> {
+  const log = opts.log ?? console.log;
   const parsed = localEnv.safeParse(process.env);
   if (!parsed.success)
     throw new ConfigError(`invalid local configuration: ${describeIssues(parsed.error.issues).join('; ')}`);
@@ -74,7 +84,7 @@ export async function startPipeline(
       endpoint = emulator.endpoint;
     }
     process.env.SQS_ENDPOINT = endpoint;
-    const sqs = createSqsClient({ region: env.AWS_REGION, endpoint });
+    const sqs = createSqsClient({ region: env.AWS_REGION, endpoint }, 25_000);
     stops.push(async () => sqs.destroy());
 
     const service = readServiceDef(resolve(root, 'serverless.yml'), 'local');
@@ -87,8 +97,8 @@ export async function startPipeline(
     for (const id of CHANNEL_IDS) {
       const fn = workers.find((f) => f.name === id);
       const q = fn?.sqs && queues.get(fn.sqs.queue);
-      const dlqId = service.queues.find((d) => d.logicalId === fn?.sqs?.queue)?.redrive?.dlq;
-      const dlq = dlqId ? queues.get(dlqId) : undefined;
+      const redrive = service.queues.find((d) => d.logicalId === fn?.sqs?.queue)?.redrive;
+      const dlq = redrive ? queues.get(redrive.dlq) : undefined;
       if (!fn || !q || !dlq)
         throw new Error(`serverless.yml has no SQS-triggered function "${id}" with a DLQ`);
       const url = process.env[webhookEnv({ id })];
@@ -97,15 +107,19 @@ export async function startPipeline(
         delete process.env[queueEnv({ id })];
         continue;
       }
+      // What serverless.yml gives the worker in AWS, pointed at the local queues.
       process.env[queueEnv({ id })] = q.url;
+      process.env[dlqEnv({ id })] = dlq.url;
+      process.env.MAX_RECEIVE_COUNT = String(env.LOCAL_MAX_RECEIVE_COUNT ?? redrive?.maxReceiveCount);
       channels.push({ id, queueUrl: q.url, dlqUrl: dlq.url });
       const mod = await import(pathToFileURL(resolve(root, `${fn.module}.ts`)).href);
+      const handler = mod[fn.exportName] as SqsHandler;
       const poller: Poller = startPoller({
         sqs,
         queue: q,
         region: env.AWS_REGION,
         functionName: fn.name,
-        handler: mod[fn.exportName] as SqsHandler,
+        handler: opts.wrapWorker ? opts.wrapWorker(id, handler) : handler,
         batchSize: fn.sqs?.batchSize ?? 10,
         waitSeconds: 1,
         onError: (err) => log(`[local] ${id} poller: ${err instanceof Error ? err.message : String(err)}`),

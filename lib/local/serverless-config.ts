@@ -36,6 +36,11 @@ const customTags = [
     resolve: (seq: { toJSON(): unknown }) => ({ 'Fn::Join': seq.toJSON() }),
   },
   { tag: '!Sub', resolve: (s: string) => ({ 'Fn::Sub': s }) },
+  ...['Not', 'Equals', 'If', 'And', 'Or'].map((fn) => ({
+    tag: `!${fn}`,
+    collection: 'seq' as const,
+    resolve: (seq: { toJSON(): unknown }) => ({ [`Fn::${fn}`]: seq.toJSON() }),
+  })),
 ];
 
 /**

@@ -4,7 +4,7 @@ import { createSqsClient } from '../../lib/queue';
 /** A fresh fauxqs on a free loopback port with a client pointed at it. */
 export async function startSqs(region = 'us-east-1') {
   const emulator = await startEmulator(0, region);
-  const sqs = createSqsClient({ region, endpoint: emulator.endpoint });
+  const sqs = createSqsClient({ region, endpoint: emulator.endpoint }, 25_000);
   return {
     emulator,
     sqs,

@@ -1,0 +1,70 @@
+import { type Message, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { toRecord } from '../../lib/local/poller';
+import { type CreatedQueue, createQueues } from '../../lib/local/queues';
+import type { startSqs } from './sqs';
+
+let n = 0;
+
+/** A fresh FIFO queue with its FIFO DLQ on the emulator. */
+export async function queuePair(env: Awaited<ReturnType<typeof startSqs>>, maxReceiveCount = 5) {
+  const id = `t${++n}-${Date.now()}`;
+  const q = await createQueues(env.sqs, [
+    {
+      logicalId: 'Q',
+      name: `${id}.fifo`,
+      attributes: { FifoQueue: 'true', VisibilityTimeout: '30' },
+      redrive: { dlq: 'D', maxReceiveCount },
+    },
+    { logicalId: 'D', name: `${id}-dlq.fifo`, attributes: { FifoQueue: 'true' } },
+  ]);
+  return { queue: q.get('Q') as CreatedQueue, dlq: q.get('D') as CreatedQueue };
+}
+
+/** Sends bodies (one message group each) and receives them back as a Lambda SQS event. */
+export async function sendAndReceive(
+  env: Awaited<ReturnType<typeof startSqs>>,
+  queue: CreatedQueue,
+  items: { body: string; group: string }[],
+): Promise<SQSEvent> {
+  for (const [i, it] of items.entries()) {
+    await env.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queue.url,
+        MessageBody: it.body,
+        MessageGroupId: it.group,
+        MessageDeduplicationId: `${i}-${it.group}`,
+      }),
+    );
+  }
+  const got: Message[] = [];
+  for (let tries = 0; got.length < items.length && tries < 20; tries++) {
+    const r = await env.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queue.url,
+        MaxNumberOfMessages: 10,
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
+    got.push(...(r.Messages ?? []));
+  }
+  return { Records: got.map((m) => toRecord(m, queue.arn, 'us-east-1')) };
+}
+
+/** Everything in a queue now, with message attributes (each becomes invisible for 30 s). */
+export async function drain(env: Awaited<ReturnType<typeof startSqs>>, queue: CreatedQueue, waitSeconds = 0) {
+  const out: Message[] = [];
+  for (;;) {
+    const r = await env.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queue.url,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: waitSeconds,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
+    if (!r.Messages?.length) return out;
+    out.push(...r.Messages);
+  }
+}
