@@ -1,0 +1,243 @@
+import type { ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main as cli } from '../lib/cli';
+import type { FlaggerEvent } from '../lib/event';
+import { type Pipeline, startPipeline } from '../lib/local/pipeline';
+import type { SqsHandler } from '../lib/local/poller';
+import { fixtures } from './helpers/fixtures';
+import { type Received, type Receiver, startReceiver } from './helpers/receiver';
+
+/**
+ * Fault injection through the whole local pipeline: fake Slack and Teams misbehave per scenario
+ * (each scenario is its own canary, so they cannot mix) and every event must end up delivered or
+ * dead-lettered with the right reason, in per-canary order, none lost.
+ */
+type Fault = (
+  attempt: number,
+) => { status: number; body?: string; headers?: Record<string, string> } | 'hang' | 'reset';
+
+interface Scenario {
+  name: string;
+  fault: Fault;
+  /** Events expected in the DLQ (per channel) and the text their reason must contain. */
+  deadLetters?: { count: number; reason: string };
+}
+
+const ok: ReturnType<Fault> = { status: 200, body: 'ok' };
+const scenarios: Scenario[] = [
+  { name: 'http-500-for-a-while', fault: (n) => (n <= 3 ? { status: 500, body: 'rollup_error' } : ok) },
+  {
+    name: 'http-429-retry-after',
+    fault: (n) => (n === 1 ? { status: 429, body: 'rate_limited', headers: { 'retry-after': '2' } } : ok),
+  },
+  { name: 'hang-past-timeout', fault: (n) => (n === 1 ? 'hang' : ok) },
+  { name: 'connection-reset', fault: (n) => (n <= 2 ? 'reset' : ok) },
+  {
+    name: 'invalid-payload-400',
+    fault: () => ({ status: 400, body: 'invalid_payload' }),
+    deadLetters: { count: 4, reason: 'answered 400: invalid_payload' },
+  },
+  {
+    name: 'no-service-404',
+    fault: () => ({ status: 404, body: 'no_service' }),
+    deadLetters: { count: 4, reason: 'answered 404: no_service' },
+  },
+  { name: 'worker-crash-mid-batch', fault: () => ok },
+];
+const EVENTS_PER_SCENARIO = 4;
+
+interface Attempt {
+  scenario: string;
+  key: string;
+  answered: number | 'hang' | 'reset';
+  at: number;
+}
+
+function fakeWebhook(channel: string, log: Attempt[]) {
+  const counts = new Map<string, number>();
+  return (req: Received, res: ServerResponse) => {
+    const text = req.body;
+    const scenario = scenarios.find((s) => text.includes(`${s.name}.faults`));
+    const key = text.match(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/)?.[0] ?? '?';
+    if (!scenario) {
+      res.writeHead(200);
+      return res.end('ok');
+    }
+    const n = (counts.get(`${channel}/${scenario.name}`) ?? 0) + 1;
+    counts.set(`${channel}/${scenario.name}`, n);
+    const answer = scenario.fault(n);
+    log.push({
+      scenario: scenario.name,
+      key,
+      answered: typeof answer === 'string' ? answer : answer.status,
+      at: Date.now(),
+    });
+    if (answer === 'hang') return;
+    if (answer === 'reset') return res.socket?.resetAndDestroy();
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.body ?? '');
+  };
+}
+
+const eventsFor = (scenario: string): FlaggerEvent[] =>
+  (fixtures.filter((e) => e.name === 'podinfo').slice(0, EVENTS_PER_SCENARIO) as FlaggerEvent[]).map((e) => ({
+    ...e,
+    name: scenario,
+    namespace: 'faults',
+  }));
+const keyOf = (e: FlaggerEvent) => new Date(Number(e.metadata.timestamp)).toISOString();
+
+describe('fault injection through the local pipeline', () => {
+  const log: Record<string, Attempt[]> = { slack: [], teams: [] };
+  const receivers: Record<string, Receiver> = {};
+  let pipeline: Pipeline;
+  const crashed = new Set<string>();
+  const rows: Record<string, string | number>[] = [];
+
+  beforeAll(async () => {
+    for (const ch of ['slack', 'teams'])
+      receivers[ch] = await startReceiver(fakeWebhook(ch, log[ch] as Attempt[]));
+    Object.assign(process.env, {
+      PORT: '0',
+      SQS_PORT: '0',
+      SLACK_WEBHOOK_URL: receivers.slack?.url('/services/SECRET'),
+      TEAMS_WEBHOOK_URL: receivers.teams?.url('/workflows/SECRET'),
+      DELIVERY_TIMEOUT_MS: '500',
+      MIN_INTERVAL_MS: '10',
+      RETRY_BASE_SECONDS: '1',
+      RETRY_CAP_SECONDS: '1',
+      LOCAL_MAX_RECEIVE_COUNT: '6',
+      // A crashed invocation changes no visibility: its batch returns after this timeout.
+      LOCAL_VISIBILITY_TIMEOUT: '2',
+      DEDUP: 'on',
+    });
+    // Crash: once per channel, deliver the first half of a batch holding the crash scenario (at
+    // least one record; the emulator often hands FIFO batches of one), then die before answering.
+    const wrapWorker =
+      (channel: string, handler: SqsHandler): SqsHandler =>
+      async (event: SQSEvent, ctx: Context) => {
+        const hit = event.Records.some((r) => r.body.includes('worker-crash-mid-batch'));
+        if (hit && !crashed.has(channel)) {
+          crashed.add(channel);
+          await handler({ Records: event.Records.slice(0, Math.ceil(event.Records.length / 2)) }, ctx);
+          throw new Error('simulated worker crash');
+        }
+        return handler(event, ctx);
+      };
+    pipeline = await startPipeline(resolve(import.meta.dirname, '..'), { log: () => {}, wrapWorker });
+  });
+
+  afterAll(async () => {
+    await pipeline?.stop();
+    for (const r of Object.values(receivers)) await r.close();
+    console.table(rows);
+  });
+
+  /** `flagger-notify dlq list <channel>`: its text and the DLQ's total. */
+  async function deadLetters(channel: string) {
+    const out: string[] = [];
+    const env = { SQS_PORT: new URL(pipeline.sqsEndpoint).port };
+    await cli(['dlq', 'list', channel], { out: (l) => out.push(l), err: (l) => out.push(l), env });
+    const text = out.join('\n');
+    return { text, total: Number(text.match(/: (\d+) dead letters?/)?.[1] ?? Number.NaN) };
+  }
+
+  for (const s of scenarios) {
+    it(`${s.name}: every event delivered or dead-lettered, in order, none lost`, async () => {
+      const events = eventsFor(s.name);
+      // Scenarios run one after another, so a DLQ's growth during one belongs to it.
+      const deadBefore = {
+        slack: (await deadLetters('slack')).total,
+        teams: (await deadLetters('teams')).total,
+      };
+      // The crash scenario's events go in one burst so the worker sees them in one batch.
+      for (const e of events) {
+        const res = await fetch(pipeline.ingestUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(e),
+        });
+        expect(res.status).toBe(202);
+      }
+      const keys = events.map(keyOf);
+      const expectDead = s.deadLetters?.count ?? 0;
+      const settled = (ch: string) => {
+        const mine = (log[ch] as Attempt[]).filter((a) => a.scenario === s.name);
+        const delivered = new Set(mine.filter((a) => a.answered === 200).map((a) => a.key));
+        const crashRedelivered = s.name !== 'worker-crash-mid-batch' || mine.length > keys.length;
+        return (
+          crashRedelivered &&
+          delivered.size + (expectDead ? new Set(mine.map((a) => a.key)).size : 0) >= keys.length
+        );
+      };
+      const deadline = Date.now() + 25_000;
+      while (Date.now() < deadline && !(settled('slack') && settled('teams')))
+        await new Promise((r) => setTimeout(r, 50));
+
+      for (const ch of ['slack', 'teams']) {
+        const mine = (log[ch] as Attempt[]).filter((a) => a.scenario === s.name);
+        const okKeys = mine.filter((a) => a.answered === 200).map((a) => a.key);
+        const firstOk = [...new Set(okKeys)];
+        const dlq = await deadLetters(ch);
+        const row = {
+          scenario: s.name,
+          channel: ch,
+          sent: keys.length,
+          delivered: firstOk.length,
+          'dead-lettered': dlq.total - deadBefore[ch as 'slack' | 'teams'],
+          duplicates: okKeys.length - firstOk.length,
+          lost: 0,
+          attempts: mine.length,
+        };
+        row.lost = row.sent - row.delivered - row['dead-lettered'];
+        rows.push(row);
+
+        expect(row.lost, `${ch}: lost`).toBe(0);
+        // Per-canary order: first successful deliveries follow the order the events were sent.
+        expect(firstOk).toEqual(keys.filter((k) => firstOk.includes(k)));
+        expect(row['dead-lettered']).toBe(expectDead);
+        if (expectDead) {
+          expect(dlq.text).toContain(`${s.name}.faults`);
+          expect(dlq.text).toContain(s.deadLetters?.reason);
+          // Permanent errors are not retried: one attempt per event.
+          expect(mine.map((a) => a.key)).toEqual(keys);
+        } else {
+          expect(firstOk).toEqual(keys);
+        }
+        if (s.name === 'http-429-retry-after') {
+          const limited = mine.find((a) => a.answered === 429) as Attempt;
+          const next = (log[ch] as Attempt[]).filter((a) => a.at > limited.at);
+          expect(next.length).toBeGreaterThan(0);
+          expect(Math.min(...next.map((a) => a.at)) - limited.at).toBeGreaterThanOrEqual(2000);
+        }
+        // At-least-once: a crash after delivering but before acknowledging repeats what it delivered.
+        if (s.name === 'worker-crash-mid-batch')
+          expect(row.duplicates, `${ch}: the crash happened`).toBeGreaterThan(0);
+        else expect(row.duplicates, `${ch}: duplicates`).toBe(0);
+      }
+    }, 40_000);
+  }
+
+  it('redriving the dead letters after the webhook is fixed delivers them', async () => {
+    for (const s of scenarios) s.fault = () => ok;
+    const env = { SQS_PORT: new URL(pipeline.sqsEndpoint).port };
+    for (const ch of ['slack', 'teams']) {
+      const out: string[] = [];
+      expect(
+        await cli(['dlq', 'redrive', ch], { out: (l) => out.push(l), err: (l) => out.push(l), env }),
+      ).toBe(0);
+      expect(out.at(-1)).toMatch(/^8 dead letters moved/);
+    }
+    const deadline = Date.now() + 20_000;
+    const redelivered = () =>
+      ['slack', 'teams'].every(
+        (ch) =>
+          (log[ch] as Attempt[]).filter((a) => a.answered === 200 && /^(invalid|no-service)/.test(a.scenario))
+            .length === 8,
+      );
+    while (Date.now() < deadline && !redelivered()) await new Promise((r) => setTimeout(r, 50));
+    expect(redelivered()).toBe(true);
+  }, 30_000);
+});
