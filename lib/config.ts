@@ -43,6 +43,8 @@ export interface WorkerConfig {
   retry: RetryPolicy;
   /** Minimum spacing between POSTs to the webhook from one worker instance. */
   minIntervalMs: number;
+  /** The channel's formatting options (Channel.options), parsed with the rest at cold start. */
+  format: unknown;
   sqs: SqsSettings;
 }
 
@@ -133,6 +135,7 @@ export function loadWorkerConfig(env: Env, channel: Channel): WorkerConfig {
       maxReceiveCount: e.MAX_RECEIVE_COUNT as number,
     },
     minIntervalMs: e.MIN_INTERVAL_MS as number,
+    format: channel.options(env),
     sqs: sqsOf(e as unknown as z.infer<typeof sqsSchema>),
   };
 }

@@ -14,3 +14,11 @@ export function truncate(s: string, max: number): string {
   cut = cut.replace(/&[a-z]{0,3}$/, '');
   return `${cut}…`;
 }
+
+/**
+ * Adaptive Card and MessageCard text is markdown: `[text](url)` would become a disguised link.
+ * A zero-width space between `]` and `(` keeps the characters visible but stops the link syntax.
+ */
+export function neutralizeMarkdownLinks(s: string): string {
+  return s.replace(/\]\s*\(/g, (m) => `${m.slice(0, 1)}\u200b${m.slice(1)}`);
+}

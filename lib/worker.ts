@@ -38,7 +38,7 @@ async function deliverRecord(
   await pacer.turn();
   const started = performance.now();
   try {
-    const { status } = await channel.deliver(config.webhookUrl, channel.format(event), {
+    const { status } = await channel.deliver(config.webhookUrl, channel.format(event, config.format), {
       timeoutMs: config.timeoutMs,
     });
     logger.info('delivered', {

@@ -48,6 +48,7 @@ describe('worker config', () => {
       dlqUrl: QUEUES.SLACK_DLQ_URL,
       retry: { baseSeconds: 2, capSeconds: 900, maxReceiveCount: 24 },
       minIntervalMs: 2000,
+      format: {},
       sqs: { region: 'us-east-1', endpoint: undefined },
     });
   });

@@ -53,6 +53,7 @@ async function setup(over: Partial<WorkerConfig> = {}, maxReceiveCount = 5) {
     dlqUrl: dlq.url,
     retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount },
     minIntervalMs: 0,
+    format: {},
     sqs: { region: 'us-east-1' },
     ...over,
   };
@@ -82,7 +83,7 @@ describe('worker', () => {
     const handler = createWorker(slack, config, env.sqs);
     const res = await handler({ Records: [record(a1, '1'), record(b1, '2'), record(a2, '3')] }, ctx());
     expect(res).toEqual({ batchItemFailures: [] });
-    expect(rx.received.map((r) => (r.json as { text: string }).text)).toEqual(
+    expect(rx.received.map((r) => (r.json as { text: string }).text.replace(/^\S+ /, ''))).toEqual(
       [a1, b1, a2].map((e) => `${e.name}.${e.namespace}: ${e.metadata.eventMessage}`),
     );
   });

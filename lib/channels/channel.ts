@@ -1,4 +1,9 @@
+import * as z from 'zod/mini';
+import { ConfigError } from '../errors';
 import type { FlaggerEvent } from '../event';
+import { describeIssues } from '../zod';
+
+export type Env = Record<string, string | undefined>;
 
 export interface DeliveryOptions {
   timeoutMs: number;
@@ -10,9 +15,10 @@ export interface DeliveryResult {
 
 /**
  * One chat platform. Adding a platform means one module implementing this, registered in
- * `channels/index.ts`, and its test file: the queue, worker and local pipeline follow from `id`.
+ * `channels/index.ts` and `channels/ids.ts`, and its test file: queue, worker and local pipeline
+ * follow from `id`.
  */
-export interface Channel {
+export interface Channel<O = unknown> {
   /** Queue suffix, function name and env prefix: `slack` → SLACK_WEBHOOK_URL, SLACK_QUEUE_URL. */
   readonly id: string;
   /**
@@ -20,8 +26,10 @@ export interface Channel {
    * maximumConcurrency of 2 (serverless.yml), the platform sees at most 2 / this per second.
    */
   readonly minIntervalMs: number;
+  /** The channel's own settings (usernames, formats, links), validated once at cold start. */
+  options(env: Env): O;
   /** The JSON body the platform's incoming webhook expects. */
-  format(event: FlaggerEvent): unknown;
+  format(event: FlaggerEvent, options: O): unknown;
   /** POST the payload; throws RetryableDeliveryError or PermanentDeliveryError on failure. */
   deliver(url: string, payload: unknown, options: DeliveryOptions): Promise<DeliveryResult>;
 }
@@ -29,3 +37,26 @@ export interface Channel {
 export const webhookEnv = (c: Pick<Channel, 'id'>): string => `${c.id.toUpperCase()}_WEBHOOK_URL`;
 export const queueEnv = (c: Pick<Channel, 'id'>): string => `${c.id.toUpperCase()}_QUEUE_URL`;
 export const dlqEnv = (c: Pick<Channel, 'id'>): string => `${c.id.toUpperCase()}_DLQ_URL`;
+
+const blankToUndefined = (v: unknown) => (v === '' ? undefined : v);
+/** An optional env var: unset and empty both mean "not given". */
+export const optionalEnv = <T extends z.ZodMiniType>(schema: T) =>
+  z.pipe(z.transform(blankToUndefined), z.optional(schema));
+
+/** DASHBOARD_URL: an http(s) URL template whose `{namespace}` and `{name}` are filled per event. */
+export const dashboardTemplate = z.string().check(
+  z.refine((t) => {
+    try {
+      return /^https?:$/.test(new URL(t.replace(/\{(namespace|name)\}/g, 'x')).protocol);
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL, optionally with {namespace} and {name} placeholders'),
+);
+
+export function parseEnv<T>(schema: z.ZodMiniType<T>, env: Env, what: string): T {
+  const r = schema.safeParse(env);
+  if (!r.success)
+    throw new ConfigError(`invalid ${what} configuration: ${describeIssues(r.error.issues).join('; ')}`);
+  return r.data;
+}
