@@ -74,10 +74,10 @@ function detailsOf(f: Facts): [string, string][] {
   return out;
 }
 
-/** `▰▰▰▱▱▱▱▱▱▱` for a fraction: readable on a phone, no image needed. */
+/** `███░░░░░░░` for a fraction: readable on a phone, no image needed. */
 export function progressBar(fraction: number, cells = 10): string {
   const full = Math.max(0, Math.min(cells, Math.round(fraction * cells)));
-  return '▰'.repeat(full) + '▱'.repeat(cells - full);
+  return '█'.repeat(full) + '░'.repeat(cells - full);
 }
 
 /**

@@ -81,10 +81,10 @@ describe('Slack message', () => {
 
   it('shows canary weight, iteration or primary weight as a progress bar', () => {
     expect(allText(formatSlack(byMessage('Advance podinfo.test canary weight 30')))).toContain(
-      '`▰▰▰▱▱▱▱▱▱▱` canary weight 30%',
+      '`███░░░░░░░` canary weight 30%',
     );
     expect(allText(formatSlack(byMessage('Advance frontend.web canary iteration 1/10')))).toContain(
-      '`▰▱▱▱▱▱▱▱▱▱` iteration 1/10',
+      '`█░░░░░░░░░` iteration 1/10',
     );
     expect(allText(formatSlack(byMessage('Advance frontend.web primary weight 50')))).toContain(
       'primary weight 50%',

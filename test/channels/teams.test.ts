@@ -83,7 +83,7 @@ describe('Teams message', () => {
       'runbook',
       'team',
     ]);
-    expect(factsOf(formatTeams(e))[5]?.value).toBe('▰▱▱▱▱▱▱▱▱▱ canary weight 5%');
+    expect(factsOf(formatTeams(e))[5]?.value).toBe('█░░░░░░░░░ canary weight 5%');
   });
 
   it('adds an Action.OpenUrl for DASHBOARD_URL', () => {

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Regenerates the README's screenshots from the preview page with headless Chromium
+# (Debian: apt-get install chromium fonts-noto-color-emoji).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p docs/img
+for name in succeeded failed progress; do
+  npm run --silent preview -- "events/ingest-$name.json" > /dev/null
+  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$(mktemp -d)" --hide-scrollbars --window-size=1110,360 \
+    --screenshot="docs/img/$name.png" "file://$PWD/preview/ingest-$name.html" 2>/dev/null
+  echo "docs/img/$name.png"
+done
