@@ -138,6 +138,14 @@ describe('Teams message', () => {
     }
   });
 
+  it('shows Slack-style mentions and entities from the event as the literal text they are', () => {
+    const hostile = '<!channel> <@U123> <https://evil|x> [x](https://evil) &amp;';
+    const e: FlaggerEvent = { ...base, metadata: { ...base.metadata, eventMessage: hostile } };
+    const card = cardOf(formatTeams(e));
+    expect(card.body[1]?.text).toBe('<!channel> <@U123> <https://evil|x> [x]\u200b(https://evil) &amp;');
+    expect(adaptiveCardProblems(card)).toEqual([]);
+  });
+
   it('keeps a card with a 20,000-character message and 40 extra keys under 28 KB and valid', () => {
     const extra = Object.fromEntries(
       Array.from({ length: 40 }, (_, i) => [`key${String(i).padStart(2, '0')}`, 'v'.repeat(1000)]),
