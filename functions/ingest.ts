@@ -5,13 +5,23 @@ import { loadIngestConfig } from '../lib/config';
 import { handleIngest } from '../lib/ingest';
 import { logger } from '../lib/log';
 import { createSqsClient, enqueue } from '../lib/queue';
+import { coldStart, resolveSecrets, ssmFetcher } from '../lib/secrets';
 
-// Cold start: a bad setting fails here, naming the variable, instead of on the first event.
-const config = loadIngestConfig(process.env);
-const sqs = createSqsClient(config.sqs);
+// Cold start: tokens from SSM (deployed) or env (local), then every setting validated once; a bad
+// one fails each invocation with a message naming the variable.
+const ready = coldStart(async () => {
+  const env = await resolveSecrets(
+    process.env,
+    [{ name: 'INGEST_TOKEN' }, { name: 'INGEST_TOKEN_PREVIOUS', optional: true }],
+    ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
+  );
+  const config = loadIngestConfig(env);
+  return { config, sqs: createSqsClient(config.sqs) };
+});
 
 export const handler = middy(
   async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+    const { config, sqs } = await ready();
     const res = await handleIngest(
       {
         method: event.requestContext.http.method,

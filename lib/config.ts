@@ -1,23 +1,15 @@
 import * as z from 'zod/mini';
 import { type Channel, dlqEnv, queueEnv, webhookEnv } from './channels/channel';
 import { CHANNEL_IDS } from './channels/ids';
+import { type Env, intEnv, isDeployed, optionalEnv, parseEnv } from './env';
 import { ConfigError } from './errors';
 import type { RetryPolicy } from './retry';
-import { describeIssues } from './zod';
 
-type Env = Record<string, string | undefined>;
-
-// Empty strings count as unset: serverless.yml passes `${env:X, ''}` for optional settings.
-const optional = <T extends z.ZodMiniType>(schema: T) =>
-  z.pipe(
-    z.transform((v: unknown) => (v === '' ? undefined : v)),
-    z.optional(schema),
-  );
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 const sqsSchema = z.object({
   AWS_REGION: z._default(z.string().check(z.minLength(1)), 'us-east-1'),
-  SQS_ENDPOINT: optional(httpUrl),
+  SQS_ENDPOINT: optionalEnv(httpUrl),
 });
 
 export interface SqsSettings {
@@ -26,8 +18,11 @@ export interface SqsSettings {
 }
 
 export interface IngestConfig {
-  /** When set, every request must carry it (`?token=` or `Authorization: Bearer`). */
-  token?: string;
+  /**
+   * When non-empty, every request must carry one of them (`?token=` or `Authorization: Bearer`):
+   * INGEST_TOKEN and, during a rotation, INGEST_TOKEN_PREVIOUS.
+   */
+  tokens: string[];
   channels: { id: string; queueUrl: string }[];
   /** Collapse identical events within SQS's 5-minute window (DEDUP=off to keep every repeat). */
   dedup: boolean;
@@ -48,13 +43,6 @@ export interface WorkerConfig {
   sqs: SqsSettings;
 }
 
-function parse<T>(schema: z.ZodMiniType<T>, env: Env, what: string): T {
-  const r = schema.safeParse(env);
-  if (!r.success)
-    throw new ConfigError(`invalid ${what} configuration: ${describeIssues(r.error.issues).join('; ')}`);
-  return r.data;
-}
-
 const sqsOf = (e: z.infer<typeof sqsSchema>): SqsSettings => ({
   region: e.AWS_REGION,
   endpoint: e.SQS_ENDPOINT,
@@ -65,13 +53,15 @@ const sqsOf = (e: z.infer<typeof sqsSchema>): SqsSettings => ({
  * must not name a channel without a queue.
  */
 export function loadIngestConfig(env: Env): IngestConfig {
+  const token = optionalEnv(z.string().check(z.minLength(16, 'must be at least 16 characters')));
   const shape: Record<string, z.ZodMiniType> = {
-    INGEST_TOKEN: optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
-    CHANNELS: optional(z.string()),
-    DEDUP: optional(z.enum(['on', 'off'], { error: 'must be on or off' })),
+    INGEST_TOKEN: token,
+    INGEST_TOKEN_PREVIOUS: token,
+    CHANNELS: optionalEnv(z.string()),
+    DEDUP: optionalEnv(z.enum(['on', 'off'], { error: 'must be on or off' })),
   };
-  for (const id of CHANNEL_IDS) shape[queueEnv({ id })] = optional(httpUrl);
-  const e = parse(z.extend(sqsSchema, shape), env, 'ingest') as Record<string, string | undefined> &
+  for (const id of CHANNEL_IDS) shape[queueEnv({ id })] = optionalEnv(httpUrl);
+  const e = parseEnv(z.extend(sqsSchema, shape), env, 'ingest') as Record<string, string | undefined> &
     z.infer<typeof sqsSchema>;
 
   const wanted = e.CHANNELS?.split(',')
@@ -86,25 +76,18 @@ export function loadIngestConfig(env: Env): IngestConfig {
   const channels = CHANNEL_IDS.filter((id) => e[queueEnv({ id })] && (!wanted || wanted.includes(id))).map(
     (id) => ({ id, queueUrl: e[queueEnv({ id })] as string }),
   );
-  return { token: e.INGEST_TOKEN, channels, dedup: e.DEDUP !== 'off', sqs: sqsOf(e) };
-}
-
-/** A whole number within bounds, from an env var or its default. */
-const int = (fallback: number, min: number, max: number) =>
-  z
-    ._default(
-      z.pipe(
-        z.string(),
-        z.transform((v) => Number(v)),
-      ),
-      fallback,
-    )
-    .check(
-      z.refine(
-        (n) => Number.isInteger(n) && n >= min && n <= max,
-        `must be a whole number from ${min} to ${max}`,
-      ),
+  if (isDeployed(env) && !e.INGEST_TOKEN) {
+    // The ingest URL is public: a deployed stage without a token would let anyone post to chat.
+    throw new ConfigError(`INGEST_TOKEN: required in a deployed stage (STAGE=${env.STAGE})`);
+  }
+  if (e.INGEST_TOKEN_PREVIOUS && !e.INGEST_TOKEN) {
+    throw new ConfigError(
+      'INGEST_TOKEN_PREVIOUS: set INGEST_TOKEN too (the previous token only eases a rotation)',
     );
+  }
+  const tokens = [e.INGEST_TOKEN, e.INGEST_TOKEN_PREVIOUS].filter((t): t is string => Boolean(t));
+  return { tokens, channels, dedup: e.DEDUP !== 'off', sqs: sqsOf(e) };
+}
 
 export function loadWorkerConfig(env: Env, channel: Channel): WorkerConfig {
   const urlVar = webhookEnv(channel);
@@ -117,13 +100,15 @@ export function loadWorkerConfig(env: Env, channel: Channel): WorkerConfig {
       .check(z.minLength(1, 'is not set'), z.url({ error: 'must be a URL' })),
     [q]: httpUrl,
     [dlq]: httpUrl,
-    DELIVERY_TIMEOUT_MS: int(10_000, 100, 60_000),
-    MAX_RECEIVE_COUNT: int(24, 1, 1000),
-    RETRY_BASE_SECONDS: int(2, 1, 3600),
-    RETRY_CAP_SECONDS: int(900, 1, 43_200),
-    MIN_INTERVAL_MS: int(channel.minIntervalMs, 0, 60_000),
+    DELIVERY_TIMEOUT_MS: intEnv(10_000, 100, 60_000),
+    MAX_RECEIVE_COUNT: intEnv(24, 1, 1000),
+    RETRY_BASE_SECONDS: intEnv(2, 1, 3600),
+    RETRY_CAP_SECONDS: intEnv(900, 1, 43_200),
+    MIN_INTERVAL_MS: intEnv(channel.minIntervalMs, 0, 60_000),
   });
-  const e = parse(schema as z.ZodMiniType<Record<string, unknown>>, env, `${channel.id} worker`);
+  const e = parseEnv(schema as z.ZodMiniType<Record<string, unknown>>, env, `${channel.id} worker`);
+  if (isDeployed(env))
+    checkAllowed(urlVar, e[urlVar] as string, channel.allowedHosts, env.WEBHOOK_ALLOWED_HOSTS);
   return {
     webhookUrl: e[urlVar] as string,
     timeoutMs: e.DELIVERY_TIMEOUT_MS as number,
@@ -138,4 +123,30 @@ export function loadWorkerConfig(env: Env, channel: Channel): WorkerConfig {
     format: channel.options(env),
     sqs: sqsOf(e as unknown as z.infer<typeof sqsSchema>),
   };
+}
+
+/** `hooks.slack.com` matches itself; `*.logic.azure.com` matches any host below it. */
+export function hostAllowed(host: string, patterns: readonly string[]): boolean {
+  return patterns.some((p) => (p.startsWith('*.') ? host.endsWith(p.slice(1)) : host === p));
+}
+
+/**
+ * Deployed workers post only over https to the platform's own hosts (plus WEBHOOK_ALLOWED_HOSTS),
+ * so a tampered setting cannot turn the relay into a way to send events anywhere.
+ */
+function checkAllowed(name: string, url: string, hosts: readonly string[], extra = ''): void {
+  const u = new URL(url);
+  const allowed = [
+    ...hosts,
+    ...extra
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean),
+  ];
+  if (u.protocol !== 'https:') throw new ConfigError(`${name}: must be https in a deployed stage`);
+  if (!hostAllowed(u.hostname, allowed)) {
+    throw new ConfigError(
+      `${name}: host ${u.hostname} is not an allowed webhook host (${allowed.join(', ')}); add it to WEBHOOK_ALLOWED_HOSTS`,
+    );
+  }
 }

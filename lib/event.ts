@@ -17,23 +17,55 @@ export const KNOWN_PHASES = [
   'Terminated',
 ] as const;
 
-// Kubernetes object names are at most 253 characters; anything longer is not from Flagger.
-const k8sName = z.string().check(z.minLength(1), z.maxLength(253));
+// Kubernetes rules: a canary's name is a DNS-1123 subdomain (≤ 253), its namespace a DNS-1123
+// label (≤ 63). Anything else did not come from Flagger, and would end up in queue ids and messages.
+const dns1123Name = z
+  .string()
+  .check(
+    z.maxLength(253),
+    z.regex(
+      /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+      'must be a Kubernetes name (DNS-1123 subdomain)',
+    ),
+  );
+const dns1123Label = z
+  .string()
+  .check(
+    z.maxLength(63),
+    z.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes namespace (DNS-1123 label)'),
+  );
 
-const metadata = z.catchall(
-  z.object({
-    eventMessage: z.string(),
-    eventType: z.enum(['Normal', 'Warning']),
-    timestamp: z.string().check(z.regex(/^\d{1,16}$/, 'must be Unix epoch milliseconds as a decimal string')),
-  }),
-  z.string(),
-);
+export const MAX_MESSAGE = 8 * 1024;
+export const MAX_METADATA_KEYS = 50;
+
+const metadata = z
+  .catchall(
+    z.object({
+      eventMessage: z.string().check(z.maxLength(MAX_MESSAGE)),
+      eventType: z.enum(['Normal', 'Warning']),
+      timestamp: z
+        .string()
+        .check(z.regex(/^\d{1,16}$/, 'must be Unix epoch milliseconds as a decimal string')),
+    }),
+    z.string().check(z.maxLength(2048)),
+  )
+  .check(
+    z.refine(
+      (m) => Object.keys(m).length <= MAX_METADATA_KEYS,
+      `must have at most ${MAX_METADATA_KEYS} keys`,
+    ),
+    z.refine(
+      (m) => Object.keys(m).every((k) => k.length > 0 && k.length <= 63),
+      'keys must be 1 to 63 characters',
+    ),
+  );
 
 export const flaggerEventSchema = z.object({
-  name: k8sName,
-  namespace: k8sName,
-  phase: z.string(),
-  checksum: z.optional(z.string()),
+  name: dns1123Name,
+  namespace: dns1123Label,
+  // Unknown phases are accepted (forward compatibility), within reason.
+  phase: z.string().check(z.maxLength(64)),
+  checksum: z.optional(z.string().check(z.maxLength(128))),
   metadata,
 });
 

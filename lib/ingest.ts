@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { presentedToken, tokenMatches } from './auth';
 import type { IngestConfig } from './config';
 import { canaryId, type FlaggerEvent, parseFlaggerEvent } from './event';
@@ -30,11 +31,37 @@ const fail = (statusCode: number, error: string, details?: string[]): IngestResp
   body: details ? { error, details } : { error },
 });
 
+/**
+ * Undo a Content-Encoding. gzip is inflated with a cap, so a small "zip bomb" cannot blow past the
+ * body limit; anything else is refused rather than misread.
+ */
+function decode(raw: Buffer, encoding: string | undefined): { text: string } | { error: IngestResponse } {
+  const enc = encoding?.trim().toLowerCase();
+  if (!enc || enc === 'identity') return { text: raw.toString('utf8') };
+  if (enc !== 'gzip')
+    return {
+      error: fail(
+        415,
+        `content-encoding ${JSON.stringify(enc.slice(0, 20))} is not supported; send gzip or none`,
+      ),
+    };
+  try {
+    return { text: gunzipSync(raw, { maxOutputLength: MAX_BODY_BYTES }).toString('utf8') };
+  } catch (err) {
+    return (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE'
+      ? { error: fail(413, `decompressed body is larger than the ${MAX_BODY_BYTES}-byte limit`) }
+      : { error: fail(400, 'body is not valid gzip') };
+  }
+}
+
 /** Checks run cheapest and least revealing first: nobody learns about the schema without the token. */
 export async function handleIngest(req: IngestRequest, deps: IngestDeps): Promise<IngestResponse> {
   const { config } = deps;
   if (req.method !== 'POST') return fail(405, `method ${req.method} not allowed: POST a Flagger event`);
-  if (config.token && !tokenMatches(presentedToken(req.query, req.headers.authorization), config.token)) {
+  if (
+    config.tokens.length &&
+    !tokenMatches(presentedToken(req.query, req.headers.authorization), config.tokens)
+  ) {
     return fail(401, 'missing or invalid token: pass ?token=… or Authorization: Bearer …');
   }
   const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
@@ -44,9 +71,11 @@ export async function handleIngest(req: IngestRequest, deps: IngestDeps): Promis
   if (req.body.length > MAX_BODY_BYTES) {
     return fail(413, `body is larger than the ${MAX_BODY_BYTES}-byte limit`);
   }
+  const body = decode(req.body, req.headers['content-encoding']);
+  if ('error' in body) return body.error;
   let json: unknown;
   try {
-    json = JSON.parse(req.body.toString('utf8'));
+    json = JSON.parse(body.text);
   } catch {
     return fail(400, 'body is not valid JSON');
   }

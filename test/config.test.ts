@@ -24,7 +24,7 @@ describe('ingest config', () => {
       SQS_ENDPOINT: '',
     });
     expect(c.channels.map((x) => x.id)).toEqual(['teams']);
-    expect(c.token).toBeUndefined();
+    expect(c.tokens).toEqual([]);
   });
 
   it.each([
@@ -36,6 +36,67 @@ describe('ingest config', () => {
   ])('fails fast on %o naming the variable', (env, message) => {
     expect(() => loadIngestConfig(env)).toThrow(ConfigError);
     expect(() => loadIngestConfig(env)).toThrow(message);
+  });
+});
+
+describe('ingest tokens', () => {
+  const t1 = 'current-token-0123456789';
+  const t2 = 'previous-token-0123456789';
+  it('accepts the current and the previous token during a rotation', () => {
+    expect(loadIngestConfig({ INGEST_TOKEN: t1, INGEST_TOKEN_PREVIOUS: t2 }).tokens).toEqual([t1, t2]);
+  });
+  it('refuses to start a deployed stage without a token', () => {
+    expect(() => loadIngestConfig({ STAGE: 'prod' })).toThrow(
+      'INGEST_TOKEN: required in a deployed stage (STAGE=prod)',
+    );
+    expect(loadIngestConfig({ STAGE: 'local' }).tokens).toEqual([]);
+  });
+  it('refuses a previous token without a current one', () => {
+    expect(() => loadIngestConfig({ INGEST_TOKEN_PREVIOUS: t2 })).toThrow(
+      /INGEST_TOKEN_PREVIOUS: set INGEST_TOKEN too/,
+    );
+  });
+});
+
+describe('webhook allow-list in a deployed stage', () => {
+  const deployed = { STAGE: 'prod', ...QUEUES };
+  it('accepts Slack’s own host over https', () => {
+    expect(loadWorkerConfig({ ...deployed, SLACK_WEBHOOK_URL: SECRET_URL }, slack).webhookUrl).toBe(
+      SECRET_URL,
+    );
+  });
+  it.each([
+    [
+      'http://hooks.slack.com/services/T/B/SECRETSECRET',
+      'SLACK_WEBHOOK_URL: must be https in a deployed stage',
+    ],
+    [
+      'https://evil.example/services/SECRETSECRET',
+      'SLACK_WEBHOOK_URL: host evil.example is not an allowed webhook host',
+    ],
+    ['https://127.0.0.1/SECRETSECRET', 'host 127.0.0.1 is not an allowed'],
+  ])('rejects %s naming the variable and host, not the URL', (url, message) => {
+    let m = '';
+    try {
+      loadWorkerConfig({ ...deployed, SLACK_WEBHOOK_URL: url }, slack);
+    } catch (e) {
+      m = (e as Error).message;
+    }
+    expect(m).toContain(message);
+    expect(m).not.toContain('SECRETSECRET');
+  });
+  it('accepts extra hosts from WEBHOOK_ALLOWED_HOSTS, with *. for subdomains', () => {
+    const env = {
+      ...deployed,
+      SLACK_WEBHOOK_URL: 'https://a.proxy.example/x',
+      WEBHOOK_ALLOWED_HOSTS: 'other.example, *.proxy.example',
+    };
+    expect(loadWorkerConfig(env, slack).webhookUrl).toBe('https://a.proxy.example/x');
+  });
+  it('allows loopback http locally', () => {
+    expect(
+      loadWorkerConfig({ ...QUEUES, SLACK_WEBHOOK_URL: 'http://127.0.0.1:4000/slack' }, slack).webhookUrl,
+    ).toContain('127.0.0.1');
   });
 });
 

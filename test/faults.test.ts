@@ -1,13 +1,19 @@
 import type { ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import type { Context, SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main as cli } from '../lib/cli';
 import type { FlaggerEvent } from '../lib/event';
 import { type Pipeline, startPipeline } from '../lib/local/pipeline';
 import type { SqsHandler } from '../lib/local/poller';
 import { fixtures } from './helpers/fixtures';
 import { type Received, type Receiver, startReceiver } from './helpers/receiver';
+
+// Handlers log for real here (the suite default is silent) so a test can check no secret is in
+// the logs; Powertools reads the level once, when lib/log is first imported.
+vi.hoisted(() => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+});
 
 /**
  * Fault injection through the whole local pipeline: fake Slack and Teams misbehave per scenario
@@ -47,6 +53,8 @@ const scenarios: Scenario[] = [
   { name: 'worker-crash-mid-batch', fault: () => ok },
 ];
 const EVENTS_PER_SCENARIO = 4;
+const TOKEN = 'faults-token-0123456789abcdef';
+const logs: string[] = [];
 
 interface Attempt {
   scenario: string;
@@ -112,7 +120,19 @@ describe('fault injection through the local pipeline', () => {
       // A crashed invocation changes no visibility: its batch returns after this timeout.
       LOCAL_VISIBILITY_TIMEOUT: '2',
       DEDUP: 'on',
+      INGEST_TOKEN: TOKEN,
     });
+    // Handler log lines (info to stdout, warnings to stderr) are kept for the secrets check, not
+    // printed over the table.
+    for (const stream of [process.stdout, process.stderr]) {
+      const write = stream.write.bind(stream);
+      stream.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+        const line = String(chunk);
+        if (!line.startsWith('{"level"')) return write(chunk, ...rest);
+        logs.push(line);
+        return true;
+      }) as typeof stream.write;
+    }
     // Crash: once per channel, deliver the first half of a batch holding the crash scenario (at
     // least one record; the emulator often hands FIFO batches of one), then die before answering.
     const wrapWorker =
@@ -154,7 +174,7 @@ describe('fault injection through the local pipeline', () => {
       };
       // The crash scenario's events go in one burst so the worker sees them in one batch.
       for (const e of events) {
-        const res = await fetch(pipeline.ingestUrl, {
+        const res = await fetch(`${pipeline.ingestUrl}?token=${TOKEN}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(e),
@@ -219,6 +239,20 @@ describe('fault injection through the local pipeline', () => {
       }
     }, 40_000);
   }
+
+  it('logged every state change without the token or a webhook URL path', () => {
+    const all = logs.join('');
+    for (const state of [
+      '"event queued"',
+      '"delivered"',
+      '"delivery failed, will retry"',
+      '"dead-lettered"',
+    ]) {
+      expect(all).toContain(state);
+    }
+    expect(all).not.toContain(TOKEN);
+    expect(all).not.toContain('SECRET');
+  });
 
   it('redriving the dead letters after the webhook is fixed delivers them', async () => {
     for (const s of scenarios) s.fault = () => ok;

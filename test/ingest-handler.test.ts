@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startFakeSsm } from './helpers/fake-ssm';
 
 const sample = JSON.parse(
   readFileSync(resolve(import.meta.dirname, '../events/ingest-started.json'), 'utf8'),
@@ -32,8 +33,48 @@ async function blackHole(): Promise<number> {
 }
 
 describe('ingest Lambda handler', () => {
-  it('fails at cold start naming a bad variable', async () => {
-    await expect(loadHandler({ CHANNELS: 'pager' })).rejects.toThrow(/CHANNELS: unknown channel "pager"/);
+  it('fails every invocation naming a bad variable found at cold start', async () => {
+    const handler = await loadHandler({ CHANNELS: 'pager' });
+    await expect(handler(sample)).rejects.toThrow(/CHANNELS: unknown channel "pager"/);
+    await expect(handler(sample)).rejects.toThrow(/CHANNELS/);
+  });
+
+  it('reads the token from SSM in a deployed stage and enforces it', async () => {
+    const ssm = await startFakeSsm({ '/flagger-notify/prod/ingest-token': 'token-from-ssm-0123456789' });
+    try {
+      const handler = await loadHandler({
+        STAGE: 'prod',
+        INGEST_TOKEN: '',
+        INGEST_TOKEN_PARAM: '/flagger-notify/prod/ingest-token',
+        INGEST_TOKEN_PREVIOUS_PARAM: '/flagger-notify/prod/ingest-token-previous',
+        SSM_ENDPOINT: ssm.endpoint,
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+      });
+      expect((await handler(sample)).statusCode).toBe(401);
+      const withToken = { ...sample, queryStringParameters: { token: 'token-from-ssm-0123456789' } };
+      expect((await handler(withToken)).statusCode).toBe(202);
+    } finally {
+      await ssm.close();
+    }
+  });
+
+  it('refuses to serve a deployed stage whose token parameter is missing', async () => {
+    const ssm = await startFakeSsm({});
+    try {
+      const handler = await loadHandler({
+        STAGE: 'prod',
+        INGEST_TOKEN_PARAM: '/flagger-notify/prod/ingest-token',
+        SSM_ENDPOINT: ssm.endpoint,
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+      });
+      await expect(handler(sample)).rejects.toThrow(
+        'INGEST_TOKEN_PARAM: SSM parameter /flagger-notify/prod/ingest-token is missing or empty',
+      );
+    } finally {
+      await ssm.close();
+    }
   });
 
   it('decodes a base64 body as API Gateway sends binary-ish payloads', async () => {

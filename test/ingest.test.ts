@@ -1,9 +1,11 @@
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
 import type { IngestConfig } from '../lib/config';
 import { handleIngest, type IngestDeps, type IngestRequest, MAX_BODY_BYTES } from '../lib/ingest';
 import { fixtureLines } from './helpers/fixtures';
 
 const TOKEN = 'a-token-of-at-least-16-chars';
+const PREVIOUS = 'the-previous-token-before-rotation';
 const channels = [
   { id: 'slack', queueUrl: 'http://q/slack.fifo' },
   { id: 'teams', queueUrl: 'http://q/teams.fifo' },
@@ -13,7 +15,10 @@ function deps(config: Partial<IngestConfig> = {}, enqueue: IngestDeps['enqueue']
   const spy = vi.fn(enqueue);
   return {
     spy,
-    deps: { config: { channels, dedup: true, sqs: { region: 'us-east-1' }, ...config }, enqueue: spy },
+    deps: {
+      config: { tokens: [], channels, dedup: true, sqs: { region: 'us-east-1' }, ...config },
+      enqueue: spy,
+    },
   };
 }
 
@@ -94,14 +99,93 @@ describe('ingest', () => {
     expect((await handleIngest(req(padded), deps().deps)).statusCode).toBe(202);
   });
 
+  describe('Content-Encoding', () => {
+    const gz = (s: string | Buffer) => gzipSync(s);
+    const headers = (encoding: string) => ({
+      'content-type': 'application/json',
+      'content-encoding': encoding,
+    });
+    it('accepts a gzip body', async () => {
+      const { deps: d, spy } = deps();
+      expect((await handleIngest(req(gz(event), { headers: headers('gzip') }), d)).statusCode).toBe(202);
+      expect(spy.mock.calls[0]?.[1]).toEqual(JSON.parse(event));
+    });
+    it('answers 413 when gzip inflates past 64 KiB (a small zip bomb)', async () => {
+      const bomb = gz(Buffer.alloc(10 * MAX_BODY_BYTES, ' '));
+      expect(bomb.length).toBeLessThan(MAX_BODY_BYTES);
+      const r = await handleIngest(req(bomb, { headers: headers('gzip') }), deps().deps);
+      expect(r).toEqual({
+        statusCode: 413,
+        body: { error: 'decompressed body is larger than the 65536-byte limit' },
+      });
+    });
+    it('answers 400 for a body that is not gzip', async () => {
+      expect((await handleIngest(req(event, { headers: headers('gzip') }), deps().deps)).body).toEqual({
+        error: 'body is not valid gzip',
+      });
+    });
+    it('answers 415 for other encodings', async () => {
+      const r = await handleIngest(req(event, { headers: headers('br') }), deps().deps);
+      expect(r).toEqual({
+        statusCode: 415,
+        body: { error: 'content-encoding "br" is not supported; send gzip or none' },
+      });
+    });
+  });
+
+  it.each([
+    [
+      'an upper-case name',
+      (e: Record<string, unknown>) => Object.assign(e, { name: 'PodInfo' }),
+      'name: must be a Kubernetes name',
+    ],
+    [
+      'a namespace over 63 characters',
+      (e: Record<string, unknown>) => Object.assign(e, { namespace: 'a'.repeat(64) }),
+      'namespace:',
+    ],
+    [
+      'an eventMessage over 8 KiB',
+      (e: { metadata: Record<string, string> }) =>
+        Object.assign(e.metadata, { eventMessage: 'x'.repeat(8193) }),
+      'metadata.eventMessage:',
+    ],
+    [
+      'more than 50 metadata keys',
+      (e: { metadata: Record<string, string> }) => {
+        for (let i = 0; i < 48; i++) e.metadata[`k${i}`] = 'v';
+      },
+      'metadata: must have at most 50 keys',
+    ],
+    [
+      'a metadata key with markup',
+      (e: { metadata: Record<string, unknown> }) => Object.assign(e.metadata, { '<script>': 1 }),
+      'metadata.?script?:',
+    ],
+  ] as const)(
+    'rejects %s with 400 naming the field, echoing none of the input',
+    async (_, mutate, message) => {
+      const e = JSON.parse(event);
+      (mutate as (e: unknown) => void)(e);
+      const r = await handleIngest(req(JSON.stringify(e)), deps().deps);
+      expect(r.statusCode).toBe(400);
+      expect(r.body.error).toContain(message);
+      // Neither the markup nor the oversized value comes back.
+      expect(JSON.stringify(r.body)).not.toMatch(/<script|x{20}|a{20}/);
+    },
+  );
+
   it('rejects methods other than POST with 405', async () => {
     expect((await handleIngest(req(event, { method: 'GET' }), deps().deps)).statusCode).toBe(405);
   });
 
   describe('with INGEST_TOKEN', () => {
-    const d = () => deps({ token: TOKEN });
+    const d = () => deps({ tokens: [TOKEN, PREVIOUS] });
     it('accepts the token as ?token=', async () => {
       expect((await handleIngest(req(event, { query: { token: TOKEN } }), d().deps)).statusCode).toBe(202);
+    });
+    it('accepts the previous token during a rotation', async () => {
+      expect((await handleIngest(req(event, { query: { token: PREVIOUS } }), d().deps)).statusCode).toBe(202);
     });
     it('accepts the token as Authorization: Bearer', async () => {
       const headers = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` };
@@ -120,6 +204,7 @@ describe('ingest', () => {
       const r = await handleIngest(req(event, over as Partial<IngestRequest>), dd);
       expect(r.statusCode).toBe(401);
       expect(JSON.stringify(r.body)).not.toContain(TOKEN);
+      expect(JSON.stringify(r.body)).not.toContain(PREVIOUS);
       expect(spy).not.toHaveBeenCalled();
     });
     it('checks the token before the body, so the schema cannot be probed without it', async () => {

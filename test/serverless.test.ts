@@ -115,16 +115,75 @@ describe('serverless.yml', () => {
       });
     });
 
-    it('lets functions send to the queues and DLQs and change visibility, nothing wider', () => {
-      const role = resources.IamRoleLambdaExecution?.Properties as {
-        Policies: { PolicyDocument: { Statement: { Action: string[]; Resource: unknown[] }[] } }[];
+    type Statement = { Action: string | string[]; Resource: unknown };
+    const statementsOf = (role: string): Statement[] => {
+      const props = resources[role]?.Properties as {
+        Policies: { PolicyDocument: { Statement: Statement[] } }[];
       };
-      const statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement);
-      const sqs = statements.filter((st) => st.Action.some((a) => a.startsWith('sqs:')));
-      for (const st of sqs) expect(JSON.stringify(st.Resource)).not.toContain('"*"');
-      const send = sqs.find((st) => st.Action.includes('sqs:SendMessage'));
-      expect(send?.Resource).toHaveLength(4);
+      return props.Policies.flatMap((p) => p.PolicyDocument.Statement);
+    };
+    const actions = (st: Statement) => [st.Action].flat();
+    const grants = (role: string, action: string) =>
+      statementsOf(role)
+        .filter((st) => actions(st).includes(action))
+        .flatMap((st) => [st.Resource].flat().map((r) => JSON.stringify(r)));
+
+    it('gives each function its own role and no shared one', () => {
+      for (const [fn, role] of [
+        ['Ingest', 'IngestRole'],
+        ['Slack', 'SlackRole'],
+        ['Teams', 'TeamsRole'],
+      ]) {
+        expect(resources[`${fn}LambdaFunction`]?.Properties.Role).toEqual({ 'Fn::GetAtt': [role, 'Arn'] });
+      }
+      expect(resources.IamRoleLambdaExecution).toBeUndefined();
     });
+
+    it('has no wildcard action and no "*" resource in any policy', () => {
+      for (const [id] of ofType('AWS::IAM::Role')) {
+        for (const st of statementsOf(id)) {
+          for (const a of actions(st)) expect(a, id).not.toContain('*');
+          for (const r of [st.Resource].flat()) expect(r, id).not.toBe('*');
+        }
+      }
+    });
+
+    it('lets ingest only send to the two queues and read its own token parameters', () => {
+      expect(statementsOf('IngestRole').flatMap(actions).sort()).toEqual(
+        ['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage', 'ssm:GetParameter'].sort(),
+      );
+      expect(grants('IngestRole', 'sqs:SendMessage')).toEqual([
+        JSON.stringify({ 'Fn::GetAtt': ['SlackQueue', 'Arn'] }),
+        JSON.stringify({ 'Fn::GetAtt': ['TeamsQueue', 'Arn'] }),
+      ]);
+      const ssm = grants('IngestRole', 'ssm:GetParameter').join();
+      expect(ssm).toContain('parameter/flagger-notify/test/ingest-token"');
+      expect(ssm).toContain('parameter/flagger-notify/test/ingest-token-previous"');
+    });
+
+    it.each(['Slack', 'Teams'])(
+      'lets the %s worker touch only its own queue, DLQ and webhook parameter',
+      (ch) => {
+        const role = `${ch}Role`;
+        const queue = JSON.stringify({ 'Fn::GetAtt': [`${ch}Queue`, 'Arn'] });
+        for (const a of [
+          'sqs:ReceiveMessage',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+          'sqs:ChangeMessageVisibility',
+        ]) {
+          expect(grants(role, a)).toEqual([queue]);
+        }
+        expect(grants(role, 'sqs:SendMessage')).toEqual([
+          JSON.stringify({ 'Fn::GetAtt': [`${ch}DLQ`, 'Arn'] }),
+        ]);
+        expect(grants(role, 'ssm:GetParameter')).toEqual([
+          JSON.stringify({
+            'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/flagger-notify/test/${ch.toLowerCase()}-webhook-url`,
+          }),
+        ]);
+      },
+    );
 
     it('hands ingest the queue URLs by reference, not by a hard-coded value', () => {
       const fn = resources.IngestLambdaFunction?.Properties as {

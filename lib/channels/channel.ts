@@ -1,9 +1,6 @@
 import * as z from 'zod/mini';
-import { ConfigError } from '../errors';
+import type { Env } from '../env';
 import type { FlaggerEvent } from '../event';
-import { describeIssues } from '../zod';
-
-export type Env = Record<string, string | undefined>;
 
 export interface DeliveryOptions {
   timeoutMs: number;
@@ -26,6 +23,8 @@ export interface Channel<O = unknown> {
    * maximumConcurrency of 2 (serverless.yml), the platform sees at most 2 / this per second.
    */
   readonly minIntervalMs: number;
+  /** Webhook hosts a deployed worker may post to (`*.` matches subdomains). */
+  readonly allowedHosts: readonly string[];
   /** The channel's own settings (usernames, formats, links), validated once at cold start. */
   options(env: Env): O;
   /** The JSON body the platform's incoming webhook expects. */
@@ -38,11 +37,6 @@ export const webhookEnv = (c: Pick<Channel, 'id'>): string => `${c.id.toUpperCas
 export const queueEnv = (c: Pick<Channel, 'id'>): string => `${c.id.toUpperCase()}_QUEUE_URL`;
 export const dlqEnv = (c: Pick<Channel, 'id'>): string => `${c.id.toUpperCase()}_DLQ_URL`;
 
-const blankToUndefined = (v: unknown) => (v === '' ? undefined : v);
-/** An optional env var: unset and empty both mean "not given". */
-export const optionalEnv = <T extends z.ZodMiniType>(schema: T) =>
-  z.pipe(z.transform(blankToUndefined), z.optional(schema));
-
 /** DASHBOARD_URL: an http(s) URL template whose `{namespace}` and `{name}` are filled per event. */
 export const dashboardTemplate = z.string().check(
   z.refine((t) => {
@@ -53,10 +47,3 @@ export const dashboardTemplate = z.string().check(
     }
   }, 'must be an http(s) URL, optionally with {namespace} and {name} placeholders'),
 );
-
-export function parseEnv<T>(schema: z.ZodMiniType<T>, env: Env, what: string): T {
-  const r = schema.safeParse(env);
-  if (!r.success)
-    throw new ConfigError(`invalid ${what} configuration: ${describeIssues(r.error.issues).join('; ')}`);
-  return r.data;
-}

@@ -1,9 +1,10 @@
 import * as z from 'zod/mini';
 import { postJson } from '../delivery';
+import { optionalEnv, parseEnv } from '../env';
 import { canaryId, type FlaggerEvent } from '../event';
 import { type Presentation, present, progressBar } from '../presentation';
 import { escapeMrkdwn as esc, truncate } from '../text';
-import { type Channel, dashboardTemplate, optionalEnv, parseEnv } from './channel';
+import { type Channel, dashboardTemplate } from './channel';
 
 // Slack limits (DESIGN §3): section text 3000, field 2000 (max 10), context ≤ 10 elements, button
 // URL 3000; the whole message is kept far under Slack's ~12,000-character advice.
@@ -106,6 +107,7 @@ export const slack: Channel<SlackOptions> = {
   id: 'slack',
   // Slack: about 1 message per second per webhook (DESIGN §3); 2 instances × 1 per 2 s = 1/s.
   minIntervalMs: 2000,
+  allowedHosts: ['hooks.slack.com'],
   options: slackOptions,
   format: formatSlack,
   deliver: (url, payload, { timeoutMs }) => postJson(url, payload, { timeoutMs, label: 'slack' }),

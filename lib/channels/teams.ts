@@ -1,9 +1,10 @@
 import * as z from 'zod/mini';
 import { postJson } from '../delivery';
+import { optionalEnv, parseEnv } from '../env';
 import { canaryId, type FlaggerEvent } from '../event';
 import { type Presentation, present, progressBar } from '../presentation';
 import { neutralizeMarkdownLinks as safe, truncate } from '../text';
-import { type Channel, dashboardTemplate, optionalEnv, parseEnv } from './channel';
+import { type Channel, dashboardTemplate } from './channel';
 
 // Teams via Workflows renders Adaptive Cards up to 1.4 and drops cards over ~28 KB (DESIGN §4):
 // 8,000 + 30 facts × ~550 stays well under it whatever the event carries.
@@ -150,6 +151,13 @@ export const teams: Channel<TeamsOptions> = {
   id: 'teams',
   // Teams Workflows: about 4/s and 60 per 30 s (2/s sustained); 2 instances × 1/s = 2/s.
   minIntervalMs: 1000,
+  // Workflows (Power Automate) hosts, and old Office 365 connectors (DESIGN §4).
+  allowedHosts: [
+    '*.logic.azure.com',
+    '*.environment.api.powerplatform.com',
+    '*.powerautomate.com',
+    '*.webhook.office.com',
+  ],
   options: teamsOptions,
   format: formatTeams,
   deliver: (url, payload, { timeoutMs }) => postJson(url, payload, { timeoutMs, label: 'teams' }),

@@ -1,0 +1,179 @@
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { formatSlack } from '../lib/channels/slack';
+import { formatTeams } from '../lib/channels/teams';
+import { type FlaggerEvent, parseFlaggerEvent } from '../lib/event';
+import { handleIngest, type IngestRequest } from '../lib/ingest';
+import { fixtures } from './helpers/fixtures';
+import { adaptiveCardProblems, slackLimitViolations } from './helpers/limits';
+
+const TOKEN = 'fuzz-token-0123456789abcdef';
+const counts: Record<string, number> = {};
+afterAll(() => console.log('fuzz outcomes:', JSON.stringify(counts)));
+
+// Bodies: real events bent out of shape, arbitrary JSON, and plain garbage, sometimes gzipped.
+const mutatedEvent = fc
+  .tuple(
+    fc.constantFrom(...fixtures),
+    fc.dictionary(
+      fc.constantFrom('name', 'namespace', 'phase', 'checksum', 'metadata', 'extra'),
+      fc.jsonValue(),
+      { maxKeys: 2 },
+    ),
+  )
+  .map(([e, patch]) => JSON.stringify({ ...e, ...patch }));
+const mutatedMetadata = fc
+  .tuple(
+    fc.constantFrom(...fixtures),
+    fc.dictionary(fc.string({ maxLength: 70 }), fc.oneof(fc.string({ maxLength: 3000 }), fc.jsonValue()), {
+      maxKeys: 60,
+    }),
+  )
+  .map(([e, extra]) => JSON.stringify({ ...e, metadata: { ...e.metadata, ...extra } }));
+const text = fc.oneof(
+  fc.constantFrom(...fixtures.map((e) => JSON.stringify(e))),
+  mutatedEvent,
+  mutatedMetadata,
+  fc.json(),
+  fc.string({ maxLength: 200 }),
+  fc.string({ unit: 'binary', maxLength: 200 }),
+);
+const body = fc
+  .tuple(text, fc.boolean())
+  .map(([t, gz]) => ({ bytes: gz ? gzipSync(t) : Buffer.from(t), gz }));
+
+// Mostly well-formed envelopes, so that the bodies themselves get exercised; the rest anything.
+const often = <T>(good: fc.Arbitrary<T>, any: fc.Arbitrary<T>) =>
+  fc.oneof({ arbitrary: good, weight: 9 }, { arbitrary: any, weight: 1 });
+const huge = fc
+  .constantFrom(' '.repeat(70_000), `{"name":"${'a'.repeat(70_000)}"}`)
+  .map((t) => ({ bytes: Buffer.from(t), gz: false }));
+const request = fc.record({
+  method: often(fc.constant('POST'), fc.constantFrom('GET', 'PUT', 'DELETE', 'PATCH')),
+  contentType: often(
+    fc.constantFrom('application/json', 'application/json; charset=utf-8'),
+    fc.constantFrom('text/plain', undefined, '', 'application/x-www-form-urlencoded'),
+  ),
+  encoding: often(fc.constant(undefined), fc.constantFrom('br', 'deflate', 'gzip, br')),
+  auth: often(fc.constantFrom(undefined, `Bearer ${TOKEN}`), fc.string({ maxLength: 60 })),
+  token: often(fc.constant(TOKEN), fc.oneof(fc.constant(undefined), fc.string({ maxLength: 40 }))),
+  body: fc.oneof({ arbitrary: body, weight: 30 }, { arbitrary: huge, weight: 1 }),
+});
+
+describe('fuzzing ingest (10,000 generated requests)', () => {
+  it('never throws, never answers 5xx, always explains a 4xx in JSON, and never queues an invalid event', async () => {
+    await fc.assert(
+      fc.asyncProperty(request, async (r) => {
+        const queued: unknown[] = [];
+        const req: IngestRequest = {
+          method: r.method,
+          headers: {
+            ...(r.contentType !== undefined ? { 'content-type': r.contentType } : {}),
+            ...(r.body.gz
+              ? { 'content-encoding': 'gzip' }
+              : r.encoding
+                ? { 'content-encoding': r.encoding }
+                : {}),
+            ...(r.auth !== undefined ? { authorization: r.auth } : {}),
+          },
+          query: r.token !== undefined ? { token: r.token } : {},
+          body: r.body.bytes,
+        };
+        const res = await handleIngest(req, {
+          config: {
+            tokens: [TOKEN],
+            channels: [{ id: 'slack', queueUrl: 'q' }],
+            dedup: true,
+            sqs: { region: 'x' },
+          },
+          enqueue: async (_c, e) => {
+            queued.push(e);
+          },
+        });
+        counts[res.statusCode] = (counts[res.statusCode] ?? 0) + 1;
+        expect([202, 400, 401, 405, 413, 415]).toContain(res.statusCode);
+        if (res.statusCode === 202) {
+          expect(queued).toHaveLength(1);
+          expect(parseFlaggerEvent(queued[0]).ok).toBe(true);
+        } else {
+          expect(queued).toHaveLength(0);
+          expect(typeof res.body.error).toBe('string');
+          expect(JSON.parse(JSON.stringify(res.body))).toEqual(res.body);
+        }
+      }),
+      { numRuns: 10_000 },
+    );
+  }, 120_000);
+});
+
+// Valid events with hostile, huge or odd content: every payload must stay within limits and inert.
+const label = fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?$/);
+const hostile = fc.oneof(
+  fc.string({ maxLength: 9000 }),
+  fc.constantFrom('<!channel>', '<@U123>', '<https://evil|x>', '[x](https://evil)', '&amp;', '*bold*', '```'),
+  fc
+    .array(fc.constantFrom('<', '>', '&', '[', ']', '(', ')', '|', '!', '@', ' ', 'é', '💥'), {
+      maxLength: 9000,
+    })
+    .map((a) => a.join('')),
+);
+const event = fc
+  .record({
+    name: label,
+    namespace: label,
+    phase: fc.oneof(fc.constantFrom('', 'Progressing', 'Failed', 'Succeeded'), fc.string({ maxLength: 64 })),
+    eventMessage: hostile.map((s) => s.slice(0, 8192)),
+    eventType: fc.constantFrom('Normal', 'Warning'),
+    timestamp: fc.integer({ min: 0, max: 4_102_444_800_000 }).map(String),
+    extra: fc.dictionary(
+      fc.string({ minLength: 1, maxLength: 63 }),
+      hostile.map((s) => s.slice(0, 2048)),
+      { maxKeys: 47 },
+    ),
+  })
+  .map(
+    (e): FlaggerEvent => ({
+      name: e.name,
+      namespace: e.namespace,
+      phase: e.phase,
+      metadata: { ...e.extra, eventMessage: e.eventMessage, eventType: e.eventType, timestamp: e.timestamp },
+    }),
+  );
+
+/** Every `<` in Slack text must open one of our own date tokens; anything else came from input. */
+const strayAngle = (s: string) =>
+  s.replace(/<!date\^\d+\^\{date_short_pretty\} \{time_secs\}\|[^>]*>/g, '').includes('<');
+
+describe('fuzzing formatters', () => {
+  it('Slack: 2,000 hostile events stay within every limit with no unescaped < from input', () => {
+    fc.assert(
+      fc.property(event, (e) => {
+        const p = formatSlack(e) as Parameters<typeof slackLimitViolations>[0];
+        expect(slackLimitViolations(p)).toEqual([]);
+        const texts: string[] = [];
+        JSON.stringify(p, (k, v) => {
+          if ((k === 'text' || k === 'fallback') && typeof v === 'string') texts.push(v);
+          return v;
+        });
+        for (const t of texts) expect(strayAngle(t), t.slice(0, 200)).toBe(false);
+      }),
+      { numRuns: 2_000 },
+    );
+  }, 60_000);
+
+  it('Teams: 1,000 hostile events give valid cards under 28 KB with no markdown link syntax', () => {
+    fc.assert(
+      fc.property(event, (e) => {
+        const p = formatTeams(e);
+        const json = JSON.stringify(p);
+        expect(Buffer.byteLength(json)).toBeLessThan(28_000);
+        expect(json).not.toMatch(/\]\s*\(/);
+        expect(
+          adaptiveCardProblems((p as { attachments: { content: unknown }[] }).attachments[0]?.content),
+        ).toEqual([]);
+      }),
+      { numRuns: 1_000 },
+    );
+  }, 60_000);
+});
