@@ -24,12 +24,13 @@ export const handler = middy(
     const { config, sqs } = await ready();
     const res = await handleIngest(
       {
+        id: event.requestContext.requestId,
         method: event.requestContext.http.method,
         headers: event.headers ?? {},
         query: event.queryStringParameters ?? {},
         body: Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8'),
       },
-      { config, enqueue: (c, e, at) => enqueue(sqs, c.queueUrl, c.id, e, at, config.dedup) },
+      { config, enqueue: (c, e, meta) => enqueue(sqs, c.queueUrl, c.id, e, meta, config.dedup) },
     );
     return {
       statusCode: res.statusCode,

@@ -62,16 +62,18 @@ export async function enqueue(
   queueUrl: string,
   channel: string,
   event: FlaggerEvent,
-  receivedAt: Date,
+  meta: { receivedAt: Date; correlationId: string },
   dedup = true,
 ): Promise<string | undefined> {
-  const body: QueuedEvent = { v: 1, receivedAt: receivedAt.toISOString(), event };
+  const body: QueuedEvent = { v: 1, receivedAt: meta.receivedAt.toISOString(), event };
   const out = await sqs.send(
     new SendMessageCommand({
       QueueUrl: queueUrl,
       MessageBody: JSON.stringify(body),
       MessageGroupId: messageGroupId(event),
       MessageDeduplicationId: deduplicationId(channel, event, dedup),
+      // Lets the worker's log lines be joined to ingest's for the same event.
+      MessageAttributes: { correlationId: { DataType: 'String', StringValue: meta.correlationId } },
     }),
     // One deadline over both attempts and the backoff between them, well inside Flagger's 10 s.
     { abortSignal: AbortSignal.timeout(SEND_DEADLINE_MS) },

@@ -6,6 +6,7 @@ import type { WorkerConfig } from './config';
 import { InvalidMessageError, PermanentDeliveryError, RetryableDeliveryError } from './errors';
 import { canaryId } from './event';
 import { logger } from './log';
+import { record as metric } from './metrics';
 import { createPacer, type Pacer } from './pacer';
 import { delayRedelivery, parseQueuedBody, sendToDeadLetter } from './queue';
 import { retryDelaySeconds } from './retry';
@@ -41,20 +42,58 @@ async function deliverRecord(
     const { status } = await channel.deliver(config.webhookUrl, channel.format(event, config.format), {
       timeoutMs: config.timeoutMs,
     });
+    const ms = Math.round(performance.now() - started);
+    const endToEndMs = Date.now() - Number(event.metadata.timestamp);
     logger.info('delivered', {
       channel: channel.id,
       canary: canaryId(event),
       messageId: record.messageId,
       status,
       attempt: attemptOf(record),
-      ms: Math.round(performance.now() - started),
+      ms,
+      endToEndMs,
     });
+    metric('MessagesDelivered', { channel: channel.id });
+    metric('DeliveryLatency', { channel: channel.id }, ms);
+    metric('EndToEndLatency', { channel: channel.id }, endToEndMs);
   } catch (err) {
     if (err instanceof RetryableDeliveryError && err.status === 429 && err.retryAfterSeconds !== undefined) {
       pacer.block(err.retryAfterSeconds);
     }
     throw err;
   }
+}
+
+/** Moves a record to the DLQ with why, then counts it; a failed send leaves it to be retried. */
+async function deadLetter(
+  channel: Channel,
+  config: WorkerConfig,
+  sqs: SQSClient,
+  record: SQSRecord,
+  err: unknown,
+  permanent: boolean,
+): Promise<void> {
+  const attempt = attemptOf(record);
+  const reason = permanent ? describe(err) : `retries exhausted after ${attempt} attempts: ${describe(err)}`;
+  const status = (err as { status?: number }).status;
+  const firstFailedAt = new Date(Number(record.attributes.ApproximateFirstReceiveTimestamp) || Date.now());
+  await sendToDeadLetter(
+    sqs,
+    config.dlqUrl,
+    { messageId: record.messageId, body: record.body, groupId: groupOf(record) },
+    {
+      channel: channel.id,
+      reason,
+      errorType: err instanceof Error ? err.name : 'Error',
+      status,
+      attempts: attempt,
+      firstFailedAt: firstFailedAt.toISOString(),
+    },
+  );
+  logger.warn('dead-lettered', { channel: channel.id, messageId: record.messageId, attempt, status, reason });
+  const kind =
+    err instanceof InvalidMessageError ? 'invalid-message' : permanent ? 'permanent' : 'retries-exhausted';
+  metric('DeadLettered', { channel: channel.id, reason: kind });
 }
 
 /**
@@ -77,37 +116,16 @@ export function createWorker(
 
     const handle = async (record: SQSRecord) => {
       const attempt = attemptOf(record);
+      // Joins this record's lines to ingest's for the same event.
+      logger.appendKeys({
+        correlationId: record.messageAttributes?.correlationId?.stringValue ?? record.messageId,
+      });
       try {
         await deliverRecord(channel, config, pacer, record, context);
       } catch (err) {
         const permanent = err instanceof PermanentDeliveryError || err instanceof InvalidMessageError;
         if (permanent || attempt >= config.retry.maxReceiveCount) {
-          const reason = permanent
-            ? describe(err)
-            : `retries exhausted after ${attempt} attempts: ${describe(err)}`;
-          const status = (err as { status?: number }).status;
-          await sendToDeadLetter(
-            sqs,
-            config.dlqUrl,
-            { messageId: record.messageId, body: record.body, groupId: groupOf(record) },
-            {
-              channel: channel.id,
-              reason,
-              errorType: err instanceof Error ? err.name : 'Error',
-              status,
-              attempts: attempt,
-              firstFailedAt: new Date(
-                Number(record.attributes.ApproximateFirstReceiveTimestamp) || Date.now(),
-              ).toISOString(),
-            },
-          );
-          logger.warn('dead-lettered', {
-            channel: channel.id,
-            messageId: record.messageId,
-            attempt,
-            status,
-            reason,
-          });
+          await deadLetter(channel, config, sqs, record, err, permanent);
           return; // handled: the record leaves the main queue and its canary's next events flow
         }
         const seconds = retryDelaySeconds(err, attempt, config.retry);
@@ -120,7 +138,10 @@ export function createWorker(
           retryInSeconds: seconds,
           error: describe(err),
         });
+        metric('DeliveryRetried', { channel: channel.id });
         throw err;
+      } finally {
+        logger.removeKeys(['correlationId']);
       }
     };
 

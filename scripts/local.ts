@@ -2,6 +2,11 @@
 import { resolve } from 'node:path';
 import { ConfigError } from '../lib/errors';
 import { startPipeline } from '../lib/local/pipeline';
+import { installPrettyLogs } from '../lib/local/pretty';
+
+// Readable log lines and no EMF metric lines on a laptop, unless asked otherwise.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+if (process.env.LOG_FORMAT !== 'json') installPrettyLogs();
 
 startPipeline(resolve(import.meta.dirname, '..'))
   .then((p) => {

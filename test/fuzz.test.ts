@@ -67,6 +67,7 @@ describe('fuzzing ingest (10,000 generated requests)', () => {
       fc.asyncProperty(request, async (r) => {
         const queued: unknown[] = [];
         const req: IngestRequest = {
+          id: 'fuzz',
           method: r.method,
           headers: {
             ...(r.contentType !== undefined ? { 'content-type': r.contentType } : {}),

@@ -23,6 +23,7 @@ function deps(config: Partial<IngestConfig> = {}, enqueue: IngestDeps['enqueue']
 }
 
 const req = (body: string | Buffer, over: Partial<IngestRequest> = {}): IngestRequest => ({
+  id: 'req-1',
   method: 'POST',
   headers: { 'content-type': 'application/json' },
   query: {},
