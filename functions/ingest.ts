@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { loadIngestConfig } from '../lib/config';
 import { handleIngest } from '../lib/ingest';
 import { logger } from '../lib/log';
+import { flushMetrics } from '../lib/metrics';
 import { createSqsClient, enqueue } from '../lib/queue';
 import { coldStart, resolveSecrets, ssmFetcher } from '../lib/secrets';
 

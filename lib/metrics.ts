@@ -1,8 +1,15 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
-// CloudWatch EMF: each metric is one log line CloudWatch turns into a metric, no API calls.
+// CloudWatch EMF: each metric is a log line CloudWatch turns into a metric, no API calls.
 // POWERTOOLS_METRICS_DISABLED=true (tests, npm start) keeps them out of the output.
 export const metrics = new Metrics({ namespace: 'FlaggerNotify', serviceName: 'flagger-notify' });
+
+// Same rule Powertools applies; checked once so a disabled metric costs nothing on the hot path.
+const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v);
+const off =
+  'POWERTOOLS_METRICS_DISABLED' in process.env
+    ? truthy(process.env.POWERTOOLS_METRICS_DISABLED)
+    : truthy(process.env.POWERTOOLS_DEV);
 
 export type MetricName =
   | 'EventsReceived'
@@ -13,10 +20,23 @@ export type MetricName =
   | 'DeliveryLatency'
   | 'EndToEndLatency';
 
-/** One data point, published at once with its own dimensions (a handful per event: cheap enough). */
+const unitOf = (name: MetricName) => (name.endsWith('Latency') ? MetricUnit.Milliseconds : MetricUnit.Count);
+
+/**
+ * One data point. With dimensions it is published at once on its own (channel, reason); without, it
+ * joins the invocation's batch, written by `flushMetrics()` — the cheap path ingest's 202 takes.
+ */
 export function record(name: MetricName, dimensions: Record<string, string> = {}, value = 1): void {
-  const unit = name.endsWith('Latency') ? MetricUnit.Milliseconds : MetricUnit.Count;
+  if (off) return;
+  if (!Object.keys(dimensions).length) {
+    metrics.addMetric(name, unitOf(name), value);
+    return;
+  }
   const m = metrics.singleMetric();
   for (const [k, v] of Object.entries(dimensions)) m.addDimension(k, v);
-  m.addMetric(name, unit, value);
+  m.addMetric(name, unitOf(name), value);
+}
+
+export function flushMetrics(): void {
+  if (!off) metrics.publishStoredMetrics();
 }

@@ -1,0 +1,84 @@
+// Worker delivery (parse, classify, format, pace, POST, batch bookkeeping) vs a raw undici POST
+// of the same, already formatted payload to the same loopback webhook.
+import type { Context, SQSEvent } from 'aws-lambda';
+import { request } from 'undici';
+import { formatSlack, slack } from '../lib/channels/slack';
+import type { FlaggerEvent } from '../lib/event';
+import { createSqsClient } from '../lib/queue';
+import { createWorker } from '../lib/worker';
+import { fixtures } from '../test/helpers/fixtures';
+import { answer, startReceiver } from '../test/helpers/receiver';
+import { interleaved, percentile, row } from './stats';
+
+const N = 2000;
+const rx = await startReceiver(answer(200, 'ok'));
+const url = rx.url('/services/T/B/x');
+const handler = createWorker(
+  slack,
+  {
+    webhookUrl: url,
+    timeoutMs: 10_000,
+    queueUrl: 'http://127.0.0.1:1/q',
+    dlqUrl: 'http://127.0.0.1:1/dlq',
+    retry: { baseSeconds: 2, capSeconds: 900, maxReceiveCount: 24 },
+    minIntervalMs: 0,
+    format: {},
+    sqs: { region: 'us-east-1' },
+  },
+  createSqsClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:1' }),
+);
+const event = fixtures.find((e) => e.metadata.eventMessage.startsWith('Halt checkout')) as FlaggerEvent;
+const sqsEvent = (i: number): SQSEvent => ({
+  Records: [
+    {
+      messageId: `m${i}`,
+      receiptHandle: `r${i}`,
+      body: JSON.stringify({ v: 1, receivedAt: new Date().toISOString(), event }),
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: '0',
+        SenderId: 'bench',
+        ApproximateFirstReceiveTimestamp: '0',
+        MessageGroupId: 'shop/checkout',
+      },
+      messageAttributes: {
+        correlationId: {
+          dataType: 'String',
+          stringValue: `c${i}`,
+          stringListValues: [],
+          binaryListValues: [],
+        },
+      },
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q.fifo',
+      awsRegion: 'us-east-1',
+    },
+  ],
+});
+const ctx = { functionName: 'slack', awsRequestId: 'r', getRemainingTimeInMillis: () => 60_000 } as Context;
+const payload = JSON.stringify(formatSlack(event));
+
+const subject = async (i: number) => {
+  const res = await handler(sqsEvent(i), ctx);
+  if (res.batchItemFailures.length) throw new Error('delivery failed');
+};
+const raw = async () => {
+  const res = await request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: payload,
+  });
+  await res.body.text();
+};
+
+await interleaved(200, subject, raw);
+const { subject: a, baseline: b } = await interleaved(N, subject, raw);
+console.log(
+  JSON.stringify([
+    row(`worker delivery p50 (n=${N}) vs raw undici POST`, percentile(a, 50), percentile(b, 50), 'ms', 1.2),
+    row(`worker delivery p99 (n=${N}) vs raw undici POST`, percentile(a, 99), percentile(b, 99), 'ms', 1.2),
+  ]),
+);
+await rx.close();
+process.exit(0);
