@@ -33,6 +33,7 @@ export const handler = middy(
       },
       { config, enqueue: (c, e, meta) => enqueue(sqs, c.queueUrl, c.id, e, meta, config.dedup) },
     );
+    flushMetrics();
     return {
       statusCode: res.statusCode,
       headers: { 'content-type': 'application/json' },

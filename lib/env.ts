@@ -10,15 +10,12 @@ const blankToUndefined = (v: unknown) => (v === '' ? undefined : v);
 export const optionalEnv = <T extends z.ZodMiniType>(schema: T) =>
   z.pipe(z.transform(blankToUndefined), z.optional(schema));
 
-/** A whole number within bounds, from an env var or its default. */
-export const intEnv = (fallback: number, min: number, max: number) =>
+/** A whole number within bounds, from an env var. */
+export const intFromEnv = (min: number, max: number) =>
   z
-    ._default(
-      z.pipe(
-        z.string(),
-        z.transform((v) => Number(v)),
-      ),
-      fallback,
+    .pipe(
+      z.string(),
+      z.transform((v) => Number(v)),
     )
     .check(
       z.refine(
@@ -26,6 +23,10 @@ export const intEnv = (fallback: number, min: number, max: number) =>
         `must be a whole number from ${min} to ${max}`,
       ),
     );
+
+/** The same, or `fallback` when unset. */
+export const intEnv = (fallback: number, min: number, max: number) =>
+  z._default(intFromEnv(min, max), fallback);
 
 /** Parse env with a schema; a failure names every bad variable and never quotes its value. */
 export function parseEnv<T>(schema: z.ZodMiniType<T>, env: Env, what: string): T {

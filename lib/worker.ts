@@ -1,15 +1,16 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { Channel } from './channels/channel';
-import type { WorkerConfig } from './config';
+import { type Channel, webhookEnv } from './channels/channel';
+import { loadWorkerConfig, type WorkerConfig } from './config';
 import { InvalidMessageError, PermanentDeliveryError, RetryableDeliveryError } from './errors';
 import { canaryId } from './event';
 import { logger } from './log';
 import { record as metric } from './metrics';
 import { createPacer, type Pacer } from './pacer';
-import { delayRedelivery, parseQueuedBody, sendToDeadLetter } from './queue';
+import { createSqsClient, delayRedelivery, parseQueuedBody, sendToDeadLetter } from './queue';
 import { retryDelaySeconds } from './retry';
+import { coldStart, resolveSecrets, ssmFetcher } from './secrets';
 
 const attemptOf = (r: SQSRecord) => Number(r.attributes.ApproximateReceiveCount) || 1;
 const groupOf = (r: SQSRecord) => r.attributes.MessageGroupId ?? r.messageId;
@@ -168,4 +169,23 @@ export function createWorker(
     }
     return result;
   };
+}
+
+/**
+ * The Lambda handler for one channel. Cold start: its webhook URL from SSM (deployed) or the
+ * environment (local), then every setting validated once; a bad one fails each invocation naming
+ * the variable, and the messages stay queued.
+ */
+export function workerHandler(channel: Channel) {
+  const ready = coldStart(async () => {
+    const env = await resolveSecrets(
+      process.env,
+      [{ name: webhookEnv(channel) }],
+      ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
+    );
+    const config = loadWorkerConfig(env, channel);
+    return createWorker(channel, config, createSqsClient(config.sqs, 5000));
+  });
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    (await ready())(event, context);
 }

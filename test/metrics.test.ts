@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { slack } from '../lib/channels/slack';
 import { handleIngest } from '../lib/ingest';
+import { flushMetrics } from '../lib/metrics';
 import { createWorker } from '../lib/worker';
 import { fixtureLines } from './helpers/fixtures';
 import { drain, queuePair, sendAndReceive } from './helpers/queues';
@@ -39,10 +40,27 @@ describe('CloudWatch metrics (EMF)', () => {
     };
     const req = { id: 'r', method: 'POST', headers: { 'content-type': 'application/json' }, query: {} };
     await handleIngest({ ...req, body: Buffer.from(fixtureLines[0] as string) }, deps);
+    // Undimensioned counts wait for the end of the invocation (functions/ingest flushes them).
+    expect(named('EventsReceived')).toEqual([]);
+    flushMetrics();
     await handleIngest({ ...req, body: Buffer.from('{') }, deps);
     expect(named('EventsReceived').at(-1)).toMatchObject({ EventsReceived: 1, service: 'flagger-notify' });
     expect(named('EventsRejected').at(-1)).toMatchObject({ EventsRejected: 1, reason: 'json' });
     expect(named('EventsReceived').at(-1)?._aws.CloudWatchMetrics[0]?.Namespace).toBe('FlaggerNotify');
+  });
+
+  it('is flushed by the ingest Lambda handler at the end of each invocation', async () => {
+    vi.stubEnv('CHANNELS', '');
+    const { handler } = await import('../functions/ingest');
+    const before = named('EventsReceived').length;
+    const event = {
+      requestContext: { requestId: 'r', http: { method: 'POST' } },
+      headers: { 'content-type': 'application/json' },
+      body: fixtureLines[0],
+    };
+    await handler(event as never, { getRemainingTimeInMillis: () => 1000 } as never);
+    expect(named('EventsReceived').length).toBe(before + 1);
+    vi.unstubAllEnvs();
   });
 
   it('records deliveries with their latency and end-to-end latency, retries and dead letters, per channel', async () => {

@@ -3,49 +3,23 @@ import { pathToFileURL } from 'node:url';
 import * as z from 'zod/mini';
 import { dlqEnv, queueEnv, webhookEnv } from '../channels/channel';
 import { CHANNEL_IDS } from '../channels/ids';
-import { ConfigError } from '../errors';
+import { intEnv, intFromEnv, optionalEnv, parseEnv } from '../env';
 import { createSqsClient } from '../queue';
 import { hostOf } from '../redact';
-import { describeIssues } from '../zod';
 import { startEmulator } from './emulator';
 import { type HttpHandler, startHttpApi } from './http';
 import { type Poller, type SqsHandler, startPoller } from './poller';
 import { createQueues } from './queues';
 import { readServiceDef } from './serverless-config';
 
-const port = (fallback: number) =>
-  z
-    ._default(
-      z.pipe(
-        z.string(),
-        z.transform((v) => Number(v)),
-      ),
-      fallback,
-    )
-    .check(
-      z.refine(
-        (n) => Number.isInteger(n) && n >= 0 && n < 65536,
-        'must be a port number (0 picks a free one)',
-      ),
-    );
-
 const localEnv = z.object({
-  PORT: port(3000),
-  SQS_PORT: port(9324),
-  SQS_ENDPOINT: z.optional(z.url({ protocol: /^https?$/ })),
+  // 0 picks a free port (tests).
+  PORT: intEnv(3000, 0, 65535),
+  SQS_PORT: intEnv(9324, 0, 65535),
+  SQS_ENDPOINT: optionalEnv(z.url({ protocol: /^https?$/ })),
   AWS_REGION: z._default(z.string(), 'us-east-1'),
-  LOCAL_VISIBILITY_TIMEOUT: z.optional(
-    z.pipe(
-      z.string(),
-      z.transform((v) => Number(v)),
-    ),
-  ),
-  LOCAL_MAX_RECEIVE_COUNT: z.optional(
-    z.pipe(
-      z.string(),
-      z.transform((v) => Number(v)),
-    ),
-  ),
+  LOCAL_VISIBILITY_TIMEOUT: optionalEnv(intFromEnv(0, 43_200)),
+  LOCAL_MAX_RECEIVE_COUNT: optionalEnv(intFromEnv(1, 1000)),
 });
 
 export interface PipelineOptions {
@@ -68,10 +42,7 @@ export interface Pipeline {
  */
 export async function startPipeline(root: string, opts: PipelineOptions = {}): Promise<Pipeline> {
   const log = opts.log ?? console.log;
-  const parsed = localEnv.safeParse(process.env);
-  if (!parsed.success)
-    throw new ConfigError(`invalid local configuration: ${describeIssues(parsed.error.issues).join('; ')}`);
-  const env = parsed.data;
+  const env = parseEnv(localEnv, process.env, 'local');
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s();
