@@ -7,7 +7,7 @@ import type { FlaggerEvent } from '../lib/event';
 import { createSqsClient } from '../lib/queue';
 import { createWorker } from '../lib/worker';
 import { fixtures } from '../test/helpers/fixtures';
-import { answer, startReceiver } from '../test/helpers/receiver';
+import { answer, defaultDestinations, startReceiver } from '../test/helpers/receiver';
 import { interleaved, percentile, row } from './stats';
 
 const N = 2000;
@@ -16,13 +16,12 @@ const url = rx.url('/services/T/B/x');
 const handler = createWorker(
   slack,
   {
-    webhookUrl: url,
+    destinations: defaultDestinations(url),
     timeoutMs: 10_000,
     queueUrl: 'http://127.0.0.1:1/q',
     dlqUrl: 'http://127.0.0.1:1/dlq',
     retry: { baseSeconds: 2, capSeconds: 900, maxReceiveCount: 24 },
     minIntervalMs: 0,
-    format: {},
     sqs: { region: 'us-east-1' },
   },
   createSqsClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:1' }),

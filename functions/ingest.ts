@@ -5,6 +5,7 @@ import { loadIngestConfig } from '../lib/config';
 import { handleIngest } from '../lib/ingest';
 import { logger } from '../lib/log';
 import { flushMetrics } from '../lib/metrics';
+import { memoryMuteStore } from '../lib/mute';
 import { createSqsClient, enqueue } from '../lib/queue';
 import { coldStart, resolveSecrets, ssmFetcher } from '../lib/secrets';
 
@@ -13,25 +14,34 @@ import { coldStart, resolveSecrets, ssmFetcher } from '../lib/secrets';
 const ready = coldStart(async () => {
   const env = await resolveSecrets(
     process.env,
-    [{ name: 'INGEST_TOKEN' }, { name: 'INGEST_TOKEN_PREVIOUS', optional: true }],
+    [
+      { name: 'INGEST_TOKEN' },
+      { name: 'INGEST_TOKEN_PREVIOUS', optional: true },
+      { name: 'CONFIG', optional: true },
+    ],
     ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
   );
   const config = loadIngestConfig(env);
-  return { config, sqs: createSqsClient(config.sqs) };
+  return { config, sqs: createSqsClient(config.sqs), mute: memoryMuteStore() };
 });
 
 export const handler = middy(
   async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-    const { config, sqs } = await ready();
+    const { config, sqs, mute } = await ready();
     const res = await handleIngest(
       {
         id: event.requestContext.requestId,
+        route: event.pathParameters?.route,
         method: event.requestContext.http.method,
         headers: event.headers ?? {},
         query: event.queryStringParameters ?? {},
         body: Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8'),
       },
-      { config, enqueue: (c, e, meta) => enqueue(sqs, c.queueUrl, c.id, e, meta, config.dedup) },
+      {
+        config,
+        mute,
+        enqueue: (t, e, meta) => enqueue(sqs, t.queueUrl, t.destination, e, meta, config.dedup),
+      },
     );
     flushMetrics();
     return {

@@ -4,8 +4,12 @@ import { CHANNEL_IDS } from './channels/ids';
 import { type Env, intEnv, isDeployed, optionalEnv, parseEnv } from './env';
 import { ConfigError } from './errors';
 import type { RetryPolicy } from './retry';
+import { loadRouting, type RoutingConfig } from './routing/config';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const webhookUrl = z
+  .string({ error: 'is not set' })
+  .check(z.minLength(1, 'is not set'), z.url({ error: 'must be a URL' }));
 
 const sqsSchema = z.object({
   AWS_REGION: z._default(z.string().check(z.minLength(1)), 'us-east-1'),
@@ -24,13 +28,24 @@ export interface IngestConfig {
    */
   tokens: string[];
   channels: { id: string; queueUrl: string }[];
+  /** Destinations and routes (lib/routing): a routing file, or one destination per channel. */
+  routing: RoutingConfig;
   /** Collapse identical events within SQS's 5-minute window (DEDUP=off to keep every repeat). */
   dedup: boolean;
   sqs: SqsSettings;
 }
 
-export interface WorkerConfig {
+/** Where a worker posts: a named destination's webhook and the channel options it formats with. */
+export interface Destination {
+  name: string;
   webhookUrl: string;
+  /** The channel's formatting options (Channel.options). */
+  format: unknown;
+}
+
+export interface WorkerConfig {
+  /** By name; without a routing file, one named after the channel. */
+  destinations: Record<string, Destination>;
   timeoutMs: number;
   /** The channel's queue (for ChangeMessageVisibility) and its dead-letter queue. */
   queueUrl: string;
@@ -38,8 +53,6 @@ export interface WorkerConfig {
   retry: RetryPolicy;
   /** Minimum spacing between POSTs to the webhook from one worker instance. */
   minIntervalMs: number;
-  /** The channel's formatting options (Channel.options), parsed with the rest at cold start. */
-  format: unknown;
   sqs: SqsSettings;
 }
 
@@ -86,18 +99,29 @@ export function loadIngestConfig(env: Env): IngestConfig {
     );
   }
   const tokens = [e.INGEST_TOKEN, e.INGEST_TOKEN_PREVIOUS].filter((t): t is string => Boolean(t));
-  return { tokens, channels, dedup: e.DEDUP !== 'off', sqs: sqsOf(e) };
+  const routing = loadRouting(
+    env,
+    channels.map((c) => c.id),
+  );
+  for (const d of Object.values(routing.destinations)) {
+    if (!channels.some((c) => c.id === d.type)) {
+      throw new ConfigError(
+        `${routing.source}: destination "${d.name}" is of type ${d.type}, but ${queueEnv({ id: d.type })} is not set`,
+      );
+    }
+  }
+  return { tokens, channels, routing, dedup: e.DEDUP !== 'off', sqs: sqsOf(e) };
 }
 
 export function loadWorkerConfig(env: Env, channel: Channel): WorkerConfig {
   const urlVar = webhookEnv(channel);
   const q = queueEnv(channel);
   const dlq = dlqEnv(channel);
+  const fromFile = Boolean(env.CONFIG || env.CONFIG_FILE);
   const schema = z.extend(sqsSchema, {
-    // Zod would quote the offending value in some messages; for a webhook URL that is a secret.
-    [urlVar]: z
-      .string({ error: 'is not set' })
-      .check(z.minLength(1, 'is not set'), z.url({ error: 'must be a URL' })),
+    // Without a routing file the channel's one destination is this URL. Zod would quote the
+    // offending value in some messages; for a webhook URL that is a secret.
+    [urlVar]: fromFile ? z.optional(z.string()) : webhookUrl,
     [q]: httpUrl,
     [dlq]: httpUrl,
     DELIVERY_TIMEOUT_MS: intEnv(10_000, 100, 60_000),
@@ -107,10 +131,21 @@ export function loadWorkerConfig(env: Env, channel: Channel): WorkerConfig {
     MIN_INTERVAL_MS: intEnv(channel.minIntervalMs, 0, 60_000),
   });
   const e = parseEnv(schema as z.ZodMiniType<Record<string, unknown>>, env, `${channel.id} worker`);
-  if (isDeployed(env))
-    checkAllowed(urlVar, e[urlVar] as string, channel.allowedHosts, env.WEBHOOK_ALLOWED_HOSTS);
+  const routing = loadRouting(env, [channel.id]);
+  const destinations: Record<string, Destination> = {};
+  for (const d of Object.values(routing.destinations).filter((d) => d.type === channel.id)) {
+    const [where, url] = fromFile
+      ? [`${routing.source}: destinations.${d.name}.url`, d.url]
+      : [urlVar, e[urlVar] as string];
+    const checked = webhookUrl.safeParse(url);
+    if (!checked.success) throw new ConfigError(`${where}: ${checked.error.issues[0]?.message}`);
+    if (isDeployed(env)) checkAllowed(where, checked.data, channel.allowedHosts, env.WEBHOOK_ALLOWED_HOSTS);
+    // The destination's own options (username, format, …) over the environment's.
+    const format = channel.options({ ...env, ...d.options, [urlVar]: checked.data });
+    destinations[d.name] = { name: d.name, webhookUrl: checked.data, format };
+  }
   return {
-    webhookUrl: e[urlVar] as string,
+    destinations,
     timeoutMs: e.DELIVERY_TIMEOUT_MS as number,
     queueUrl: e[q] as string,
     dlqUrl: e[dlq] as string,
@@ -120,7 +155,6 @@ export function loadWorkerConfig(env: Env, channel: Channel): WorkerConfig {
       maxReceiveCount: e.MAX_RECEIVE_COUNT as number,
     },
     minIntervalMs: e.MIN_INTERVAL_MS as number,
-    format: channel.options(env),
     sqs: sqsOf(e as unknown as z.infer<typeof sqsSchema>),
   };
 }

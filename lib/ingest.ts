@@ -4,6 +4,8 @@ import type { IngestConfig } from './config';
 import { canaryId, type FlaggerEvent, parseFlaggerEvent } from './event';
 import { logger } from './log';
 import { record } from './metrics';
+import { type MuteStore, muteKey } from './mute';
+import { type Decision, routeEvent } from './routing/route';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -11,6 +13,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export interface IngestRequest {
   /** Follows the event into the queue and the workers' logs (API Gateway's request id). */
   id: string;
+  /** `{route}` of POST /events/{route}: a per-canary webhook selecting one named route. */
+  route?: string;
   method: string;
   headers: Record<string, string | undefined>;
   query: Record<string, string | undefined>;
@@ -26,10 +30,12 @@ export interface IngestDeps {
   config: IngestConfig;
   /** Put the event on one channel's queue; rejects when the queue is unreachable. */
   enqueue(
-    channel: { id: string; queueUrl: string },
+    target: { destination: string; queueUrl: string },
     event: FlaggerEvent,
     meta: { receivedAt: Date; correlationId: string },
   ): Promise<unknown>;
+  /** For routes with `mute`; without one, nothing is muted. */
+  mute?: MuteStore;
   now?: () => Date;
 }
 
@@ -96,6 +102,18 @@ function validate(req: IngestRequest, config: IngestConfig): { event: FlaggerEve
   return { event: parsed.event };
 }
 
+/** The decision's destinations, less those whose route muted this notification recently. */
+async function unmuted(decision: Decision, event: FlaggerEvent, store?: MuteStore): Promise<string[]> {
+  const send = new Set<string>();
+  for (const step of decision.steps) {
+    if (step.outcome !== 'sent') continue;
+    if (step.muteSeconds && store && !(await store.claim(muteKey(step.route, event), step.muteSeconds)))
+      continue;
+    for (const d of step.to) send.add(d);
+  }
+  return [...send];
+}
+
 /** Validate, then queue to every active channel: 202 only when every queue has the event. */
 export async function handleIngest(req: IngestRequest, deps: IngestDeps): Promise<IngestResponse> {
   const { config } = deps;
@@ -121,11 +139,16 @@ export async function handleIngest(req: IngestRequest, deps: IngestDeps): Promis
   };
   logger.info('event received', { ...log, eventMessage: event.metadata.eventMessage.slice(0, 200) });
   record('EventsReceived');
+  const destinations = await unmuted(routeEvent(event, config.routing, req.route), event, deps.mute);
+  const targets = destinations.map((name) => {
+    const type = config.routing.destinations[name]?.type;
+    return { destination: name, queueUrl: config.channels.find((c) => c.id === type)?.queueUrl as string };
+  });
   const receivedAt = (deps.now ?? (() => new Date()))();
   const results = await Promise.allSettled(
-    config.channels.map((c) => deps.enqueue(c, event, { receivedAt, correlationId })),
+    targets.map((t) => deps.enqueue(t, event, { receivedAt, correlationId })),
   );
-  const failed = config.channels.filter((_, i) => results[i]?.status === 'rejected').map((c) => c.id);
+  const failed = destinations.filter((_, i) => results[i]?.status === 'rejected');
   if (failed.length) {
     // Queues that did accept keep the message; a retry of the same event is deduplicated there.
     logger.error('queue unavailable', {
@@ -138,8 +161,12 @@ export async function handleIngest(req: IngestRequest, deps: IngestDeps): Promis
       body: { error: `could not queue the event for: ${failed.join(', ')}; retry later` },
     };
   }
-  const channels = config.channels.map((c) => c.id);
-  if (!channels.length) logger.warn('event accepted but no channel is configured', log);
-  else logger.info('event queued', { ...log, channels });
-  return { statusCode: 202, body: { status: 'queued', channels } };
+  const channels = [...new Set(destinations.map((d) => config.routing.destinations[d]?.type as string))];
+  if (!config.channels.length) logger.warn('event accepted but no channel is configured', log);
+  else if (!destinations.length) logger.info('event filtered', { ...log, route: req.route });
+  else logger.info('event queued', { ...log, destinations });
+  return {
+    statusCode: 202,
+    body: { status: destinations.length ? 'queued' : 'filtered', channels, destinations },
+  };
 }

@@ -10,6 +10,8 @@ export interface QueuedEvent {
   v: 1;
   receivedAt: string;
   event: FlaggerEvent;
+  /** The routing destination; absent means the channel's default destination (named like it). */
+  destination?: string;
 }
 
 /** `requestTimeoutMs` must exceed any long-poll wait made with the client (pollers, tools). */
@@ -50,28 +52,36 @@ export function messageGroupId(e: Pick<FlaggerEvent, 'namespace' | 'name'>): str
  * a client retrying after our 503) become one message. With `dedup: false` the timestamp is
  * included: only byte-identical resends are collapsed.
  */
-export function deduplicationId(channel: string, e: FlaggerEvent, dedup = true): string {
+export function deduplicationId(destination: string, e: FlaggerEvent, dedup = true): string {
   const { eventMessage, eventType, timestamp } = e.metadata;
   return sha256(
-    JSON.stringify([channel, e.namespace, e.name, e.phase, eventType, eventMessage, dedup ? '' : timestamp]),
+    JSON.stringify([
+      destination,
+      e.namespace,
+      e.name,
+      e.phase,
+      eventType,
+      eventMessage,
+      dedup ? '' : timestamp,
+    ]),
   );
 }
 
 export async function enqueue(
   sqs: SQSClient,
   queueUrl: string,
-  channel: string,
+  destination: string,
   event: FlaggerEvent,
   meta: { receivedAt: Date; correlationId: string },
   dedup = true,
 ): Promise<string | undefined> {
-  const body: QueuedEvent = { v: 1, receivedAt: meta.receivedAt.toISOString(), event };
+  const body: QueuedEvent = { v: 1, receivedAt: meta.receivedAt.toISOString(), event, destination };
   const out = await sqs.send(
     new SendMessageCommand({
       QueueUrl: queueUrl,
       MessageBody: JSON.stringify(body),
       MessageGroupId: messageGroupId(event),
-      MessageDeduplicationId: deduplicationId(channel, event, dedup),
+      MessageDeduplicationId: deduplicationId(destination, event, dedup),
       // Lets the worker's log lines be joined to ingest's for the same event.
       MessageAttributes: { correlationId: { DataType: 'String', StringValue: meta.correlationId } },
     }),
@@ -85,6 +95,7 @@ const queuedSchema = z.object({
   v: z.literal(1),
   receivedAt: z.string(),
   event: flaggerEventSchema,
+  destination: z.optional(z.string()),
 });
 
 /**

@@ -20,11 +20,17 @@ const describe = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.m
 async function deliverRecord(
   channel: Channel,
   config: WorkerConfig,
-  pacer: Pacer,
+  pacerFor: (destination: string) => Pacer,
   record: SQSRecord,
   context: Context,
 ): Promise<void> {
-  const { event } = parseQueuedBody(record.body);
+  const queued = parseQueuedBody(record.body);
+  const { event } = queued;
+  const name = queued.destination ?? channel.id;
+  const destination = config.destinations[name];
+  // Removed from the routing file since it was queued: keep it, with the reason, for a redrive.
+  if (!destination) throw new InvalidMessageError(`unknown ${channel.id} destination "${name}"`);
+  const pacer = pacerFor(name);
   const blocked = pacer.blockedMs();
   if (blocked > 0) {
     // The webhook said 429 + Retry-After: sending now would only earn another 429.
@@ -40,13 +46,18 @@ async function deliverRecord(
   await pacer.turn();
   const started = performance.now();
   try {
-    const { status } = await channel.deliver(config.webhookUrl, channel.format(event, config.format), {
-      timeoutMs: config.timeoutMs,
-    });
+    const { status } = await channel.deliver(
+      destination.webhookUrl,
+      channel.format(event, destination.format),
+      {
+        timeoutMs: config.timeoutMs,
+      },
+    );
     const ms = Math.round(performance.now() - started);
     const endToEndMs = Date.now() - Number(event.metadata.timestamp);
     logger.info('delivered', {
       channel: channel.id,
+      destination: name,
       canary: canaryId(event),
       messageId: record.messageId,
       status,
@@ -107,9 +118,15 @@ export function createWorker(
   channel: Channel,
   config: WorkerConfig,
   sqs: SQSClient,
-  pacer = createPacer(config.minIntervalMs),
+  pacers = new Map<string, Pacer>(),
 ) {
   const processor = new SqsFifoPartialProcessorAsync();
+  // One per webhook: Slack's and Teams' limits are per URL, and a 429 from one says nothing of another.
+  const pacerFor = (name: string) => {
+    let p = pacers.get(name);
+    if (!p) pacers.set(name, (p = createPacer(config.minIntervalMs)));
+    return p;
+  };
 
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     logger.addContext(context);
@@ -122,7 +139,7 @@ export function createWorker(
         correlationId: record.messageAttributes?.correlationId?.stringValue ?? record.messageId,
       });
       try {
-        await deliverRecord(channel, config, pacer, record, context);
+        await deliverRecord(channel, config, pacerFor, record, context);
       } catch (err) {
         const permanent = err instanceof PermanentDeliveryError || err instanceof InvalidMessageError;
         if (permanent || attempt >= config.retry.maxReceiveCount) {
@@ -178,9 +195,13 @@ export function createWorker(
  */
 export function workerHandler(channel: Channel) {
   const ready = coldStart(async () => {
+    const routingFile = Boolean(process.env.CONFIG_PARAM || process.env.CONFIG_FILE);
     const env = await resolveSecrets(
       process.env,
-      [{ name: webhookEnv(channel) }],
+      [
+        { name: 'CONFIG', optional: true },
+        { name: webhookEnv(channel), optional: routingFile },
+      ],
       ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
     );
     const config = loadWorkerConfig(env, channel);

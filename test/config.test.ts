@@ -61,9 +61,9 @@ describe('ingest tokens', () => {
 describe('webhook allow-list in a deployed stage', () => {
   const deployed = { STAGE: 'prod', ...QUEUES };
   it('accepts Slack’s own host over https', () => {
-    expect(loadWorkerConfig({ ...deployed, SLACK_WEBHOOK_URL: SECRET_URL }, slack).webhookUrl).toBe(
-      SECRET_URL,
-    );
+    expect(
+      loadWorkerConfig({ ...deployed, SLACK_WEBHOOK_URL: SECRET_URL }, slack).destinations.slack?.webhookUrl,
+    ).toBe(SECRET_URL);
   });
   it.each([
     [
@@ -91,11 +91,12 @@ describe('webhook allow-list in a deployed stage', () => {
       SLACK_WEBHOOK_URL: 'https://a.proxy.example/x',
       WEBHOOK_ALLOWED_HOSTS: 'other.example, *.proxy.example',
     };
-    expect(loadWorkerConfig(env, slack).webhookUrl).toBe('https://a.proxy.example/x');
+    expect(loadWorkerConfig(env, slack).destinations.slack?.webhookUrl).toBe('https://a.proxy.example/x');
   });
   it('allows loopback http locally', () => {
     expect(
-      loadWorkerConfig({ ...QUEUES, SLACK_WEBHOOK_URL: 'http://127.0.0.1:4000/slack' }, slack).webhookUrl,
+      loadWorkerConfig({ ...QUEUES, SLACK_WEBHOOK_URL: 'http://127.0.0.1:4000/slack' }, slack).destinations
+        .slack?.webhookUrl,
     ).toContain('127.0.0.1');
   });
 });
@@ -103,13 +104,12 @@ describe('webhook allow-list in a deployed stage', () => {
 describe('worker config', () => {
   it('reads the webhook URL and queues, with production defaults for timing and retries', () => {
     expect(loadWorkerConfig({ SLACK_WEBHOOK_URL: SECRET_URL, ...QUEUES }, slack)).toEqual({
-      webhookUrl: SECRET_URL,
+      destinations: { slack: { name: 'slack', webhookUrl: SECRET_URL, format: {} } },
       timeoutMs: 10_000,
       queueUrl: QUEUES.SLACK_QUEUE_URL,
       dlqUrl: QUEUES.SLACK_DLQ_URL,
       retry: { baseSeconds: 2, capSeconds: 900, maxReceiveCount: 24 },
       minIntervalMs: 2000,
-      format: {},
       sqs: { region: 'us-east-1', endpoint: undefined },
     });
   });

@@ -81,7 +81,11 @@ describe('local pipeline end to end (npm start)', () => {
       for (const l of lines) {
         const res = await post(l);
         expect(res.status).toBe(202);
-        expect(await res.json()).toEqual({ status: 'queued', channels: ['slack', 'teams'] });
+        expect(await res.json()).toEqual({
+          status: 'queued',
+          channels: ['slack', 'teams'],
+          destinations: ['slack', 'teams'],
+        });
       }
     };
     await Promise.all([send(podinfo), send(checkout)]);

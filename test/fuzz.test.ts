@@ -5,6 +5,7 @@ import { formatSlack } from '../lib/channels/slack';
 import { formatTeams } from '../lib/channels/teams';
 import { type FlaggerEvent, parseFlaggerEvent } from '../lib/event';
 import { handleIngest, type IngestRequest } from '../lib/ingest';
+import { loadRouting } from '../lib/routing/config';
 import { fixtures } from './helpers/fixtures';
 import { adaptiveCardProblems, slackLimitViolations } from './helpers/limits';
 
@@ -85,6 +86,7 @@ describe('fuzzing ingest (10,000 generated requests)', () => {
           config: {
             tokens: [TOKEN],
             channels: [{ id: 'slack', queueUrl: 'q' }],
+            routing: loadRouting({}, ['slack']),
             dedup: true,
             sqs: { region: 'x' },
           },

@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
 import type { IngestConfig } from '../lib/config';
 import { handleIngest, type IngestDeps, type IngestRequest, MAX_BODY_BYTES } from '../lib/ingest';
+import { loadRouting } from '../lib/routing/config';
 import { fixtureLines } from './helpers/fixtures';
 
 const TOKEN = 'a-token-of-at-least-16-chars';
@@ -16,7 +17,14 @@ function deps(config: Partial<IngestConfig> = {}, enqueue: IngestDeps['enqueue']
   return {
     spy,
     deps: {
-      config: { tokens: [], channels, dedup: true, sqs: { region: 'us-east-1' }, ...config },
+      config: {
+        tokens: [],
+        channels,
+        routing: loadRouting({}, ['slack', 'teams']),
+        dedup: true,
+        sqs: { region: 'us-east-1' },
+        ...config,
+      },
       enqueue: spy,
     },
   };
@@ -39,14 +47,17 @@ describe('ingest', () => {
     async (_, line) => {
       const { deps: d, spy } = deps();
       const res = await handleIngest(req(line as string), d);
-      expect(res).toEqual({ statusCode: 202, body: { status: 'queued', channels: ['slack', 'teams'] } });
-      expect(spy.mock.calls.map((c) => c[0].id)).toEqual(['slack', 'teams']);
+      expect(res).toEqual({
+        statusCode: 202,
+        body: { status: 'queued', channels: ['slack', 'teams'], destinations: ['slack', 'teams'] },
+      });
+      expect(spy.mock.calls.map((c) => c[0].destination)).toEqual(['slack', 'teams']);
       expect(spy.mock.calls[0]?.[1]).toEqual(JSON.parse(line as string));
     },
   );
 
   it('answers 202 with no channels when none is configured, queuing nothing', async () => {
-    const { deps: d, spy } = deps({ channels: [] });
+    const { deps: d, spy } = deps({ channels: [], routing: loadRouting({}, []) });
     expect(await handleIngest(req(event), d)).toMatchObject({ statusCode: 202, body: { channels: [] } });
     expect(spy).not.toHaveBeenCalled();
   });
@@ -215,7 +226,7 @@ describe('ingest', () => {
 
   it('answers 503 naming the channel whose queue failed, after trying every channel', async () => {
     const { deps: d, spy } = deps({}, async (c) => {
-      if (c.id === 'teams') throw new Error('connect ECONNREFUSED');
+      if (c.destination === 'teams') throw new Error('connect ECONNREFUSED');
       return 'id';
     });
     const r = await handleIngest(req(event), d);

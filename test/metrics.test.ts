@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { slack } from '../lib/channels/slack';
 import { handleIngest } from '../lib/ingest';
 import { flushMetrics } from '../lib/metrics';
+import { loadRouting } from '../lib/routing/config';
 import { createWorker } from '../lib/worker';
 import { fixtureLines } from './helpers/fixtures';
 import { drain, queuePair, sendAndReceive } from './helpers/queues';
-import { answer, startReceiver } from './helpers/receiver';
+import { answer, defaultDestinations, startReceiver } from './helpers/receiver';
 import { startSqs } from './helpers/sqs';
 
 // Metrics are on here (the suite default is off); Powertools reads the switch at import.
@@ -35,7 +36,7 @@ const named = (name: string) =>
 describe('CloudWatch metrics (EMF)', () => {
   it('counts received and rejected events, the latter by reason', async () => {
     const deps = {
-      config: { tokens: [], channels: [], dedup: true, sqs: { region: 'x' } },
+      config: { tokens: [], channels: [], routing: loadRouting({}, []), dedup: true, sqs: { region: 'x' } },
       enqueue: async () => {},
     };
     const req = { id: 'r', method: 'POST', headers: { 'content-type': 'application/json' }, query: {} };
@@ -69,13 +70,12 @@ describe('CloudWatch metrics (EMF)', () => {
     try {
       const { queue, dlq } = await queuePair(env);
       const config = {
-        webhookUrl: rx.url(),
+        destinations: defaultDestinations(rx.url()),
         timeoutMs: 1000,
         queueUrl: queue.url,
         dlqUrl: dlq.url,
         retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 5 },
         minIntervalMs: 0,
-        format: {},
         sqs: { region: 'us-east-1' },
       };
       const ctx = { getRemainingTimeInMillis: () => 60_000 } as never;

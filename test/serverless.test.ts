@@ -235,7 +235,11 @@ describe('serverless.yml', () => {
     it('ingest queues events/ingest-started.json on both local queues', async () => {
       const out = await invoke('ingest', 'ingest-started.json');
       expect(out.statusCode).toBe(202);
-      expect(JSON.parse(out.body)).toEqual({ status: 'queued', channels: ['slack', 'teams'] });
+      expect(JSON.parse(out.body)).toEqual({
+        status: 'queued',
+        channels: ['slack', 'teams'],
+        destinations: ['slack', 'teams'],
+      });
       const sent = JSON.parse(
         JSON.parse(readFileSync(join(root, 'events/ingest-started.json'), 'utf8')).body,
       );

@@ -8,7 +8,7 @@ import { messageGroupId } from '../lib/queue';
 import { createWorker } from '../lib/worker';
 import { fixtures } from './helpers/fixtures';
 import { drain, queuePair, sendAndReceive } from './helpers/queues';
-import { answer, hang, type Receiver, startReceiver } from './helpers/receiver';
+import { answer, defaultDestinations, hang, type Receiver, startReceiver } from './helpers/receiver';
 import { startSqs } from './helpers/sqs';
 
 let env: Awaited<ReturnType<typeof startSqs>>;
@@ -47,13 +47,12 @@ const ctx = (remainingMs = 60_000) =>
 async function setup(over: Partial<WorkerConfig> = {}, maxReceiveCount = 5) {
   const { queue, dlq } = await queuePair(env, maxReceiveCount);
   const config: WorkerConfig = {
-    webhookUrl: rx?.url('/hook/SECRET') ?? '',
+    destinations: defaultDestinations(rx?.url('/hook/SECRET') ?? ''),
     timeoutMs: 1000,
     queueUrl: queue.url,
     dlqUrl: dlq.url,
     retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount },
     minIntervalMs: 0,
-    format: {},
     sqs: { region: 'us-east-1' },
     ...over,
   };

@@ -67,3 +67,9 @@ export async function startReceiver(behave: Behaviour = answer(200, 'ok')) {
   };
 }
 export type Receiver = Awaited<ReturnType<typeof startReceiver>>;
+
+/** The default destinations of both channels pointing at one webhook URL (WorkerConfig.destinations). */
+export const defaultDestinations = (webhookUrl: string) => ({
+  slack: { name: 'slack', webhookUrl, format: {} },
+  teams: { name: 'teams', webhookUrl, format: {} },
+});

@@ -1,0 +1,69 @@
+import type { Classification, Kind, Severity } from '../classify';
+import type { FlaggerEvent } from '../event';
+
+const SEVERITY_RANK: Record<Severity, number> = { info: 0, warn: 1, error: 2 };
+
+export interface Route {
+  name?: string;
+  match: {
+    namespace?: string[];
+    name?: string[];
+    phase?: string[];
+    eventType?: string[];
+    kind?: Kind[];
+    severity?: Severity[];
+  };
+  include: RegExp[];
+  exclude: RegExp[];
+  /** Flagger's semantics: info = everything, warn = warn + error, error = errors only. */
+  minSeverity?: Severity;
+  only?: Kind[];
+  /** Seconds during which the same canary + kind + message is not sent again. */
+  muteSeconds?: number;
+  to: string[];
+  continue: boolean;
+}
+
+/** Shell-style glob: `*` any run, `?` one character; the rest literal. */
+export function globToRegExp(glob: string): RegExp {
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+const anyGlob = (globs: string[] | undefined, value: string) =>
+  !globs || globs.some((g) => globToRegExp(g).test(value));
+const anyOf = <T>(list: T[] | undefined, value: T) => !list || list.includes(value);
+
+/** Why a route's `match` holds for an event, or undefined when it does not. */
+export function matchReason(route: Route, e: FlaggerEvent, c: Classification): string | undefined {
+  const m = route.match;
+  const checks: [keyof Route['match'], boolean][] = [
+    ['namespace', anyGlob(m.namespace, e.namespace)],
+    ['name', anyGlob(m.name, e.name)],
+    ['phase', anyOf(m.phase, e.phase)],
+    ['eventType', anyOf(m.eventType, e.metadata.eventType)],
+    ['kind', anyOf(m.kind, c.kind)],
+    ['severity', anyOf(m.severity, c.severity)],
+  ];
+  if (checks.some(([, ok]) => !ok)) return undefined;
+  const used = checks.filter(([k]) => m[k]).map(([k]) => `${k} ${JSON.stringify(m[k])}`);
+  return used.length ? `match ${used.join(', ')}` : 'no match criteria (catches everything)';
+}
+
+/** Why a matching route still drops the event (noise control), or undefined to send it. */
+export function filteredOut(route: Route, e: FlaggerEvent, c: Classification): string | undefined {
+  const message = e.metadata.eventMessage;
+  const excluded = route.exclude.find((r) => r.test(message));
+  if (excluded) return `excluded by ${excluded}`;
+  if (route.include.length && !route.include.some((r) => r.test(message)))
+    return 'matches no include pattern';
+  if (route.minSeverity && SEVERITY_RANK[c.severity] < SEVERITY_RANK[route.minSeverity]) {
+    return `severity ${c.severity} below minSeverity ${route.minSeverity}`;
+  }
+  if (route.only && !route.only.includes(c.kind))
+    return `kind ${c.kind} not in only ${JSON.stringify(route.only)}`;
+  return undefined;
+}
