@@ -61,7 +61,7 @@ const sequential = async (url: string, n: number) => {
 // What a user would write without a queue: post to Slack, then answer Flagger.
 const naive = await startHttpApi({
   port: 0,
-  path: '/events',
+  paths: ['/events'],
   functionName: 'naive',
   handler: async (e: APIGatewayProxyEventV2) => {
     const event = JSON.parse(Buffer.from(e.body ?? '', 'base64').toString()) as FlaggerEvent;

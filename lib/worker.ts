@@ -123,8 +123,10 @@ export function createWorker(
   const processor = new SqsFifoPartialProcessorAsync();
   // One per webhook: Slack's and Teams' limits are per URL, and a 429 from one says nothing of another.
   const pacerFor = (name: string) => {
-    let p = pacers.get(name);
-    if (!p) pacers.set(name, (p = createPacer(config.minIntervalMs)));
+    const known = pacers.get(name);
+    if (known) return known;
+    const p = createPacer(config.minIntervalMs);
+    pacers.set(name, p);
     return p;
   };
 

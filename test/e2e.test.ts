@@ -130,7 +130,20 @@ describe('local pipeline end to end (npm start)', () => {
     ['a body over 64 KiB', 413, ' '.repeat(70_000), {}, 'limit'],
     ['no token', 401, fixtureLines[0] as string, { path: '' }, 'token'],
     ['a wrong token', 401, fixtureLines[0] as string, { path: '?token=nope' }, 'token'],
-    ['an unknown path', 404, fixtureLines[0] as string, { path: `/nope?token=${TOKEN}` }, 'no route'],
+    [
+      'an unknown route',
+      404,
+      fixtureLines[0] as string,
+      { path: `/nope?token=${TOKEN}` },
+      'unknown route "nope"',
+    ],
+    [
+      'a path beside /events',
+      404,
+      fixtureLines[0] as string,
+      { path: `/nope/deeper?token=${TOKEN}` },
+      'no route',
+    ],
   ] as const)('answers %s with %i and a JSON error', async (_, status, body, opts, text) => {
     const before = slack.received.length;
     const res = await post(body, opts);

@@ -35,10 +35,10 @@ describe('serverless.yml', () => {
       ).Resources;
     }, 120_000);
 
-    it('has an HTTP API routing POST /events to the ingest function', () => {
+    it('has an HTTP API routing POST /events and POST /events/{route} to the ingest function', () => {
       expect(ofType('AWS::ApiGatewayV2::Api')).toHaveLength(1);
       const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
-      expect(routes).toEqual(['POST /events']);
+      expect(routes).toEqual(['POST /events', 'POST /events/{route}']);
       const integration = ofType('AWS::ApiGatewayV2::Integration')[0]?.[1].Properties;
       expect(JSON.stringify(integration?.IntegrationUri)).toContain('IngestLambdaFunction');
     });

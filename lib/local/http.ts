@@ -28,7 +28,12 @@ async function readCapped(req: IncomingMessage, limit: number): Promise<Buffer> 
 }
 
 /** The request as API Gateway's HTTP API (payload format 2.0) hands it to a function. */
-export function toHttpApiEvent(req: IncomingMessage, body: Buffer, routeKey: string): APIGatewayProxyEventV2 {
+export function toHttpApiEvent(
+  req: IncomingMessage,
+  body: Buffer,
+  routeKey: string,
+  pathParameters?: Record<string, string>,
+): APIGatewayProxyEventV2 {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers))
@@ -42,6 +47,7 @@ export function toHttpApiEvent(req: IncomingMessage, body: Buffer, routeKey: str
     rawQueryString: url.search.slice(1),
     headers,
     ...(url.search ? { queryStringParameters: query } : {}),
+    ...(pathParameters && Object.keys(pathParameters).length ? { pathParameters } : {}),
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
@@ -78,10 +84,17 @@ const context = (functionName: string) =>
  */
 export async function startHttpApi(o: {
   port: number;
-  path: string;
+  /** Route paths as serverless.yml writes them: `/events`, `/events/{route}`. */
+  paths: string[];
   functionName: string;
   handler: HttpHandler;
 }): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+  // `{name}` segments become path parameters, as API Gateway does.
+  const routes = o.paths.map((p) => ({
+    path: p,
+    names: [...p.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string),
+    re: new RegExp(`^${p.replace(/\{\w+\}/g, '([^/]+)')}$`),
+  }));
   const server = createServer(async (req, res) => {
     const send = (status: number, body: string, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers, connection: 'close' });
@@ -89,11 +102,14 @@ export async function startHttpApi(o: {
     };
     try {
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-      if (path !== o.path)
-        return send(404, JSON.stringify({ error: `no route for ${path}: POST to ${o.path}` }));
+      const route = routes.find((r) => r.re.test(path));
+      if (!route) return send(404, JSON.stringify({ error: `no route for ${path}: POST to ${o.paths[0]}` }));
+      const params = Object.fromEntries(
+        route.names.map((n, i) => [n, decodeURIComponent(path.match(route.re)?.[i + 1] ?? '')]),
+      );
       const body = await readCapped(req, MAX_BODY_BYTES);
       const out = (await o.handler(
-        toHttpApiEvent(req, body, `${req.method} ${o.path}`),
+        toHttpApiEvent(req, body, `${req.method} ${route.path}`, params),
         context(o.functionName),
       )) as APIGatewayProxyStructuredResultV2;
       const headers = Object.fromEntries(Object.entries(out.headers ?? {}).map(([k, v]) => [k, String(v)]));
@@ -111,7 +127,7 @@ export async function startHttpApi(o: {
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : o.port;
   return {
-    url: `http://127.0.0.1:${port}${o.path}`,
+    url: `http://127.0.0.1:${port}${o.paths[0]}`,
     server,
     close: () => new Promise((r) => server.close(() => r())),
   };

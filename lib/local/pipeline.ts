@@ -109,7 +109,7 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
     const mod = await import(pathToFileURL(resolve(root, `${ingest.module}.ts`)).href);
     const http = await startHttpApi({
       port: env.PORT,
-      path: ingest.http.path,
+      paths: ingest.http.map((h) => h.path),
       functionName: ingest.name,
       handler: mod[ingest.exportName] as HttpHandler,
     });

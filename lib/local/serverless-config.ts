@@ -16,7 +16,8 @@ export interface LocalFunctionDef {
   module: string;
   exportName: string;
   sqs?: { queue: string; batchSize: number };
-  http?: { method: string; path: string };
+  /** HTTP API routes, e.g. `/events` and `/events/{route}`. */
+  http?: { method: string; path: string }[];
 }
 
 export interface LocalServiceDef {
@@ -117,7 +118,7 @@ export function readServiceDef(file: string, stage: string): LocalServiceDef {
       const queue = sqs && getAttTarget(sqs.arn ?? null);
       if (queue) def.sqs = { queue, batchSize: Number(resolve(sqs.batchSize ?? 10)) };
       const http = ev.httpApi as Record<string, Json> | undefined;
-      if (http) def.http = { method: String(http.method), path: String(http.path) };
+      if (http) def.http = [...(def.http ?? []), { method: String(http.method), path: String(http.path) }];
     }
     functions.push(def);
   }
