@@ -2,11 +2,17 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { CHANNEL_IDS } from './channels/ids';
+import { eventsFrom, explain } from './check-config';
 import { type DeadLetter, listDeadLetters, redrive } from './dlq';
 import { readServiceDef } from './local/serverless-config';
 import { createSqsClient } from './queue';
+import { loadRouting } from './routing/config';
 
 const USAGE = `usage: flagger-notify dlq list|redrive <channel> [--stage local] [--region R] [--endpoint URL]
+       flagger-notify check-config [file] [--event file.json|.jsonl] [--route name]
+
+  check-config [file]     validate a routing file (default: $CONFIG_FILE) and show, for each sample
+                          event (or --event), which destinations it reaches and which route decided
 
   dlq list <channel>      show the dead letters of a channel (${CHANNEL_IDS.join(', ')}) with why they failed
   dlq redrive <channel>   move them back to the channel's queue for another round of delivery
@@ -49,6 +55,8 @@ export async function main(
         stage: { type: 'string' },
         region: { type: 'string' },
         endpoint: { type: 'string' },
+        event: { type: 'string' },
+        route: { type: 'string' },
         help: { type: 'boolean' },
       },
     });
@@ -57,11 +65,19 @@ export async function main(
     return 2;
   }
   const [group, command, channel] = parsed.positionals;
-  const opt = parsed.values as { stage?: string; region?: string; endpoint?: string; help?: boolean };
+  const opt = parsed.values as {
+    stage?: string;
+    region?: string;
+    endpoint?: string;
+    event?: string;
+    route?: string;
+    help?: boolean;
+  };
   if (opt.help) {
     io.out(USAGE);
     return 0;
   }
+  if (group === 'check-config') return checkConfig(command, opt, io, root);
   if (group !== 'dlq' || (command !== 'list' && command !== 'redrive') || !channel) {
     io.err(USAGE);
     return 2;
@@ -110,5 +126,48 @@ export async function main(
     return 1;
   } finally {
     sqs.destroy();
+  }
+}
+
+function checkConfig(
+  file: string | undefined,
+  opt: { event?: string; route?: string },
+  io: Io,
+  root: string,
+): number {
+  const path = file ?? io.env.CONFIG_FILE;
+  if (!path) {
+    io.err(`check-config needs a file (or CONFIG_FILE)\n${USAGE}`);
+    return 2;
+  }
+  try {
+    // Routes can be checked without the secrets: an unset ${VAR} is noted, not fatal, here.
+    const missing = new Set<string>();
+    const env = new Proxy(
+      { ...io.env, CONFIG: undefined, CONFIG_FILE: path } as Record<string, string | undefined>,
+      {
+        get: (t, k: string) =>
+          t[k] ||
+          (/^[A-Z_][A-Z0-9_]*$/.test(k) && !['CONFIG'].includes(k) ? (missing.add(k), `\${${k}}`) : t[k]),
+      },
+    );
+    const config = loadRouting(env, CHANNEL_IDS);
+    if (missing.size)
+      io.out(`note: not set here (fine for checking routes): ${[...missing].sort().join(', ')}`);
+    if (opt.route && !config.routes.some((r) => r.name === opt.route))
+      throw new Error(`no route named "${opt.route}"`);
+    io.out(
+      `${path}: valid — ${Object.keys(config.destinations).length} destinations, ${config.routes.length} routes`,
+    );
+    for (const block of explain(
+      config,
+      eventsFrom(opt.event ?? resolve(root, 'events/flagger-events.jsonl')),
+      opt.route,
+    ))
+      io.out(block);
+    return 0;
+  } catch (e) {
+    io.err((e as Error).message);
+    return 1;
   }
 }

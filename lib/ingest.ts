@@ -99,6 +99,10 @@ function validate(req: IngestRequest, config: IngestConfig): { event: FlaggerEve
   const parsed = parseFlaggerEvent(json);
   if (!parsed.ok)
     return reject('schema', 400, `invalid Flagger event: ${parsed.errors.join('; ')}`, parsed.errors);
+  if (req.route !== undefined && !config.routing.routes.some((r) => r.name === req.route)) {
+    const shown = /^[a-z0-9-]{1,63}$/.test(req.route) ? `"${req.route}"` : 'in the URL';
+    return reject('unknown-route', 404, `unknown route ${shown}: POST /events, or /events/<name of a route>`);
+  }
   return { event: parsed.event };
 }
 

@@ -1,11 +1,12 @@
 // `npm start`: the whole pipeline on 127.0.0.1 (see lib/local/pipeline.ts).
 import { resolve } from 'node:path';
-import { ConfigError } from '../lib/errors';
-import { startPipeline } from '../lib/local/pipeline';
-import { installPrettyLogs } from '../lib/local/pretty';
 
-// Readable log lines and no EMF metric lines on a laptop, unless asked otherwise.
+// Readable log lines and no EMF metric lines on a laptop, unless asked otherwise. Set before the
+// project's modules load: Powertools reads these once, at import.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+const { ConfigError } = await import('../lib/errors');
+const { startPipeline } = await import('../lib/local/pipeline');
+const { installPrettyLogs } = await import('../lib/local/pretty');
 if (process.env.LOG_FORMAT !== 'json') installPrettyLogs();
 
 startPipeline(resolve(import.meta.dirname, '..'))

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../lib/cli';
@@ -104,4 +107,49 @@ describe('flagger-notify dlq (against the local pipeline’s queues)', () => {
     );
   });
   const errs: string[] = [];
+});
+
+describe('flagger-notify check-config', () => {
+  const run = async (...argv: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), env: {} });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+
+  it('validates a file and explains where each sample event goes and why', async () => {
+    const r = await run('check-config', 'docs/examples/oncall-failures.yaml');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('note: not set here (fine for checking routes): SLACK_ONCALL_URL, TEAMS_URL');
+    expect(r.out).toContain('docs/examples/oncall-failures.yaml: valid — 2 destinations, 2 routes');
+    expect(r.out).toContain(
+      'checkout.shop Failed "Canary failed! Scaling down checkout.shop"\n  → oncall, deploys\n    route oncall: sent → oncall (no match criteria (catches everything))',
+    );
+    expect(r.out).toContain(
+      'route oncall: filtered (no match criteria (catches everything); severity info below minSeverity error)',
+    );
+  });
+
+  it('explains a given event for a given route', async () => {
+    const r = await run(
+      'check-config',
+      'docs/examples/per-team.yaml',
+      '--event',
+      'events/flagger-events.jsonl',
+      '--route',
+      'team-web',
+    );
+    expect(r.out).toContain('route team-web: sent → team-web (selected by /events/team-web)');
+  });
+
+  it('fails with the path and line of a bad key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(
+      join(dir, 'bad.yaml'),
+      'destinations:\n  a: { type: slack }\nroutes:\n  - to: [a]\n    match: { nmespace: x }\n',
+    );
+    const r = await run('check-config', join(dir, 'bad.yaml'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/routes\.0\.match \(line 5\)/);
+  });
 });

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureLines } from './helpers/fixtures';
 import { answer, type Received, type Receiver, startReceiver } from './helpers/receiver';
@@ -158,5 +160,78 @@ describe('local pipeline end to end (npm start)', () => {
     expect(pipeline.output()).toContain('event queued');
     expect(pipeline.output()).not.toContain(TOKEN);
     expect(pipeline.output()).not.toContain(SECRET);
+  });
+});
+
+describe('local pipeline with a routing file (CONFIG_FILE)', () => {
+  let slack: Receiver;
+  let pipeline: Awaited<ReturnType<typeof startPipeline>>;
+  beforeAll(async () => {
+    slack = await startReceiver(answer(200, 'ok'));
+    const dir = mkdtempSync(join(tmpdir(), 'routing-'));
+    const file = join(dir, 'flagger-notify.yaml');
+    // Two destinations of the same type, one queue: each must get only its own canary's events.
+    writeFileSync(
+      file,
+      `destinations:
+  shop-team: { type: slack, url: "\${SHOP_URL}" }
+  test-team: { type: slack, url: "${slack.url('/test-team')}", username: test-bot }
+routes:
+  - name: shop
+    match: { namespace: shop }
+    to: [shop-team]
+  - name: test
+    match: { namespace: test }
+    to: [test-team]
+`,
+    );
+    pipeline = await startPipeline({
+      CONFIG_FILE: file,
+      SHOP_URL: slack.url('/shop-team'),
+      SLACK_WEBHOOK_URL: '',
+      TEAMS_WEBHOOK_URL: '',
+    });
+  });
+  afterAll(async () => {
+    await stop(pipeline?.child);
+    await slack?.close();
+  });
+  const postTo = (path: string, body: string) =>
+    fetch(`${pipeline.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+
+  it('delivers to two destinations of one type disjoint sets of events', async () => {
+    const shop = fixtureLines.filter((l) => l.includes('"namespace": "shop"'));
+    const test = fixtureLines.filter((l) => l.includes('"namespace": "test"'));
+    for (const l of [...shop, ...test]) expect((await postTo('', l)).status).toBe(202);
+    const deadline = Date.now() + 20_000;
+    while (slack.received.length < shop.length + test.length && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const got = (path: string) => slack.received.filter((r) => r.path === path);
+    expect(got('/shop-team')).toHaveLength(shop.length);
+    expect(got('/test-team')).toHaveLength(test.length);
+    expect(
+      got('/shop-team').every((r) => r.body.includes('checkout.shop') && !r.body.includes('podinfo.test')),
+    ).toBe(true);
+    expect(got('/test-team').every((r) => r.body.includes('podinfo.test'))).toBe(true);
+    expect(got('/test-team').every((r) => (r.json as { username?: string }).username === 'test-bot')).toBe(
+      true,
+    );
+  });
+
+  it('sends POST /events/{route} through that route whatever its match says, and 404s an unknown route', async () => {
+    const shopEvent = fixtureLines.find((l) => l.includes('"namespace": "shop"')) as string;
+    expect((await postTo('/nope', shopEvent)).status).toBe(404);
+    const before = slack.received.length;
+    const res = await postTo('/test', shopEvent);
+    expect(await res.json()).toEqual({ status: 'queued', channels: ['slack'], destinations: ['test-team'] });
+    const deadline = Date.now() + 10_000;
+    while (slack.received.length === before && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(slack.received.slice(before).map((r) => r.path)).toEqual(['/test-team']);
   });
 });

@@ -2,7 +2,8 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
 import type { IngestConfig } from '../lib/config';
 import { handleIngest, type IngestDeps, type IngestRequest, MAX_BODY_BYTES } from '../lib/ingest';
-import { loadRouting } from '../lib/routing/config';
+import { memoryMuteStore } from '../lib/mute';
+import { loadRouting, parseRoutingConfig } from '../lib/routing/config';
 import { fixtureLines } from './helpers/fixtures';
 
 const TOKEN = 'a-token-of-at-least-16-chars';
@@ -234,5 +235,60 @@ describe('ingest', () => {
     expect(r.body.error).toContain('teams');
     expect(r.body.error).not.toContain('slack');
     expect(spy).toHaveBeenCalledTimes(2);
+  });
+
+  describe('with a routing file', () => {
+    const routing = parseRoutingConfig(
+      `destinations:
+  shop: { type: slack }
+  ops: { type: teams }
+routes:
+  - name: shop
+    match: { namespace: shop }
+    to: [shop]
+  - name: ops
+    minSeverity: error
+    mute: 10m
+    to: [ops]
+`,
+      {},
+      'test.yaml',
+    );
+    const withRouting = (over: Partial<IngestConfig> = {}) => deps({ routing, ...over });
+    const failed = fixtureLines.find((l) => l.includes('Canary failed!')) as string;
+    const shopStart = fixtureLines.find((l) => l.includes('Scaling up checkout.shop')) as string;
+
+    it('queues to the destinations the routes choose, on their type’s queue', async () => {
+      const { deps: d, spy } = withRouting();
+      const r = await handleIngest(req(shopStart), d);
+      expect(r.body).toEqual({ status: 'queued', channels: ['slack'], destinations: ['shop'] });
+      expect(spy.mock.calls[0]?.[0]).toEqual({ destination: 'shop', queueUrl: 'http://q/slack.fifo' });
+    });
+
+    it('answers 202 "filtered" and queues nothing when no route sends the event', async () => {
+      const { deps: d, spy } = withRouting();
+      const r = await handleIngest(req(fixtureLines[0] as string), d);
+      expect(r).toEqual({ statusCode: 202, body: { status: 'filtered', channels: [], destinations: [] } });
+      expect(spy).not.toHaveBeenCalled();
+    });
+
+    it('takes /events/{route} to that route, and answers 404 for an unknown one', async () => {
+      const { deps: d, spy } = withRouting();
+      expect((await handleIngest(req(failed, { route: 'ops' }), d)).body.destinations).toEqual(['ops']);
+      const r = await handleIngest(req(failed, { route: 'nope' }), d);
+      expect(r).toEqual({
+        statusCode: 404,
+        body: { error: 'unknown route "nope": POST /events, or /events/<name of a route>' },
+      });
+      expect(spy).toHaveBeenCalledTimes(1);
+    });
+
+    it('mutes a repeat within the route’s window', async () => {
+      const { deps: d } = withRouting();
+      const mute = memoryMuteStore();
+      const viaOps = req(failed, { route: 'ops' });
+      expect((await handleIngest(viaOps, { ...d, mute })).body.destinations).toEqual(['ops']);
+      expect((await handleIngest(viaOps, { ...d, mute })).body.destinations).toEqual([]);
+    });
   });
 });

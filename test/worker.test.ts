@@ -220,4 +220,31 @@ describe('worker', () => {
     const res = await createWorker(slack, config, env.sqs)({ Records: [record(a1, '1')] } as SQSEvent, ctx());
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: '1' }]);
   });
+
+  it('posts to the destination named in the message, with that destination’s options', async () => {
+    rx = await startReceiver(answer(200, 'ok'));
+    const { config } = await setup();
+    config.destinations['team-a'] = {
+      name: 'team-a',
+      webhookUrl: rx.url('/team-a'),
+      format: { username: 'team-a-bot' },
+    };
+    const raw = JSON.stringify({ v: 1, receivedAt: 'x', event: a1, destination: 'team-a' });
+    await createWorker(slack, config, env.sqs)({ Records: [record(a1, '1', raw)] }, ctx());
+    expect(rx.received.map((r) => [r.path, (r.json as { username?: string }).username])).toEqual([
+      ['/team-a', 'team-a-bot'],
+    ]);
+  });
+
+  it('dead-letters a message for a destination no longer configured, naming it', async () => {
+    rx = await startReceiver(answer(200, 'ok'));
+    const { queue, dlq, config } = await setup();
+    const raw = JSON.stringify({ v: 1, receivedAt: 'x', event: a1, destination: 'gone' });
+    const event = await sendAndReceive(env, queue, [{ body: raw, group: 'g' }]);
+    expect((await createWorker(slack, config, env.sqs)(event, ctx())).batchItemFailures).toEqual([]);
+    expect(rx.received).toHaveLength(0);
+    expect(attrs((await drain(env, dlq))[0] ?? {}).reason).toBe(
+      'InvalidMessageError: unknown slack destination "gone"',
+    );
+  });
 });

@@ -5,6 +5,7 @@ import { dlqEnv, queueEnv, webhookEnv } from '../channels/channel';
 import { CHANNEL_IDS } from '../channels/ids';
 import { intEnv, intFromEnv, optionalEnv, parseEnv } from '../env';
 import { createSqsClient } from '../queue';
+import { loadRouting } from '../routing/config';
 import { hostOf } from '../redact';
 import { startEmulator } from './emulator';
 import { type HttpHandler, startHttpApi } from './http';
@@ -63,6 +64,7 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
       visibilityTimeout: env.LOCAL_VISIBILITY_TIMEOUT,
     });
 
+    const routing = process.env.CONFIG || process.env.CONFIG_FILE ? loadRouting(process.env, CHANNEL_IDS) : undefined;
     const channels: Pipeline['channels'] = [];
     const workers = service.functions.filter((f) => f.sqs);
     for (const id of CHANNEL_IDS) {
@@ -72,9 +74,12 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
       const dlq = redrive ? queues.get(redrive.dlq) : undefined;
       if (!fn || !q || !dlq)
         throw new Error(`serverless.yml has no SQS-triggered function "${id}" with a DLQ`);
+      // With a routing file a channel is on when a destination has its type; else when its URL is set.
       const url = process.env[webhookEnv({ id })];
-      if (!url) {
-        log(`[local] ${id}: off — set ${webhookEnv({ id })} to deliver to ${id}`);
+      const routed = routing && Object.values(routing.destinations).filter((d) => d.type === id);
+      const target = routed ? routed.map((d) => d.name).join(', ') : url && hostOf(url);
+      if (!target) {
+        log(`[local] ${id}: off — ${routing ? `no ${id} destination in ${routing.source}` : `set ${webhookEnv({ id })} to deliver to ${id}`}`);
         delete process.env[queueEnv({ id })];
         continue;
       }
@@ -96,7 +101,7 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
         onError: (err) => log(`[local] ${id} poller: ${err instanceof Error ? err.message : String(err)}`),
       });
       stops.push(poller.stop);
-      log(`[local] ${id}: delivering to ${hostOf(url)} from ${q.name}`);
+      log(`[local] ${id}: delivering to ${target} from ${q.name}`);
     }
     if (!channels.length) {
       log(

@@ -39,10 +39,11 @@ const SEVERITIES = ['info', 'warn', 'error'] as const;
 const name = z
   .string()
   .check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and -'));
+// A value or a list of them; normalised first so errors point at the offending item.
 const list = <T extends z.ZodMiniType>(item: T) =>
   z.pipe(
-    z.union([item, z.array(item)]),
-    z.transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]),
+    z.transform((v: unknown) => (Array.isArray(v) ? v : [v])),
+    z.array(item),
   );
 const regex = z.string().check(
   z.refine((s) => {
