@@ -159,6 +159,7 @@ describe('serverless.yml', () => {
       const ssm = grants('IngestRole', 'ssm:GetParameter').join();
       expect(ssm).toContain('parameter/flagger-notify/test/ingest-token"');
       expect(ssm).toContain('parameter/flagger-notify/test/ingest-token-previous"');
+      expect(ssm).toContain('parameter/flagger-notify/test/config"');
     });
 
     it.each(['Slack', 'Teams'])(
@@ -177,11 +178,13 @@ describe('serverless.yml', () => {
         expect(grants(role, 'sqs:SendMessage')).toEqual([
           JSON.stringify({ 'Fn::GetAtt': [`${ch}DLQ`, 'Arn'] }),
         ]);
-        expect(grants(role, 'ssm:GetParameter')).toEqual([
-          JSON.stringify({
-            'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/flagger-notify/test/${ch.toLowerCase()}-webhook-url`,
-          }),
-        ]);
+        expect(grants(role, 'ssm:GetParameter')).toEqual(
+          [`${ch.toLowerCase()}-webhook-url`, 'config'].map((p) =>
+            JSON.stringify({
+              'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/flagger-notify/test/${p}`,
+            }),
+          ),
+        );
       },
     );
 
