@@ -6,6 +6,7 @@ import { handleIngest } from '../lib/ingest';
 import { logger } from '../lib/log';
 import { flushMetrics } from '../lib/metrics';
 import { memoryMuteStore } from '../lib/mute';
+import { createDynamoClient, dynamoMuteStore } from '../lib/mute-dynamodb';
 import { createSqsClient, enqueue } from '../lib/queue';
 import { coldStart, resolveSecrets, ssmFetcher } from '../lib/secrets';
 
@@ -22,7 +23,14 @@ const ready = coldStart(async () => {
     ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
   );
   const config = loadIngestConfig(env);
-  return { config, sqs: createSqsClient(config.sqs), mute: memoryMuteStore() };
+  // Mute windows shared through DynamoDB when deployed; in memory for npm start and tests.
+  const mute = env.MUTE_TABLE
+    ? dynamoMuteStore(
+        env.MUTE_TABLE,
+        createDynamoClient(config.sqs.region, env.DYNAMODB_ENDPOINT || undefined),
+      )
+    : memoryMuteStore();
+  return { config, sqs: createSqsClient(config.sqs), mute };
 });
 
 export const handler = middy(

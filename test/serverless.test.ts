@@ -27,13 +27,61 @@ describe('serverless.yml', () => {
     let resources: Record<string, Resource>;
     const ofType = (t: string) => Object.entries(resources).filter(([, r]) => r.Type === t);
 
+    let templateText = '';
+    // Secrets in the deployer's environment must not reach a deployed stage's template.
+    const SECRETS = {
+      SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/SECRETSLACK',
+      TEAMS_WEBHOOK_URL: 'https://x.logic.azure.com/workflows/SECRETTEAMS',
+      INGEST_TOKEN: 'SECRETTOKEN0123456789',
+    };
     beforeAll(async () => {
       const out = mkdtempSync(join(tmpdir(), 'sls-'));
-      await sls(['package', '--stage', 'test', '--package', out]);
-      resources = JSON.parse(
-        readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
-      ).Resources;
+      await sls(['package', '--stage', 'test', '--package', out], SECRETS);
+      templateText = readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8');
+      resources = JSON.parse(templateText).Resources;
     }, 120_000);
+
+    it('holds no secret: functions get SSM parameter names, not values', () => {
+      expect(templateText).not.toContain('SECRET');
+      const env = (fn: string) =>
+        (resources[fn]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env('IngestLambdaFunction')).toMatchObject({
+        INGEST_TOKEN: '',
+        INGEST_TOKEN_PARAM: '/flagger-notify/test/ingest-token',
+        STAGE: 'test',
+      });
+      expect(env('SlackLambdaFunction')).toMatchObject({
+        SLACK_WEBHOOK_URL: '',
+        SLACK_WEBHOOK_URL_PARAM: '/flagger-notify/test/slack-webhook-url',
+        CONFIG_PARAM: '/flagger-notify/test/config',
+      });
+      expect(env('TeamsLambdaFunction')).toMatchObject({
+        TEAMS_WEBHOOK_URL: '',
+        TEAMS_WEBHOOK_URL_PARAM: '/flagger-notify/test/teams-webhook-url',
+      });
+    });
+
+    it('encrypts every queue and the mute table at rest, and throttles the HTTP API', () => {
+      const queues = ofType('AWS::SQS::Queue');
+      expect(queues).toHaveLength(4);
+      for (const [, q] of queues) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
+      expect(resources.HttpApiStage?.Properties.DefaultRouteSettings).toEqual({
+        ThrottlingRateLimit: '20',
+        ThrottlingBurstLimit: '40',
+      });
+    });
+
+    it('keeps mute windows in a pay-per-request table whose items expire, for ingest only', () => {
+      expect(resources.MuteTable?.Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        SSESpecification: { SSEEnabled: true },
+      });
+      const env = (
+        resources.IngestLambdaFunction?.Properties.Environment as { Variables: Record<string, unknown> }
+      ).Variables;
+      expect(env.MUTE_TABLE).toEqual({ Ref: 'MuteTable' });
+    });
 
     it('has an HTTP API routing POST /events and POST /events/{route} to the ingest function', () => {
       expect(ofType('AWS::ApiGatewayV2::Api')).toHaveLength(1);
@@ -150,8 +198,17 @@ describe('serverless.yml', () => {
 
     it('lets ingest only send to the two queues and read its own token parameters', () => {
       expect(statementsOf('IngestRole').flatMap(actions).sort()).toEqual(
-        ['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage', 'ssm:GetParameter'].sort(),
+        [
+          'dynamodb:PutItem',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'sqs:SendMessage',
+          'ssm:GetParameter',
+        ].sort(),
       );
+      expect(grants('IngestRole', 'dynamodb:PutItem')).toEqual([
+        JSON.stringify({ 'Fn::GetAtt': ['MuteTable', 'Arn'] }),
+      ]);
       expect(grants('IngestRole', 'sqs:SendMessage')).toEqual([
         JSON.stringify({ 'Fn::GetAtt': ['SlackQueue', 'Arn'] }),
         JSON.stringify({ 'Fn::GetAtt': ['TeamsQueue', 'Arn'] }),

@@ -5,8 +5,8 @@ import { dlqEnv, queueEnv, webhookEnv } from '../channels/channel';
 import { CHANNEL_IDS } from '../channels/ids';
 import { intEnv, intFromEnv, optionalEnv, parseEnv } from '../env';
 import { createSqsClient } from '../queue';
-import { loadRouting } from '../routing/config';
 import { hostOf } from '../redact';
+import { loadRouting } from '../routing/config';
 import { startEmulator } from './emulator';
 import { type HttpHandler, startHttpApi } from './http';
 import { type Poller, type SqsHandler, startPoller } from './poller';
@@ -64,7 +64,8 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
       visibilityTimeout: env.LOCAL_VISIBILITY_TIMEOUT,
     });
 
-    const routing = process.env.CONFIG || process.env.CONFIG_FILE ? loadRouting(process.env, CHANNEL_IDS) : undefined;
+    const routing =
+      process.env.CONFIG || process.env.CONFIG_FILE ? loadRouting(process.env, CHANNEL_IDS) : undefined;
     const channels: Pipeline['channels'] = [];
     const workers = service.functions.filter((f) => f.sqs);
     for (const id of CHANNEL_IDS) {
@@ -79,7 +80,9 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
       const routed = routing && Object.values(routing.destinations).filter((d) => d.type === id);
       const target = routed ? routed.map((d) => d.name).join(', ') : url && hostOf(url);
       if (!target) {
-        log(`[local] ${id}: off — ${routing ? `no ${id} destination in ${routing.source}` : `set ${webhookEnv({ id })} to deliver to ${id}`}`);
+        log(
+          `[local] ${id}: off — ${routing ? `no ${id} destination in ${routing.source}` : `set ${webhookEnv({ id })} to deliver to ${id}`}`,
+        );
         delete process.env[queueEnv({ id })];
         continue;
       }
