@@ -143,14 +143,14 @@ function checkConfig(
   try {
     // Routes can be checked without the secrets: an unset ${VAR} is noted, not fatal, here.
     const missing = new Set<string>();
-    const env = new Proxy(
-      { ...io.env, CONFIG: undefined, CONFIG_FILE: path } as Record<string, string | undefined>,
-      {
-        get: (t, k: string) =>
-          t[k] ||
-          (/^[A-Z_][A-Z0-9_]*$/.test(k) && !['CONFIG'].includes(k) ? (missing.add(k), `\${${k}}`) : t[k]),
+    const given: Record<string, string | undefined> = { ...io.env, CONFIG: undefined, CONFIG_FILE: path };
+    const env = new Proxy(given, {
+      get: (t, k: string) => {
+        if (t[k] || !/^[A-Z_][A-Z0-9_]*$/.test(k) || k === 'CONFIG') return t[k];
+        missing.add(k);
+        return `\${${k}}`;
       },
-    );
+    });
     const config = loadRouting(env, CHANNEL_IDS);
     if (missing.size)
       io.out(`note: not set here (fine for checking routes): ${[...missing].sort().join(', ')}`);

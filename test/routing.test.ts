@@ -92,8 +92,10 @@ describe('routing file errors name the path and line', () => {
     ],
     [
       'an unset variable',
-      'destinations:\n  a: { type: slack, url: "${NOPE}" }\n',
-      'destinations.a.url (line 2): ${NOPE} is not set',
+      `destinations:
+  a: { type: slack, url: "\${NOPE}" }
+`,
+      `destinations.a.url (line 2): \${NOPE} is not set`,
     ],
     ['broken YAML', 'destinations: [\n', 'not valid YAML'],
   ];

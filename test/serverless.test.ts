@@ -26,6 +26,10 @@ describe('serverless.yml', () => {
   describe('packaged offline (osls)', () => {
     let resources: Record<string, Resource>;
     const ofType = (t: string) => Object.entries(resources).filter(([, r]) => r.Type === t);
+    const envOf = (fn: string): Record<string, unknown> => {
+      const props = resources[fn]?.Properties as { Environment: { Variables: Record<string, unknown> } };
+      return props.Environment.Variables;
+    };
 
     let templateText = '';
     // Secrets in the deployer's environment must not reach a deployed stage's template.
@@ -43,8 +47,7 @@ describe('serverless.yml', () => {
 
     it('holds no secret: functions get SSM parameter names, not values', () => {
       expect(templateText).not.toContain('SECRET');
-      const env = (fn: string) =>
-        (resources[fn]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      const env = (fn: string) => envOf(fn);
       expect(env('IngestLambdaFunction')).toMatchObject({
         INGEST_TOKEN: '',
         INGEST_TOKEN_PARAM: '/flagger-notify/test/ingest-token',
@@ -77,10 +80,7 @@ describe('serverless.yml', () => {
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         SSESpecification: { SSEEnabled: true },
       });
-      const env = (
-        resources.IngestLambdaFunction?.Properties.Environment as { Variables: Record<string, unknown> }
-      ).Variables;
-      expect(env.MUTE_TABLE).toEqual({ Ref: 'MuteTable' });
+      expect(envOf('IngestLambdaFunction').MUTE_TABLE).toEqual({ Ref: 'MuteTable' });
     });
 
     it('has an HTTP API routing POST /events and POST /events/{route} to the ingest function', () => {
