@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHANNEL_IDS } from '../lib/channels/ids';
 import { CHANNELS } from '../lib/channels/index';
@@ -154,5 +157,61 @@ describe('worker config', () => {
 describe('channel registry', () => {
   it('lists the same channels for ingest (ids.ts) and workers (index.ts)', () => {
     expect(CHANNELS.map((c) => c.id)).toEqual([...CHANNEL_IDS]);
+  });
+});
+
+describe('worker destinations from a routing file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'routing-'));
+  const file = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  const good = file(
+    'good.yaml',
+    'destinations:\n  a: { type: slack, url: "https://hooks.slack.com/a", username: bot-a }\n  b: { type: teams, url: "https://x.logic.azure.com/b" }\n',
+  );
+
+  it('loads only its own type’s destinations, each with its options, and needs no SLACK_WEBHOOK_URL', () => {
+    const c = loadWorkerConfig({ ...QUEUES, CONFIG_FILE: good }, slack);
+    expect(Object.keys(c.destinations)).toEqual(['a']);
+    expect(c.destinations.a).toMatchObject({
+      webhookUrl: 'https://hooks.slack.com/a',
+      format: { username: 'bot-a' },
+    });
+  });
+
+  it('names the destination whose URL is missing or not allowed', () => {
+    const missing = file('missing.yaml', 'destinations:\n  a: { type: slack }\n');
+    expect(() => loadWorkerConfig({ ...QUEUES, CONFIG_FILE: missing }, slack)).toThrow(
+      `${missing}: destinations.a.url: is not set`,
+    );
+    const elsewhere = file(
+      'elsewhere.yaml',
+      'destinations:\n  a: { type: slack, url: "https://evil.example/SECRETSECRET" }\n',
+    );
+    let m = '';
+    try {
+      loadWorkerConfig({ ...QUEUES, STAGE: 'prod', CONFIG_FILE: elsewhere }, slack);
+    } catch (e) {
+      m = (e as Error).message;
+    }
+    expect(m).toContain('destinations.a.url: host evil.example is not an allowed webhook host');
+    expect(m).not.toContain('SECRET');
+  });
+
+  it('fails ingest fast on a bad file, naming the key and line', () => {
+    const bad = file(
+      'bad.yaml',
+      'destinations:\n  a: { type: slack }\nroutes:\n  - to: [a]\n    continue: yes please\n',
+    );
+    expect(() => loadIngestConfig({ SLACK_QUEUE_URL: 'http://q/s.fifo', CONFIG_FILE: bad })).toThrow(
+      `${bad}: routes.0.continue (line 5)`,
+    );
+  });
+
+  it('refuses a destination whose type has no queue', () => {
+    expect(() =>
+      loadIngestConfig({ SLACK_QUEUE_URL: 'http://q/s.fifo', CHANNELS: 'slack', CONFIG_FILE: good }),
+    ).toThrow('destination "b" is of type teams, but TEAMS_QUEUE_URL is not set');
   });
 });
