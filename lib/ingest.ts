@@ -106,19 +106,26 @@ function validate(req: IngestRequest, config: IngestConfig): { event: FlaggerEve
   return { event: parsed.event };
 }
 
-/** The decision's destinations, less those whose route muted this notification recently. */
-async function unmuted(decision: Decision, event: FlaggerEvent, store?: MuteStore): Promise<string[]> {
+/**
+ * The decision's destinations, less those whose route muted this notification recently, and the
+ * mute claims taken for them (to give back if queuing fails).
+ */
+async function unmuted(decision: Decision, event: FlaggerEvent, store?: MuteStore) {
   const send = new Set<string>();
+  const claims: string[] = [];
   for (const step of decision.steps) {
     if (step.outcome !== 'sent') continue;
-    if (step.muteSeconds && store && !(await store.claim(muteKey(step.route, event), step.muteSeconds)))
-      continue;
+    if (step.muteSeconds && store) {
+      const key = muteKey(step.route, event);
+      if (!(await store.claim(key, step.muteSeconds))) continue;
+      claims.push(key);
+    }
     for (const d of step.to) send.add(d);
   }
-  return [...send];
+  return { destinations: [...send], claims };
 }
 
-/** Validate, then queue to every active channel: 202 only when every queue has the event. */
+/** Validate, route, then queue for each destination: 202 only when every queue has the event. */
 export async function handleIngest(req: IngestRequest, deps: IngestDeps): Promise<IngestResponse> {
   const { config } = deps;
   const correlationId = req.id;
@@ -143,7 +150,11 @@ export async function handleIngest(req: IngestRequest, deps: IngestDeps): Promis
   };
   logger.info('event received', { ...log, eventMessage: event.metadata.eventMessage.slice(0, 200) });
   record('EventsReceived');
-  const destinations = await unmuted(routeEvent(event, config.routing, req.route), event, deps.mute);
+  const { destinations, claims } = await unmuted(
+    routeEvent(event, config.routing, req.route),
+    event,
+    deps.mute,
+  );
   const targets = destinations.map((name) => {
     const type = config.routing.destinations[name]?.type;
     return { destination: name, queueUrl: config.channels.find((c) => c.id === type)?.queueUrl as string };
@@ -154,7 +165,9 @@ export async function handleIngest(req: IngestRequest, deps: IngestDeps): Promis
   );
   const failed = destinations.filter((_, i) => results[i]?.status === 'rejected');
   if (failed.length) {
-    // Queues that did accept keep the message; a retry of the same event is deduplicated there.
+    // Queues that did accept keep the message; a retry of the same event is deduplicated there,
+    // and must not be muted by the claims this attempt took.
+    await Promise.all(claims.map((k) => deps.mute?.release(k)));
     logger.error('queue unavailable', {
       ...log,
       failed,

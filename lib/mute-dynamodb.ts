@@ -1,4 +1,9 @@
-import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { logger } from './log';
 import type { MuteStore } from './mute';
 
@@ -31,6 +36,14 @@ export function dynamoMuteStore(table: string, client: DynamoDBClient, now = () 
         }
         logger.warn('mute store unavailable, sending anyway', { error: (err as Error).name });
         return true;
+      }
+    },
+    async release(key) {
+      try {
+        await client.send(new DeleteItemCommand({ TableName: table, Key: { pk: { S: key } } }));
+      } catch (err) {
+        // The claim then expires on its own; the retry it blocks is muted only until then.
+        logger.warn('mute store could not release a claim', { error: (err as Error).name });
       }
     },
   };

@@ -6,6 +6,8 @@ import type { FlaggerEvent } from './event';
 export interface MuteStore {
   /** True when `key` was free (send, and hold it for `seconds`); false while it is held (mute). */
   claim(key: string, seconds: number): Promise<boolean>;
+  /** Gives a claim back: the notification it was for could not be queued, so a retry must pass. */
+  release(key: string): Promise<void>;
 }
 
 /** One process's memory: exact for `npm start`; in Lambda, per warm instance (best effort). */
@@ -18,6 +20,9 @@ export function memoryMuteStore(now = () => Date.now()): MuteStore {
       until.set(key, t + seconds * 1000);
       if (until.size > 10_000) for (const [k, v] of until) if (v <= t) until.delete(k);
       return true;
+    },
+    async release(key) {
+      until.delete(key);
     },
   };
 }

@@ -283,6 +283,19 @@ routes:
       expect(spy).toHaveBeenCalledTimes(1);
     });
 
+    it('does not mute the retry of an event whose queuing failed', async () => {
+      const mute = memoryMuteStore();
+      let down = true;
+      const { deps: d } = withRouting();
+      const enqueue = async () => {
+        if (down) throw new Error('ECONNREFUSED');
+      };
+      const viaOps = req(failed, { route: 'ops' });
+      expect((await handleIngest(viaOps, { ...d, enqueue, mute })).statusCode).toBe(503);
+      down = false;
+      expect((await handleIngest(viaOps, { ...d, enqueue, mute })).body.destinations).toEqual(['ops']);
+    });
+
     it('mutes a repeat within the route’s window', async () => {
       const { deps: d } = withRouting();
       const mute = memoryMuteStore();

@@ -21,6 +21,13 @@ describe('DynamoDB mute store', () => {
     expect(db.items.get('k1')?.expiresAt?.N).toBe(String(now / 1000 + 3600));
   });
 
+  it('gives a claim back on release', async () => {
+    const store = dynamoMuteStore('mute', createDynamoClient('us-east-1', db.endpoint));
+    expect(await store.claim('k4', 3600)).toBe(true);
+    await store.release('k4');
+    expect(await store.claim('k4', 3600)).toBe(true);
+  });
+
   it('sends rather than mutes when the table cannot be reached', async () => {
     const store = dynamoMuteStore('mute', createDynamoClient('us-east-1', db.endpoint));
     db.fail(true);

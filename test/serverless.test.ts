@@ -196,9 +196,10 @@ describe('serverless.yml', () => {
       }
     });
 
-    it('lets ingest only send to the two queues and read its own token parameters', () => {
+    it('lets ingest only send to the two queues, claim mutes and read its own parameters', () => {
       expect(statementsOf('IngestRole').flatMap(actions).sort()).toEqual(
         [
+          'dynamodb:DeleteItem',
           'dynamodb:PutItem',
           'logs:CreateLogStream',
           'logs:PutLogEvents',
@@ -206,9 +207,9 @@ describe('serverless.yml', () => {
           'ssm:GetParameter',
         ].sort(),
       );
-      expect(grants('IngestRole', 'dynamodb:PutItem')).toEqual([
-        JSON.stringify({ 'Fn::GetAtt': ['MuteTable', 'Arn'] }),
-      ]);
+      for (const a of ['dynamodb:PutItem', 'dynamodb:DeleteItem']) {
+        expect(grants('IngestRole', a)).toEqual([JSON.stringify({ 'Fn::GetAtt': ['MuteTable', 'Arn'] })]);
+      }
       expect(grants('IngestRole', 'sqs:SendMessage')).toEqual([
         JSON.stringify({ 'Fn::GetAtt': ['SlackQueue', 'Arn'] }),
         JSON.stringify({ 'Fn::GetAtt': ['TeamsQueue', 'Arn'] }),

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 type Item = Record<string, { S?: string; N?: string }>;
 
 /**
- * A loopback stand-in for DynamoDB's PutItem (JSON 1.0 protocol), evaluating exactly the
+ * A loopback stand-in for DynamoDB's PutItem and DeleteItem (JSON 1.0), evaluating exactly the
  * condition the mute store uses: `attribute_not_exists(pk) OR expiresAt <= :now`.
  */
 export async function startFakeDynamo() {
@@ -22,6 +22,10 @@ export async function startFakeDynamo() {
         return res.end(
           JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'boom' }),
         );
+      }
+      if (String(req.headers['x-amz-target']).endsWith('.DeleteItem')) {
+        items.delete((JSON.parse(body) as { Key: Item }).Key.pk?.S as string);
+        return res.end('{}');
       }
       const r = JSON.parse(body) as { Item: Item; ExpressionAttributeValues: Item };
       const key = r.Item.pk?.S as string;
