@@ -116,7 +116,7 @@ async function unmuted(decision: Decision, event: FlaggerEvent, store?: MuteStor
   for (const step of decision.steps) {
     if (step.outcome !== 'sent') continue;
     if (step.muteSeconds && store) {
-      const key = muteKey(step.route, event);
+      const key = muteKey(step.route, event, decision.classification.kind);
       if (!(await store.claim(key, step.muteSeconds))) continue;
       claims.push(key);
     }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { classify } from './classify';
+import { classify, type Kind } from './classify';
 import type { FlaggerEvent } from './event';
 
 /** Remembers what was sent recently, so a route's `mute` window can suppress repeats. */
@@ -28,7 +28,7 @@ export function memoryMuteStore(now = () => Date.now()): MuteStore {
 }
 
 /** Same route + canary + kind + message = the same notification. */
-export function muteKey(route: string, e: FlaggerEvent): string {
-  const parts = [route, e.namespace, e.name, classify(e).kind, e.metadata.eventMessage];
+export function muteKey(route: string, e: FlaggerEvent, kind: Kind = classify(e).kind): string {
+  const parts = [route, e.namespace, e.name, kind, e.metadata.eventMessage];
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }

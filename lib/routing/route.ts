@@ -1,4 +1,4 @@
-import { classify } from '../classify';
+import { type Classification, classify } from '../classify';
 import type { FlaggerEvent } from '../event';
 import type { RoutingConfig } from './config';
 import { filteredOut, matchReason, type Route } from './match';
@@ -12,6 +12,8 @@ export interface Step {
 }
 
 export interface Decision {
+  /** What the event is, as the routes saw it (reused for mute keys). */
+  classification: Classification;
   /** Destination names, each once, in route order. */
   destinations: string[];
   /** What each route considered did, for logs and `check-config`. */
@@ -44,5 +46,5 @@ export function routeEvent(event: FlaggerEvent, config: RoutingConfig, routeName
     if (!route.continue) break;
   }
   const destinations = [...new Set(steps.filter((s) => s.outcome === 'sent').flatMap((s) => s.to))];
-  return { destinations, steps };
+  return { classification: c, destinations, steps };
 }
