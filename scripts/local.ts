@@ -1,5 +1,9 @@
 // `npm start`: the whole pipeline on 127.0.0.1 (see lib/local/pipeline.ts).
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+
+// Local secrets from .env (git-ignored, see .env.example); variables already set win.
+if (existsSync('.env')) process.loadEnvFile('.env');
 
 // Readable log lines and no EMF metric lines on a laptop, unless asked otherwise. Set before the
 // project's modules load: Powertools reads these once, at import.
