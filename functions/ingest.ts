@@ -5,8 +5,7 @@ import { loadIngestConfig } from '../lib/config';
 import { handleIngest } from '../lib/ingest';
 import { logger } from '../lib/log';
 import { flushMetrics } from '../lib/metrics';
-import { memoryMuteStore } from '../lib/mute';
-import { createDynamoClient, dynamoMuteStore } from '../lib/mute-dynamodb';
+import { type MuteStore, memoryMuteStore } from '../lib/mute';
 import { createSqsClient, enqueue } from '../lib/queue';
 import { coldStart, resolveSecrets, ssmFetcher } from '../lib/secrets';
 
@@ -23,13 +22,17 @@ const ready = coldStart(async () => {
     ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
   );
   const config = loadIngestConfig(env);
-  // Mute windows shared through DynamoDB when deployed; in memory for npm start and tests.
-  const mute = env.MUTE_TABLE
-    ? dynamoMuteStore(
-        env.MUTE_TABLE,
-        createDynamoClient(config.sqs.region, env.DYNAMODB_ENDPOINT || undefined),
-      )
-    : memoryMuteStore();
+  // Mute windows shared through DynamoDB when deployed, in memory for npm start and tests. The
+  // DynamoDB client loads only when some route mutes: it is the heaviest module of a cold start.
+  const muting = config.routing.routes.some((r) => r.muteSeconds);
+  let mute: MuteStore = memoryMuteStore();
+  if (muting && env.MUTE_TABLE) {
+    const { createDynamoClient, dynamoMuteStore } = await import('../lib/mute-dynamodb');
+    mute = dynamoMuteStore(
+      env.MUTE_TABLE,
+      createDynamoClient(config.sqs.region, env.DYNAMODB_ENDPOINT || undefined),
+    );
+  }
   return { config, sqs: createSqsClient(config.sqs), mute };
 });
 

@@ -1,9 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startFakeDynamo } from './helpers/fake-dynamodb';
 import { startFakeSsm } from './helpers/fake-ssm';
+import { startSqs } from './helpers/sqs';
 
 const sample = JSON.parse(
   readFileSync(resolve(import.meta.dirname, '../events/ingest-started.json'), 'utf8'),
@@ -104,4 +108,35 @@ describe('ingest Lambda handler', () => {
     });
     expect((await handler(sample)).statusCode).toBe(503);
   }, 9_500);
+
+  it('shares route mute windows through DynamoDB across cold starts', async () => {
+    const db = await startFakeDynamo();
+    const sqs = await startSqs();
+    try {
+      const { QueueUrl } = await sqs.sqs.send(
+        new CreateQueueCommand({ QueueName: 'mute-test.fifo', Attributes: { FifoQueue: 'true' } }),
+      );
+      const dir = mkdtempSync(join(tmpdir(), 'mute-'));
+      const file = join(dir, 'routing.yaml');
+      writeFileSync(file, 'destinations:\n  a: { type: slack }\nroutes:\n  - mute: 1h\n    to: [a]\n');
+      const env = {
+        CONFIG_FILE: file,
+        SLACK_QUEUE_URL: QueueUrl as string,
+        SQS_ENDPOINT: sqs.emulator.endpoint,
+        MUTE_TABLE: 'mute',
+        DYNAMODB_ENDPOINT: db.endpoint,
+      };
+      const first = await loadHandler(env);
+      expect(JSON.parse((await first(sample)).body ?? '').destinations).toEqual(['a']);
+      const second = await loadHandler(env); // a new instance: only the table remembers
+      expect(JSON.parse((await second(sample)).body ?? '')).toMatchObject({
+        status: 'filtered',
+        destinations: [],
+      });
+      expect(db.items.size).toBe(1);
+    } finally {
+      await sqs.close();
+      await db.close();
+    }
+  });
 });
