@@ -1,19 +1,23 @@
 import type { FlaggerEvent } from './event';
 
-export type Kind =
-  | 'started'
-  | 'progress'
-  | 'waiting'
-  | 'check-failed'
-  | 'succeeded'
-  | 'failed'
-  | 'rolled-back'
-  | 'initialized'
-  | 'terminated'
-  | 'other';
+// The words routing files use too (lib/routing/config.ts validates against these lists).
+export const KINDS = [
+  'started',
+  'progress',
+  'waiting',
+  'check-failed',
+  'succeeded',
+  'failed',
+  'rolled-back',
+  'initialized',
+  'terminated',
+  'other',
+] as const;
+export type Kind = (typeof KINDS)[number];
 
 /** Flagger's own alert severities: info (all), warn, error. */
-export type Severity = 'info' | 'warn' | 'error';
+export const SEVERITIES = ['info', 'warn', 'error'] as const;
+export type Severity = (typeof SEVERITIES)[number];
 
 export interface Facts {
   canaryWeight?: number;

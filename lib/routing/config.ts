@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import * as z from 'zod/mini';
 import { CHANNEL_IDS, type ChannelId } from '../channels/ids';
-import type { Kind, Severity } from '../classify';
+import { KINDS, type Kind, SEVERITIES, type Severity } from '../classify';
 import type { Env } from '../env';
 import { ConfigError } from '../errors';
 import '../zod';
@@ -23,19 +23,6 @@ export interface RoutingConfig {
   routes: Route[];
 }
 
-const KINDS = [
-  'started',
-  'progress',
-  'waiting',
-  'check-failed',
-  'succeeded',
-  'failed',
-  'rolled-back',
-  'initialized',
-  'terminated',
-  'other',
-] as const;
-const SEVERITIES = ['info', 'warn', 'error'] as const;
 const name = z
   .string()
   .check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and -'));
