@@ -4,11 +4,11 @@
 import type { ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { formatSlack } from '../lib/channels/slack';
-import { postJson } from '../lib/delivery';
-import type { FlaggerEvent } from '../lib/event';
+import { postJson } from '../lib/delivery/http';
+import type { FlaggerEvent } from '../lib/event/event';
 import { startHttpApi } from '../lib/local/http';
 import { startPipeline } from '../lib/local/pipeline';
+import { formatSlack } from '../lib/providers/slack';
 import { fixtures } from '../test/helpers/fixtures';
 import { startReceiver } from '../test/helpers/receiver';
 import { info, percentile, row } from './stats';

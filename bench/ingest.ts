@@ -1,8 +1,8 @@
 // Ingest handler (middy + zod + SendMessage) vs a raw SendMessage of the same body, same emulator.
 import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { createSqsClient, messageGroupId } from '../lib/aws/queue';
 import { startEmulator } from '../lib/local/emulator';
-import { createSqsClient, messageGroupId } from '../lib/queue';
 import { fixtures } from '../test/helpers/fixtures';
 import { interleaved, percentile, row } from './stats';
 

@@ -2,10 +2,10 @@
 // of the same, already formatted payload to the same loopback webhook.
 import type { Context, SQSEvent } from 'aws-lambda';
 import { request } from 'undici';
-import { formatSlack, slack } from '../lib/channels/slack';
-import type { FlaggerEvent } from '../lib/event';
-import { createSqsClient } from '../lib/queue';
-import { createWorker } from '../lib/worker';
+import { createSqsClient } from '../lib/aws/queue';
+import { createWorker } from '../lib/delivery/worker';
+import type { FlaggerEvent } from '../lib/event/event';
+import { formatSlack, slack } from '../lib/providers/slack';
 import { fixtures } from '../test/helpers/fixtures';
 import { answer, defaultDestinations, startReceiver } from '../test/helpers/receiver';
 import { interleaved, percentile, row } from './stats';

@@ -3,7 +3,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../lib/cli.ts');
+const { main } = await import('../lib/ops/cli.ts');
 process.exitCode = await main(process.argv.slice(2), {
   out: (l) => console.log(l),
   err: (l) => console.error(l),

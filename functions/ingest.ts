@@ -1,13 +1,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { loadIngestConfig } from '../lib/config';
-import { handleIngest } from '../lib/ingest';
+import { flushMetrics } from '../lib/aws/metrics';
+import { createSqsClient, enqueue } from '../lib/aws/queue';
+import { coldStart, resolveSecrets, ssmFetcher } from '../lib/aws/secrets';
+import { loadIngestConfig } from '../lib/config/config';
+import { handleIngest } from '../lib/ingest/ingest';
 import { logger } from '../lib/log';
-import { flushMetrics } from '../lib/metrics';
-import { type MuteStore, memoryMuteStore } from '../lib/mute';
-import { createSqsClient, enqueue } from '../lib/queue';
-import { coldStart, resolveSecrets, ssmFetcher } from '../lib/secrets';
+import { type MuteStore, memoryMuteStore } from '../lib/stores/mute';
 
 // Cold start: tokens from SSM (deployed) or env (local), then every setting validated once; a bad
 // one fails each invocation with a message naming the variable.
@@ -27,7 +27,7 @@ const ready = coldStart(async () => {
   const muting = config.routing.routes.some((r) => r.muteSeconds);
   let mute: MuteStore = memoryMuteStore();
   if (muting && env.MUTE_TABLE) {
-    const { createDynamoClient, dynamoMuteStore } = await import('../lib/mute-dynamodb');
+    const { createDynamoClient, dynamoMuteStore } = await import('../lib/stores/mute-dynamodb');
     mute = dynamoMuteStore(
       env.MUTE_TABLE,
       createDynamoClient(config.sqs.region, env.DYNAMODB_ENDPOINT || undefined),

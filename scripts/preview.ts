@@ -2,9 +2,9 @@
 // Flagger event in the files and writes preview/<name>.html showing both as people will see them.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { formatSlack, slackOptions } from '../lib/channels/slack';
-import { formatTeams, teamsOptions } from '../lib/channels/teams';
-import { canaryId, type FlaggerEvent, parseFlaggerEvent } from '../lib/event';
+import { canaryId, type FlaggerEvent, parseFlaggerEvent } from '../lib/event/event';
+import { formatSlack, slackOptions } from '../lib/providers/slack';
+import { formatTeams, teamsOptions } from '../lib/providers/teams';
 import { previewHtml } from './preview-html';
 
 /** Flagger events from a raw event, a JSONL file, an HTTP API event (body) or an SQS event (Records). */

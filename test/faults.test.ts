@@ -2,10 +2,10 @@ import type { ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main as cli } from '../lib/cli';
-import type { FlaggerEvent } from '../lib/event';
+import type { FlaggerEvent } from '../lib/event/event';
 import { type Pipeline, startPipeline } from '../lib/local/pipeline';
 import type { SqsHandler } from '../lib/local/poller';
+import { main as cli } from '../lib/ops/cli';
 import { fixtures } from './helpers/fixtures';
 import { type Received, type Receiver, startReceiver } from './helpers/receiver';
 

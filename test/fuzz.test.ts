@@ -1,10 +1,10 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatSlack } from '../lib/channels/slack';
-import { formatTeams } from '../lib/channels/teams';
-import { type FlaggerEvent, parseFlaggerEvent } from '../lib/event';
-import { handleIngest, type IngestRequest } from '../lib/ingest';
+import { type FlaggerEvent, parseFlaggerEvent } from '../lib/event/event';
+import { handleIngest, type IngestRequest } from '../lib/ingest/ingest';
+import { formatSlack } from '../lib/providers/slack';
+import { formatTeams } from '../lib/providers/teams';
 import { loadRouting } from '../lib/routing/config';
 import { fixtures } from './helpers/fixtures';
 import { adaptiveCardProblems, slackLimitViolations } from './helpers/limits';

@@ -6,7 +6,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { MAX_BODY_BYTES } from '../ingest';
+import { MAX_BODY_BYTES } from '../ingest/ingest';
 
 export type HttpHandler = (
   event: APIGatewayProxyEventV2,

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as z from 'zod/mini';
-import { dlqEnv, queueEnv, webhookEnv } from '../channels/channel';
-import { CHANNEL_IDS } from '../channels/ids';
-import { intEnv, intFromEnv, optionalEnv, parseEnv } from '../env';
-import { createSqsClient } from '../queue';
+import { createSqsClient } from '../aws/queue';
+import { intEnv, intFromEnv, optionalEnv, parseEnv } from '../config/env';
+import { CHANNEL_IDS } from '../providers/ids';
+import { dlqEnv, queueEnv, webhookEnv } from '../providers/provider';
 import { hostOf } from '../redact';
 import { loadRouting } from '../routing/config';
 import { startEmulator } from './emulator';

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import * as z from 'zod/mini';
-import { CHANNEL_IDS, type ChannelId } from '../channels/ids';
-import { KINDS, type Kind, SEVERITIES, type Severity } from '../classify';
-import type { Env } from '../env';
+import type { Env } from '../config/env';
 import { ConfigError } from '../errors';
-import '../zod';
+import { KINDS, type Kind, SEVERITIES, type Severity } from '../event/classify';
+import { CHANNEL_IDS, type ChannelId } from '../providers/ids';
+import '../config/zod';
 import type { Route } from './match';
 
 export interface DestinationDef {

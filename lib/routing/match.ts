@@ -1,5 +1,5 @@
-import type { Classification, Kind, Severity } from '../classify';
-import type { FlaggerEvent } from '../event';
+import type { Classification, Kind, Severity } from '../event/classify';
+import type { FlaggerEvent } from '../event/event';
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warn: 1, error: 2 };
 

@@ -1,5 +1,5 @@
-import { type Classification, classify } from '../classify';
-import type { FlaggerEvent } from '../event';
+import { type Classification, classify } from '../event/classify';
+import type { FlaggerEvent } from '../event/event';
 import type { RoutingConfig } from './config';
 import { filteredOut, matchReason, type Route } from './match';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { FlaggerEvent } from '../../lib/event';
+import type { FlaggerEvent } from '../../lib/event/event';
 
 export const fixtureLines = readFileSync(
   resolve(import.meta.dirname, '../../events/flagger-events.jsonl'),

@@ -1,5 +1,5 @@
+import { createSqsClient } from '../../lib/aws/queue';
 import { startEmulator } from '../../lib/local/emulator';
-import { createSqsClient } from '../../lib/queue';
 
 /** A fresh fauxqs on a free loopback port with a client pointed at it. */
 export async function startSqs(region = 'us-east-1') {

@@ -1,0 +1,177 @@
+import { createHash } from 'node:crypto';
+import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import * as z from 'zod/mini';
+import type { SqsSettings } from '../config/config';
+import { InvalidMessageError } from '../errors';
+import { type FlaggerEvent, flaggerEventSchema } from '../event/event';
+
+/** What travels on a channel queue: the validated event plus when ingest accepted it. */
+export interface QueuedEvent {
+  v: 1;
+  receivedAt: string;
+  event: FlaggerEvent;
+  /** The routing destination; absent means the channel's default destination (named like it). */
+  destination?: string;
+}
+
+/** `requestTimeoutMs` must exceed any long-poll wait made with the client (pollers, tools). */
+export function createSqsClient(s: SqsSettings, requestTimeoutMs = 2000): SQSClient {
+  return new SQSClient({
+    region: s.region,
+    ...(s.endpoint ? { endpoint: s.endpoint } : {}),
+    // A local emulator ignores signatures; sparing users fake AWS credentials for it is kinder.
+    ...(s.endpoint && !process.env.AWS_ACCESS_KEY_ID
+      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
+    // Flagger waits for our answer inside its control loop (10 s timeout, no retry): a stuck queue
+    // must turn into a quick 503, not a hang. Without throwOnRequestTimeout the SDK only warns.
+    maxAttempts: 2,
+    requestHandler: {
+      connectionTimeout: 1000,
+      requestTimeout: requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
+  });
+}
+
+const SEND_DEADLINE_MS = 5000;
+
+// SQS FIFO limits: MessageGroupId and MessageDeduplicationId are at most 128 characters.
+const ID_MAX = 128;
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** Messages of one canary share a group so they are delivered in order; canaries flow in parallel. */
+export function messageGroupId(e: Pick<FlaggerEvent, 'namespace' | 'name'>): string {
+  const id = `${e.namespace}/${e.name}`;
+  return id.length <= ID_MAX ? id : `h:${sha256(id)}`;
+}
+
+/**
+ * SQS FIFO drops a message whose dedup id it saw in the last 5 minutes. By default the id leaves
+ * the timestamp out, so Flagger's identical repeats (the "Halt …" lines every interval, its retries,
+ * a client retrying after our 503) become one message. With `dedup: false` the timestamp is
+ * included: only byte-identical resends are collapsed.
+ */
+export function deduplicationId(destination: string, e: FlaggerEvent, dedup = true): string {
+  const { eventMessage, eventType, timestamp } = e.metadata;
+  return sha256(
+    JSON.stringify([
+      destination,
+      e.namespace,
+      e.name,
+      e.phase,
+      eventType,
+      eventMessage,
+      dedup ? '' : timestamp,
+    ]),
+  );
+}
+
+export async function enqueue(
+  sqs: SQSClient,
+  queueUrl: string,
+  destination: string,
+  event: FlaggerEvent,
+  meta: { receivedAt: Date; correlationId: string },
+  dedup = true,
+): Promise<string | undefined> {
+  const body: QueuedEvent = { v: 1, receivedAt: meta.receivedAt.toISOString(), event, destination };
+  const out = await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: JSON.stringify(body),
+      MessageGroupId: messageGroupId(event),
+      MessageDeduplicationId: deduplicationId(destination, event, dedup),
+      // Lets the worker's log lines be joined to ingest's for the same event.
+      MessageAttributes: { correlationId: { DataType: 'String', StringValue: meta.correlationId } },
+    }),
+    // One deadline over both attempts and the backoff between them, well inside Flagger's 10 s.
+    { abortSignal: AbortSignal.timeout(SEND_DEADLINE_MS) },
+  );
+  return out.MessageId;
+}
+
+const queuedSchema = z.object({
+  v: z.literal(1),
+  receivedAt: z.string(),
+  event: flaggerEventSchema,
+  destination: z.optional(z.string()),
+});
+
+/**
+ * Checked again on the way out: a message redriven by hand or sent by another producer must fail
+ * clearly, not as a crash inside a formatter.
+ */
+export function parseQueuedBody(body: string): QueuedEvent {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new InvalidMessageError('queue message body is not JSON');
+  }
+  const r = queuedSchema.safeParse(json);
+  if (!r.success) throw new InvalidMessageError('queue message is not a flagger-notify v1 envelope');
+  return r.data;
+}
+
+export interface DeadLetterInfo {
+  channel: string;
+  reason: string;
+  errorType: string;
+  status?: number;
+  attempts: number;
+  firstFailedAt: string;
+}
+
+/**
+ * Moves a record to its DLQ with why it failed. The dedup id is the original message id, so a
+ * worker that dies between this send and the delete does not dead-letter the record twice.
+ */
+export async function sendToDeadLetter(
+  sqs: SQSClient,
+  dlqUrl: string,
+  record: { messageId: string; body: string; groupId: string },
+  info: DeadLetterInfo,
+): Promise<void> {
+  const str = (v: string) => ({ DataType: 'String', StringValue: v });
+  const num = (v: number) => ({ DataType: 'Number', StringValue: String(v) });
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: dlqUrl,
+      MessageBody: record.body,
+      MessageGroupId: record.groupId,
+      MessageDeduplicationId: `dl-${record.messageId}`.slice(0, ID_MAX),
+      MessageAttributes: {
+        channel: str(info.channel),
+        reason: str(info.reason.slice(0, 1000)),
+        errorType: str(info.errorType),
+        attempts: num(info.attempts),
+        firstFailedAt: str(info.firstFailedAt),
+        ...(info.status !== undefined ? { status: num(info.status) } : {}),
+      },
+    }),
+  );
+}
+
+/** Makes failed records visible again after their backoff instead of the queue's full timeout. */
+export async function delayRedelivery(
+  sqs: SQSClient,
+  queueUrl: string,
+  entries: { receiptHandle: string; seconds: number }[],
+): Promise<void> {
+  for (let i = 0; i < entries.length; i += 10) {
+    const chunk = entries.slice(i, i + 10);
+    const out = await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: chunk.map((e, j) => ({
+          Id: String(j),
+          ReceiptHandle: e.receiptHandle,
+          VisibilityTimeout: e.seconds,
+        })),
+      }),
+    );
+    if (out.Failed?.length)
+      throw new Error(`ChangeMessageVisibility failed for ${out.Failed.length} record(s)`);
+  }
+}

@@ -1,0 +1,33 @@
+import { RetryableDeliveryError } from '../errors';
+
+export interface RetryPolicy {
+  baseSeconds: number;
+  capSeconds: number;
+  /** The queue's redrive maxReceiveCount: the attempt that reaches it is the last. */
+  maxReceiveCount: number;
+}
+
+// SQS caps a message's visibility timeout at 12 hours.
+const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+
+/**
+ * Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter"):
+ * uniform in [1, min(cap, base × 2^(attempt−1))] seconds. Jitter spreads the retries of many
+ * canaries that failed together so they do not hit the webhook again in one burst.
+ */
+export function backoffSeconds(receiveCount: number, p: RetryPolicy, random = Math.random): number {
+  const ceiling = Math.min(p.capSeconds, p.baseSeconds * 2 ** Math.max(0, receiveCount - 1));
+  return Math.max(1, Math.round(random() * ceiling));
+}
+
+/** How long the record stays invisible before the next attempt: Retry-After when given, exactly. */
+export function retryDelaySeconds(
+  err: unknown,
+  receiveCount: number,
+  p: RetryPolicy,
+  random = Math.random,
+): number {
+  const asked = err instanceof RetryableDeliveryError ? err.retryAfterSeconds : undefined;
+  const delay = asked !== undefined ? Math.ceil(asked) : backoffSeconds(receiveCount, p, random);
+  return Math.min(MAX_VISIBILITY_SECONDS, delay);
+}

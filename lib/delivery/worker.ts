@@ -1,0 +1,214 @@
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { record as metric } from '../aws/metrics';
+import { createSqsClient, delayRedelivery, parseQueuedBody, sendToDeadLetter } from '../aws/queue';
+import { coldStart, resolveSecrets, ssmFetcher } from '../aws/secrets';
+import { loadWorkerConfig, type WorkerConfig } from '../config/config';
+import { InvalidMessageError, PermanentDeliveryError, RetryableDeliveryError } from '../errors';
+import { canaryId } from '../event/event';
+import { logger } from '../log';
+import { type Channel, webhookEnv } from '../providers/provider';
+import { createPacer, type Pacer } from './pacer';
+import { retryDelaySeconds } from './retry';
+
+const attemptOf = (r: SQSRecord) => Number(r.attributes.ApproximateReceiveCount) || 1;
+const groupOf = (r: SQSRecord) => r.attributes.MessageGroupId ?? r.messageId;
+const describe = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+
+/** Format and deliver one queued event; throws (typed) when it was not delivered. */
+async function deliverRecord(
+  channel: Channel,
+  config: WorkerConfig,
+  pacerFor: (destination: string) => Pacer,
+  record: SQSRecord,
+  context: Context,
+): Promise<void> {
+  const queued = parseQueuedBody(record.body);
+  const { event } = queued;
+  const name = queued.destination ?? channel.id;
+  const destination = config.destinations[name];
+  // Removed from the routing file since it was queued: keep it, with the reason, for a redrive.
+  if (!destination) throw new InvalidMessageError(`unknown ${channel.id} destination "${name}"`);
+  const pacer = pacerFor(name);
+  const blocked = pacer.blockedMs();
+  if (blocked > 0) {
+    // The webhook said 429 + Retry-After: sending now would only earn another 429.
+    throw new RetryableDeliveryError('not sent: waiting out the webhook’s Retry-After', 429, blocked / 1000);
+  }
+  if (context.getRemainingTimeInMillis() < config.timeoutMs + config.minIntervalMs + 1000) {
+    throw new RetryableDeliveryError(
+      'not sent: too little function time left for another attempt',
+      undefined,
+      0,
+    );
+  }
+  await pacer.turn();
+  const started = performance.now();
+  try {
+    const { status } = await channel.deliver(
+      destination.webhookUrl,
+      channel.format(event, destination.format),
+      {
+        timeoutMs: config.timeoutMs,
+      },
+    );
+    const ms = Math.round(performance.now() - started);
+    const endToEndMs = Date.now() - Number(event.metadata.timestamp);
+    logger.info('delivered', {
+      channel: channel.id,
+      destination: name,
+      canary: canaryId(event),
+      messageId: record.messageId,
+      status,
+      attempt: attemptOf(record),
+      ms,
+      endToEndMs,
+    });
+    metric('MessagesDelivered', { channel: channel.id });
+    metric('DeliveryLatency', { channel: channel.id }, ms);
+    metric('EndToEndLatency', { channel: channel.id }, endToEndMs);
+  } catch (err) {
+    if (err instanceof RetryableDeliveryError && err.status === 429 && err.retryAfterSeconds !== undefined) {
+      pacer.block(err.retryAfterSeconds);
+    }
+    throw err;
+  }
+}
+
+/** Moves a record to the DLQ with why, then counts it; a failed send leaves it to be retried. */
+async function deadLetter(
+  channel: Channel,
+  config: WorkerConfig,
+  sqs: SQSClient,
+  record: SQSRecord,
+  err: unknown,
+  permanent: boolean,
+): Promise<void> {
+  const attempt = attemptOf(record);
+  const reason = permanent ? describe(err) : `retries exhausted after ${attempt} attempts: ${describe(err)}`;
+  const status = (err as { status?: number }).status;
+  const firstFailedAt = new Date(Number(record.attributes.ApproximateFirstReceiveTimestamp) || Date.now());
+  await sendToDeadLetter(
+    sqs,
+    config.dlqUrl,
+    { messageId: record.messageId, body: record.body, groupId: groupOf(record) },
+    {
+      channel: channel.id,
+      reason,
+      errorType: err instanceof Error ? err.name : 'Error',
+      status,
+      attempts: attempt,
+      firstFailedAt: firstFailedAt.toISOString(),
+    },
+  );
+  logger.warn('dead-lettered', { channel: channel.id, messageId: record.messageId, attempt, status, reason });
+  const kind =
+    err instanceof InvalidMessageError ? 'invalid-message' : permanent ? 'permanent' : 'retries-exhausted';
+  metric('DeadLettered', { channel: channel.id, reason: kind });
+}
+
+/**
+ * SQS FIFO batch handler. Delivered records are deleted; permanent failures, and retryable ones on
+ * their last allowed attempt, are moved to the DLQ with the reason and count as handled; other
+ * failures are retried after Retry-After or a jittered backoff. A failing record holds back the
+ * later records of its canary (order) while other canaries' records still go out.
+ */
+export function createWorker(
+  channel: Channel,
+  config: WorkerConfig,
+  sqs: SQSClient,
+  pacers = new Map<string, Pacer>(),
+) {
+  const processor = new SqsFifoPartialProcessorAsync();
+  // One per webhook: Slack's and Teams' limits are per URL, and a 429 from one says nothing of another.
+  const pacerFor = (name: string) => {
+    const known = pacers.get(name);
+    if (known) return known;
+    const p = createPacer(config.minIntervalMs);
+    pacers.set(name, p);
+    return p;
+  };
+
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    logger.addContext(context);
+    const delays = new Map<string, number>();
+
+    const handle = async (record: SQSRecord) => {
+      const attempt = attemptOf(record);
+      // Joins this record's lines to ingest's for the same event.
+      logger.appendKeys({
+        correlationId: record.messageAttributes?.correlationId?.stringValue ?? record.messageId,
+      });
+      try {
+        await deliverRecord(channel, config, pacerFor, record, context);
+      } catch (err) {
+        const permanent = err instanceof PermanentDeliveryError || err instanceof InvalidMessageError;
+        if (permanent || attempt >= config.retry.maxReceiveCount) {
+          await deadLetter(channel, config, sqs, record, err, permanent);
+          return; // handled: the record leaves the main queue and its canary's next events flow
+        }
+        const seconds = retryDelaySeconds(err, attempt, config.retry);
+        delays.set(groupOf(record), seconds);
+        logger.warn('delivery failed, will retry', {
+          channel: channel.id,
+          messageId: record.messageId,
+          group: groupOf(record),
+          attempt,
+          retryInSeconds: seconds,
+          error: describe(err),
+        });
+        metric('DeliveryRetried', { channel: channel.id });
+        throw err;
+      } finally {
+        logger.removeKeys(['correlationId']);
+      }
+    };
+
+    const result = await processPartialResponse(event, handle, processor, {
+      context,
+      skipGroupOnError: true,
+      // A fully failed batch is reported item by item rather than thrown: same redelivery, clearer logs.
+      throwOnFullBatchFailure: false,
+    });
+
+    // The failed record and the skipped later records of its canary come back together after the delay.
+    const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
+    const entries = event.Records.filter((r) => failed.has(r.messageId) && delays.has(groupOf(r))).map(
+      (r) => ({
+        receiptHandle: r.receiptHandle,
+        seconds: delays.get(groupOf(r)) as number,
+      }),
+    );
+    try {
+      await delayRedelivery(sqs, config.queueUrl, entries);
+    } catch (err) {
+      // Not fatal: the records still come back after the queue's visibility timeout.
+      logger.warn('could not set retry delay', { channel: channel.id, error: describe(err) });
+    }
+    return result;
+  };
+}
+
+/**
+ * The Lambda handler for one channel. Cold start: its webhook URL from SSM (deployed) or the
+ * environment (local), then every setting validated once; a bad one fails each invocation naming
+ * the variable, and the messages stay queued.
+ */
+export function workerHandler(channel: Channel) {
+  const ready = coldStart(async () => {
+    const routingFile = Boolean(process.env.CONFIG_PARAM || process.env.CONFIG_FILE);
+    const env = await resolveSecrets(
+      process.env,
+      [
+        { name: 'CONFIG', optional: true },
+        { name: webhookEnv(channel), optional: routingFile },
+      ],
+      ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
+    );
+    const config = loadWorkerConfig(env, channel);
+    return createWorker(channel, config, createSqsClient(config.sqs, 5000));
+  });
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    (await ready())(event, context);
+}

@@ -1,0 +1,173 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { createSqsClient } from '../aws/queue';
+import { readServiceDef } from '../local/serverless-config';
+import { CHANNEL_IDS } from '../providers/ids';
+import { loadRouting } from '../routing/config';
+import { eventsFrom, explain } from './check-config';
+import { type DeadLetter, listDeadLetters, redrive } from './dlq';
+
+const USAGE = `usage: flagger-notify dlq list|redrive <channel> [--stage local] [--region R] [--endpoint URL]
+       flagger-notify check-config [file] [--event file.json|.jsonl] [--route name]
+
+  check-config [file]     validate a routing file (default: $CONFIG_FILE) and show, for each sample
+                          event (or --event), which destinations it reaches and which route decided
+
+  dlq list <channel>      show the dead letters of a channel (${CHANNEL_IDS.join(', ')}) with why they failed
+  dlq redrive <channel>   move them back to the channel's queue for another round of delivery
+
+  --stage    serverless stage; "local" (default) is npm start's emulator on 127.0.0.1:\${SQS_PORT:-9324}
+  --region   AWS region for a deployed stage (default: AWS_REGION)
+  --endpoint SQS endpoint override (default: SQS_ENDPOINT)`;
+
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+  env: Record<string, string | undefined>;
+}
+
+function describe(d: DeadLetter): string {
+  const facts = [
+    d.status && `status ${d.status}`,
+    d.attempts && `attempts ${d.attempts}`,
+    d.firstFailedAt && `first failed ${d.firstFailedAt}`,
+  ];
+  return [
+    `- ${d.messageId}  ${d.canary}  ${d.phase}  ${JSON.stringify(d.eventMessage.slice(0, 120))}`,
+    `    reason: ${d.reason}`,
+    `    ${facts.filter(Boolean).join(' · ')}`,
+  ].join('\n');
+}
+
+/** `flagger-notify dlq …`; returns the process exit code. */
+export async function main(
+  argv: string[],
+  io: Io,
+  root = resolve(import.meta.dirname, '../..'),
+): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        stage: { type: 'string' },
+        region: { type: 'string' },
+        endpoint: { type: 'string' },
+        event: { type: 'string' },
+        route: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (e) {
+    io.err(`${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const [group, command, channel] = parsed.positionals;
+  const opt = parsed.values as {
+    stage?: string;
+    region?: string;
+    endpoint?: string;
+    event?: string;
+    route?: string;
+    help?: boolean;
+  };
+  if (opt.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (group === 'check-config') return checkConfig(command, opt, io, root);
+  if (group !== 'dlq' || (command !== 'list' && command !== 'redrive') || !channel) {
+    io.err(USAGE);
+    return 2;
+  }
+  const stage = opt.stage ?? 'local';
+  const service = readServiceDef(resolve(root, 'serverless.yml'), stage);
+  const fn = service.functions.find((f) => f.name === channel && f.sqs);
+  const main = service.queues.find((q) => q.logicalId === fn?.sqs?.queue);
+  const dlq = service.queues.find((q) => q.logicalId === main?.redrive?.dlq);
+  if (!main || !dlq) {
+    io.err(`unknown channel "${channel}": expected one of ${CHANNEL_IDS.join(', ')}`);
+    return 2;
+  }
+  const endpoint =
+    opt.endpoint ??
+    io.env.SQS_ENDPOINT ??
+    (stage === 'local' ? `http://127.0.0.1:${io.env.SQS_PORT ?? 9324}` : undefined);
+  const sqs = createSqsClient({ region: opt.region ?? io.env.AWS_REGION ?? 'us-east-1', endpoint }, 25_000);
+  try {
+    const url = async (name: string) =>
+      (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl as string;
+    const dlqUrl = await url(dlq.name);
+    if (command === 'list') {
+      const { total, shown } = await listDeadLetters(sqs, dlqUrl);
+      io.out(`${dlq.name}: ${total} dead letter${total === 1 ? '' : 's'}`);
+      for (const d of shown) io.out(describe(d));
+      if (shown.length < total) {
+        io.out(
+          `(${total - shown.length} more behind these in their canaries' FIFO order; redrive moves them all)`,
+        );
+      }
+    } else {
+      const moved = await redrive(sqs, dlqUrl, await url(main.name));
+      for (const d of moved)
+        io.out(`redriven ${d.messageId}  ${d.canary}  ${JSON.stringify(d.eventMessage.slice(0, 80))}`);
+      io.out(
+        `${moved.length} dead letter${moved.length === 1 ? '' : 's'} moved from ${dlq.name} to ${main.name}`,
+      );
+    }
+    return 0;
+  } catch (e) {
+    const err = e as Error;
+    const where = endpoint ?? `AWS ${opt.region ?? io.env.AWS_REGION ?? ''}`.trim();
+    io.err(`cannot reach the ${channel} queues of stage "${stage}" at ${where}: ${err.name}: ${err.message}`);
+    if (stage === 'local') io.err('is `npm start` running?');
+    return 1;
+  } finally {
+    sqs.destroy();
+  }
+}
+
+function checkConfig(
+  file: string | undefined,
+  opt: { event?: string; route?: string },
+  io: Io,
+  root: string,
+): number {
+  const path = file ?? io.env.CONFIG_FILE;
+  if (!path) {
+    io.err(`check-config needs a file (or CONFIG_FILE)\n${USAGE}`);
+    return 2;
+  }
+  try {
+    // Routes can be checked without the secrets: an unset ${VAR} is noted, not fatal, here.
+    const missing = new Set<string>();
+    const given: Record<string, string | undefined> = { ...io.env, CONFIG: undefined, CONFIG_FILE: path };
+    const env = new Proxy(given, {
+      get: (t, k: string) => {
+        if (t[k] || !/^[A-Z_][A-Z0-9_]*$/.test(k) || k === 'CONFIG') return t[k];
+        missing.add(k);
+        return `\${${k}}`;
+      },
+    });
+    const config = loadRouting(env, CHANNEL_IDS);
+    if (missing.size)
+      io.out(`note: not set here (fine for checking routes): ${[...missing].sort().join(', ')}`);
+    if (opt.route && !config.routes.some((r) => r.name === opt.route))
+      throw new Error(`no route named "${opt.route}"`);
+    io.out(
+      `${path}: valid — ${Object.keys(config.destinations).length} destinations, ${config.routes.length} routes`,
+    );
+    for (const block of explain(
+      config,
+      eventsFrom(opt.event ?? resolve(root, 'events/flagger-events.jsonl')),
+      opt.route,
+    ))
+      io.out(block);
+    return 0;
+  } catch (e) {
+    io.err((e as Error).message);
+    return 1;
+  }
+}

@@ -1,0 +1,108 @@
+import { type Classification, classify, type Facts, type Kind, type Severity } from '../event/classify';
+import { canaryId, eventTime, extraMetadata, type FlaggerEvent } from '../event/event';
+
+/** What every channel shows, decided once; channels only translate it into their markup. */
+export interface Presentation {
+  c: Classification;
+  emoji: string;
+  title: string;
+  /** green for success, red for errors, amber for warnings, neutral otherwise: a channel's colour key */
+  tone: 'good' | 'bad' | 'warn' | 'neutral';
+  progress?: { fraction: number; label: string };
+  /** Parsed numbers worth a line of their own (metric, failed checks, webhook). */
+  details: [string, string][];
+  extras: [string, string][];
+  time: Date;
+  link?: { title: string; url: string };
+}
+
+const EMOJI: Record<Kind, string> = {
+  started: '🚀',
+  progress: '⏩',
+  waiting: '⏸️',
+  'check-failed': '⚠️',
+  succeeded: '✅',
+  failed: '❌',
+  'rolled-back': '⏪',
+  initialized: '🌱',
+  terminated: '🗑️',
+  other: 'ℹ️',
+};
+
+const LABEL: Record<Kind, string> = {
+  started: 'New revision',
+  progress: 'Progressing',
+  waiting: 'Waiting',
+  'check-failed': 'Check failed',
+  succeeded: 'Promoted',
+  failed: 'Failed',
+  'rolled-back': 'Rolling back',
+  initialized: 'Initialized',
+  terminated: 'Terminated',
+  other: 'Event',
+};
+
+function toneOf(kind: Kind, severity: Severity): Presentation['tone'] {
+  if (kind === 'succeeded') return 'good';
+  return severity === 'error' ? 'bad' : severity === 'warn' ? 'warn' : 'neutral';
+}
+
+function progressOf(f: Facts): Presentation['progress'] {
+  if (f.canaryWeight !== undefined)
+    return { fraction: f.canaryWeight / 100, label: `canary weight ${f.canaryWeight}%` };
+  if (f.iteration)
+    return {
+      fraction: f.iteration.n / f.iteration.of,
+      label: `iteration ${f.iteration.n}/${f.iteration.of}`,
+    };
+  if (f.primaryWeight !== undefined)
+    return { fraction: f.primaryWeight / 100, label: `primary weight ${f.primaryWeight}%` };
+  return undefined;
+}
+
+function detailsOf(f: Facts): [string, string][] {
+  const out: [string, string][] = [];
+  if (f.metric)
+    out.push([
+      'Metric',
+      [f.metric.name, f.metric.value, f.metric.threshold && `(threshold ${f.metric.threshold})`]
+        .filter(Boolean)
+        .join(' '),
+    ]);
+  if (f.failedChecks !== undefined) out.push(['Failed checks', String(f.failedChecks)]);
+  if (f.webhook) out.push(['Webhook', f.webhook]);
+  return out;
+}
+
+/** `███░░░░░░░` for a fraction: readable on a phone, no image needed. */
+export function progressBar(fraction: number, cells = 10): string {
+  const full = Math.max(0, Math.min(cells, Math.round(fraction * cells)));
+  return '█'.repeat(full) + '░'.repeat(cells - full);
+}
+
+/**
+ * A dashboard link from a template such as `https://grafana/d/x?var-ns={namespace}&var-app={name}`;
+ * the values are URL-encoded so an odd name cannot change where the link goes.
+ */
+export function dashboardLink(template: string | undefined, e: FlaggerEvent): Presentation['link'] {
+  if (!template) return undefined;
+  const url = template.replace(/\{(namespace|name)\}/g, (_, k: 'namespace' | 'name') =>
+    encodeURIComponent(e[k]),
+  );
+  return { title: 'Open dashboard', url };
+}
+
+export function present(event: FlaggerEvent, dashboardUrl?: string): Presentation {
+  const c = classify(event);
+  return {
+    c,
+    emoji: EMOJI[c.kind],
+    title: `${canaryId(event)} · ${LABEL[c.kind]}`,
+    tone: toneOf(c.kind, c.severity),
+    progress: progressOf(c.facts),
+    details: detailsOf(c.facts),
+    extras: extraMetadata(event),
+    time: eventTime(event),
+    link: dashboardLink(dashboardUrl, event),
+  };
+}

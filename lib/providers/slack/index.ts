@@ -1,0 +1,114 @@
+import * as z from 'zod/mini';
+import { optionalEnv, parseEnv } from '../../config/env';
+import { postJson } from '../../delivery/http';
+import { canaryId, type FlaggerEvent } from '../../event/event';
+import { type Presentation, present, progressBar } from '../presentation';
+import { type Channel, dashboardTemplate } from '../provider';
+import { escapeMrkdwn as esc, truncate } from '../text';
+
+// Slack limits (DESIGN §3): section text 3000, field 2000 (max 10), context ≤ 10 elements, button
+// URL 3000; the whole message is kept far under Slack's ~12,000-character advice.
+const SECTION_MAX = 3000;
+const FIELD_MAX = 2000;
+const CONTEXT_MAX = 2000;
+const FALLBACK_MAX = 300;
+const URL_MAX = 3000;
+
+export interface SlackOptions {
+  username?: string;
+  iconEmoji?: string;
+  iconUrl?: string;
+  channel?: string;
+  dashboardUrl?: string;
+}
+
+const COLOR: Record<Presentation['tone'], string> = {
+  good: '#2eb886',
+  bad: '#d40e0d',
+  warn: '#daa038',
+  neutral: '#9aa5b1',
+};
+
+const optionsSchema = z
+  .object({
+    SLACK_USERNAME: optionalEnv(z.string().check(z.maxLength(80))),
+    SLACK_ICON_EMOJI: optionalEnv(z.string().check(z.regex(/^:[\w+-]+:$/, 'must look like :rocket:'))),
+    SLACK_ICON_URL: optionalEnv(z.url({ protocol: /^https$/, error: 'must be an https URL' })),
+    SLACK_CHANNEL: optionalEnv(
+      z.string().check(z.regex(/^[#@]?[\w.-]{1,80}$/, 'must be a channel such as #deploys')),
+    ),
+    DASHBOARD_URL: optionalEnv(dashboardTemplate),
+  })
+  .check(
+    z.refine((e) => !(e.SLACK_ICON_EMOJI && e.SLACK_ICON_URL), {
+      message: 'set SLACK_ICON_EMOJI or SLACK_ICON_URL, not both',
+      path: ['SLACK_ICON_URL'],
+    }),
+  );
+
+export function slackOptions(env: Record<string, string | undefined>): SlackOptions {
+  const e = parseEnv(optionsSchema, env, 'slack');
+  return {
+    username: e.SLACK_USERNAME,
+    iconEmoji: e.SLACK_ICON_EMOJI,
+    iconUrl: e.SLACK_ICON_URL,
+    channel: e.SLACK_CHANNEL,
+    dashboardUrl: e.DASHBOARD_URL,
+  };
+}
+
+const mrkdwn = (text: string, max = SECTION_MAX) => ({ type: 'mrkdwn', text: truncate(text, max) });
+
+export function formatSlack(event: FlaggerEvent, options: SlackOptions = {}): unknown {
+  const p = present(event, options.dashboardUrl);
+  const message = esc(event.metadata.eventMessage);
+  const seconds = Math.floor(p.time.getTime() / 1000);
+  // The date token renders in each reader's time zone; the text after | is the fallback.
+  const time = `<!date^${seconds}^{date_short_pretty} {time_secs}|${p.time.toISOString()}>`;
+  const context = [
+    `Phase *${esc(event.phase || 'none')}*`,
+    esc(event.metadata.eventType),
+    ...p.extras.map(([k, v]) => `${esc(k)}: ${esc(v)}`),
+    time,
+  ].join('  ·  ');
+
+  const blocks: unknown[] = [{ type: 'section', text: mrkdwn(`${p.emoji} *${esc(p.title)}*\n${message}`) }];
+  if (p.progress) {
+    blocks.push({
+      type: 'section',
+      text: mrkdwn(`\`${progressBar(p.progress.fraction)}\` ${p.progress.label}`),
+    });
+  }
+  if (p.details.length) {
+    blocks.push({
+      type: 'section',
+      fields: p.details.slice(0, 10).map(([k, v]) => mrkdwn(`*${esc(k)}*\n${esc(v)}`, FIELD_MAX)),
+    });
+  }
+  blocks.push({ type: 'context', elements: [mrkdwn(context, CONTEXT_MAX)] });
+  if (p.link && p.link.url.length <= URL_MAX) {
+    blocks.push({
+      type: 'actions',
+      elements: [{ type: 'button', text: { type: 'plain_text', text: p.link.title }, url: p.link.url }],
+    });
+  }
+  const fallback = truncate(`${p.emoji} ${esc(canaryId(event))}: ${message}`, FALLBACK_MAX);
+  return {
+    text: fallback,
+    ...(options.username ? { username: options.username } : {}),
+    ...(options.iconEmoji ? { icon_emoji: options.iconEmoji } : {}),
+    ...(options.iconUrl ? { icon_url: options.iconUrl } : {}),
+    ...(options.channel ? { channel: options.channel } : {}),
+    attachments: [{ color: COLOR[p.tone], fallback, blocks }],
+  };
+}
+
+export const slack: Channel<SlackOptions> = {
+  id: 'slack',
+  // Slack: about 1 message per second per webhook (DESIGN §3); 2 instances × 1 per 2 s = 1/s.
+  minIntervalMs: 2000,
+  allowedHosts: ['hooks.slack.com'],
+  options: slackOptions,
+  format: formatSlack,
+  deliver: (url, payload, { timeoutMs }) => postJson(url, payload, { timeoutMs, label: 'slack' }),
+};

@@ -1,0 +1,164 @@
+import * as z from 'zod/mini';
+import { optionalEnv, parseEnv } from '../../config/env';
+import { postJson } from '../../delivery/http';
+import { canaryId, type FlaggerEvent } from '../../event/event';
+import { type Presentation, present, progressBar } from '../presentation';
+import { type Channel, dashboardTemplate } from '../provider';
+import { neutralizeMarkdownLinks as safe, truncate } from '../text';
+
+// Teams via Workflows renders Adaptive Cards up to 1.4 and drops cards over ~28 KB (DESIGN §4):
+// 8,000 + 30 facts × ~550 stays well under it whatever the event carries.
+const MESSAGE_MAX = 8000;
+const FACT_MAX = 500;
+const EXTRA_FACTS_MAX = 20;
+
+export type TeamsFormat = 'adaptive' | 'messagecard';
+export interface TeamsOptions {
+  format: TeamsFormat;
+  dashboardUrl?: string;
+}
+
+/** Old Office 365 connector URLs still take only the legacy MessageCard. */
+export function defaultTeamsFormat(webhookUrl: string | undefined): TeamsFormat {
+  try {
+    const u = new URL(webhookUrl ?? '');
+    return /(^|\.)webhook\.office\.com$/.test(u.hostname) && u.pathname.includes('/webhookb2/')
+      ? 'messagecard'
+      : 'adaptive';
+  } catch {
+    return 'adaptive';
+  }
+}
+
+const optionsSchema = z.object({
+  TEAMS_FORMAT: optionalEnv(
+    z.enum(['adaptive', 'messagecard'], { error: 'must be adaptive or messagecard' }),
+  ),
+  DASHBOARD_URL: optionalEnv(dashboardTemplate),
+});
+
+export function teamsOptions(env: Record<string, string | undefined>): TeamsOptions {
+  const e = parseEnv(optionsSchema, env, 'teams');
+  return {
+    format: e.TEAMS_FORMAT ?? defaultTeamsFormat(env.TEAMS_WEBHOOK_URL),
+    dashboardUrl: e.DASHBOARD_URL,
+  };
+}
+
+// Container styles and MessageCard theme colours per tone.
+const STYLE: Record<Presentation['tone'], string> = {
+  good: 'good',
+  bad: 'attention',
+  warn: 'warning',
+  neutral: 'emphasis',
+};
+const THEME: Record<Presentation['tone'], string> = {
+  good: '2EB886',
+  bad: 'D40E0D',
+  warn: 'DAA038',
+  neutral: '9AA5B1',
+};
+
+function facts(event: FlaggerEvent, p: Presentation): [string, string][] {
+  const extras =
+    p.extras.length <= EXTRA_FACTS_MAX
+      ? p.extras
+      : [
+          ...p.extras.slice(0, EXTRA_FACTS_MAX - 1),
+          ['…', `${p.extras.length - EXTRA_FACTS_MAX + 1} more metadata keys`] as [string, string],
+        ];
+  const rows: [string, string][] = [
+    ['Canary', event.name],
+    ['Namespace', event.namespace],
+    ['Phase', event.phase || 'none'],
+    ['Event', event.metadata.eventType],
+    ['Time', p.time.toISOString()],
+    ...(p.progress
+      ? [['Progress', `${progressBar(p.progress.fraction)} ${p.progress.label}`] as [string, string]]
+      : []),
+    ...p.details,
+    ...extras,
+  ];
+  return rows.map(([k, v]) => [safe(truncate(k, FACT_MAX)), safe(truncate(v, FACT_MAX))]);
+}
+
+function adaptiveCard(event: FlaggerEvent, p: Presentation): unknown {
+  return {
+    type: 'message',
+    attachments: [
+      {
+        contentType: 'application/vnd.microsoft.card.adaptive',
+        contentUrl: null,
+        content: {
+          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+          type: 'AdaptiveCard',
+          version: '1.4',
+          msteams: { width: 'Full' },
+          body: [
+            {
+              type: 'Container',
+              style: STYLE[p.tone],
+              bleed: true,
+              items: [
+                {
+                  type: 'TextBlock',
+                  text: safe(`${p.emoji} ${p.title}`),
+                  weight: 'Bolder',
+                  size: 'Medium',
+                  wrap: true,
+                },
+              ],
+            },
+            { type: 'TextBlock', text: safe(truncate(event.metadata.eventMessage, MESSAGE_MAX)), wrap: true },
+            { type: 'FactSet', facts: facts(event, p).map(([title, value]) => ({ title, value })) },
+          ],
+          ...(p.link ? { actions: [{ type: 'Action.OpenUrl', title: p.link.title, url: p.link.url }] } : {}),
+        },
+      },
+    ],
+  };
+}
+
+function messageCard(event: FlaggerEvent, p: Presentation): unknown {
+  return {
+    '@type': 'MessageCard',
+    '@context': 'https://schema.org/extensions',
+    themeColor: THEME[p.tone],
+    summary: safe(truncate(`${canaryId(event)}: ${event.metadata.eventMessage}`, 200)),
+    sections: [
+      {
+        activityTitle: safe(`${p.emoji} ${p.title}`),
+        text: safe(truncate(event.metadata.eventMessage, MESSAGE_MAX)),
+        facts: facts(event, p).map(([name, value]) => ({ name, value })),
+      },
+    ],
+    ...(p.link
+      ? {
+          potentialAction: [
+            { '@type': 'OpenUri', name: p.link.title, targets: [{ os: 'default', uri: p.link.url }] },
+          ],
+        }
+      : {}),
+  };
+}
+
+export function formatTeams(event: FlaggerEvent, options: TeamsOptions = { format: 'adaptive' }): unknown {
+  const p = present(event, options.dashboardUrl);
+  return options.format === 'messagecard' ? messageCard(event, p) : adaptiveCard(event, p);
+}
+
+export const teams: Channel<TeamsOptions> = {
+  id: 'teams',
+  // Teams Workflows: about 4/s and 60 per 30 s (2/s sustained); 2 instances × 1/s = 2/s.
+  minIntervalMs: 1000,
+  // Workflows (Power Automate) hosts, and old Office 365 connectors (DESIGN §4).
+  allowedHosts: [
+    '*.logic.azure.com',
+    '*.environment.api.powerplatform.com',
+    '*.powerautomate.com',
+    '*.webhook.office.com',
+  ],
+  options: teamsOptions,
+  format: formatTeams,
+  deliver: (url, payload, { timeoutMs }) => postJson(url, payload, { timeoutMs, label: 'teams' }),
+};

@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { flushMetrics } from '../../lib/aws/metrics';
+import { createWorker } from '../../lib/delivery/worker';
+import { handleIngest } from '../../lib/ingest/ingest';
+import { slack } from '../../lib/providers/slack';
+import { loadRouting } from '../../lib/routing/config';
+import { fixtureLines } from '../helpers/fixtures';
+import { drain, queuePair, sendAndReceive } from '../helpers/queues';
+import { answer, defaultDestinations, startReceiver } from '../helpers/receiver';
+import { startSqs } from '../helpers/sqs';
+
+// Metrics are on here (the suite default is off); Powertools reads the switch at import.
+vi.hoisted(() => {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+});
+
+type Emf = {
+  _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string; Unit: string }[] }[] };
+} & Record<string, unknown>;
+const emitted: Emf[] = [];
+const write = process.stdout.write.bind(process.stdout);
+beforeAll(() => {
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    const line = String(chunk);
+    if (line.includes('"_aws"')) emitted.push(JSON.parse(line));
+    else return write(chunk, ...rest);
+    return true;
+  }) as typeof process.stdout.write;
+});
+afterAll(() => {
+  process.stdout.write = write;
+});
+const named = (name: string) =>
+  emitted.filter((e) => e._aws.CloudWatchMetrics[0]?.Metrics.some((m) => m.Name === name));
+
+describe('CloudWatch metrics (EMF)', () => {
+  it('counts received and rejected events, the latter by reason', async () => {
+    const deps = {
+      config: { tokens: [], channels: [], routing: loadRouting({}, []), dedup: true, sqs: { region: 'x' } },
+      enqueue: async () => {},
+    };
+    const req = { id: 'r', method: 'POST', headers: { 'content-type': 'application/json' }, query: {} };
+    await handleIngest({ ...req, body: Buffer.from(fixtureLines[0] as string) }, deps);
+    // Undimensioned counts wait for the end of the invocation (functions/ingest flushes them).
+    expect(named('EventsReceived')).toEqual([]);
+    flushMetrics();
+    await handleIngest({ ...req, body: Buffer.from('{') }, deps);
+    expect(named('EventsReceived').at(-1)).toMatchObject({ EventsReceived: 1, service: 'flagger-notify' });
+    expect(named('EventsRejected').at(-1)).toMatchObject({ EventsRejected: 1, reason: 'json' });
+    expect(named('EventsReceived').at(-1)?._aws.CloudWatchMetrics[0]?.Namespace).toBe('FlaggerNotify');
+  });
+
+  it('is flushed by the ingest Lambda handler at the end of each invocation', async () => {
+    vi.stubEnv('CHANNELS', '');
+    const { handler } = await import('../../functions/ingest');
+    const before = named('EventsReceived').length;
+    const event = {
+      requestContext: { requestId: 'r', http: { method: 'POST' } },
+      headers: { 'content-type': 'application/json' },
+      body: fixtureLines[0],
+    };
+    await handler(event as never, { getRemainingTimeInMillis: () => 1000 } as never);
+    expect(named('EventsReceived').length).toBe(before + 1);
+    vi.unstubAllEnvs();
+  });
+
+  it('records deliveries with their latency and end-to-end latency, retries and dead letters, per channel', async () => {
+    const env = await startSqs();
+    const rx = await startReceiver(answer(200, 'ok'));
+    try {
+      const { queue, dlq } = await queuePair(env);
+      const config = {
+        destinations: defaultDestinations(rx.url()),
+        timeoutMs: 1000,
+        queueUrl: queue.url,
+        dlqUrl: dlq.url,
+        retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 5 },
+        minIntervalMs: 0,
+        sqs: { region: 'us-east-1' },
+      };
+      const ctx = { getRemainingTimeInMillis: () => 60_000 } as never;
+      const handler = createWorker(slack, config, env.sqs);
+      const body = JSON.stringify({
+        v: 1,
+        receivedAt: new Date().toISOString(),
+        event: JSON.parse(fixtureLines[0] as string),
+      });
+      await handler(await sendAndReceive(env, queue, [{ body, group: 'a' }]), ctx);
+      expect(named('MessagesDelivered').at(-1)).toMatchObject({ MessagesDelivered: 1, channel: 'slack' });
+      expect(named('DeliveryLatency').at(-1)?._aws.CloudWatchMetrics[0]?.Metrics[0]?.Unit).toBe(
+        'Milliseconds',
+      );
+      expect(named('EndToEndLatency').at(-1)?.EndToEndLatency).toBeGreaterThan(0);
+
+      rx.setBehaviour(answer(500));
+      await handler(await sendAndReceive(env, queue, [{ body, group: 'b' }]), ctx);
+      expect(named('DeliveryRetried').at(-1)).toMatchObject({ DeliveryRetried: 1, channel: 'slack' });
+
+      rx.setBehaviour(answer(404, 'no_service'));
+      await drain(env, queue, 2);
+      await handler(await sendAndReceive(env, queue, [{ body, group: 'c' }]), ctx);
+      expect(named('DeadLettered').at(-1)).toMatchObject({
+        DeadLettered: 1,
+        channel: 'slack',
+        reason: 'permanent',
+      });
+    } finally {
+      await rx.close();
+      await env.close();
+    }
+  });
+});

@@ -1,0 +1,217 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadIngestConfig, loadWorkerConfig } from '../../lib/config/config';
+import { ConfigError } from '../../lib/errors';
+import { CHANNELS } from '../../lib/providers/catalog';
+import { CHANNEL_IDS } from '../../lib/providers/ids';
+import { slack } from '../../lib/providers/slack';
+
+const SECRET_URL = 'https://hooks.slack.com/services/T000/B000/SECRETSECRET';
+const QUEUES = { SLACK_QUEUE_URL: 'http://q/slack.fifo', SLACK_DLQ_URL: 'http://q/slack-dlq.fifo' };
+
+describe('ingest config', () => {
+  it('queues to each channel whose queue URL is set', () => {
+    const c = loadIngestConfig({ SLACK_QUEUE_URL: 'http://q/s.fifo' });
+    expect(c.channels).toEqual([{ id: 'slack', queueUrl: 'http://q/s.fifo' }]);
+    expect(c.sqs).toEqual({ region: 'us-east-1', endpoint: undefined });
+  });
+
+  it('narrows the channels with CHANNELS and treats empty strings as unset', () => {
+    const c = loadIngestConfig({
+      SLACK_QUEUE_URL: 'http://q/s.fifo',
+      TEAMS_QUEUE_URL: 'http://q/t.fifo',
+      CHANNELS: 'teams',
+      INGEST_TOKEN: '',
+      SQS_ENDPOINT: '',
+    });
+    expect(c.channels.map((x) => x.id)).toEqual(['teams']);
+    expect(c.tokens).toEqual([]);
+  });
+
+  it.each([
+    [{ CHANNELS: 'discord' }, /CHANNELS: unknown channel "discord"/],
+    [{ CHANNELS: 'slack' }, /CHANNELS names "slack" but SLACK_QUEUE_URL is not set/],
+    [{ INGEST_TOKEN: 'short' }, /INGEST_TOKEN: must be at least 16 characters/],
+    [{ SQS_ENDPOINT: 'not a url' }, /SQS_ENDPOINT: must be an http\(s\) URL/],
+    [{ SLACK_QUEUE_URL: 'ftp://x' }, /SLACK_QUEUE_URL: must be an http\(s\) URL/],
+  ])('fails fast on %o naming the variable', (env, message) => {
+    expect(() => loadIngestConfig(env)).toThrow(ConfigError);
+    expect(() => loadIngestConfig(env)).toThrow(message);
+  });
+});
+
+describe('ingest tokens', () => {
+  const t1 = 'current-token-0123456789';
+  const t2 = 'previous-token-0123456789';
+  it('accepts the current and the previous token during a rotation', () => {
+    expect(loadIngestConfig({ INGEST_TOKEN: t1, INGEST_TOKEN_PREVIOUS: t2 }).tokens).toEqual([t1, t2]);
+  });
+  it('refuses to start a deployed stage without a token', () => {
+    expect(() => loadIngestConfig({ STAGE: 'prod' })).toThrow(
+      'INGEST_TOKEN: required in a deployed stage (STAGE=prod)',
+    );
+    expect(loadIngestConfig({ STAGE: 'local' }).tokens).toEqual([]);
+  });
+  it('refuses a previous token without a current one', () => {
+    expect(() => loadIngestConfig({ INGEST_TOKEN_PREVIOUS: t2 })).toThrow(
+      /INGEST_TOKEN_PREVIOUS: set INGEST_TOKEN too/,
+    );
+  });
+});
+
+describe('webhook allow-list in a deployed stage', () => {
+  const deployed = { STAGE: 'prod', ...QUEUES };
+  it('accepts Slack’s own host over https', () => {
+    expect(
+      loadWorkerConfig({ ...deployed, SLACK_WEBHOOK_URL: SECRET_URL }, slack).destinations.slack?.webhookUrl,
+    ).toBe(SECRET_URL);
+  });
+  it.each([
+    [
+      'http://hooks.slack.com/services/T/B/SECRETSECRET',
+      'SLACK_WEBHOOK_URL: must be https in a deployed stage',
+    ],
+    [
+      'https://evil.example/services/SECRETSECRET',
+      'SLACK_WEBHOOK_URL: host evil.example is not an allowed webhook host',
+    ],
+    ['https://127.0.0.1/SECRETSECRET', 'host 127.0.0.1 is not an allowed'],
+  ])('rejects %s naming the variable and host, not the URL', (url, message) => {
+    let m = '';
+    try {
+      loadWorkerConfig({ ...deployed, SLACK_WEBHOOK_URL: url }, slack);
+    } catch (e) {
+      m = (e as Error).message;
+    }
+    expect(m).toContain(message);
+    expect(m).not.toContain('SECRETSECRET');
+  });
+  it('accepts extra hosts from WEBHOOK_ALLOWED_HOSTS, with *. for subdomains', () => {
+    const env = {
+      ...deployed,
+      SLACK_WEBHOOK_URL: 'https://a.proxy.example/x',
+      WEBHOOK_ALLOWED_HOSTS: 'other.example, *.proxy.example',
+    };
+    expect(loadWorkerConfig(env, slack).destinations.slack?.webhookUrl).toBe('https://a.proxy.example/x');
+  });
+  it('allows loopback http locally', () => {
+    expect(
+      loadWorkerConfig({ ...QUEUES, SLACK_WEBHOOK_URL: 'http://127.0.0.1:4000/slack' }, slack).destinations
+        .slack?.webhookUrl,
+    ).toContain('127.0.0.1');
+  });
+});
+
+describe('worker config', () => {
+  it('reads the webhook URL and queues, with production defaults for timing and retries', () => {
+    expect(loadWorkerConfig({ SLACK_WEBHOOK_URL: SECRET_URL, ...QUEUES }, slack)).toEqual({
+      destinations: { slack: { name: 'slack', webhookUrl: SECRET_URL, format: {} } },
+      timeoutMs: 10_000,
+      queueUrl: QUEUES.SLACK_QUEUE_URL,
+      dlqUrl: QUEUES.SLACK_DLQ_URL,
+      retry: { baseSeconds: 2, capSeconds: 900, maxReceiveCount: 24 },
+      minIntervalMs: 2000,
+      sqs: { region: 'us-east-1', endpoint: undefined },
+    });
+  });
+
+  it('names each missing queue variable', () => {
+    expect(() => loadWorkerConfig({ SLACK_WEBHOOK_URL: SECRET_URL }, slack)).toThrow(
+      /SLACK_QUEUE_URL: .*; SLACK_DLQ_URL: /,
+    );
+  });
+
+  it.each([{}, { SLACK_WEBHOOK_URL: '' }])('names SLACK_WEBHOOK_URL when it is missing (%o)', (env) => {
+    expect(() => loadWorkerConfig({ ...env, ...QUEUES }, slack)).toThrow(/SLACK_WEBHOOK_URL: is not set/);
+  });
+
+  it('rejects a malformed webhook URL without quoting it', () => {
+    const bad = 'hooks.slack.com/services/T000/B000/SECRETSECRET';
+    let message = '';
+    try {
+      loadWorkerConfig({ SLACK_WEBHOOK_URL: bad, ...QUEUES }, slack);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/SLACK_WEBHOOK_URL: must be a URL/);
+    expect(message).not.toContain('SECRETSECRET');
+  });
+
+  it.each([
+    ['DELIVERY_TIMEOUT_MS', 'abc'],
+    ['DELIVERY_TIMEOUT_MS', '5'],
+    ['DELIVERY_TIMEOUT_MS', '600000'],
+    ['MAX_RECEIVE_COUNT', '0'],
+    ['RETRY_BASE_SECONDS', '1.5'],
+    ['RETRY_CAP_SECONDS', '99999'],
+    ['MIN_INTERVAL_MS', '-1'],
+  ])('rejects %s=%s naming the variable and the allowed range', (name, v) => {
+    expect(() => loadWorkerConfig({ SLACK_WEBHOOK_URL: SECRET_URL, ...QUEUES, [name]: v }, slack)).toThrow(
+      new RegExp(`${name}: must be a whole number from \\d+ to \\d+`),
+    );
+  });
+});
+
+describe('channel registry', () => {
+  it('lists the same channels for ingest (ids.ts) and workers (index.ts)', () => {
+    expect(CHANNELS.map((c) => c.id)).toEqual([...CHANNEL_IDS]);
+  });
+});
+
+describe('worker destinations from a routing file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'routing-'));
+  const file = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  const good = file(
+    'good.yaml',
+    'destinations:\n  a: { type: slack, url: "https://hooks.slack.com/a", username: bot-a }\n  b: { type: teams, url: "https://x.logic.azure.com/b" }\n',
+  );
+
+  it('loads only its own type’s destinations, each with its options, and needs no SLACK_WEBHOOK_URL', () => {
+    const c = loadWorkerConfig({ ...QUEUES, CONFIG_FILE: good }, slack);
+    expect(Object.keys(c.destinations)).toEqual(['a']);
+    expect(c.destinations.a).toMatchObject({
+      webhookUrl: 'https://hooks.slack.com/a',
+      format: { username: 'bot-a' },
+    });
+  });
+
+  it('names the destination whose URL is missing or not allowed', () => {
+    const missing = file('missing.yaml', 'destinations:\n  a: { type: slack }\n');
+    expect(() => loadWorkerConfig({ ...QUEUES, CONFIG_FILE: missing }, slack)).toThrow(
+      `${missing}: destinations.a.url: is not set`,
+    );
+    const elsewhere = file(
+      'elsewhere.yaml',
+      'destinations:\n  a: { type: slack, url: "https://evil.example/SECRETSECRET" }\n',
+    );
+    let m = '';
+    try {
+      loadWorkerConfig({ ...QUEUES, STAGE: 'prod', CONFIG_FILE: elsewhere }, slack);
+    } catch (e) {
+      m = (e as Error).message;
+    }
+    expect(m).toContain('destinations.a.url: host evil.example is not an allowed webhook host');
+    expect(m).not.toContain('SECRET');
+  });
+
+  it('fails ingest fast on a bad file, naming the key and line', () => {
+    const bad = file(
+      'bad.yaml',
+      'destinations:\n  a: { type: slack }\nroutes:\n  - to: [a]\n    continue: yes please\n',
+    );
+    expect(() => loadIngestConfig({ SLACK_QUEUE_URL: 'http://q/s.fifo', CONFIG_FILE: bad })).toThrow(
+      `${bad}: routes.0.continue (line 5)`,
+    );
+  });
+
+  it('refuses a destination whose type has no queue', () => {
+    expect(() =>
+      loadIngestConfig({ SLACK_QUEUE_URL: 'http://q/s.fifo', CHANNELS: 'slack', CONFIG_FILE: good }),
+    ).toThrow('destination "b" is of type teams, but TEAMS_QUEUE_URL is not set');
+  });
+});

@@ -1,0 +1,104 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseRetryAfter, postJson } from '../../lib/delivery/http';
+import { PermanentDeliveryError, RetryableDeliveryError } from '../../lib/errors';
+import { answer, hang, type Receiver, reset, startReceiver } from '../helpers/receiver';
+
+const SECRET_PATH = '/services/T000/B000/SECRETSECRET';
+let rx: Receiver | undefined;
+afterEach(async () => {
+  await rx?.close();
+  rx = undefined;
+});
+
+async function attempt(behaviour: Parameters<typeof startReceiver>[0], timeoutMs = 2000) {
+  rx = await startReceiver(behaviour);
+  try {
+    return { ok: await postJson(rx.url(SECRET_PATH), { text: 'hi' }, { timeoutMs, label: 'slack' }) };
+  } catch (err) {
+    return { err: err as Error };
+  }
+}
+
+describe('postJson against a misbehaving loopback webhook', () => {
+  it('resolves on 2xx and sends the payload as JSON', async () => {
+    const r = await attempt(answer(200, 'ok'));
+    expect(r.ok).toEqual({ status: 200 });
+    expect(rx?.received[0]?.json).toEqual({ text: 'hi' });
+    expect(rx?.received[0]?.headers['content-type']).toBe('application/json');
+  });
+
+  it.each([500, 502, 503, 408])('treats %i as retryable', async (status) => {
+    const r = await attempt(answer(status, 'rollup_error'));
+    expect(r.err).toBeInstanceOf(RetryableDeliveryError);
+    expect((r.err as RetryableDeliveryError).status).toBe(status);
+    expect(r.err?.message).toContain('rollup_error');
+  });
+
+  it('treats 429 as retryable and keeps Retry-After', async () => {
+    const r = await attempt(answer(429, 'rate_limited', { 'retry-after': '7' }));
+    expect(r.err).toBeInstanceOf(RetryableDeliveryError);
+    expect((r.err as RetryableDeliveryError).retryAfterSeconds).toBe(7);
+  });
+
+  it.each([
+    [400, 'invalid_payload'],
+    [403, 'invalid_token'],
+    [404, 'no_service'],
+    [410, 'channel_is_archived'],
+  ])('treats %i %s as permanent, quoting the reason', async (status, body) => {
+    const r = await attempt(answer(status, body));
+    expect(r.err).toBeInstanceOf(PermanentDeliveryError);
+    expect(r.err?.message).toBe(
+      `slack webhook (${new URL(rx?.url() ?? '').host}) answered ${status}: ${body}`,
+    );
+  });
+
+  it('gives up on a server that never answers after the timeout, as retryable', async () => {
+    const r = await attempt(hang, 300);
+    expect(r.err).toBeInstanceOf(RetryableDeliveryError);
+    expect(r.err?.message).toContain('no answer within 300 ms');
+  });
+
+  it('treats a connection reset as retryable', async () => {
+    const r = await attempt(reset);
+    expect(r.err).toBeInstanceOf(RetryableDeliveryError);
+    expect(r.err?.message).toMatch(/network error/);
+  });
+
+  it('treats a refused connection as retryable', async () => {
+    rx = await startReceiver();
+    const url = rx.url(SECRET_PATH);
+    await rx.close();
+    rx = undefined;
+    await expect(postJson(url, {}, { timeoutMs: 1000, label: 'teams' })).rejects.toBeInstanceOf(
+      RetryableDeliveryError,
+    );
+  });
+
+  it.each([answer(500), answer(404), hang, reset])(
+    'never puts the webhook path (a secret) in an error',
+    async (b) => {
+      const r = await attempt(b, 300);
+      expect(r.err?.message).not.toContain('SECRET');
+    },
+  );
+
+  it('caps a huge error body in the message', async () => {
+    const r = await attempt(answer(500, 'x'.repeat(100_000)));
+    expect(r.err?.message.length).toBeLessThan(500);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  it.each([
+    ['120', 120],
+    [' 3 ', 3],
+    ['Thu, 01 Jan 2026 00:00:30 GMT', 30],
+    ['Wed, 31 Dec 2025 23:59:00 GMT', 0],
+    ['soon', undefined],
+    [undefined, undefined],
+  ])('reads %s as %s seconds', (v, expected) => {
+    expect(parseRetryAfter(v, now)).toBe(expected);
+  });
+});

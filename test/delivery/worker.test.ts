@@ -1,0 +1,250 @@
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { messageGroupId } from '../../lib/aws/queue';
+import type { WorkerConfig } from '../../lib/config/config';
+import { createWorker } from '../../lib/delivery/worker';
+import type { FlaggerEvent } from '../../lib/event/event';
+import { slack } from '../../lib/providers/slack';
+import { teams } from '../../lib/providers/teams';
+import { fixtures } from '../helpers/fixtures';
+import { drain, queuePair, sendAndReceive } from '../helpers/queues';
+import { answer, defaultDestinations, hang, type Receiver, startReceiver } from '../helpers/receiver';
+import { startSqs } from '../helpers/sqs';
+
+let env: Awaited<ReturnType<typeof startSqs>>;
+let rx: Receiver | undefined;
+beforeAll(async () => {
+  env = await startSqs();
+});
+afterAll(async () => env?.close());
+afterEach(async () => {
+  await rx?.close();
+  rx = undefined;
+});
+
+const body = (event: FlaggerEvent) => JSON.stringify({ v: 1, receivedAt: '2026-01-01T00:00:00.000Z', event });
+/** A record that never came from a queue: enough for ordering tests that need no SQS calls. */
+const record = (event: FlaggerEvent, id: string, raw?: string): SQSRecord => ({
+  messageId: id,
+  receiptHandle: `rh-${id}`,
+  body: raw ?? body(event),
+  attributes: {
+    ApproximateReceiveCount: '1',
+    SentTimestamp: '0',
+    SenderId: 'local',
+    ApproximateFirstReceiveTimestamp: '0',
+    MessageGroupId: messageGroupId(event),
+  },
+  messageAttributes: {},
+  md5OfBody: '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q.fifo',
+  awsRegion: 'us-east-1',
+});
+const ctx = (remainingMs = 60_000) =>
+  ({ functionName: 'worker', awsRequestId: 'r', getRemainingTimeInMillis: () => remainingMs }) as Context;
+
+async function setup(over: Partial<WorkerConfig> = {}, maxReceiveCount = 5) {
+  const { queue, dlq } = await queuePair(env, maxReceiveCount);
+  const config: WorkerConfig = {
+    destinations: defaultDestinations(rx?.url('/hook/SECRET') ?? ''),
+    timeoutMs: 1000,
+    queueUrl: queue.url,
+    dlqUrl: dlq.url,
+    retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount },
+    minIntervalMs: 0,
+    sqs: { region: 'us-east-1' },
+    ...over,
+  };
+  return { queue, dlq, config };
+}
+
+const [a1, a2, a3] = fixtures.filter((e) => e.name === 'podinfo') as [
+  FlaggerEvent,
+  FlaggerEvent,
+  FlaggerEvent,
+];
+const [b1, b2] = fixtures.filter((e) => e.name === 'checkout') as [FlaggerEvent, FlaggerEvent];
+const failIf =
+  (text: string, status = 500) =>
+  (req: { body: string }, res: import('node:http').ServerResponse) => {
+    const bad = req.body.includes(text);
+    res.writeHead(bad ? status : 200);
+    res.end(bad ? 'rollup_error' : 'ok');
+  };
+const attrs = (m: { MessageAttributes?: Record<string, { StringValue?: string }> }) =>
+  Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue]));
+
+describe('worker', () => {
+  it('delivers every record of a batch, in order, formatted for its channel', async () => {
+    rx = await startReceiver(answer(200, 'ok'));
+    const { config } = await setup();
+    const handler = createWorker(slack, config, env.sqs);
+    const res = await handler({ Records: [record(a1, '1'), record(b1, '2'), record(a2, '3')] }, ctx());
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(rx.received.map((r) => (r.json as { text: string }).text.replace(/^\S+ /, ''))).toEqual(
+      [a1, b1, a2].map((e) => `${e.name}.${e.namespace}: ${e.metadata.eventMessage}`),
+    );
+  });
+
+  it('fails a record and holds back the rest of its canary, while other canaries still go out', async () => {
+    rx = await startReceiver(failIf('podinfo'));
+    const { config } = await setup();
+    const handler = createWorker(teams, config, env.sqs);
+    const res = await handler({ Records: [a1, b1, a2, b2].map((e, i) => record(e, String(i + 1))) }, ctx());
+    // a1 fails, so a2 (same canary, later) is not attempted; b1 and b2 are delivered.
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: '1' }, { itemIdentifier: '3' }]);
+    expect(rx.received.map((r) => r.body.includes('checkout'))).toEqual([false, true, true]);
+  });
+
+  it('makes a retryable failure visible again after its backoff, not the queue’s 30 s', async () => {
+    rx = await startReceiver(answer(503, 'busy'));
+    const { queue, config } = await setup({ retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 5 } });
+    const event = await sendAndReceive(env, queue, [{ body: body(a1), group: 'test/podinfo' }]);
+    const res = await createWorker(slack, config, env.sqs)(event, ctx());
+    expect(res.batchItemFailures).toHaveLength(1);
+    const again = await drain(env, queue, 3);
+    expect(again.map((m) => m.Attributes?.ApproximateReceiveCount)).toEqual(['2']);
+  });
+
+  it('dead-letters a permanent failure at once with its reason, attempting it exactly once', async () => {
+    rx = await startReceiver(answer(404, 'no_service'));
+    const { queue, dlq, config } = await setup();
+    const event = await sendAndReceive(env, queue, [{ body: body(a1), group: 'test/podinfo' }]);
+    const res = await createWorker(slack, config, env.sqs)(event, ctx());
+    // Reported as handled, so Lambda deletes it from the main queue.
+    expect(res.batchItemFailures).toEqual([]);
+    expect(rx.received).toHaveLength(1);
+    const dead = await drain(env, dlq);
+    expect(dead.map((m) => m.Body)).toEqual([body(a1)]);
+    const a = attrs(dead[0] ?? {});
+    expect(a).toMatchObject({
+      channel: 'slack',
+      status: '404',
+      attempts: '1',
+      errorType: 'PermanentDeliveryError',
+    });
+    expect(a.reason).toMatch(
+      /^PermanentDeliveryError: slack webhook \(127\.0\.0\.1:\d+\) answered 404: no_service$/,
+    );
+    expect(a.firstFailedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(JSON.stringify(a)).not.toContain('SECRET');
+  });
+
+  it('dead-letters a retryable failure on its last allowed attempt, saying retries ran out', async () => {
+    rx = await startReceiver(answer(500, 'rollup_error'));
+    const { queue, dlq, config } = await setup({}, 1);
+    const event = await sendAndReceive(env, queue, [{ body: body(a1), group: 'test/podinfo' }]);
+    expect((await createWorker(slack, config, env.sqs)(event, ctx())).batchItemFailures).toEqual([]);
+    const a = attrs((await drain(env, dlq))[0] ?? {});
+    expect(a.reason).toMatch(
+      /^retries exhausted after 1 attempts: RetryableDeliveryError: .* answered 500: rollup_error$/,
+    );
+    expect(a.status).toBe('500');
+  });
+
+  it.each([
+    ['not JSON', 'nope'],
+    ['not our envelope', JSON.stringify({ hello: 'world' })],
+    ['an invalid event', JSON.stringify({ v: 1, receivedAt: 'x', event: { name: 'a' } })],
+  ])('dead-letters a record whose body is %s without calling the webhook', async (_, raw) => {
+    rx = await startReceiver(answer(200, 'ok'));
+    const { queue, dlq, config } = await setup();
+    const event = await sendAndReceive(env, queue, [{ body: raw, group: 'g' }]);
+    expect((await createWorker(slack, config, env.sqs)(event, ctx())).batchItemFailures).toEqual([]);
+    expect(rx.received).toHaveLength(0);
+    expect(attrs((await drain(env, dlq))[0] ?? {}).errorType).toBe('InvalidMessageError');
+  });
+
+  it('after a 429 with Retry-After sends nothing more until it has elapsed, and retries after it', async () => {
+    rx = await startReceiver((_r, res, n) => {
+      res.writeHead(n === 1 ? 429 : 200, n === 1 ? { 'retry-after': '2' } : {});
+      res.end(n === 1 ? 'rate_limited' : 'ok');
+    });
+    const { queue, config } = await setup({ retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 5 } });
+    const handler = createWorker(slack, config, env.sqs);
+    const event = await sendAndReceive(env, queue, [
+      { body: body(a1), group: 'test/podinfo' },
+      { body: body(b1), group: 'shop/checkout' },
+    ]);
+    const t0 = Date.now();
+    const res = await handler(event, ctx());
+    // The other canary's record was not sent into the rate limit either.
+    expect(res.batchItemFailures).toHaveLength(2);
+    expect(rx.received).toHaveLength(1);
+    // Neither comes back before Retry-After's 2 s.
+    expect(await drain(env, queue, 1)).toEqual([]);
+    const again = await drain(env, queue, 3);
+    expect(again).toHaveLength(2);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2000);
+    expect(
+      (
+        await handler(
+          {
+            Records: again.map((m) => ({
+              ...record(a1, m.MessageId ?? ''),
+              body: m.Body ?? '',
+              receiptHandle: m.ReceiptHandle ?? '',
+            })),
+          },
+          ctx(),
+        )
+      ).batchItemFailures,
+    ).toEqual([]);
+    expect((rx.received[1]?.at ?? 0) - (rx.received[0]?.at ?? 0)).toBeGreaterThanOrEqual(2000);
+  });
+
+  it('does not start an attempt the function has no time left to finish', async () => {
+    rx = await startReceiver(answer(200, 'ok'));
+    const { config } = await setup();
+    const res = await createWorker(slack, config, env.sqs)({ Records: [record(a1, '1')] }, ctx(500));
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: '1' }]);
+    expect(rx.received).toHaveLength(0);
+  });
+
+  it('spaces deliveries to one webhook by the minimum interval', async () => {
+    rx = await startReceiver(answer(200, 'ok'));
+    const { config } = await setup({ minIntervalMs: 300 });
+    await createWorker(
+      slack,
+      config,
+      env.sqs,
+    )({ Records: [record(a1, '1'), record(b1, '2'), record(a3, '3')] }, ctx());
+    const gaps = rx.received.slice(1).map((r, i) => r.at - (rx?.received[i]?.at ?? 0));
+    expect(gaps.every((g) => g >= 290)).toBe(true);
+  });
+
+  it('reports a timed-out delivery as a failure so SQS redelivers it', async () => {
+    rx = await startReceiver(hang);
+    const { config } = await setup({ timeoutMs: 200 });
+    const res = await createWorker(slack, config, env.sqs)({ Records: [record(a1, '1')] } as SQSEvent, ctx());
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: '1' }]);
+  });
+
+  it('posts to the destination named in the message, with that destination’s options', async () => {
+    rx = await startReceiver(answer(200, 'ok'));
+    const { config } = await setup();
+    config.destinations['team-a'] = {
+      name: 'team-a',
+      webhookUrl: rx.url('/team-a'),
+      format: { username: 'team-a-bot' },
+    };
+    const raw = JSON.stringify({ v: 1, receivedAt: 'x', event: a1, destination: 'team-a' });
+    await createWorker(slack, config, env.sqs)({ Records: [record(a1, '1', raw)] }, ctx());
+    expect(rx.received.map((r) => [r.path, (r.json as { username?: string }).username])).toEqual([
+      ['/team-a', 'team-a-bot'],
+    ]);
+  });
+
+  it('dead-letters a message for a destination no longer configured, naming it', async () => {
+    rx = await startReceiver(answer(200, 'ok'));
+    const { queue, dlq, config } = await setup();
+    const raw = JSON.stringify({ v: 1, receivedAt: 'x', event: a1, destination: 'gone' });
+    const event = await sendAndReceive(env, queue, [{ body: raw, group: 'g' }]);
+    expect((await createWorker(slack, config, env.sqs)(event, ctx())).batchItemFailures).toEqual([]);
+    expect(rx.received).toHaveLength(0);
+    expect(attrs((await drain(env, dlq))[0] ?? {}).reason).toBe(
+      'InvalidMessageError: unknown slack destination "gone"',
+    );
+  });
+});

@@ -1,0 +1,192 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { classify } from '../../lib/event/classify';
+import type { FlaggerEvent } from '../../lib/event/event';
+import { loadRouting, parseRoutingConfig } from '../../lib/routing/config';
+import { globToRegExp } from '../../lib/routing/match';
+import { routeEvent } from '../../lib/routing/route';
+import { memoryMuteStore, muteKey } from '../../lib/stores/mute';
+import { fixtureName, fixtures } from '../helpers/fixtures';
+
+const ENV = {
+  SLACK_WEBHOOK_URL: 'https://hooks.slack.com/1',
+  SLACK_SHOP_URL: 'https://hooks.slack.com/2',
+  SLACK_WEB_URL: 'https://hooks.slack.com/3',
+  SLACK_ONCALL_URL: 'https://hooks.slack.com/4',
+  TEAMS_URL: 'https://x.logic.azure.com/5',
+};
+const example = (name: string) =>
+  parseRoutingConfig(
+    readFileSync(resolve(import.meta.dirname, `../../docs/examples/${name}.yaml`), 'utf8'),
+    ENV,
+    name,
+  );
+const NOISE = /no values found|not ready: waiting for rollout|not signaling a rollback|^skipping canary run/;
+
+// For each example, the expected destinations written from its comment, not from the code.
+const oracles: [string, (e: FlaggerEvent) => string[]][] = [
+  ['one-channel', () => ['deploys']],
+  [
+    'per-team',
+    (e) => {
+      const out: string[] = [];
+      if (
+        e.namespace.startsWith('shop') &&
+        !/no values found|not ready: waiting for rollout/.test(e.metadata.eventMessage)
+      )
+        out.push('team-shop');
+      if (e.namespace === 'web' || e.namespace.startsWith('web-')) out.push('team-web');
+      if (['started', 'succeeded', 'failed', 'rolled-back'].includes(classify(e).kind)) out.push('everyone');
+      return out;
+    },
+  ],
+  [
+    'oncall-failures',
+    (e) => [
+      ...(classify(e).severity === 'error' ? ['oncall'] : []),
+      ...(NOISE.test(e.metadata.eventMessage) ? [] : ['deploys']),
+    ],
+  ],
+];
+
+describe.each(oracles)('docs/examples/%s.yaml over every fixture', (name, expected) => {
+  const config = example(name);
+  it.each(fixtures.map((e, i) => [fixtureName(e, i), e] as const))('%s', (_, e) => {
+    expect(routeEvent(e, config).destinations).toEqual(expected(e));
+  });
+});
+
+describe('routing file errors name the path and line', () => {
+  const bad: [string, string, string][] = [
+    [
+      'an unknown key',
+      'destinations:\n  a: { type: slack }\nroutes:\n  - to: [a]\n    sned: 1\n',
+      'routes.0 (line 4)',
+    ],
+    [
+      'an unknown destination',
+      'destinations:\n  a: { type: slack }\nroutes:\n  - to: [a, b]\n',
+      'routes.0.to.1 (line 4): unknown destination "b"',
+    ],
+    ['an unknown type', 'destinations:\n  a: { type: discord }\n', 'destinations.a.type (line 2)'],
+    [
+      'a bad regex',
+      'destinations:\n  a: { type: slack }\nroutes:\n  - exclude: ["(oops"]\n    to: [a]\n',
+      'routes.0.exclude.0 (line 4): must be a valid regular expression',
+    ],
+    [
+      'a bad kind',
+      'destinations:\n  a: { type: slack }\nroutes:\n  - only: [exploded]\n    to: [a]\n',
+      'routes.0.only.0 (line 4)',
+    ],
+    [
+      'a bad duration',
+      'destinations:\n  a: { type: slack }\nroutes:\n  - mute: 1 day\n    to: [a]\n',
+      'routes.0.mute (line 4): must be a duration',
+    ],
+    [
+      'a route name used twice',
+      'destinations:\n  a: { type: slack }\nroutes:\n  - { name: x, to: [a] }\n  - { name: x, to: [a] }\n',
+      'routes.1.name (line 5): route name "x" is used twice',
+    ],
+    [
+      'an unset variable',
+      `destinations:
+  a: { type: slack, url: "\${NOPE}" }
+`,
+      `destinations.a.url (line 2): \${NOPE} is not set`,
+    ],
+    ['broken YAML', 'destinations: [\n', 'not valid YAML'],
+  ];
+  it.each(bad)('%s', (_, text, message) => {
+    expect(() => parseRoutingConfig(text, {}, 'f.yaml')).toThrow(message);
+  });
+
+  it('names CONFIG_FILE when the file cannot be read', () => {
+    expect(() => loadRouting({ CONFIG_FILE: '/nonexistent.yaml' }, ['slack'])).toThrow(
+      'CONFIG_FILE: cannot read /nonexistent.yaml: ENOENT',
+    );
+  });
+});
+
+describe('routes', () => {
+  const config = parseRoutingConfig(
+    `destinations:
+  a: { type: slack }
+  b: { type: teams }
+routes:
+  - name: direct
+    match: { namespace: nothing-matches }
+    minSeverity: warn
+    to: [a]
+  - match: { name: "pod*", phase: Progressing, eventType: Normal, kind: [progress], severity: info }
+    include: ["weight"]
+    to: [a]
+  - to: [b]
+`,
+    {},
+    't',
+  );
+  const e = (msg: string, extra: Partial<FlaggerEvent> = {}): FlaggerEvent => ({
+    ...(fixtures[0] as FlaggerEvent),
+    ...extra,
+    metadata: { ...(fixtures[0] as FlaggerEvent).metadata, eventMessage: msg },
+  });
+
+  it('takes the first matching route, explaining why', () => {
+    const d = routeEvent(e('Advance podinfo.test canary weight 10'), config);
+    expect(d.destinations).toEqual(['a']);
+    expect(d.steps).toEqual([
+      {
+        route: '#2',
+        outcome: 'sent',
+        reason: expect.stringContaining('match name ["pod*"]'),
+        to: ['a'],
+        muteSeconds: undefined,
+      },
+    ]);
+  });
+
+  it('stops at a matching route that filters the event out, unless it continues', () => {
+    expect(routeEvent(e('Advance podinfo.test canary iteration 1/10'), config).destinations).toEqual([]);
+  });
+
+  it('lets /events/{route} select a route directly, still applying its noise control', () => {
+    expect(routeEvent(e('Canary failed! x', { phase: 'Failed' }), config, 'direct').destinations).toEqual([
+      'a',
+    ]);
+    expect(routeEvent(e('Advance podinfo.test canary weight 10'), config, 'direct').destinations).toEqual([]);
+  });
+
+  it('globs match whole names with * and ?', () => {
+    expect(globToRegExp('team-?-*').test('team-a-prod')).toBe(true);
+    expect(globToRegExp('team-a*').test('xteam-a')).toBe(false);
+    expect(globToRegExp('a.b').test('axb')).toBe(false);
+  });
+
+  it('without a routing file sends everything to every configured channel', () => {
+    const d = routeEvent(fixtures[5] as FlaggerEvent, loadRouting({}, ['slack', 'teams']));
+    expect(d.destinations).toEqual(['slack', 'teams']);
+  });
+});
+
+describe('mute', () => {
+  it('holds the same route + canary + kind + message for its window, then lets it through', async () => {
+    let now = 0;
+    const store = memoryMuteStore(() => now);
+    const key = muteKey('oncall', fixtures[20] as FlaggerEvent);
+    expect(await store.claim(key, 3600)).toBe(true);
+    now += 3_599_000;
+    expect(await store.claim(key, 3600)).toBe(false);
+    now += 1_000;
+    expect(await store.claim(key, 3600)).toBe(true);
+  });
+  it('tells different canaries, routes and messages apart', () => {
+    const [a, b] = [fixtures[20] as FlaggerEvent, fixtures[19] as FlaggerEvent];
+    expect(
+      new Set([muteKey('r', a), muteKey('r', b), muteKey('s', a), muteKey('r', { ...a, name: 'other' })])
+        .size,
+    ).toBe(4);
+  });
+});
