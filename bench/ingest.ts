@@ -49,7 +49,7 @@ const raw = async (i: number) => {
     new SendMessageCommand({
       QueueUrl,
       MessageBody: JSON.stringify({ v: 1, receivedAt: new Date().toISOString(), event: e }),
-      MessageGroupId: messageGroupId({ namespace: 'test', name: 'podinfo' }),
+      MessageGroupId: messageGroupId('slack', { namespace: 'test', name: 'podinfo' }),
       MessageDeduplicationId: `raw-${i}`,
     }),
   );

@@ -1,24 +1,53 @@
-// `npm run echo-webhooks`: a stand-in Slack and Teams on 127.0.0.1 that print what they receive,
-// for trying the pipeline before you have real webhook URLs.
-import { createServer } from 'node:http';
+// `npm run echo-webhooks`: stand-ins for every provider on 127.0.0.1 that print what they receive
+// and answer the way the platform does, for trying the pipeline before you have real webhooks.
+// Point a provider at http://127.0.0.1:4000/<provider>, e.g. DISCORD_WEBHOOK_URL=…/discord.
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, type ServerResponse } from 'node:http';
 
 const port = Number(process.env.ECHO_PORT ?? 4000);
+const json = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+};
+
+// Each platform's success answer (README "Providers").
+const ANSWER: Record<string, (res: ServerResponse) => void> = {
+  slack: (res) => res.writeHead(200).end('ok'),
+  teams: (res) => res.writeHead(202).end(),
+  discord: (res) => json(res, 200, { id: String(Date.now()), type: 0 }),
+  googlechat: (res) => json(res, 200, { name: `spaces/local/messages/${randomUUID()}` }),
+  rocketchat: (res) => json(res, 200, { success: true }),
+  mattermost: (res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'),
+  webhook: (res) => res.writeHead(204).end(),
+};
+
+/** Checks a generic webhook's X-Signature the way a receiver should, when WEBHOOK_SECRET is set here too. */
+function signatureNote(body: string, header: string | undefined): string {
+  const secret = process.env.WEBHOOK_SECRET;
+  if (!header) return '(unsigned)';
+  if (!secret) return '(signed; set WEBHOOK_SECRET here to verify)';
+  const want = Buffer.from(`sha256=${createHmac('sha256', secret).update(body).digest('hex')}`);
+  const got = Buffer.from(header);
+  return want.length === got.length && timingSafeEqual(want, got) ? '(signature ok)' : '(SIGNATURE MISMATCH)';
+}
+
 createServer((req, res) => {
   let body = '';
   req.on('data', (c) => {
     body += c;
   });
   req.on('end', () => {
-    const channel = req.url?.startsWith('/teams') ? 'teams' : 'slack';
+    const provider = req.url?.split(/[/?]/)[1] ?? '';
+    const answer = ANSWER[provider] ?? ANSWER.slack;
     let shown = body;
     try {
       shown = JSON.stringify(JSON.parse(body), null, 2);
     } catch {}
-    console.log(`--- ${channel} ${new Date().toISOString()}\n${shown}`);
-    // Slack answers 200 "ok", a Teams Workflows webhook 202.
-    res.writeHead(channel === 'teams' ? 202 : 200);
-    res.end(channel === 'teams' ? '' : 'ok');
+    const note =
+      provider === 'webhook' ? ` ${signatureNote(body, req.headers['x-signature'] as string)}` : '';
+    console.log(`--- ${provider || 'slack'} ${new Date().toISOString()}${note}\n${shown}`);
+    answer?.(res);
   });
 }).listen(port, '127.0.0.1', () => {
-  console.log(`echo webhooks on http://127.0.0.1:${port}/slack and http://127.0.0.1:${port}/teams`);
+  console.log(`echo webhooks on http://127.0.0.1:${port}/<provider>: ${Object.keys(ANSWER).join(', ')}`);
 });

@@ -1,10 +1,9 @@
-// `npm run preview -- <events file> [more files]`: prints the Slack and Teams payloads for each
-// Flagger event in the files and writes preview/<name>.html showing both as people will see them.
+// `npm run preview -- <events file> [more files]`: prints every provider's payload for each Flagger
+// event in the files and writes preview/<name>.html showing Slack and Teams as people will see them.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { canaryId, type FlaggerEvent, parseFlaggerEvent } from '../lib/event/event';
-import { formatSlack, slackOptions } from '../lib/providers/slack';
-import { formatTeams, teamsOptions } from '../lib/providers/teams';
+import { PROVIDERS } from '../lib/providers/catalog';
 import { previewHtml } from './preview-html';
 
 /** Flagger events from a raw event, a JSONL file, an HTTP API event (body) or an SQS event (Records). */
@@ -26,17 +25,17 @@ if (!files.length) {
   console.error('usage: npm run preview -- events/ingest-failed.json [more files …]');
   process.exit(2);
 }
-const slack = slackOptions(process.env);
-const teams = teamsOptions(process.env);
+const dashboardUrl = process.env.DASHBOARD_URL || undefined;
 mkdirSync('preview', { recursive: true });
 for (const file of files) {
   const items = eventsIn(file).map((raw) => {
     const parsed = parseFlaggerEvent(raw);
     if (!parsed.ok) throw new Error(`${file}: not a valid Flagger event: ${parsed.errors.join('; ')}`);
     const e: FlaggerEvent = parsed.event;
-    return { title: canaryId(e), slack: formatSlack(e, slack), teams: formatTeams(e, teams) };
+    const payloads = Object.fromEntries(PROVIDERS.map((p) => [p.id, p.preview(e, dashboardUrl)]));
+    return { title: canaryId(e), slack: payloads.slack, teams: payloads.teams, payloads };
   });
-  for (const it of items) console.log(JSON.stringify({ slack: it.slack, teams: it.teams }, null, 2));
+  for (const it of items) console.log(JSON.stringify(it.payloads, null, 2));
   const out = resolve('preview', `${basename(file).replace(/\.jsonl?$/, '')}.html`);
   writeFileSync(out, previewHtml(items));
   console.error(`wrote ${out}`);

@@ -85,7 +85,7 @@ describe('local pipeline end to end (npm start)', () => {
         expect(res.status).toBe(202);
         expect(await res.json()).toEqual({
           status: 'queued',
-          channels: ['slack', 'teams'],
+          providers: ['slack', 'teams'],
           destinations: ['slack', 'teams'],
         });
       }
@@ -228,7 +228,7 @@ routes:
     expect((await postTo('/nope', shopEvent)).status).toBe(404);
     const before = slack.received.length;
     const res = await postTo('/test', shopEvent);
-    expect(await res.json()).toEqual({ status: 'queued', channels: ['slack'], destinations: ['test-team'] });
+    expect(await res.json()).toEqual({ status: 'queued', providers: ['slack'], destinations: ['test-team'] });
     const deadline = Date.now() + 10_000;
     while (slack.received.length === before && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 20));

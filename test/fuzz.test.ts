@@ -85,7 +85,7 @@ describe('fuzzing ingest (10,000 generated requests)', () => {
         const res = await handleIngest(req, {
           config: {
             tokens: [TOKEN],
-            channels: [{ id: 'slack', queueUrl: 'q' }],
+            providers: [{ id: 'slack', queueUrl: 'q' }],
             routing: loadRouting({}, ['slack']),
             dedup: true,
             sqs: { region: 'x' },

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQueues } from '../lib/local/queues';
-import { readServiceDef } from '../lib/local/serverless-config';
+import { localServiceDef } from '../lib/local/serverless-config';
 import { type Receiver, startReceiver } from './helpers/receiver';
 import { startSqs } from './helpers/sqs';
 
@@ -164,11 +164,15 @@ describe('serverless.yml', () => {
     });
 
     type Statement = { Action: string | string[]; Resource: unknown };
+    /** A role's inline policies plus the stand-alone policies attached to it (IngestQueuesPolicy). */
     const statementsOf = (role: string): Statement[] => {
       const props = resources[role]?.Properties as {
         Policies: { PolicyDocument: { Statement: Statement[] } }[];
       };
-      return props.Policies.flatMap((p) => p.PolicyDocument.Statement);
+      const attached = ofType('AWS::IAM::Policy')
+        .filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: role }]))
+        .map(([, p]) => p.Properties as { PolicyDocument: { Statement: Statement[] } });
+      return [...props.Policies, ...attached].flatMap((p) => p.PolicyDocument.Statement);
     };
     const actions = (st: Statement) => [st.Action].flat();
     const grants = (role: string, action: string) =>
@@ -189,6 +193,7 @@ describe('serverless.yml', () => {
 
     it('has no wildcard action and no "*" resource in any policy', () => {
       for (const [id] of ofType('AWS::IAM::Role')) {
+        expect(statementsOf(id).length, id).toBeGreaterThan(0);
         for (const st of statementsOf(id)) {
           for (const a of actions(st)) expect(a, id).not.toContain('*');
           for (const r of [st.Resource].flat()) expect(r, id).not.toBe('*');
@@ -255,11 +260,14 @@ describe('serverless.yml', () => {
       expect(env.TEAMS_QUEUE_URL).toEqual({ Ref: 'TeamsQueue' });
     });
 
-    it('declares the same queues the local pipeline creates', () => {
-      const local = readServiceDef(join(root, 'serverless.yml'), 'test').queues;
+    it('declares the queues the local pipeline creates, with the same settings', () => {
+      const local = localServiceDef(join(root, 'serverless.yml'), {}).queues.filter((q) =>
+        /^(Slack|Teams)(Queue|DLQ)$/.test(q.logicalId),
+      );
+      expect(local).toHaveLength(4);
       for (const q of local) {
         const props = resources[q.logicalId]?.Properties ?? {};
-        expect(props.QueueName).toBe(q.name);
+        expect(props.QueueName).toBe(q.name.replace('-local-', '-test-'));
         for (const [k, v] of Object.entries(q.attributes)) expect(String(props[k])).toBe(v);
         if (q.redrive)
           expect((props.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount).toBe(
@@ -269,12 +277,78 @@ describe('serverless.yml', () => {
     });
   });
 
+  describe('packaged for the providers a deploy names', () => {
+    const pkg = async (env: Record<string, string>) => {
+      const out = mkdtempSync(join(tmpdir(), 'sls-'));
+      await sls(['package', '--stage', 'test', '--package', out], env);
+      const t = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+      const ids = Object.keys(t.Resources as Record<string, Resource>);
+      const of = (type: string) => ids.filter((id) => t.Resources[id].Type === type).sort();
+      return { t, of, text: JSON.stringify(t) };
+    };
+
+    it('CHANNELS=slack,discord yields queues, functions, roles and alarms for exactly those two', async () => {
+      const { t, of } = await pkg({ CHANNELS: 'slack,discord' });
+      expect(of('AWS::SQS::Queue')).toEqual(['DiscordDLQ', 'DiscordQueue', 'SlackDLQ', 'SlackQueue']);
+      expect(of('AWS::Lambda::Function')).toEqual([
+        'DiscordLambdaFunction',
+        'IngestLambdaFunction',
+        'SlackLambdaFunction',
+      ]);
+      expect(of('AWS::Lambda::EventSourceMapping')).toHaveLength(2);
+      expect(of('AWS::IAM::Role')).toEqual(['DiscordRole', 'IngestRole', 'SlackRole']);
+      expect(of('AWS::CloudWatch::Alarm')).toEqual([
+        'DiscordDeadLettersAlarm',
+        'DiscordStuckAlarm',
+        'SlackDeadLettersAlarm',
+        'SlackStuckAlarm',
+      ]);
+      const ingest = t.Resources.IngestLambdaFunction.Properties.Environment.Variables;
+      expect(ingest).toMatchObject({
+        CHANNELS: 'slack,discord',
+        SLACK_QUEUE_URL: { Ref: 'SlackQueue' },
+        DISCORD_QUEUE_URL: { Ref: 'DiscordQueue' },
+      });
+      expect(ingest.TEAMS_QUEUE_URL).toBeUndefined();
+      expect(t.Resources.IngestQueuesPolicy.Properties.PolicyDocument.Statement[0].Resource).toEqual([
+        { 'Fn::GetAtt': ['SlackQueue', 'Arn'] },
+        { 'Fn::GetAtt': ['DiscordQueue', 'Arn'] },
+      ]);
+      const discord = t.Resources.DiscordLambdaFunction.Properties;
+      expect(discord.Handler).toBe('functions/worker.handler');
+      expect(discord.Environment.Variables).toMatchObject({
+        PROVIDER: 'discord',
+        DISCORD_WEBHOOK_URL: '',
+        DISCORD_WEBHOOK_URL_PARAM: '/flagger-notify/test/discord-webhook-url',
+      });
+    }, 120_000);
+
+    it('without CHANNELS builds every provider whose webhook variable is set, and never its value', async () => {
+      const { of, text } = await pkg({
+        CHANNELS: '',
+        DISCORD_WEBHOOK_URL: 'https://discord.com/api/webhooks/1/SECRETDISCORD',
+        WEBHOOK_URL_PARAM: '/team/webhook-url',
+        WEBHOOK_SECRET: 'SECRETSIGNINGKEY123',
+      });
+      expect(of('AWS::SQS::Queue')).toEqual(['DiscordDLQ', 'DiscordQueue', 'WebhookDLQ', 'WebhookQueue']);
+      expect(text).not.toContain('SECRETDISCORD');
+      expect(text).not.toContain('SECRETSIGNINGKEY');
+      expect(text).toContain('parameter/team/webhook-url');
+      expect(text).toContain('parameter/flagger-notify/test/webhook-secret');
+    }, 120_000);
+
+    it('refuses an unknown provider in CHANNELS, naming it', async () => {
+      const failed = await pkg({ CHANNELS: 'slack,pager' }).catch((e: { stdout: string }) => e.stdout);
+      expect(failed).toContain('CHANNELS: unknown provider "pager"');
+    }, 120_000);
+  });
+
   describe('invoke local --stage local with the sample events', () => {
     let sqs: Awaited<ReturnType<typeof startSqs>>;
     let rx: Receiver;
     beforeAll(async () => {
       sqs = await startSqs();
-      await createQueues(sqs.sqs, readServiceDef(join(root, 'serverless.yml'), 'local').queues);
+      await createQueues(sqs.sqs, localServiceDef(join(root, 'serverless.yml'), {}).queues);
       rx = await startReceiver();
     });
     afterAll(async () => {
@@ -298,7 +372,7 @@ describe('serverless.yml', () => {
       expect(out.statusCode).toBe(202);
       expect(JSON.parse(out.body)).toEqual({
         status: 'queued',
-        channels: ['slack', 'teams'],
+        providers: ['slack', 'teams'],
         destinations: ['slack', 'teams'],
       });
       const sent = JSON.parse(

@@ -5,12 +5,12 @@ import type { SqsSettings } from '../config/config';
 import { InvalidMessageError } from '../errors';
 import { type FlaggerEvent, flaggerEventSchema } from '../event/event';
 
-/** What travels on a channel queue: the validated event plus when ingest accepted it. */
+/** What travels on a provider's queue: the validated event plus when ingest accepted it. */
 export interface QueuedEvent {
   v: 1;
   receivedAt: string;
   event: FlaggerEvent;
-  /** The routing destination; absent means the channel's default destination (named like it). */
+  /** The routing destination; absent means the provider's default destination (named like it). */
   destination?: string;
 }
 
@@ -40,9 +40,13 @@ const SEND_DEADLINE_MS = 5000;
 const ID_MAX = 128;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-/** Messages of one canary share a group so they are delivered in order; canaries flow in parallel. */
-export function messageGroupId(e: Pick<FlaggerEvent, 'namespace' | 'name'>): string {
-  const id = `${e.namespace}/${e.name}`;
+/**
+ * One group per destination and canary: a canary's messages to one destination stay in order,
+ * while other canaries and other destinations flow in parallel, so a failing destination holds
+ * back only its own messages.
+ */
+export function messageGroupId(destination: string, e: Pick<FlaggerEvent, 'namespace' | 'name'>): string {
+  const id = `${destination}/${e.namespace}/${e.name}`;
   return id.length <= ID_MAX ? id : `h:${sha256(id)}`;
 }
 
@@ -80,7 +84,7 @@ export async function enqueue(
     new SendMessageCommand({
       QueueUrl: queueUrl,
       MessageBody: JSON.stringify(body),
-      MessageGroupId: messageGroupId(event),
+      MessageGroupId: messageGroupId(destination, event),
       MessageDeduplicationId: deduplicationId(destination, event, dedup),
       // Lets the worker's log lines be joined to ingest's for the same event.
       MessageAttributes: { correlationId: { DataType: 'String', StringValue: meta.correlationId } },
@@ -115,7 +119,7 @@ export function parseQueuedBody(body: string): QueuedEvent {
 }
 
 export interface DeadLetterInfo {
-  channel: string;
+  provider: string;
   reason: string;
   errorType: string;
   status?: number;
@@ -142,7 +146,7 @@ export async function sendToDeadLetter(
       MessageGroupId: record.groupId,
       MessageDeduplicationId: `dl-${record.messageId}`.slice(0, ID_MAX),
       MessageAttributes: {
-        channel: str(info.channel),
+        provider: str(info.provider),
         reason: str(info.reason.slice(0, 1000)),
         errorType: str(info.errorType),
         attempts: num(info.attempts),

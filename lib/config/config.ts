@@ -1,15 +1,12 @@
 import * as z from 'zod/mini';
 import type { RetryPolicy } from '../delivery/retry';
 import { ConfigError } from '../errors';
-import { CHANNEL_IDS } from '../providers/ids';
-import { type Channel, dlqEnv, queueEnv, webhookEnv } from '../providers/provider';
+import { PROVIDER_IDS, providerById } from '../providers/catalog';
+import { dashboardTemplate, dlqEnv, type Provider, queueEnv, type Sender } from '../providers/provider';
 import { loadRouting, type RoutingConfig } from '../routing/config';
 import { type Env, intEnv, isDeployed, optionalEnv, parseEnv } from './env';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-const webhookUrl = z
-  .string({ error: 'is not set' })
-  .check(z.minLength(1, 'is not set'), z.url({ error: 'must be a URL' }));
 
 const sqsSchema = z.object({
   AWS_REGION: z._default(z.string().check(z.minLength(1)), 'us-east-1'),
@@ -27,31 +24,30 @@ export interface IngestConfig {
    * INGEST_TOKEN and, during a rotation, INGEST_TOKEN_PREVIOUS.
    */
   tokens: string[];
-  channels: { id: string; queueUrl: string }[];
-  /** Destinations and routes (lib/routing): a routing file, or one destination per channel. */
+  /** The providers ingest queues to, each with its queue. */
+  providers: { id: string; queueUrl: string }[];
+  /** Destinations and routes (lib/routing): a routing file, or one destination per provider. */
   routing: RoutingConfig;
   /** Collapse identical events within SQS's 5-minute window (DEDUP=off to keep every repeat). */
   dedup: boolean;
   sqs: SqsSettings;
 }
 
-/** Where a worker posts: a named destination's webhook and the channel options it formats with. */
+/** Where a worker delivers: a named destination and its sender, checked at cold start. */
 export interface Destination {
   name: string;
-  webhookUrl: string;
-  /** The channel's formatting options (Channel.options). */
-  format: unknown;
+  sender: Sender;
 }
 
 export interface WorkerConfig {
-  /** By name; without a routing file, one named after the channel. */
+  /** By name; without a routing file, one named after the provider. */
   destinations: Record<string, Destination>;
   timeoutMs: number;
-  /** The channel's queue (for ChangeMessageVisibility) and its dead-letter queue. */
+  /** The provider's queue (for ChangeMessageVisibility) and its dead-letter queue. */
   queueUrl: string;
   dlqUrl: string;
   retry: RetryPolicy;
-  /** Minimum spacing between POSTs to the webhook from one worker instance. */
+  /** Minimum spacing between calls to one destination from one worker instance. */
   minIntervalMs: number;
   sqs: SqsSettings;
 }
@@ -62,8 +58,8 @@ const sqsOf = (e: z.infer<typeof sqsSchema>): SqsSettings => ({
 });
 
 /**
- * A channel is queued to when its `<ID>_QUEUE_URL` is set; `CHANNELS` (comma list) narrows that and
- * must not name a channel without a queue.
+ * A provider is queued to when its `<ID>_QUEUE_URL` is set; `CHANNELS` (comma list of provider
+ * types, the deploy's own list) narrows that and must not name one without a queue.
  */
 export function loadIngestConfig(env: Env): IngestConfig {
   const token = optionalEnv(z.string().check(z.minLength(16, 'must be at least 16 characters')));
@@ -73,7 +69,7 @@ export function loadIngestConfig(env: Env): IngestConfig {
     CHANNELS: optionalEnv(z.string()),
     DEDUP: optionalEnv(z.enum(['on', 'off'], { error: 'must be on or off' })),
   };
-  for (const id of CHANNEL_IDS) shape[queueEnv({ id })] = optionalEnv(httpUrl);
+  for (const id of PROVIDER_IDS) shape[queueEnv(id)] = optionalEnv(httpUrl);
   const e = parseEnv(z.extend(sqsSchema, shape), env, 'ingest') as Record<string, string | undefined> &
     z.infer<typeof sqsSchema>;
 
@@ -81,13 +77,12 @@ export function loadIngestConfig(env: Env): IngestConfig {
     .map((s) => s.trim())
     .filter(Boolean);
   for (const id of wanted ?? []) {
-    if (!(CHANNEL_IDS as readonly string[]).includes(id))
-      throw new ConfigError(`CHANNELS: unknown channel "${id}" (known: ${CHANNEL_IDS.join(', ')})`);
-    if (!e[queueEnv({ id })])
-      throw new ConfigError(`CHANNELS names "${id}" but ${queueEnv({ id })} is not set`);
+    if (!PROVIDER_IDS.includes(id))
+      throw new ConfigError(`CHANNELS: unknown provider "${id}" (known: ${PROVIDER_IDS.join(', ')})`);
+    if (!e[queueEnv(id)]) throw new ConfigError(`CHANNELS names "${id}" but ${queueEnv(id)} is not set`);
   }
-  const channels = CHANNEL_IDS.filter((id) => e[queueEnv({ id })] && (!wanted || wanted.includes(id))).map(
-    (id) => ({ id, queueUrl: e[queueEnv({ id })] as string }),
+  const providers = PROVIDER_IDS.filter((id) => e[queueEnv(id)] && (!wanted || wanted.includes(id))).map(
+    (id) => ({ id, queueUrl: e[queueEnv(id)] as string }),
   );
   if (isDeployed(env) && !e.INGEST_TOKEN) {
     // The ingest URL is public: a deployed stage without a token would let anyone post to chat.
@@ -101,48 +96,49 @@ export function loadIngestConfig(env: Env): IngestConfig {
   const tokens = [e.INGEST_TOKEN, e.INGEST_TOKEN_PREVIOUS].filter((t): t is string => Boolean(t));
   const routing = loadRouting(
     env,
-    channels.map((c) => c.id),
+    providers.map((c) => c.id),
   );
   for (const d of Object.values(routing.destinations)) {
-    if (!channels.some((c) => c.id === d.type)) {
+    if (!providers.some((c) => c.id === d.type)) {
       throw new ConfigError(
-        `${routing.source}: destination "${d.name}" is of type ${d.type}, but ${queueEnv({ id: d.type })} is not set`,
+        `${routing.source}: destination "${d.name}" is of type ${d.type}, but ${queueEnv(d.type)} is not set`,
       );
     }
   }
-  return { tokens, channels, routing, dedup: e.DEDUP !== 'off', sqs: sqsOf(e) };
+  return { tokens, providers, routing, dedup: e.DEDUP !== 'off', sqs: sqsOf(e) };
 }
 
-export function loadWorkerConfig(env: Env, channel: Channel): WorkerConfig {
-  const urlVar = webhookEnv(channel);
-  const q = queueEnv(channel);
-  const dlq = dlqEnv(channel);
-  const fromFile = Boolean(env.CONFIG || env.CONFIG_FILE);
+/**
+ * A worker's settings and its destinations, each checked by its provider (URL, allowed host,
+ * options) so a bad one fails the cold start naming the destination and field.
+ */
+export function loadWorkerConfig(env: Env, provider: Provider): WorkerConfig {
+  const q = queueEnv(provider.id);
+  const dlq = dlqEnv(provider.id);
   const schema = z.extend(sqsSchema, {
-    // Without a routing file the channel's one destination is this URL. Zod would quote the
-    // offending value in some messages; for a webhook URL that is a secret.
-    [urlVar]: fromFile ? z.optional(z.string()) : webhookUrl,
     [q]: httpUrl,
     [dlq]: httpUrl,
     DELIVERY_TIMEOUT_MS: intEnv(10_000, 100, 60_000),
     MAX_RECEIVE_COUNT: intEnv(24, 1, 1000),
     RETRY_BASE_SECONDS: intEnv(2, 1, 3600),
     RETRY_CAP_SECONDS: intEnv(900, 1, 43_200),
-    MIN_INTERVAL_MS: intEnv(channel.minIntervalMs, 0, 60_000),
+    MIN_INTERVAL_MS: intEnv(provider.minIntervalMs, 0, 60_000),
+    DASHBOARD_URL: optionalEnv(dashboardTemplate),
+    WEBHOOK_ALLOWED_HOSTS: optionalEnv(z.string()),
   });
-  const e = parseEnv(schema as z.ZodMiniType<Record<string, unknown>>, env, `${channel.id} worker`);
-  const routing = loadRouting(env, [channel.id]);
+  const e = parseEnv(schema as z.ZodMiniType<Record<string, unknown>>, env, `${provider.id} worker`);
+  const routing = loadRouting(env, [provider.id]);
+  const common = {
+    dashboardUrl: e.DASHBOARD_URL as string | undefined,
+    deployed: isDeployed(env),
+    extraAllowedHosts: String(e.WEBHOOK_ALLOWED_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean),
+  };
   const destinations: Record<string, Destination> = {};
-  for (const d of Object.values(routing.destinations).filter((d) => d.type === channel.id)) {
-    const [where, url] = fromFile
-      ? [`${routing.source}: destinations.${d.name}.url`, d.url]
-      : [urlVar, e[urlVar] as string];
-    const checked = webhookUrl.safeParse(url);
-    if (!checked.success) throw new ConfigError(`${where}: ${checked.error.issues[0]?.message}`);
-    if (isDeployed(env)) checkAllowed(where, checked.data, channel.allowedHosts, env.WEBHOOK_ALLOWED_HOSTS);
-    // The destination's own options (username, format, …) over the environment's.
-    const format = channel.options({ ...env, ...d.options, [urlVar]: checked.data });
-    destinations[d.name] = { name: d.name, webhookUrl: checked.data, format };
+  for (const d of Object.values(routing.destinations).filter((d) => d.type === provider.id)) {
+    destinations[d.name] = { name: d.name, sender: provider.create(d, common) };
   }
   return {
     destinations,
@@ -159,28 +155,9 @@ export function loadWorkerConfig(env: Env, channel: Channel): WorkerConfig {
   };
 }
 
-/** `hooks.slack.com` matches itself; `*.logic.azure.com` matches any host below it. */
-export function hostAllowed(host: string, patterns: readonly string[]): boolean {
-  return patterns.some((p) => (p.startsWith('*.') ? host.endsWith(p.slice(1)) : host === p));
-}
-
-/**
- * Deployed workers post only over https to the platform's own hosts (plus WEBHOOK_ALLOWED_HOSTS),
- * so a tampered setting cannot turn the relay into a way to send events anywhere.
- */
-function checkAllowed(name: string, url: string, hosts: readonly string[], extra = ''): void {
-  const u = new URL(url);
-  const allowed = [
-    ...hosts,
-    ...extra
-      .split(',')
-      .map((h) => h.trim())
-      .filter(Boolean),
-  ];
-  if (u.protocol !== 'https:') throw new ConfigError(`${name}: must be https in a deployed stage`);
-  if (!hostAllowed(u.hostname, allowed)) {
-    throw new ConfigError(
-      `${name}: host ${u.hostname} is not an allowed webhook host (${allowed.join(', ')}); add it to WEBHOOK_ALLOWED_HOSTS`,
-    );
-  }
+/** The provider a worker function serves, from PROVIDER (set per function by lib/infra). */
+export function providerFromEnv(env: Env): Provider {
+  const p = providerById(env.PROVIDER ?? '');
+  if (!p) throw new ConfigError(`PROVIDER: must be one of ${PROVIDER_IDS.join(', ')}`);
+  return p;
 }

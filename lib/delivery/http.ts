@@ -1,65 +1,100 @@
-import { request } from 'undici';
 import { PermanentDeliveryError, RetryableDeliveryError } from '../errors';
 import { hostOf } from '../redact';
 
-// Error bodies are quoted in logs to say *why* (Slack answers `invalid_payload`, `no_service`, …);
-// a short cap keeps a misbehaving server from flooding them.
+// Error bodies are quoted in logs to say *why* (Slack answers `invalid_payload`, Discord a JSON
+// error with a code, …); a short cap keeps a misbehaving server from flooding them.
 const MAX_ERROR_BODY = 300;
+
+/** A platform's answer, with its body read once and parsed when it is JSON. */
+export interface HttpAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+  json?: unknown;
+}
 
 export interface PostOptions {
   timeoutMs: number;
-  /** Channel name used in error messages, never the URL (it is a credential). */
+  /** Who is called, for error messages (`discord` → "discord webhook (host)"); never the URL. */
   label: string;
+  headers?: Record<string, string>;
+  /** Headers computed over the exact bytes sent, e.g. an HMAC signature. */
+  sign?: (body: string) => Record<string, string>;
+  /**
+   * Looks into an answer the status alone does not explain: Slack's Web API answers 200 with
+   * `ok:false`, Discord's 429 carries `retry_after` in its JSON. Throw a typed error to override
+   * the default classification; return to accept it.
+   */
+  check?: (answer: HttpAnswer, where: string) => void;
 }
 
 /**
- * POST JSON and classify the outcome: 2xx resolves; 408, 429 and 5xx, timeouts and network errors
- * throw RetryableDeliveryError; every other status throws PermanentDeliveryError.
+ * POST JSON and classify the outcome: 2xx resolves with the answer; 408, 429 and 5xx, timeouts
+ * and network errors throw RetryableDeliveryError; every other status PermanentDeliveryError.
+ * Node's built-in fetch (undici inside the runtime) keeps the HTTP client out of every bundle.
  */
-export async function postJson(
-  url: string,
-  payload: unknown,
-  opts: PostOptions,
-): Promise<{ status: number }> {
+export async function postJson(url: string, payload: unknown, opts: PostOptions): Promise<HttpAnswer> {
   const where = `${opts.label} webhook (${hostOf(url)})`;
-  let res: Awaited<ReturnType<typeof request>>;
-  let body: string;
+  const body = JSON.stringify(payload);
+  let answer: HttpAnswer;
   try {
     // One deadline for connect + headers + body: a server that trickles its answer cannot hold us.
-    res = await request(url, {
+    const res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(payload),
+      headers: { 'content-type': 'application/json', ...opts.headers, ...opts.sign?.(body) },
+      body,
       signal: AbortSignal.timeout(opts.timeoutMs),
+      // A redirect is answered as what it is (a permanent 3xx), never followed to another host.
+      redirect: 'manual',
     });
-    body = await res.body.text();
+    const text = await res.text();
+    answer = { status: res.status, headers: res.headers, text, json: parseJson(res, text) };
   } catch (err) {
     throw new RetryableDeliveryError(`${where}: ${describeNetworkError(err, opts.timeoutMs)}`);
   }
-  const status = res.statusCode;
-  if (status >= 200 && status < 300) return { status };
-  const detail = `${where} answered ${status}${body ? `: ${body.slice(0, MAX_ERROR_BODY)}` : ''}`;
+  opts.check?.(answer, where);
+  const { status, text } = answer;
+  if (status >= 200 && status < 300) return answer;
+  const detail = `${where} answered ${status}${text ? `: ${text.slice(0, MAX_ERROR_BODY)}` : ''}`;
   if (status === 408 || status === 429 || status >= 500) {
-    throw new RetryableDeliveryError(detail, status, parseRetryAfter(res.headers['retry-after']));
+    throw new RetryableDeliveryError(detail, status, parseRetryAfter(answer.headers.get('retry-after')));
   }
   throw new PermanentDeliveryError(detail, status);
+}
+
+/** `where answered status: body`, capped: for checks that build their own errors. */
+export const describeAnswer = (a: HttpAnswer, where: string): string =>
+  `${where} answered ${a.status}${a.text ? `: ${a.text.slice(0, MAX_ERROR_BODY)}` : ''}`;
+
+function parseJson(res: Response, text: string): unknown {
+  if (!text || !/json/i.test(res.headers.get('content-type') ?? '')) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function describeNetworkError(err: unknown, timeoutMs: number): string {
   if (err instanceof Error) {
     if (err.name === 'TimeoutError' || err.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
-    const code = (err as { code?: string }).code;
-    // undici's messages can embed the request URL; the code alone says what happened.
-    return code ? `network error ${code}` : `network error ${err.name}`;
+    // fetch wraps the cause; its code (ECONNRESET, ECONNREFUSED, …) says what happened. The
+    // messages can embed the request URL, a credential, so they are never quoted.
+    const code = (err.cause as { code?: string } | undefined)?.code ?? (err as { code?: string }).code;
+    if (code) return `network error ${code}`;
+    return `network error ${err.name}`;
   }
   return 'network error';
 }
 
 /** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+export function parseRetryAfter(
+  value: string | string[] | null | undefined,
+  now = Date.now(),
+): number | undefined {
   const v = Array.isArray(value) ? value[0] : value;
   if (!v) return undefined;
-  if (/^\d+$/.test(v.trim())) return Number(v.trim());
+  if (/^\d+(\.\d+)?$/.test(v.trim())) return Number(v.trim());
   const at = Date.parse(v);
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }

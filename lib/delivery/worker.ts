@@ -8,7 +8,7 @@ import { loadWorkerConfig, type WorkerConfig } from '../config/config';
 import { InvalidMessageError, PermanentDeliveryError, RetryableDeliveryError } from '../errors';
 import { canaryId } from '../event/event';
 import { logger } from '../log';
-import { type Channel, webhookEnv } from '../providers/provider';
+import type { Provider } from '../providers/provider';
 import { createPacer, type Pacer } from './pacer';
 import { retryDelaySeconds } from './retry';
 
@@ -18,7 +18,7 @@ const describe = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.m
 
 /** Format and deliver one queued event; throws (typed) when it was not delivered. */
 async function deliverRecord(
-  channel: Channel,
+  provider: Provider,
   config: WorkerConfig,
   pacerFor: (destination: string) => Pacer,
   record: SQSRecord,
@@ -26,15 +26,20 @@ async function deliverRecord(
 ): Promise<void> {
   const queued = parseQueuedBody(record.body);
   const { event } = queued;
-  const name = queued.destination ?? channel.id;
+  const name = queued.destination ?? provider.id;
   const destination = config.destinations[name];
   // Removed from the routing file since it was queued: keep it, with the reason, for a redrive.
-  if (!destination) throw new InvalidMessageError(`unknown ${channel.id} destination "${name}"`);
+  if (!destination) throw new InvalidMessageError(`unknown ${provider.id} destination "${name}"`);
   const pacer = pacerFor(name);
   const blocked = pacer.blockedMs();
   if (blocked > 0) {
-    // The webhook said 429 + Retry-After: sending now would only earn another 429.
-    throw new RetryableDeliveryError('not sent: waiting out the webhook’s Retry-After', 429, blocked / 1000);
+    // The platform said 429 + Retry-After (or an empty rate-limit bucket): sending now would only
+    // earn another 429.
+    throw new RetryableDeliveryError(
+      'not sent: waiting out the destination’s rate limit',
+      429,
+      blocked / 1000,
+    );
   }
   if (context.getRemainingTimeInMillis() < config.timeoutMs + config.minIntervalMs + 1000) {
     throw new RetryableDeliveryError(
@@ -46,17 +51,12 @@ async function deliverRecord(
   await pacer.turn();
   const started = performance.now();
   try {
-    const { status } = await channel.deliver(
-      destination.webhookUrl,
-      channel.format(event, destination.format),
-      {
-        timeoutMs: config.timeoutMs,
-      },
-    );
+    const { status, waitSeconds } = await destination.sender.send(event, { timeoutMs: config.timeoutMs });
+    if (waitSeconds) pacer.block(waitSeconds);
     const ms = Math.round(performance.now() - started);
     const endToEndMs = Date.now() - Number(event.metadata.timestamp);
     logger.info('delivered', {
-      channel: channel.id,
+      provider: provider.id,
       destination: name,
       canary: canaryId(event),
       messageId: record.messageId,
@@ -65,9 +65,9 @@ async function deliverRecord(
       ms,
       endToEndMs,
     });
-    metric('MessagesDelivered', { channel: channel.id });
-    metric('DeliveryLatency', { channel: channel.id }, ms);
-    metric('EndToEndLatency', { channel: channel.id }, endToEndMs);
+    metric('MessagesDelivered', { provider: provider.id });
+    metric('DeliveryLatency', { provider: provider.id }, ms);
+    metric('EndToEndLatency', { provider: provider.id }, endToEndMs);
   } catch (err) {
     if (err instanceof RetryableDeliveryError && err.status === 429 && err.retryAfterSeconds !== undefined) {
       pacer.block(err.retryAfterSeconds);
@@ -78,7 +78,7 @@ async function deliverRecord(
 
 /** Moves a record to the DLQ with why, then counts it; a failed send leaves it to be retried. */
 async function deadLetter(
-  channel: Channel,
+  provider: Provider,
   config: WorkerConfig,
   sqs: SQSClient,
   record: SQSRecord,
@@ -94,7 +94,7 @@ async function deadLetter(
     config.dlqUrl,
     { messageId: record.messageId, body: record.body, groupId: groupOf(record) },
     {
-      channel: channel.id,
+      provider: provider.id,
       reason,
       errorType: err instanceof Error ? err.name : 'Error',
       status,
@@ -102,10 +102,16 @@ async function deadLetter(
       firstFailedAt: firstFailedAt.toISOString(),
     },
   );
-  logger.warn('dead-lettered', { channel: channel.id, messageId: record.messageId, attempt, status, reason });
+  logger.warn('dead-lettered', {
+    provider: provider.id,
+    messageId: record.messageId,
+    attempt,
+    status,
+    reason,
+  });
   const kind =
     err instanceof InvalidMessageError ? 'invalid-message' : permanent ? 'permanent' : 'retries-exhausted';
-  metric('DeadLettered', { channel: channel.id, reason: kind });
+  metric('DeadLettered', { provider: provider.id, reason: kind });
 }
 
 /**
@@ -115,13 +121,13 @@ async function deadLetter(
  * later records of its canary (order) while other canaries' records still go out.
  */
 export function createWorker(
-  channel: Channel,
+  provider: Provider,
   config: WorkerConfig,
   sqs: SQSClient,
   pacers = new Map<string, Pacer>(),
 ) {
   const processor = new SqsFifoPartialProcessorAsync();
-  // One per webhook: Slack's and Teams' limits are per URL, and a 429 from one says nothing of another.
+  // One per destination: platforms limit per webhook or token, and a 429 from one says nothing of another.
   const pacerFor = (name: string) => {
     const known = pacers.get(name);
     if (known) return known;
@@ -141,24 +147,24 @@ export function createWorker(
         correlationId: record.messageAttributes?.correlationId?.stringValue ?? record.messageId,
       });
       try {
-        await deliverRecord(channel, config, pacerFor, record, context);
+        await deliverRecord(provider, config, pacerFor, record, context);
       } catch (err) {
         const permanent = err instanceof PermanentDeliveryError || err instanceof InvalidMessageError;
         if (permanent || attempt >= config.retry.maxReceiveCount) {
-          await deadLetter(channel, config, sqs, record, err, permanent);
+          await deadLetter(provider, config, sqs, record, err, permanent);
           return; // handled: the record leaves the main queue and its canary's next events flow
         }
         const seconds = retryDelaySeconds(err, attempt, config.retry);
         delays.set(groupOf(record), seconds);
         logger.warn('delivery failed, will retry', {
-          channel: channel.id,
+          provider: provider.id,
           messageId: record.messageId,
           group: groupOf(record),
           attempt,
           retryInSeconds: seconds,
           error: describe(err),
         });
-        metric('DeliveryRetried', { channel: channel.id });
+        metric('DeliveryRetried', { provider: provider.id });
         throw err;
       } finally {
         logger.removeKeys(['correlationId']);
@@ -184,30 +190,31 @@ export function createWorker(
       await delayRedelivery(sqs, config.queueUrl, entries);
     } catch (err) {
       // Not fatal: the records still come back after the queue's visibility timeout.
-      logger.warn('could not set retry delay', { channel: channel.id, error: describe(err) });
+      logger.warn('could not set retry delay', { provider: provider.id, error: describe(err) });
     }
     return result;
   };
 }
 
 /**
- * The Lambda handler for one channel. Cold start: its webhook URL from SSM (deployed) or the
- * environment (local), then every setting validated once; a bad one fails each invocation naming
- * the variable, and the messages stay queued.
+ * The Lambda handler for one provider. Cold start: its secrets from SSM (deployed) or the
+ * environment (local), then every destination checked once; a bad one fails each invocation
+ * naming the destination and field, and the messages stay queued.
  */
-export function workerHandler(channel: Channel) {
+export function workerHandler(provider: Provider) {
   const ready = coldStart(async () => {
     const routingFile = Boolean(process.env.CONFIG_PARAM || process.env.CONFIG_FILE);
     const env = await resolveSecrets(
       process.env,
       [
         { name: 'CONFIG', optional: true },
-        { name: webhookEnv(channel), optional: routingFile },
+        // With a routing file the destinations carry their own URLs and secrets.
+        ...provider.secrets.map((name) => ({ name, optional: routingFile || name !== provider.env.url })),
       ],
       ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
     );
-    const config = loadWorkerConfig(env, channel);
-    return createWorker(channel, config, createSqsClient(config.sqs, 5000));
+    const config = loadWorkerConfig(env, provider);
+    return createWorker(provider, config, createSqsClient(config.sqs, 5000));
   });
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
     (await ready())(event, context);

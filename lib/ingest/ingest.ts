@@ -28,7 +28,7 @@ export interface IngestResponse {
 
 export interface IngestDeps {
   config: IngestConfig;
-  /** Put the event on one channel's queue; rejects when the queue is unreachable. */
+  /** Put the event on one provider's queue for one destination; rejects when the queue is unreachable. */
   enqueue(
     target: { destination: string; queueUrl: string },
     event: FlaggerEvent,
@@ -157,7 +157,7 @@ export async function handleIngest(req: IngestRequest, deps: IngestDeps): Promis
   );
   const targets = destinations.map((name) => {
     const type = config.routing.destinations[name]?.type;
-    return { destination: name, queueUrl: config.channels.find((c) => c.id === type)?.queueUrl as string };
+    return { destination: name, queueUrl: config.providers.find((c) => c.id === type)?.queueUrl as string };
   });
   const receivedAt = (deps.now ?? (() => new Date()))();
   const results = await Promise.allSettled(
@@ -178,12 +178,12 @@ export async function handleIngest(req: IngestRequest, deps: IngestDeps): Promis
       body: { error: `could not queue the event for: ${failed.join(', ')}; retry later` },
     };
   }
-  const channels = [...new Set(destinations.map((d) => config.routing.destinations[d]?.type as string))];
-  if (!config.channels.length) logger.warn('event accepted but no channel is configured', log);
+  const providers = [...new Set(destinations.map((d) => config.routing.destinations[d]?.type as string))];
+  if (!config.providers.length) logger.warn('event accepted but no provider is configured', log);
   else if (!destinations.length) logger.info('event filtered', { ...log, route: req.route });
   else logger.info('event queued', { ...log, destinations });
   return {
     statusCode: 202,
-    body: { status: destinations.length ? 'queued' : 'filtered', channels, destinations },
+    body: { status: destinations.length ? 'queued' : 'filtered', providers, destinations },
   };
 }

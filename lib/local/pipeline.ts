@@ -3,15 +3,16 @@ import { pathToFileURL } from 'node:url';
 import * as z from 'zod/mini';
 import { createSqsClient } from '../aws/queue';
 import { intEnv, intFromEnv, optionalEnv, parseEnv } from '../config/env';
-import { CHANNEL_IDS } from '../providers/ids';
-import { dlqEnv, queueEnv, webhookEnv } from '../providers/provider';
+import { workerHandler } from '../delivery/worker';
+import { PROVIDERS } from '../providers/catalog';
+import { dlqEnv, queueEnv } from '../providers/provider';
 import { hostOf } from '../redact';
 import { loadRouting } from '../routing/config';
 import { startEmulator } from './emulator';
 import { type HttpHandler, startHttpApi } from './http';
 import { type Poller, type SqsHandler, startPoller } from './poller';
 import { createQueues } from './queues';
-import { readServiceDef } from './serverless-config';
+import { localServiceDef } from './serverless-config';
 
 const localEnv = z.object({
   // 0 picks a free port (tests).
@@ -26,19 +27,19 @@ const localEnv = z.object({
 export interface PipelineOptions {
   log?: (line: string) => void;
   /** Fault injection for tests: wrap a worker's handler (e.g. to crash it mid-batch). */
-  wrapWorker?: (channel: string, handler: SqsHandler) => SqsHandler;
+  wrapWorker?: (provider: string, handler: SqsHandler) => SqsHandler;
 }
 
 export interface Pipeline {
   ingestUrl: string;
   sqsEndpoint: string;
-  channels: { id: string; queueUrl: string; dlqUrl: string }[];
+  providers: { id: string; queueUrl: string; dlqUrl: string }[];
   stop(): Promise<void>;
 }
 
 /**
  * The whole relay on 127.0.0.1: SQS emulator, queues from serverless.yml, the ingest handler behind
- * an HTTP API look-alike and one poller per active channel invoking the same worker handlers.
+ * an HTTP API look-alike and one poller per active provider invoking the same worker handler.
  * Handlers read their configuration at import, so `process.env` is completed before importing them.
  */
 export async function startPipeline(root: string, opts: PipelineOptions = {}): Promise<Pipeline> {
@@ -59,40 +60,43 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
     const sqs = createSqsClient({ region: env.AWS_REGION, endpoint }, 25_000);
     stops.push(async () => sqs.destroy());
 
-    const service = readServiceDef(resolve(root, 'serverless.yml'), 'local');
+    // The queues and workers a deploy would have for every provider, from the same generator.
+    const service = localServiceDef(resolve(root, 'serverless.yml'));
     const queues = await createQueues(sqs, service.queues, {
       visibilityTimeout: env.LOCAL_VISIBILITY_TIMEOUT,
     });
 
     const routing =
-      process.env.CONFIG || process.env.CONFIG_FILE ? loadRouting(process.env, CHANNEL_IDS) : undefined;
-    const channels: Pipeline['channels'] = [];
-    const workers = service.functions.filter((f) => f.sqs);
-    for (const id of CHANNEL_IDS) {
-      const fn = workers.find((f) => f.name === id);
+      process.env.CONFIG || process.env.CONFIG_FILE
+        ? loadRouting(
+            process.env,
+            PROVIDERS.map((p) => p.id),
+          )
+        : undefined;
+    const providers: Pipeline['providers'] = [];
+    for (const provider of PROVIDERS) {
+      const { id } = provider;
+      const fn = service.functions.find((f) => f.name === id && f.sqs);
       const q = fn?.sqs && queues.get(fn.sqs.queue);
       const redrive = service.queues.find((d) => d.logicalId === fn?.sqs?.queue)?.redrive;
       const dlq = redrive ? queues.get(redrive.dlq) : undefined;
-      if (!fn || !q || !dlq)
-        throw new Error(`serverless.yml has no SQS-triggered function "${id}" with a DLQ`);
-      // With a routing file a channel is on when a destination has its type; else when its URL is set.
-      const url = process.env[webhookEnv({ id })];
+      if (!fn || !q || !dlq) throw new Error(`no SQS-triggered function "${id}" with a DLQ was generated`);
+      // With a routing file a provider is on when a destination has its type; else when its URL is set.
+      const url = process.env[provider.env.url];
       const routed = routing && Object.values(routing.destinations).filter((d) => d.type === id);
       const target = routed ? routed.map((d) => d.name).join(', ') : url && hostOf(url);
       if (!target) {
-        log(
-          `[local] ${id}: off — ${routing ? `no ${id} destination in ${routing.source}` : `set ${webhookEnv({ id })} to deliver to ${id}`}`,
-        );
-        delete process.env[queueEnv({ id })];
+        delete process.env[queueEnv(id)];
         continue;
       }
-      // What serverless.yml gives the worker in AWS, pointed at the local queues.
-      process.env[queueEnv({ id })] = q.url;
-      process.env[dlqEnv({ id })] = dlq.url;
+      // What the generated function gets in AWS, pointed at the local queues.
+      process.env[queueEnv(id)] = q.url;
+      process.env[dlqEnv(id)] = dlq.url;
       process.env.MAX_RECEIVE_COUNT = String(env.LOCAL_MAX_RECEIVE_COUNT ?? redrive?.maxReceiveCount);
-      channels.push({ id, queueUrl: q.url, dlqUrl: dlq.url });
-      const mod = await import(pathToFileURL(resolve(root, `${fn.module}.ts`)).href);
-      const handler = mod[fn.exportName] as SqsHandler;
+      providers.push({ id, queueUrl: q.url, dlqUrl: dlq.url });
+      // One process serves every provider: the handler is built per provider rather than read
+      // from PROVIDER as functions/worker.ts does in Lambda.
+      const handler = workerHandler(provider) as SqsHandler;
       const poller: Poller = startPoller({
         sqs,
         queue: q,
@@ -106,10 +110,16 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
       stops.push(poller.stop);
       log(`[local] ${id}: delivering to ${target} from ${q.name}`);
     }
-    if (!channels.length) {
+    if (!providers.length) {
       log(
-        `[local] no channel is on: events are accepted but go nowhere. Set ${CHANNEL_IDS.map((id) => webhookEnv({ id })).join(' and/or ')}.`,
+        `[local] no provider is on: events are accepted but go nowhere. Set one of ${PROVIDERS.map((p) => p.env.url).join(', ')} (or CONFIG_FILE).`,
       );
+    } else {
+      const off = PROVIDERS.filter((p) => !providers.some((q) => q.id === p.id));
+      if (off.length)
+        log(
+          `[local] off: ${off.map((p) => p.id).join(', ')}${routing ? ` (no destination of that type in ${routing.source})` : ' (set their webhook URL variables to turn them on)'}`,
+        );
     }
 
     const ingest = service.functions.find((f) => f.http);
@@ -123,7 +133,7 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
     });
     stops.push(http.close);
     log(`[local] ingest listening on ${http.url}${process.env.INGEST_TOKEN ? ' (token required)' : ''}`);
-    return { ingestUrl: http.url, sqsEndpoint: endpoint, channels, stop };
+    return { ingestUrl: http.url, sqsEndpoint: endpoint, providers, stop };
   } catch (err) {
     await stop();
     throw err;

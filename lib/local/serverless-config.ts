@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { SERVICE } from '../infra/names';
+import { providerStack } from '../infra/stack';
+import { PROVIDERS } from '../providers/catalog';
 
 /** The parts of serverless.yml the local pipeline mirrors: queues, their consumers and the HTTP route. */
 export interface LocalQueueDef {
@@ -16,6 +19,8 @@ export interface LocalFunctionDef {
   module: string;
   exportName: string;
   sqs?: { queue: string; batchSize: number };
+  timeout?: number;
+  environment?: Record<string, unknown>;
   /** HTTP API routes, e.g. `/events` and `/events/{route}`. */
   http?: { method: string; path: string }[];
 }
@@ -79,10 +84,35 @@ const getAttTarget = (v: Json): string | undefined =>
     ? String(v['Fn::GetAtt'][0])
     : undefined;
 
-export function readServiceDef(file: string, stage: string): LocalServiceDef {
+/** serverless.yml may list `functions` and `resources` as arrays of maps; `${file(…)}` items are skipped. */
+const merged = (v: Json | undefined): Record<string, Json> =>
+  Array.isArray(v)
+    ? Object.assign({}, ...v.filter((x) => x && typeof x === 'object' && !Array.isArray(x)))
+    : ((v ?? {}) as Record<string, Json>);
+
+/**
+ * serverless.yml's own functions and resources plus `generated` (lib/infra's output for the
+ * providers, which serverless.yml pulls in through `${file(./infra/providers.cjs)}`).
+ */
+export function readServiceDef(
+  file: string,
+  stage: string,
+  generated: { functions: Record<string, unknown>; resources: Record<string, unknown> } = {
+    functions: {},
+    resources: {},
+  },
+): LocalServiceDef {
   const doc = parse(readFileSync(file, 'utf8'), { customTags }) as Record<string, Json>;
   const resolve = resolver(doc, stage);
-  const resources = ((doc.resources as Record<string, Json>)?.Resources ?? {}) as Record<string, Json>;
+  const resources = {
+    ...merged(merged(doc.resources as Json).Resources),
+    ...(generated.resources as Record<string, Json>),
+  };
+  const ownFunctions = merged(doc.functions as Json);
+  const functionDefs: Record<string, Json> = { ...(generated.functions as Record<string, Json>) };
+  for (const [name, f] of Object.entries(ownFunctions)) {
+    functionDefs[name] = { ...((functionDefs[name] as object) ?? {}), ...(f as object) } as Json;
+  }
 
   const queues: LocalQueueDef[] = [];
   for (const [logicalId, raw] of Object.entries(resources)) {
@@ -105,13 +135,21 @@ export function readServiceDef(file: string, stage: string): LocalServiceDef {
   }
 
   const functions: LocalFunctionDef[] = [];
-  for (const [name, raw] of Object.entries((doc.functions ?? {}) as Record<string, Json>)) {
-    const f = raw as { handler: string; events?: Record<string, Json>[] };
+  for (const [name, raw] of Object.entries(functionDefs)) {
+    const f = raw as { handler?: string; events?: Record<string, Json>[] };
+    if (!f.handler) continue;
     const dot = f.handler.lastIndexOf('.');
     const def: LocalFunctionDef = {
       name,
       module: f.handler.slice(0, dot),
       exportName: f.handler.slice(dot + 1),
+      ...(typeof (f as { timeout?: unknown }).timeout === 'number'
+        ? { timeout: (f as { timeout: number }).timeout }
+        : {}),
+      environment: ((f as { environment?: Record<string, unknown> }).environment ?? {}) as Record<
+        string,
+        unknown
+      >,
     };
     for (const ev of f.events ?? []) {
       const sqs = ev.sqs as Record<string, Json> | undefined;
@@ -123,4 +161,16 @@ export function readServiceDef(file: string, stage: string): LocalServiceDef {
     functions.push(def);
   }
   return { queues, functions };
+}
+
+/** What `npm start` runs: serverless.yml plus the generated resources of every provider, stage `local`. */
+export function localServiceDef(file: string, env: Record<string, string | undefined> = process.env) {
+  const stack = providerStack({
+    service: SERVICE,
+    stage: 'local',
+    providers: PROVIDERS,
+    env,
+    configParam: '',
+  });
+  return readServiceDef(file, 'local', stack);
 }

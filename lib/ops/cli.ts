@@ -2,20 +2,21 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../aws/queue';
-import { readServiceDef } from '../local/serverless-config';
-import { CHANNEL_IDS } from '../providers/ids';
+import { SERVICE } from '../infra/names';
+import { dlqName, queueName } from '../infra/stack';
+import { PROVIDER_IDS } from '../providers/catalog';
 import { loadRouting } from '../routing/config';
 import { eventsFrom, explain } from './check-config';
 import { type DeadLetter, listDeadLetters, redrive } from './dlq';
 
-const USAGE = `usage: flagger-notify dlq list|redrive <channel> [--stage local] [--region R] [--endpoint URL]
+const USAGE = `usage: flagger-notify dlq list|redrive <provider> [--stage local] [--region R] [--endpoint URL]
        flagger-notify check-config [file] [--event file.json|.jsonl] [--route name]
 
   check-config [file]     validate a routing file (default: $CONFIG_FILE) and show, for each sample
                           event (or --event), which destinations it reaches and which route decided
 
-  dlq list <channel>      show the dead letters of a channel (${CHANNEL_IDS.join(', ')}) with why they failed
-  dlq redrive <channel>   move them back to the channel's queue for another round of delivery
+  dlq list <provider>     show the dead letters of a provider (${PROVIDER_IDS.join(', ')}) with why they failed
+  dlq redrive <provider>  move them back to the provider's queue for another round of delivery
 
   --stage    serverless stage; "local" (default) is npm start's emulator on 127.0.0.1:\${SQS_PORT:-9324}
   --region   AWS region for a deployed stage (default: AWS_REGION)
@@ -64,7 +65,7 @@ export async function main(
     io.err(`${(e as Error).message}\n${USAGE}`);
     return 2;
   }
-  const [group, command, channel] = parsed.positionals;
+  const [group, command, provider] = parsed.positionals;
   const opt = parsed.values as {
     stage?: string;
     region?: string;
@@ -78,19 +79,18 @@ export async function main(
     return 0;
   }
   if (group === 'check-config') return checkConfig(command, opt, io, root);
-  if (group !== 'dlq' || (command !== 'list' && command !== 'redrive') || !channel) {
+  if (group !== 'dlq' || (command !== 'list' && command !== 'redrive') || !provider) {
     io.err(USAGE);
     return 2;
   }
   const stage = opt.stage ?? 'local';
-  const service = readServiceDef(resolve(root, 'serverless.yml'), stage);
-  const fn = service.functions.find((f) => f.name === channel && f.sqs);
-  const main = service.queues.find((q) => q.logicalId === fn?.sqs?.queue);
-  const dlq = service.queues.find((q) => q.logicalId === main?.redrive?.dlq);
-  if (!main || !dlq) {
-    io.err(`unknown channel "${channel}": expected one of ${CHANNEL_IDS.join(', ')}`);
+  if (!PROVIDER_IDS.includes(provider)) {
+    io.err(`unknown provider "${provider}": expected one of ${PROVIDER_IDS.join(', ')}`);
     return 2;
   }
+  // The names lib/infra gives every deploy's queues (and npm start's).
+  const main = { name: queueName(SERVICE, stage, provider) };
+  const dlq = { name: dlqName(SERVICE, stage, provider) };
   const endpoint =
     opt.endpoint ??
     io.env.SQS_ENDPOINT ??
@@ -121,7 +121,9 @@ export async function main(
   } catch (e) {
     const err = e as Error;
     const where = endpoint ?? `AWS ${opt.region ?? io.env.AWS_REGION ?? ''}`.trim();
-    io.err(`cannot reach the ${channel} queues of stage "${stage}" at ${where}: ${err.name}: ${err.message}`);
+    io.err(
+      `cannot reach the ${provider} queues of stage "${stage}" at ${where}: ${err.name}: ${err.message}`,
+    );
     if (stage === 'local') io.err('is `npm start` running?');
     return 1;
   } finally {
@@ -151,7 +153,7 @@ function checkConfig(
         return `\${${k}}`;
       },
     });
-    const config = loadRouting(env, CHANNEL_IDS);
+    const config = loadRouting(env, PROVIDER_IDS);
     if (missing.size)
       io.out(`note: not set here (fine for checking routes): ${[...missing].sort().join(', ')}`);
     if (opt.route && !config.routes.some((r) => r.name === opt.route))

@@ -1,6 +1,28 @@
-import type { Channel } from './provider';
+import { discord } from './discord';
+import { googlechat } from './googlechat';
+import { mattermost } from './mattermost';
+import type { Provider } from './provider';
+import { rocketchat } from './rocketchat';
 import { slack } from './slack';
 import { teams } from './teams';
+import { webhook } from './webhook';
 
-// The registry CHANNEL_IDS (ids.ts) must match; a test checks it.
-export const CHANNELS: readonly Channel[] = [slack, teams];
+/**
+ * Every provider, once. Config, worker start-up, the local pipeline, the DLQ CLI and the
+ * deployed queues, functions, roles and alarms (lib/infra) are all made from this list.
+ */
+export const PROVIDERS: readonly Provider[] = [
+  slack,
+  teams,
+  discord,
+  googlechat,
+  rocketchat,
+  mattermost,
+  webhook,
+];
+
+export const PROVIDER_IDS: readonly string[] = PROVIDERS.map((p) => p.id);
+
+export function providerById(id: string): Provider | undefined {
+  return PROVIDERS.find((p) => p.id === id);
+}

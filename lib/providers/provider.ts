@@ -1,41 +1,80 @@
 import * as z from 'zod/mini';
-import type { Env } from '../config/env';
 import type { FlaggerEvent } from '../event/event';
 
-export interface DeliveryOptions {
+/** What a destination's sender needs besides the event. */
+export interface SendContext {
   timeoutMs: number;
 }
 
-export interface DeliveryResult {
+export interface SendResult {
   status: number;
+  /** The platform asked for a pause before the next call (its rate-limit headers said 0 left). */
+  waitSeconds?: number;
+}
+
+/** A configured destination, ready to deliver: made once at cold start by `Provider.create`. */
+export interface Sender {
+  /** Delivers one event; throws RetryableDeliveryError or PermanentDeliveryError when it could not. */
+  send(event: FlaggerEvent, ctx: SendContext): Promise<SendResult>;
 }
 
 /**
- * One chat platform. Adding a platform means one module implementing this, registered in
- * `channels/index.ts` and `channels/ids.ts`, and its test file: queue, worker and local pipeline
- * follow from `id`.
+ * A destination as configured, before it is checked: from a routing file (`destinations.<name>`)
+ * or, without one, from the provider's zero-config environment variables.
  */
-export interface Channel<O = unknown> {
-  /** Queue suffix, function name and env prefix: `slack` → SLACK_WEBHOOK_URL, SLACK_QUEUE_URL. */
+export interface DestinationDef {
+  name: string;
+  type: string;
+  /** The provider's own settings, keyed as in the routing file (`url`, `username`, …). */
+  options: Record<string, string | undefined>;
+  /** Names a setting in errors: `routing.yaml: destinations.ops.url` or `DISCORD_WEBHOOK_URL`. */
+  field(key: string): string;
+}
+
+/** Settings every destination shares, from the environment (DASHBOARD_URL, …). */
+export interface CommonSettings {
+  dashboardUrl?: string;
+  /** A deployed stage: https and the provider's hosts (plus WEBHOOK_ALLOWED_HOSTS) only. */
+  deployed: boolean;
+  extraAllowedHosts: readonly string[];
+}
+
+/**
+ * One platform type. Adding one is a module exporting this, its tests and one entry in
+ * `catalog.ts`: config, queues, functions, roles, alarms, the local pipeline and the DLQ CLI
+ * follow from the catalog.
+ */
+export interface Provider {
+  /** Routing-file `type`, queue suffix and function name. */
   readonly id: string;
+  /** For people: README, logs, the local pipeline's banner. */
+  readonly title: string;
   /**
-   * Default spacing between POSTs from one worker instance. With the event source's
+   * Routing-file option → zero-config environment variable. The provider is on without a routing
+   * file when `env.url`'s variable is set. Also what a deploy passes to the function.
+   */
+  readonly env: Readonly<Record<string, string>> & { readonly url: string };
+  /** Options that are credentials: read from SSM (`<VAR>_PARAM`) when deployed, never logged. */
+  readonly secrets: readonly string[];
+  /** The routing file's options for this type (besides `type`); unknown keys are rejected. */
+  readonly options: z.ZodMiniObject;
+  /** Hosts a deployed stage may post to (`*.` matches subdomains); empty means any https host. */
+  readonly allowedHosts: readonly string[];
+  /**
+   * Default spacing between calls from one worker instance. With the event source's
    * maximumConcurrency of 2 (serverless.yml), the platform sees at most 2 / this per second.
    */
   readonly minIntervalMs: number;
-  /** Webhook hosts a deployed worker may post to (`*.` matches subdomains). */
-  readonly allowedHosts: readonly string[];
-  /** The channel's own settings (usernames, formats, links), validated once at cold start. */
-  options(env: Env): O;
-  /** The JSON body the platform's incoming webhook expects. */
-  format(event: FlaggerEvent, options: O): unknown;
-  /** POST the payload; throws RetryableDeliveryError or PermanentDeliveryError on failure. */
-  deliver(url: string, payload: unknown, options: DeliveryOptions): Promise<DeliveryResult>;
+  /** Checks the destination's settings (throwing ConfigError naming the field) and returns its sender. */
+  create(destination: DestinationDef, common: CommonSettings): Sender;
+  /** What a destination with default options would be sent for this event (`npm run preview`). */
+  preview(event: FlaggerEvent, dashboardUrl?: string): unknown;
 }
 
-export const webhookEnv = (c: Pick<Channel, 'id'>): string => `${c.id.toUpperCase()}_WEBHOOK_URL`;
-export const queueEnv = (c: Pick<Channel, 'id'>): string => `${c.id.toUpperCase()}_QUEUE_URL`;
-export const dlqEnv = (c: Pick<Channel, 'id'>): string => `${c.id.toUpperCase()}_DLQ_URL`;
+/** `slack` → `SLACK`, `slack-app` → `SLACK_APP`: the prefix of a provider's queue variables. */
+export const envPrefix = (id: string): string => id.toUpperCase().replace(/-/g, '_');
+export const queueEnv = (id: string): string => `${envPrefix(id)}_QUEUE_URL`;
+export const dlqEnv = (id: string): string => `${envPrefix(id)}_DLQ_URL`;
 
 /** DASHBOARD_URL: an http(s) URL template whose `{namespace}` and `{name}` are filled per event. */
 export const dashboardTemplate = z.string().check(

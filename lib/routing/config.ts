@@ -4,17 +4,13 @@ import * as z from 'zod/mini';
 import type { Env } from '../config/env';
 import { ConfigError } from '../errors';
 import { KINDS, type Kind, SEVERITIES, type Severity } from '../event/classify';
-import { CHANNEL_IDS, type ChannelId } from '../providers/ids';
+import { PROVIDER_IDS, PROVIDERS, providerById } from '../providers/catalog';
+import { envDestination } from '../providers/destination';
+import type { DestinationDef } from '../providers/provider';
 import '../config/zod';
 import type { Route } from './match';
 
-export interface DestinationDef {
-  name: string;
-  type: ChannelId;
-  url?: string;
-  /** Channel options in the channel's own env names (SLACK_USERNAME, TEAMS_FORMAT, …). */
-  options: Env;
-}
+export type { DestinationDef };
 
 export interface RoutingConfig {
   /** Where it came from: `env` (zero-config) or the file / SSM parameter. */
@@ -43,14 +39,15 @@ const regex = z.string().check(
   }, 'must be a valid regular expression'),
 );
 
-const destinationSchema = z.strictObject({
-  type: z.enum(CHANNEL_IDS),
-  url: z.optional(z.string()),
-  username: z.optional(z.string()),
-  iconEmoji: z.optional(z.string()),
-  iconUrl: z.optional(z.string()),
-  channel: z.optional(z.string()),
-  format: z.optional(z.enum(['adaptive', 'messagecard'])),
+// Each type accepts exactly its provider's options: one that belongs to another type is an error,
+// not silently dropped. Values are checked again, field by field, by the provider's own schema.
+const destinationSchemas = new Map(
+  PROVIDERS.map((p) => [p.id, z.strictObject({ type: z.literal(p.id), ...p.options.shape })]),
+);
+const destinationSchema = z.looseObject({
+  type: z.enum(PROVIDER_IDS as [string, ...string[]], {
+    error: `must be one of ${PROVIDER_IDS.join(', ')}`,
+  }),
 });
 
 const routeSchema = z.strictObject({
@@ -80,15 +77,6 @@ const fileSchema = z.strictObject({
 });
 
 const SECONDS = { s: 1, m: 60, h: 3600 } as const;
-const OPTION_ENV: Record<string, Record<string, string>> = {
-  slack: {
-    username: 'SLACK_USERNAME',
-    iconEmoji: 'SLACK_ICON_EMOJI',
-    iconUrl: 'SLACK_ICON_URL',
-    channel: 'SLACK_CHANNEL',
-  },
-  teams: { format: 'TEAMS_FORMAT' },
-};
 
 /** `${VAR}` in any string value reads the environment; a missing variable is an error at its path. */
 function substitute(
@@ -136,16 +124,37 @@ export function parseRoutingConfig(text: string, env: Env, source: string): Rout
   if (!r.success) fail(r.error.issues.map((i) => `${where(i.path)}: ${i.message}`));
   const file = r.data as z.infer<typeof fileSchema>;
 
+  const problems: string[] = [];
   const destinations: Record<string, DestinationDef> = {};
   for (const [n, d] of Object.entries(file.destinations)) {
-    const options: Env = {};
-    for (const [k, envName] of Object.entries(OPTION_ENV[d.type] ?? {})) {
-      const value = (d as Record<string, string | undefined>)[k];
-      if (value !== undefined) options[envName] = value;
+    const path = ['destinations', n];
+    const own = destinationSchemas.get(d.type)?.safeParse(d);
+    if (!own?.success) {
+      for (const i of own?.error.issues ?? []) {
+        const keys = (i as { keys?: string[] }).keys;
+        problems.push(
+          keys
+            ? `${where(path)}: ${keys.map((k) => `"${k}"`).join(', ')} is not an option of type ${d.type}`
+            : `${where([...path, ...i.path])}: ${i.message}`,
+        );
+      }
+      continue;
     }
-    destinations[n] = { name: n, type: d.type, url: d.url, options };
+    const { type, ...options } = own.data as Record<string, string | undefined>;
+    const def: DestinationDef = {
+      name: n,
+      type: type as string,
+      options,
+      field: (key) => `${source}: ${where([...path, key])}`,
+    };
+    // The provider's own checks (formats, pairs of options that exclude each other) at load,
+    // so a bad file fails ingest and `check-config` too, not only the worker that sends.
+    const checked = providerById(def.type)?.options.safeParse(options);
+    if (checked && !checked.success) {
+      for (const i of checked.error.issues) problems.push(`${where([...path, ...i.path])}: ${i.message}`);
+    }
+    destinations[n] = def;
   }
-  const problems: string[] = [];
   const names = new Set<string>();
   const routes: Route[] = (file.routes ?? [{ to: Object.keys(destinations) }]).map((rt, i) => {
     for (const [j, to] of (rt.to as string[]).entries()) {
@@ -173,10 +182,10 @@ export function parseRoutingConfig(text: string, env: Env, source: string): Rout
 
 /**
  * The routing in force: the YAML in CONFIG (an SSM parameter's text when deployed) or the file
- * at CONFIG_FILE; without either, one destination per channel (`slack`, `teams`) and one route
- * sending everything to all of them — the zero-config setup.
+ * at CONFIG_FILE; without either, one destination per provider (named like it, set from its
+ * zero-config variables) and one route sending everything to all of them.
  */
-export function loadRouting(env: Env, channels: readonly string[]): RoutingConfig {
+export function loadRouting(env: Env, providers: readonly string[]): RoutingConfig {
   if (env.CONFIG) return parseRoutingConfig(env.CONFIG, env, 'CONFIG');
   if (env.CONFIG_FILE) {
     let text: string;
@@ -189,9 +198,11 @@ export function loadRouting(env: Env, channels: readonly string[]): RoutingConfi
     }
     return parseRoutingConfig(text, env, env.CONFIG_FILE);
   }
-  const destinations = Object.fromEntries(
-    channels.map((id) => [id, { name: id, type: id as ChannelId, options: {} } satisfies DestinationDef]),
-  );
+  const destinations: Record<string, DestinationDef> = {};
+  for (const id of providers) {
+    const p = providerById(id);
+    if (p) destinations[id] = envDestination(p, env);
+  }
   return {
     source: 'env',
     destinations,

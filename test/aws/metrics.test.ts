@@ -36,7 +36,7 @@ const named = (name: string) =>
 describe('CloudWatch metrics (EMF)', () => {
   it('counts received and rejected events, the latter by reason', async () => {
     const deps = {
-      config: { tokens: [], channels: [], routing: loadRouting({}, []), dedup: true, sqs: { region: 'x' } },
+      config: { tokens: [], providers: [], routing: loadRouting({}, []), dedup: true, sqs: { region: 'x' } },
       enqueue: async () => {},
     };
     const req = { id: 'r', method: 'POST', headers: { 'content-type': 'application/json' }, query: {} };
@@ -64,7 +64,7 @@ describe('CloudWatch metrics (EMF)', () => {
     vi.unstubAllEnvs();
   });
 
-  it('records deliveries with their latency and end-to-end latency, retries and dead letters, per channel', async () => {
+  it('records deliveries with their latency and end-to-end latency, retries and dead letters, per provider', async () => {
     const env = await startSqs();
     const rx = await startReceiver(answer(200, 'ok'));
     try {
@@ -86,7 +86,7 @@ describe('CloudWatch metrics (EMF)', () => {
         event: JSON.parse(fixtureLines[0] as string),
       });
       await handler(await sendAndReceive(env, queue, [{ body, group: 'a' }]), ctx);
-      expect(named('MessagesDelivered').at(-1)).toMatchObject({ MessagesDelivered: 1, channel: 'slack' });
+      expect(named('MessagesDelivered').at(-1)).toMatchObject({ MessagesDelivered: 1, provider: 'slack' });
       expect(named('DeliveryLatency').at(-1)?._aws.CloudWatchMetrics[0]?.Metrics[0]?.Unit).toBe(
         'Milliseconds',
       );
@@ -94,14 +94,14 @@ describe('CloudWatch metrics (EMF)', () => {
 
       rx.setBehaviour(answer(500));
       await handler(await sendAndReceive(env, queue, [{ body, group: 'b' }]), ctx);
-      expect(named('DeliveryRetried').at(-1)).toMatchObject({ DeliveryRetried: 1, channel: 'slack' });
+      expect(named('DeliveryRetried').at(-1)).toMatchObject({ DeliveryRetried: 1, provider: 'slack' });
 
       rx.setBehaviour(answer(404, 'no_service'));
       await drain(env, queue, 2);
       await handler(await sendAndReceive(env, queue, [{ body, group: 'c' }]), ctx);
       expect(named('DeadLettered').at(-1)).toMatchObject({
         DeadLettered: 1,
-        channel: 'slack',
+        provider: 'slack',
         reason: 'permanent',
       });
     } finally {

@@ -10,11 +10,14 @@ const later: FlaggerEvent = {
 };
 
 describe('message group', () => {
-  it('is namespace/name so one canary’s events stay in order', () => {
-    expect(messageGroupId(e)).toBe('test/podinfo');
+  it('is destination/namespace/name so one canary’s events to one destination stay in order', () => {
+    expect(messageGroupId('slack', e)).toBe('slack/test/podinfo');
   });
-  it('is hashed when namespace/name exceeds SQS’s 128 characters', () => {
-    const id = messageGroupId({ namespace: 'n'.repeat(100), name: 'x'.repeat(100) });
+  it('differs per destination, so one destination’s failures never hold back another’s', () => {
+    expect(messageGroupId('team-a', e)).not.toBe(messageGroupId('team-b', e));
+  });
+  it('is hashed when it would exceed SQS’s 128 characters', () => {
+    const id = messageGroupId('slack', { namespace: 'n'.repeat(60), name: 'x'.repeat(70) });
     expect(id).toMatch(/^h:[0-9a-f]{64}$/);
     expect(id.length).toBeLessThanOrEqual(128);
   });

@@ -8,7 +8,14 @@ import { slack } from '../../lib/providers/slack';
 import { teams } from '../../lib/providers/teams';
 import { fixtures } from '../helpers/fixtures';
 import { drain, queuePair, sendAndReceive } from '../helpers/queues';
-import { answer, defaultDestinations, hang, type Receiver, startReceiver } from '../helpers/receiver';
+import {
+  answer,
+  defaultDestinations,
+  destination,
+  hang,
+  type Receiver,
+  startReceiver,
+} from '../helpers/receiver';
 import { startSqs } from '../helpers/sqs';
 
 let env: Awaited<ReturnType<typeof startSqs>>;
@@ -33,7 +40,7 @@ const record = (event: FlaggerEvent, id: string, raw?: string): SQSRecord => ({
     SentTimestamp: '0',
     SenderId: 'local',
     ApproximateFirstReceiveTimestamp: '0',
-    MessageGroupId: messageGroupId(event),
+    MessageGroupId: messageGroupId('slack', event),
   },
   messageAttributes: {},
   md5OfBody: '',
@@ -119,7 +126,7 @@ describe('worker', () => {
     expect(dead.map((m) => m.Body)).toEqual([body(a1)]);
     const a = attrs(dead[0] ?? {});
     expect(a).toMatchObject({
-      channel: 'slack',
+      provider: 'slack',
       status: '404',
       attempts: '1',
       errorType: 'PermanentDeliveryError',
@@ -224,11 +231,9 @@ describe('worker', () => {
   it('posts to the destination named in the message, with that destination’s options', async () => {
     rx = await startReceiver(answer(200, 'ok'));
     const { config } = await setup();
-    config.destinations['team-a'] = {
-      name: 'team-a',
-      webhookUrl: rx.url('/team-a'),
-      format: { username: 'team-a-bot' },
-    };
+    config.destinations['team-a'] = destination(slack, rx.url('/team-a'), 'team-a', {
+      username: 'team-a-bot',
+    });
     const raw = JSON.stringify({ v: 1, receivedAt: 'x', event: a1, destination: 'team-a' });
     await createWorker(slack, config, env.sqs)({ Records: [record(a1, '1', raw)] }, ctx());
     expect(rx.received.map((r) => [r.path, (r.json as { username?: string }).username])).toEqual([

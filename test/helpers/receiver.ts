@@ -1,5 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { envDestination } from '../../lib/providers/destination';
+import type { Provider } from '../../lib/providers/provider';
+import { slack } from '../../lib/providers/slack';
+import { teams } from '../../lib/providers/teams';
 
 export interface Received {
   path: string;
@@ -68,8 +72,24 @@ export async function startReceiver(behave: Behaviour = answer(200, 'ok')) {
 }
 export type Receiver = Awaited<ReturnType<typeof startReceiver>>;
 
-/** The default destinations of both channels pointing at one webhook URL (WorkerConfig.destinations). */
+const local = { deployed: false, extraAllowedHosts: [] };
+
+/** A destination of `provider` posting to `url`, as its worker would make it (WorkerConfig.destinations). */
+export function destination(
+  provider: Provider,
+  url: string,
+  name = provider.id,
+  options: Record<string, string> = {},
+) {
+  const def = envDestination(provider, {});
+  return {
+    name,
+    sender: provider.create({ ...def, name, options: { ...options, url } }, local),
+  };
+}
+
+/** The default Slack and Teams destinations pointing at one webhook URL. */
 export const defaultDestinations = (webhookUrl: string) => ({
-  slack: { name: 'slack', webhookUrl, format: {} },
-  teams: { name: 'teams', webhookUrl, format: {} },
+  slack: destination(slack, webhookUrl),
+  teams: destination(teams, webhookUrl),
 });

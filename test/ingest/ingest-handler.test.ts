@@ -39,7 +39,7 @@ async function blackHole(): Promise<number> {
 describe('ingest Lambda handler', () => {
   it('fails every invocation naming a bad variable found at cold start', async () => {
     const handler = await loadHandler({ CHANNELS: 'pager' });
-    await expect(handler(sample)).rejects.toThrow(/CHANNELS: unknown channel "pager"/);
+    await expect(handler(sample)).rejects.toThrow(/CHANNELS: unknown provider "pager"/);
     await expect(handler(sample)).rejects.toThrow(/CHANNELS/);
   });
 

@@ -8,7 +8,7 @@ import { fixtureLines } from '../helpers/fixtures';
 
 const TOKEN = 'a-token-of-at-least-16-chars';
 const PREVIOUS = 'the-previous-token-before-rotation';
-const channels = [
+const providers = [
   { id: 'slack', queueUrl: 'http://q/slack.fifo' },
   { id: 'teams', queueUrl: 'http://q/teams.fifo' },
 ];
@@ -20,7 +20,7 @@ function deps(config: Partial<IngestConfig> = {}, enqueue: IngestDeps['enqueue']
     deps: {
       config: {
         tokens: [],
-        channels,
+        providers,
         routing: loadRouting({}, ['slack', 'teams']),
         dedup: true,
         sqs: { region: 'us-east-1' },
@@ -50,7 +50,7 @@ describe('ingest', () => {
       const res = await handleIngest(req(line as string), d);
       expect(res).toEqual({
         statusCode: 202,
-        body: { status: 'queued', channels: ['slack', 'teams'], destinations: ['slack', 'teams'] },
+        body: { status: 'queued', providers: ['slack', 'teams'], destinations: ['slack', 'teams'] },
       });
       expect(spy.mock.calls.map((c) => c[0].destination)).toEqual(['slack', 'teams']);
       expect(spy.mock.calls[0]?.[1]).toEqual(JSON.parse(line as string));
@@ -58,8 +58,8 @@ describe('ingest', () => {
   );
 
   it('answers 202 with no channels when none is configured, queuing nothing', async () => {
-    const { deps: d, spy } = deps({ channels: [], routing: loadRouting({}, []) });
-    expect(await handleIngest(req(event), d)).toMatchObject({ statusCode: 202, body: { channels: [] } });
+    const { deps: d, spy } = deps({ providers: [], routing: loadRouting({}, []) });
+    expect(await handleIngest(req(event), d)).toMatchObject({ statusCode: 202, body: { providers: [] } });
     expect(spy).not.toHaveBeenCalled();
   });
 
@@ -261,14 +261,14 @@ routes:
     it('queues to the destinations the routes choose, on their type’s queue', async () => {
       const { deps: d, spy } = withRouting();
       const r = await handleIngest(req(shopStart), d);
-      expect(r.body).toEqual({ status: 'queued', channels: ['slack'], destinations: ['shop'] });
+      expect(r.body).toEqual({ status: 'queued', providers: ['slack'], destinations: ['shop'] });
       expect(spy.mock.calls[0]?.[0]).toEqual({ destination: 'shop', queueUrl: 'http://q/slack.fifo' });
     });
 
     it('answers 202 "filtered" and queues nothing when no route sends the event', async () => {
       const { deps: d, spy } = withRouting();
       const r = await handleIngest(req(fixtureLines[0] as string), d);
-      expect(r).toEqual({ statusCode: 202, body: { status: 'filtered', channels: [], destinations: [] } });
+      expect(r).toEqual({ statusCode: 202, body: { status: 'filtered', providers: [], destinations: [] } });
       expect(spy).not.toHaveBeenCalled();
     });
 

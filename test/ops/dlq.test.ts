@@ -5,7 +5,7 @@ import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendToDeadLetter } from '../../lib/aws/queue';
 import { createQueues } from '../../lib/local/queues';
-import { readServiceDef } from '../../lib/local/serverless-config';
+import { localServiceDef } from '../../lib/local/serverless-config';
 import { main } from '../../lib/ops/cli';
 import { fixtureLines } from '../helpers/fixtures';
 import { startSqs } from '../helpers/sqs';
@@ -28,7 +28,7 @@ async function cli(...argv: string[]) {
 
 beforeAll(async () => {
   env = await startSqs();
-  urls = await createQueues(env.sqs, readServiceDef('serverless.yml', 'local').queues);
+  urls = await createQueues(env.sqs, localServiceDef('serverless.yml').queues);
 });
 afterAll(async () => env?.close());
 
@@ -38,9 +38,9 @@ describe('flagger-notify dlq (against the local pipeline’s queues)', () => {
     await sendToDeadLetter(
       env.sqs,
       dlq,
-      { messageId: 'm1', body: body(fixtureLines[0] as string), groupId: 'test/podinfo' },
+      { messageId: 'm1', body: body(fixtureLines[0] as string), groupId: 'slack/test/podinfo' },
       {
-        channel: 'slack',
+        provider: 'slack',
         reason: 'PermanentDeliveryError: slack webhook (hooks.slack.com) answered 404: no_service',
         errorType: 'PermanentDeliveryError',
         status: 404,
@@ -87,7 +87,7 @@ describe('flagger-notify dlq (against the local pipeline’s queues)', () => {
   it.each([
     [['dlq', 'list'], 2, 'usage:'],
     [['dlq', 'peek', 'slack'], 2, 'usage:'],
-    [['dlq', 'list', 'discord'], 2, 'unknown channel "discord": expected one of slack, teams'],
+    [['dlq', 'list', 'pager'], 2, 'unknown provider "pager": expected one of slack, teams, discord'],
     [['dlq', 'list', 'slack', '--bogus'], 2, "Unknown option '--bogus'"],
   ])('%j exits %i with a clear message', async (argv, code, message) => {
     const r = await cli(...argv);

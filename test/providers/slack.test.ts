@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FlaggerEvent } from '../../lib/event/event';
-import { formatSlack, slackOptions } from '../../lib/providers/slack';
+import { envDestination } from '../../lib/providers/destination';
+import { formatSlack, slack } from '../../lib/providers/slack';
 import { fixtureName, fixtures } from '../helpers/fixtures';
 import { expectGolden } from '../helpers/golden';
 import { slackLimitViolations } from '../helpers/limits';
@@ -108,11 +109,7 @@ describe('Slack message', () => {
   });
 
   it('sets username, icon and channel like Flagger’s slack.user / slack.channel', () => {
-    const options = slackOptions({
-      SLACK_USERNAME: 'flagger',
-      SLACK_ICON_EMOJI: ':rocket:',
-      SLACK_CHANNEL: '#deploys',
-    });
+    const options = { username: 'flagger', iconEmoji: ':rocket:', channel: '#deploys' };
     expect(formatSlack(base, options)).toMatchObject({
       username: 'flagger',
       icon_emoji: ':rocket:',
@@ -123,13 +120,13 @@ describe('Slack message', () => {
   it.each([
     [
       { SLACK_ICON_EMOJI: ':a:', SLACK_ICON_URL: 'https://x/i.png' },
-      'SLACK_ICON_URL: set SLACK_ICON_EMOJI or SLACK_ICON_URL, not both',
+      'SLACK_ICON_URL: set an icon emoji or an icon URL, not both',
     ],
     [{ SLACK_ICON_EMOJI: 'rocket' }, 'SLACK_ICON_EMOJI: must look like :rocket:'],
     [{ SLACK_CHANNEL: 'two words' }, 'SLACK_CHANNEL: must be a channel'],
-    [{ DASHBOARD_URL: 'grafana/{name}' }, 'DASHBOARD_URL: must be an http(s) URL'],
   ])('rejects bad options %o naming the variable', (env, message) => {
-    expect(() => slackOptions(env)).toThrow(message);
+    const d = envDestination(slack, { SLACK_WEBHOOK_URL: 'https://hooks.slack.com/x', ...env });
+    expect(() => slack.create(d, { deployed: false, extraAllowedHosts: [] })).toThrow(message);
   });
 
   it('renders mentions, links and entities from the event literally', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FlaggerEvent } from '../../lib/event/event';
-import { defaultTeamsFormat, formatTeams, teamsOptions } from '../../lib/providers/teams';
+import { envDestination } from '../../lib/providers/destination';
+import { defaultTeamsFormat, formatTeams, teams } from '../../lib/providers/teams';
 import { fixtureName, fixtures } from '../helpers/fixtures';
 import { expectGolden } from '../helpers/golden';
 import { adaptiveCardProblems } from '../helpers/limits';
@@ -87,10 +88,7 @@ describe('Teams message', () => {
   });
 
   it('adds an Action.OpenUrl for DASHBOARD_URL', () => {
-    const p = formatTeams(
-      base,
-      teamsOptions({ DASHBOARD_URL: 'https://grafana.example/d/x?ns={namespace}&app={name}' }),
-    );
+    const p = formatTeams(base, { dashboardUrl: 'https://grafana.example/d/x?ns={namespace}&app={name}' });
     expect(cardOf(p).actions).toEqual([
       {
         type: 'Action.OpenUrl',
@@ -115,9 +113,10 @@ describe('Teams message', () => {
 
   it('lets TEAMS_FORMAT override the URL-based choice, and rejects unknown formats', () => {
     const legacy = 'https://contoso.webhook.office.com/webhookb2/abc';
-    expect(teamsOptions({ TEAMS_WEBHOOK_URL: legacy, TEAMS_FORMAT: 'adaptive' }).format).toBe('adaptive');
-    expect(teamsOptions({ TEAMS_WEBHOOK_URL: legacy }).format).toBe('messagecard');
-    expect(() => teamsOptions({ TEAMS_FORMAT: 'html' })).toThrow(
+    expect(formatTeams(base, { url: legacy, format: 'adaptive' })).toMatchObject({ type: 'message' });
+    expect(formatTeams(base, { url: legacy })).toMatchObject({ '@type': 'MessageCard' });
+    const d = envDestination(teams, { TEAMS_WEBHOOK_URL: legacy, TEAMS_FORMAT: 'html' });
+    expect(() => teams.create(d, { deployed: false, extraAllowedHosts: [] })).toThrow(
       'TEAMS_FORMAT: must be adaptive or messagecard',
     );
   });

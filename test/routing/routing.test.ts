@@ -69,7 +69,21 @@ describe('routing file errors name the path and line', () => {
       'destinations:\n  a: { type: slack }\nroutes:\n  - to: [a, b]\n',
       'routes.0.to.1 (line 4): unknown destination "b"',
     ],
-    ['an unknown type', 'destinations:\n  a: { type: discord }\n', 'destinations.a.type (line 2)'],
+    [
+      'an unknown type',
+      'destinations:\n  a: { type: pager }\n',
+      'destinations.a.type (line 2): must be one of slack, teams, discord',
+    ],
+    [
+      'an option of another provider',
+      'destinations:\n  a: { type: teams, url: "https://x.logic.azure.com/y", username: bot }\n',
+      'destinations.a (line 2): "username" is not an option of type teams',
+    ],
+    [
+      'a bad option value, checked by its provider',
+      'destinations:\n  a: { type: slack, iconEmoji: rocket }\n',
+      'destinations.a.iconEmoji (line 2): must look like :rocket:',
+    ],
     [
       'a bad regex',
       'destinations:\n  a: { type: slack }\nroutes:\n  - exclude: ["(oops"]\n    to: [a]\n',

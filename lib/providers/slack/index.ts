@@ -1,12 +1,11 @@
 import * as z from 'zod/mini';
-import { optionalEnv, parseEnv } from '../../config/env';
-import { postJson } from '../../delivery/http';
 import { canaryId, type FlaggerEvent } from '../../event/event';
+import { opt } from '../destination';
 import { type Presentation, present, progressBar } from '../presentation';
-import { type Channel, dashboardTemplate } from '../provider';
 import { escapeMrkdwn as esc, truncate } from '../text';
+import { webhookProvider } from '../webhook-provider';
 
-// Slack limits (DESIGN §3): section text 3000, field 2000 (max 10), context ≤ 10 elements, button
+// Slack limits (docs.slack.dev, Block Kit reference): section text 3000, field 2000 (max 10), context ≤ 10 elements, button
 // URL 3000; the whole message is kept far under Slack's ~12,000-character advice.
 const SECTION_MAX = 3000;
 const FIELD_MAX = 2000;
@@ -29,33 +28,20 @@ const COLOR: Record<Presentation['tone'], string> = {
   neutral: '#9aa5b1',
 };
 
-const optionsSchema = z
+const slackSchema = z
   .object({
-    SLACK_USERNAME: optionalEnv(z.string().check(z.maxLength(80))),
-    SLACK_ICON_EMOJI: optionalEnv(z.string().check(z.regex(/^:[\w+-]+:$/, 'must look like :rocket:'))),
-    SLACK_ICON_URL: optionalEnv(z.url({ protocol: /^https$/, error: 'must be an https URL' })),
-    SLACK_CHANNEL: optionalEnv(
-      z.string().check(z.regex(/^[#@]?[\w.-]{1,80}$/, 'must be a channel such as #deploys')),
-    ),
-    DASHBOARD_URL: optionalEnv(dashboardTemplate),
+    url: opt(z.string()),
+    username: opt(z.string().check(z.maxLength(80))),
+    iconEmoji: opt(z.string().check(z.regex(/^:[\w+-]+:$/, 'must look like :rocket:'))),
+    iconUrl: opt(z.url({ protocol: /^https$/, error: 'must be an https URL' })),
+    channel: opt(z.string().check(z.regex(/^[#@]?[\w.-]{1,80}$/, 'must be a channel such as #deploys'))),
   })
   .check(
-    z.refine((e) => !(e.SLACK_ICON_EMOJI && e.SLACK_ICON_URL), {
-      message: 'set SLACK_ICON_EMOJI or SLACK_ICON_URL, not both',
-      path: ['SLACK_ICON_URL'],
+    z.refine((e) => !(e.iconEmoji && e.iconUrl), {
+      message: 'set an icon emoji or an icon URL, not both',
+      path: ['iconUrl'],
     }),
   );
-
-export function slackOptions(env: Record<string, string | undefined>): SlackOptions {
-  const e = parseEnv(optionsSchema, env, 'slack');
-  return {
-    username: e.SLACK_USERNAME,
-    iconEmoji: e.SLACK_ICON_EMOJI,
-    iconUrl: e.SLACK_ICON_URL,
-    channel: e.SLACK_CHANNEL,
-    dashboardUrl: e.DASHBOARD_URL,
-  };
-}
 
 const mrkdwn = (text: string, max = SECTION_MAX) => ({ type: 'mrkdwn', text: truncate(text, max) });
 
@@ -103,12 +89,21 @@ export function formatSlack(event: FlaggerEvent, options: SlackOptions = {}): un
   };
 }
 
-export const slack: Channel<SlackOptions> = {
+export const slack = webhookProvider<SlackOptions>({
   id: 'slack',
-  // Slack: about 1 message per second per webhook (DESIGN §3); 2 instances × 1 per 2 s = 1/s.
-  minIntervalMs: 2000,
+  title: 'Slack',
+  env: {
+    url: 'SLACK_WEBHOOK_URL',
+    username: 'SLACK_USERNAME',
+    iconEmoji: 'SLACK_ICON_EMOJI',
+    iconUrl: 'SLACK_ICON_URL',
+    channel: 'SLACK_CHANNEL',
+  },
+  secrets: ['SLACK_WEBHOOK_URL'],
+  options: slackSchema,
   allowedHosts: ['hooks.slack.com'],
-  options: slackOptions,
+  // Slack: about 1 message per second per webhook (api.slack.com/docs/rate-limits);
+  // 2 instances × 1 per 2 s = 1/s.
+  minIntervalMs: 2000,
   format: formatSlack,
-  deliver: (url, payload, { timeoutMs }) => postJson(url, payload, { timeoutMs, label: 'slack' }),
-};
+});

@@ -1,12 +1,11 @@
 import * as z from 'zod/mini';
-import { optionalEnv, parseEnv } from '../../config/env';
-import { postJson } from '../../delivery/http';
 import { canaryId, type FlaggerEvent } from '../../event/event';
+import { opt } from '../destination';
 import { type Presentation, present, progressBar } from '../presentation';
-import { type Channel, dashboardTemplate } from '../provider';
 import { neutralizeMarkdownLinks as safe, truncate } from '../text';
+import { webhookProvider } from '../webhook-provider';
 
-// Teams via Workflows renders Adaptive Cards up to 1.4 and drops cards over ~28 KB (DESIGN §4):
+// Teams via Workflows renders Adaptive Cards up to 1.4 and drops cards over ~28 KB (README "Microsoft Teams"):
 // 8,000 + 30 facts × ~550 stays well under it whatever the event carries.
 const MESSAGE_MAX = 8000;
 const FACT_MAX = 500;
@@ -14,7 +13,9 @@ const EXTRA_FACTS_MAX = 20;
 
 export type TeamsFormat = 'adaptive' | 'messagecard';
 export interface TeamsOptions {
-  format: TeamsFormat;
+  url?: string;
+  /** Unset: chosen by the URL (defaultTeamsFormat). */
+  format?: TeamsFormat;
   dashboardUrl?: string;
 }
 
@@ -30,20 +31,10 @@ export function defaultTeamsFormat(webhookUrl: string | undefined): TeamsFormat 
   }
 }
 
-const optionsSchema = z.object({
-  TEAMS_FORMAT: optionalEnv(
-    z.enum(['adaptive', 'messagecard'], { error: 'must be adaptive or messagecard' }),
-  ),
-  DASHBOARD_URL: optionalEnv(dashboardTemplate),
+const teamsSchema = z.object({
+  url: opt(z.string()),
+  format: opt(z.enum(['adaptive', 'messagecard'], { error: 'must be adaptive or messagecard' })),
 });
-
-export function teamsOptions(env: Record<string, string | undefined>): TeamsOptions {
-  const e = parseEnv(optionsSchema, env, 'teams');
-  return {
-    format: e.TEAMS_FORMAT ?? defaultTeamsFormat(env.TEAMS_WEBHOOK_URL),
-    dashboardUrl: e.DASHBOARD_URL,
-  };
-}
 
 // Container styles and MessageCard theme colours per tone.
 const STYLE: Record<Presentation['tone'], string> = {
@@ -142,23 +133,26 @@ function messageCard(event: FlaggerEvent, p: Presentation): unknown {
   };
 }
 
-export function formatTeams(event: FlaggerEvent, options: TeamsOptions = { format: 'adaptive' }): unknown {
+export function formatTeams(event: FlaggerEvent, options: TeamsOptions = {}): unknown {
   const p = present(event, options.dashboardUrl);
-  return options.format === 'messagecard' ? messageCard(event, p) : adaptiveCard(event, p);
+  const format = options.format ?? defaultTeamsFormat(options.url);
+  return format === 'messagecard' ? messageCard(event, p) : adaptiveCard(event, p);
 }
 
-export const teams: Channel<TeamsOptions> = {
+export const teams = webhookProvider<TeamsOptions>({
   id: 'teams',
-  // Teams Workflows: about 4/s and 60 per 30 s (2/s sustained); 2 instances × 1/s = 2/s.
-  minIntervalMs: 1000,
-  // Workflows (Power Automate) hosts, and old Office 365 connectors (DESIGN §4).
+  title: 'Microsoft Teams',
+  env: { url: 'TEAMS_WEBHOOK_URL', format: 'TEAMS_FORMAT' },
+  secrets: ['TEAMS_WEBHOOK_URL'],
+  options: teamsSchema,
+  // Workflows (Power Automate) hosts, and old Office 365 connectors.
   allowedHosts: [
     '*.logic.azure.com',
     '*.environment.api.powerplatform.com',
     '*.powerautomate.com',
     '*.webhook.office.com',
   ],
-  options: teamsOptions,
+  // Teams Workflows: about 4/s and 60 per 30 s (2/s sustained); 2 instances × 1/s = 2/s.
+  minIntervalMs: 1000,
   format: formatTeams,
-  deliver: (url, payload, { timeoutMs }) => postJson(url, payload, { timeoutMs, label: 'teams' }),
-};
+});

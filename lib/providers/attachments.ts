@@ -1,0 +1,63 @@
+import { canaryId, type FlaggerEvent } from '../event/event';
+import { type Presentation, present, progressBar } from './presentation';
+import { neutralizeMarkdownLinks, truncate } from './text';
+
+// Rocket.Chat refuses messages over its Message_MaxAllowedSize (5,000 by default) and Mattermost
+// splits posts over 16,383 characters (developers.mattermost.com, incoming webhooks): the message
+// and facts stay within the smaller of the two.
+const MESSAGE_MAX = 3000;
+const FACT_MAX = 300;
+const FACTS_MAX = 20;
+const FALLBACK_MAX = 300;
+
+const COLOR: Record<Presentation['tone'], string> = {
+  good: '#2eb886',
+  bad: '#d40e0d',
+  warn: '#daa038',
+  neutral: '#9aa5b1',
+};
+
+/**
+ * Both render Markdown and ping on `@all`, `@channel`, `@here` and `@user`: a zero-width space
+ * after `@` keeps the text readable and the mention inert; `[text](url)` links are broken the same
+ * way so an event cannot disguise a link.
+ */
+export const inert = (s: string): string =>
+  neutralizeMarkdownLinks(s.replace(/(^|[^\w])@(?=[\w.-])/g, '$1@\u200b'));
+
+export interface Attachment {
+  /** The notification line, where the attachment cannot be shown. */
+  fallback: string;
+  color: string;
+  title: string;
+  title_link?: string;
+  text: string;
+  fields: { title: string; value: string; short: boolean }[];
+}
+
+/** The Slack-style message attachment Rocket.Chat and Mattermost both read. */
+export function attachment(event: FlaggerEvent, dashboardUrl?: string): Attachment {
+  const p = present(event, dashboardUrl);
+  const facts: [string, string][] = [
+    ['Phase', event.phase || 'none'],
+    ['Event', event.metadata.eventType],
+    ...(p.progress
+      ? [['Progress', `${progressBar(p.progress.fraction)} ${p.progress.label}`] as [string, string]]
+      : []),
+    ...p.details,
+    ...p.extras,
+    ['Time', p.time.toISOString()],
+  ];
+  return {
+    fallback: inert(truncate(`${p.emoji} ${canaryId(event)}: ${event.metadata.eventMessage}`, FALLBACK_MAX)),
+    color: COLOR[p.tone],
+    title: inert(`${p.emoji} ${p.title}`),
+    ...(p.link ? { title_link: p.link.url } : {}),
+    text: inert(truncate(event.metadata.eventMessage, MESSAGE_MAX)),
+    fields: facts.slice(0, FACTS_MAX).map(([k, v]) => ({
+      title: inert(truncate(k, FACT_MAX)),
+      value: inert(truncate(v, FACT_MAX)),
+      short: v.length <= 40,
+    })),
+  };
+}

@@ -1,0 +1,138 @@
+import * as z from 'zod/mini';
+import type { HttpAnswer } from '../../delivery/http';
+import { describeAnswer } from '../../delivery/http';
+import { RetryableDeliveryError } from '../../errors';
+import type { FlaggerEvent } from '../../event/event';
+import { opt } from '../destination';
+import { type Presentation, present, progressBar } from '../presentation';
+import { neutralizeMarkdownLinks as safe, truncate } from '../text';
+import { webhookProvider } from '../webhook-provider';
+
+// Discord's embed limits (discord.com/developers/docs/resources/message#embed-object-embed-limits):
+// title 256, description 4096, 25 fields of name 256 / value 1024, footer 2048, and 6000
+// characters over all of them together; over any of these the whole message is refused (400).
+const TITLE_MAX = 256;
+const DESCRIPTION_MAX = 4096;
+const FIELDS_MAX = 25;
+const FIELD_NAME_MAX = 256;
+const FIELD_VALUE_MAX = 1024;
+const TOTAL_MAX = 6000;
+const URL_MAX = 2048;
+
+export interface DiscordOptions {
+  url?: string;
+  username?: string;
+  avatarUrl?: string;
+  dashboardUrl?: string;
+}
+
+const COLOR: Record<Presentation['tone'], number> = {
+  good: 0x2eb886,
+  bad: 0xd40e0d,
+  warn: 0xdaa038,
+  neutral: 0x9aa5b1,
+};
+
+const discordSchema = z.object({
+  url: opt(z.string()),
+  // Discord refuses names containing "discord" or "clyde" and longer than 80 characters.
+  username: opt(
+    z.string().check(
+      z.maxLength(80),
+      z.refine((s) => !/discord|clyde/i.test(s), 'must not contain "discord" or "clyde"'),
+    ),
+  ),
+  avatarUrl: opt(z.url({ protocol: /^https$/, error: 'must be an https URL' })),
+});
+
+interface Field {
+  name: string;
+  value: string;
+  inline: boolean;
+}
+
+const field = (name: string, value: string, inline = true): Field => ({
+  name: truncate(safe(name), FIELD_NAME_MAX),
+  // An empty value is a 400: Discord needs at least one character.
+  value: truncate(safe(value), FIELD_VALUE_MAX) || '-',
+  inline,
+});
+
+export function formatDiscord(event: FlaggerEvent, options: DiscordOptions = {}): unknown {
+  const p = present(event, options.dashboardUrl);
+  const title = truncate(`${p.emoji} ${p.title}`, TITLE_MAX);
+  const footer = 'flagger-notify';
+  const fields: Field[] = [
+    field('Phase', event.phase || 'none'),
+    field('Event', event.metadata.eventType),
+    ...(p.progress
+      ? [field('Progress', `${progressBar(p.progress.fraction)} ${p.progress.label}`, false)]
+      : []),
+    ...p.details.map(([k, v]) => field(k, v)),
+    ...p.extras.map(([k, v]) => field(k, v)),
+  ];
+  // What is left for the message once the fixed parts are counted; fields that would not fit go.
+  let budget = TOTAL_MAX - title.length - footer.length;
+  const kept: Field[] = [];
+  for (const f of fields.slice(0, FIELDS_MAX)) {
+    const size = f.name.length + f.value.length;
+    if (budget - size < 1000) break;
+    kept.push(f);
+    budget -= size;
+  }
+  const description = truncate(safe(event.metadata.eventMessage), Math.min(DESCRIPTION_MAX, budget));
+  return {
+    ...(options.username ? { username: options.username } : {}),
+    ...(options.avatarUrl ? { avatar_url: options.avatarUrl } : {}),
+    embeds: [
+      {
+        title,
+        description,
+        color: COLOR[p.tone],
+        ...(p.link && p.link.url.length <= URL_MAX ? { url: p.link.url } : {}),
+        fields: kept,
+        timestamp: p.time.toISOString(),
+        footer: { text: footer },
+      },
+    ],
+    // Webhooks parse user mentions by default; an event must never ping anyone.
+    allowed_mentions: { parse: [] },
+  };
+}
+
+/** A 429's JSON says how long, as float seconds (discord.com/developers/docs/topics/rate-limits). */
+function checkRateLimit(a: HttpAnswer, where: string): void {
+  if (a.status !== 429) return;
+  const body = a.json as { retry_after?: unknown } | undefined;
+  const fromBody = typeof body?.retry_after === 'number' ? body.retry_after : undefined;
+  const fromHeader = Number(a.headers.get('retry-after'));
+  const seconds = fromBody ?? (Number.isFinite(fromHeader) && fromHeader > 0 ? fromHeader : undefined);
+  throw new RetryableDeliveryError(describeAnswer(a, where), 429, seconds);
+}
+
+export const discord = webhookProvider<DiscordOptions>({
+  id: 'discord',
+  title: 'Discord',
+  env: { url: 'DISCORD_WEBHOOK_URL', username: 'DISCORD_USERNAME', avatarUrl: 'DISCORD_AVATAR_URL' },
+  secrets: ['DISCORD_WEBHOOK_URL'],
+  options: discordSchema,
+  allowedHosts: ['discord.com', 'discordapp.com', 'ptb.discord.com', 'canary.discord.com'],
+  // Per-webhook limits are not documented (about 5 per 2 s in practice); the headers decide, and
+  // 2 instances × 1 per 2 s = 1/s stays clear of them.
+  minIntervalMs: 2000,
+  format: formatDiscord,
+  // Without wait=true Discord answers 204 before saving, and a message it then drops is never
+  // reported; with it, a refusal comes back as an error.
+  url(base) {
+    const u = new URL(base);
+    u.searchParams.set('wait', 'true');
+    return u.href;
+  },
+  request: () => ({ check: checkRateLimit }),
+  // The bucket is empty: wait for it to refill before the next message.
+  onDelivered(a) {
+    if (a.headers.get('x-ratelimit-remaining') !== '0') return {};
+    const after = Number(a.headers.get('x-ratelimit-reset-after'));
+    return Number.isFinite(after) && after > 0 ? { waitSeconds: after } : {};
+  },
+});

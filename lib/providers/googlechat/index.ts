@@ -1,0 +1,103 @@
+import * as z from 'zod/mini';
+import { canaryId, type FlaggerEvent } from '../../event/event';
+import { opt } from '../destination';
+import { type Presentation, present, progressBar } from '../presentation';
+import { truncate } from '../text';
+import { webhookProvider } from '../webhook-provider';
+
+// Google Chat (developers.google.com/workspace/chat/api/reference/rest/v1/cards): a card holds at
+// most 100 widgets and 32 KB; these bounds keep any event far below both.
+const MESSAGE_MAX = 4000;
+const FACT_MAX = 500;
+const FACTS_MAX = 40;
+const TEXT_MAX = 500;
+
+export interface GoogleChatOptions {
+  url?: string;
+  dashboardUrl?: string;
+}
+
+const COLOR: Record<Presentation['tone'], string> = {
+  good: '#2eb886',
+  bad: '#d40e0d',
+  warn: '#daa038',
+  neutral: '#5f6368',
+};
+
+/**
+ * Card text takes a small HTML subset (<b>, <font>, <a>): anything from the event is escaped so
+ * it shows as typed. Plain `text` uses Chat's own markup, where `<users/all>` would ping everyone.
+ */
+const html = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** One thread per canary: the key is stable, so Chat needs no state of ours to find it. */
+export const threadKey = (e: Pick<FlaggerEvent, 'namespace' | 'name'>) => `flagger/${e.namespace}/${e.name}`;
+
+export function formatGoogleChat(event: FlaggerEvent, options: GoogleChatOptions = {}): unknown {
+  const p = present(event, options.dashboardUrl);
+  const facts: [string, string][] = [
+    ['Phase', event.phase || 'none'],
+    ['Event', event.metadata.eventType],
+    ...(p.progress
+      ? [['Progress', `${progressBar(p.progress.fraction)} ${p.progress.label}`] as [string, string]]
+      : []),
+    ...p.details,
+    ...p.extras,
+  ].slice(0, FACTS_MAX) as [string, string][];
+  const widgets: unknown[] = [
+    {
+      textParagraph: {
+        text: `<font color="${COLOR[p.tone]}"><b>${html(p.title)}</b></font><br>${html(truncate(event.metadata.eventMessage, MESSAGE_MAX))}`,
+      },
+    },
+    ...facts.map(([k, v]) => ({
+      decoratedText: {
+        topLabel: html(truncate(k, FACT_MAX)),
+        text: html(truncate(v, FACT_MAX)),
+        wrapText: true,
+      },
+    })),
+  ];
+  if (p.link) {
+    widgets.push({
+      buttonList: { buttons: [{ text: p.link.title, onClick: { openLink: { url: p.link.url } } }] },
+    });
+  }
+  // The fallback shows in notifications; `<` would start Chat markup such as <users/all>.
+  const text = truncate(`${p.emoji} ${canaryId(event)}: ${event.metadata.eventMessage}`, TEXT_MAX).replace(
+    /</g,
+    '‹',
+  );
+  return {
+    text,
+    thread: { threadKey: threadKey(event) },
+    cardsV2: [
+      {
+        cardId: 'flagger-event',
+        card: {
+          header: { title: truncate(`${p.emoji} ${p.title}`, 200), subtitle: new Date(p.time).toISOString() },
+          sections: [{ widgets }],
+        },
+      },
+    ],
+  };
+}
+
+export const googlechat = webhookProvider<GoogleChatOptions>({
+  id: 'googlechat',
+  title: 'Google Chat',
+  env: { url: 'GOOGLE_CHAT_WEBHOOK_URL' },
+  secrets: ['GOOGLE_CHAT_WEBHOOK_URL'],
+  options: z.object({ url: opt(z.string()) }),
+  allowedHosts: ['chat.googleapis.com'],
+  // 60 writes per minute per space, shared by every app in it; 2 instances × 1 per 2 s = 1/s.
+  // A 429 carries no Retry-After: the exponential backoff decides.
+  minIntervalMs: 2000,
+  format: formatGoogleChat,
+  // Replies into the canary's thread, or starts it; the URL's own key and token stay as they are.
+  url(base) {
+    const u = new URL(base);
+    u.searchParams.set('messageReplyOption', 'REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD');
+    return u.href;
+  },
+});

@@ -1,0 +1,63 @@
+import * as z from 'zod/mini';
+import type { FlaggerEvent } from '../../event/event';
+import { attachment } from '../attachments';
+import { opt } from '../destination';
+import { webhookProvider } from '../webhook-provider';
+
+export interface MattermostOptions {
+  url?: string;
+  channel?: string;
+  username?: string;
+  iconUrl?: string;
+  iconEmoji?: string;
+  dashboardUrl?: string;
+}
+
+const mattermostSchema = z
+  .object({
+    url: opt(z.string()),
+    // A channel's name (as in its URL), not its display name; `@user` for a direct message.
+    channel: opt(
+      z.string().check(z.regex(/^@?[a-z0-9._-]{1,64}$/, 'must be a channel name such as town-square')),
+    ),
+    username: opt(z.string().check(z.maxLength(64))),
+    iconUrl: opt(z.url({ protocol: /^https$/, error: 'must be an https URL' })),
+    iconEmoji: opt(z.string().check(z.regex(/^:?[\w+-]+:?$/, 'must be an emoji name such as rocket'))),
+  })
+  .check(
+    z.refine((e) => !(e.iconEmoji && e.iconUrl), {
+      message: 'set an icon emoji or an icon URL, not both',
+      path: ['iconUrl'],
+    }),
+  );
+
+/** Mattermost's incoming webhook takes Slack-style attachments (developers.mattermost.com). */
+export function formatMattermost(event: FlaggerEvent, options: MattermostOptions = {}): unknown {
+  return {
+    // Username and icon overrides work only where the server's admin enabled them.
+    ...(options.username ? { username: options.username } : {}),
+    ...(options.iconUrl ? { icon_url: options.iconUrl } : {}),
+    ...(options.iconEmoji ? { icon_emoji: options.iconEmoji.replace(/:/g, '') } : {}),
+    ...(options.channel ? { channel: options.channel } : {}),
+    attachments: [attachment(event, options.dashboardUrl)],
+  };
+}
+
+export const mattermost = webhookProvider<MattermostOptions>({
+  id: 'mattermost',
+  title: 'Mattermost',
+  env: {
+    url: 'MATTERMOST_WEBHOOK_URL',
+    channel: 'MATTERMOST_CHANNEL',
+    username: 'MATTERMOST_USERNAME',
+    iconUrl: 'MATTERMOST_ICON_URL',
+    iconEmoji: 'MATTERMOST_ICON_EMOJI',
+  },
+  secrets: ['MATTERMOST_WEBHOOK_URL'],
+  options: mattermostSchema,
+  // Mattermost Cloud; a self-hosted server is added with WEBHOOK_ALLOWED_HOSTS.
+  allowedHosts: ['*.cloud.mattermost.com'],
+  // No limit by default (an admin may turn one on: 429, retried with backoff).
+  minIntervalMs: 1000,
+  format: formatMattermost,
+});

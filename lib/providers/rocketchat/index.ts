@@ -1,0 +1,71 @@
+import * as z from 'zod/mini';
+import { describeAnswer, type HttpAnswer } from '../../delivery/http';
+import { PermanentDeliveryError } from '../../errors';
+import type { FlaggerEvent } from '../../event/event';
+import { attachment } from '../attachments';
+import { opt } from '../destination';
+import { webhookProvider } from '../webhook-provider';
+
+export interface RocketChatOptions {
+  url?: string;
+  channel?: string;
+  alias?: string;
+  emoji?: string;
+  avatar?: string;
+  dashboardUrl?: string;
+}
+
+const rocketchatSchema = z
+  .object({
+    url: opt(z.string()),
+    channel: opt(z.string().check(z.regex(/^[#@]?[\w.-]{1,80}$/, 'must be a channel such as #deploys'))),
+    alias: opt(z.string().check(z.maxLength(80))),
+    emoji: opt(z.string().check(z.regex(/^:[\w+-]+:$/, 'must look like :rocket:'))),
+    avatar: opt(z.url({ protocol: /^https$/, error: 'must be an https URL' })),
+  })
+  .check(
+    z.refine((e) => !(e.emoji && e.avatar), {
+      message: 'set an emoji or an avatar, not both',
+      path: ['avatar'],
+    }),
+  );
+
+export function formatRocketChat(event: FlaggerEvent, options: RocketChatOptions = {}): unknown {
+  return {
+    ...(options.alias ? { alias: options.alias } : {}),
+    ...(options.emoji ? { emoji: options.emoji } : {}),
+    ...(options.avatar ? { avatar: options.avatar } : {}),
+    // Rocket.Chat answers 400 "overriding destination channel is disabled for this integration"
+    // to any `channel` unless its admin allowed it: sent only when the destination sets one.
+    ...(options.channel ? { channel: options.channel } : {}),
+    attachments: [attachment(event, options.dashboardUrl)],
+  };
+}
+
+/** Rocket.Chat reports some refusals as `{"success": false}` (its integrations API). */
+function checkSuccess(a: HttpAnswer, where: string): void {
+  if (a.status >= 200 && a.status < 300 && (a.json as { success?: unknown })?.success === false) {
+    throw new PermanentDeliveryError(describeAnswer(a, where), a.status);
+  }
+}
+
+export const rocketchat = webhookProvider<RocketChatOptions>({
+  id: 'rocketchat',
+  title: 'Rocket.Chat',
+  env: {
+    url: 'ROCKETCHAT_WEBHOOK_URL',
+    channel: 'ROCKETCHAT_CHANNEL',
+    alias: 'ROCKETCHAT_ALIAS',
+    emoji: 'ROCKETCHAT_EMOJI',
+    avatar: 'ROCKETCHAT_AVATAR',
+  },
+  secrets: ['ROCKETCHAT_WEBHOOK_URL'],
+  options: rocketchatSchema,
+  // Rocket.Chat Cloud; a self-hosted server is added with WEBHOOK_ALLOWED_HOSTS.
+  allowedHosts: ['*.rocket.chat'],
+  // The REST rate limiter (on by default) allows 10 calls a minute per route unless raised:
+  // 2 instances × 1 per 6 s = 20/min, and a 429 is retried with backoff.
+  minIntervalMs: 6000,
+  format: formatRocketChat,
+  request: () => ({ check: checkSuccess }),
+});

@@ -1,0 +1,38 @@
+import type * as z from 'zod/mini';
+import { type HttpAnswer, type PostOptions, postJson } from '../delivery/http';
+import type { FlaggerEvent } from '../event/event';
+import { destinationUrl, parseOptions } from './destination';
+import type { CommonSettings, Provider, SendResult } from './provider';
+
+/** A stateless webhook provider: settings, a formatter and, where the platform needs it, a twist. */
+export interface WebhookSpec<O> extends Omit<Provider, 'create' | 'options' | 'preview'> {
+  options: z.ZodMiniObject & z.ZodMiniType<O>;
+  format(event: FlaggerEvent, options: O & { dashboardUrl?: string }): unknown;
+  /** Per-event URL (query parameters the platform reads, such as Google Chat's thread option). */
+  url?(base: URL, event: FlaggerEvent): string;
+  /** Extra request settings: headers, a signature over the body, an answer check. */
+  request?(options: O): Pick<PostOptions, 'headers' | 'sign' | 'check'>;
+  /** What a 2xx answer says about pacing (Discord's X-RateLimit-Remaining: 0). */
+  onDelivered?(answer: HttpAnswer): Pick<SendResult, 'waitSeconds'>;
+}
+
+/** Builds a Provider from a spec: the URL and options are checked once, at cold start. */
+export function webhookProvider<O>(spec: WebhookSpec<O>): Provider {
+  const { format, url: urlFor, request, onDelivered, ...rest } = spec;
+  return {
+    ...rest,
+    preview: (event, dashboardUrl) => format(event, { dashboardUrl } as O & { dashboardUrl?: string }),
+    create(d, common: CommonSettings) {
+      const base = destinationUrl(d, common, spec.allowedHosts);
+      const options = { ...parseOptions(d, spec.options), dashboardUrl: common.dashboardUrl };
+      const extra = request?.(options) ?? {};
+      return {
+        async send(event, { timeoutMs }) {
+          const url = urlFor ? urlFor(base, event) : base.href;
+          const answer = await postJson(url, format(event, options), { timeoutMs, label: spec.id, ...extra });
+          return { status: answer.status, ...onDelivered?.(answer) };
+        },
+      };
+    },
+  };
+}

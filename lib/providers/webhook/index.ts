@@ -1,0 +1,51 @@
+import { createHmac } from 'node:crypto';
+import * as z from 'zod/mini';
+import { classify, type Facts, type Kind, type Severity } from '../../event/classify';
+import { canaryId, type FlaggerEvent } from '../../event/event';
+import { opt } from '../destination';
+import { webhookProvider } from '../webhook-provider';
+
+/** The body every generic webhook receives (README "Generic webhook"); a change bumps `version`. */
+export interface WebhookBody {
+  version: 'flagger-notify/v1';
+  /** `name.namespace`, as Flagger writes it in its messages. */
+  canary: string;
+  kind: Kind;
+  severity: Severity;
+  /** Numbers read from the message: weights, iterations, failed checks, the metric. */
+  facts: Facts;
+  /** Flagger's event exactly as it was accepted. */
+  event: FlaggerEvent;
+}
+
+export interface WebhookOptions {
+  url?: string;
+  secret?: string;
+}
+
+export function formatWebhook(event: FlaggerEvent): WebhookBody {
+  const { kind, severity, facts } = classify(event);
+  return { version: 'flagger-notify/v1', canary: canaryId(event), kind, severity, facts, event };
+}
+
+/** Flux's `generic-hmac` convention: `X-Signature: sha256=<hex HMAC-SHA256(secret, body)>`. */
+export const signature = (secret: string, body: string): string =>
+  `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+
+export const webhook = webhookProvider<WebhookOptions>({
+  id: 'webhook',
+  title: 'Generic webhook',
+  env: { url: 'WEBHOOK_URL', secret: 'WEBHOOK_SECRET' },
+  secrets: ['WEBHOOK_URL', 'WEBHOOK_SECRET'],
+  options: z.object({
+    url: opt(z.string()),
+    // Short secrets are guessable from signed bodies offline.
+    secret: opt(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
+  }),
+  // Anything the deployer names in WEBHOOK_ALLOWED_HOSTS, over https.
+  allowedHosts: [],
+  minIntervalMs: 250,
+  format: formatWebhook,
+  // The signature covers the exact bytes sent, so a receiver verifies before it parses.
+  request: ({ secret }) => (secret ? { sign: (body) => ({ 'x-signature': signature(secret, body) }) } : {}),
+});
