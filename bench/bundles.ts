@@ -5,6 +5,8 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { PROVIDERS } from '../lib/providers/catalog';
+import { dlqEnv, queueEnv } from '../lib/providers/provider';
 import { percentile, row } from './stats';
 
 const root = resolve(import.meta.dirname, '..');
@@ -32,23 +34,29 @@ async function bundle(entry: string, name: string): Promise<string> {
   return file;
 }
 
-// Enough configuration for each handler's cold start to succeed.
-const env = {
+// Enough configuration for each handler's cold start to succeed: every provider's queues and URL.
+const env: Record<string, string | undefined> = {
   ...process.env,
   NODE_PATH: join(root, 'node_modules'),
   POWERTOOLS_LOG_LEVEL: 'SILENT',
-  SLACK_QUEUE_URL: 'http://127.0.0.1:1/q',
-  SLACK_DLQ_URL: 'http://127.0.0.1:1/d',
-  SLACK_WEBHOOK_URL: 'http://127.0.0.1:1/s',
-  TEAMS_QUEUE_URL: 'http://127.0.0.1:1/q',
-  TEAMS_DLQ_URL: 'http://127.0.0.1:1/d',
-  TEAMS_WEBHOOK_URL: 'http://127.0.0.1:1/t',
 };
-const loadMs = (file: string) => {
+for (const p of PROVIDERS) {
+  env[queueEnv(p.id)] = 'http://127.0.0.1:1/q';
+  env[dlqEnv(p.id)] = 'http://127.0.0.1:1/d';
+  env[p.env.url] = `http://127.0.0.1:1/${p.id}`;
+}
+const loadMs = (file: string, provider = '') => {
   const samples: number[] = [];
   for (let i = 0; i < 15; i++) {
     const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});console.log(Number(process.hrtime.bigint()-t)/1e6)`;
-    samples.push(Number(execFileSync(process.execPath, ['-e', script], { env, encoding: 'utf8' })));
+    samples.push(
+      Number(
+        execFileSync(process.execPath, ['-e', script], {
+          env: { ...env, PROVIDER: provider },
+          encoding: 'utf8',
+        }),
+      ),
+    );
   }
   return percentile(samples, 50);
 };
@@ -57,11 +65,24 @@ const baseFile = await bundle(empty, 'empty');
 const baseSize = statSync(baseFile).size / 1024;
 const baseLoad = loadMs(baseFile);
 const rows = [];
-for (const fn of ['ingest', 'slack', 'teams']) {
-  const file = await bundle(join(root, `functions/${fn}.ts`), fn);
-  rows.push(row(`${fn} bundle size vs empty handler`, statSync(file).size / 1024, baseSize, 'KB'));
+const ingest = await bundle(join(root, 'functions/ingest.ts'), 'ingest');
+rows.push(row('ingest bundle size vs empty handler', statSync(ingest).size / 1024, baseSize, 'KB'));
+rows.push(
+  row('ingest module load (median of 15) vs empty handler + SQS client', loadMs(ingest), baseLoad, 'ms'),
+);
+// Every generated worker function runs this one bundle with its own PROVIDER.
+const worker = await bundle(join(root, 'functions/worker.ts'), 'worker');
+rows.push(
+  row('worker bundle size (every provider) vs empty handler', statSync(worker).size / 1024, baseSize, 'KB'),
+);
+for (const p of PROVIDERS) {
   rows.push(
-    row(`${fn} module load (median of 15) vs empty handler + SQS client`, loadMs(file), baseLoad, 'ms'),
+    row(
+      `${p.id} worker module load (median of 15) vs empty handler + SQS client`,
+      loadMs(worker, p.id),
+      baseLoad,
+      'ms',
+    ),
   );
 }
 console.log(JSON.stringify(rows));

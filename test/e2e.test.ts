@@ -235,3 +235,98 @@ routes:
     expect(slack.received.slice(before).map((r) => r.path)).toEqual(['/test-team']);
   });
 });
+
+describe('local pipeline end to end: every provider and destination isolation', () => {
+  const podinfo = fixtureLines.filter((l) => l.includes('"podinfo"'));
+  const post = (url: string, body: string) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const waitFor = async (done: () => boolean, ms: number) => {
+    const deadline = Date.now() + ms;
+    while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  };
+
+  it('delivers the sample rollout to each new provider set by its zero-config variable', async () => {
+    const rx = await startReceiver((req, res) => {
+      // Each answers as its platform does (Discord with wait=true, Rocket.Chat with success).
+      if (req.path.startsWith('/discord') || req.path.startsWith('/googlechat')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"id":"1","name":"spaces/x/messages/1"}');
+      } else if (req.path.startsWith('/rocketchat')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"success":true}');
+      } else {
+        res.writeHead(200);
+        res.end('ok');
+      }
+    });
+    const p = await startPipeline({
+      SLACK_WEBHOOK_URL: '',
+      TEAMS_WEBHOOK_URL: '',
+      DISCORD_WEBHOOK_URL: rx.url('/discord/api/webhooks/1/SECRET'),
+      GOOGLE_CHAT_WEBHOOK_URL: rx.url('/googlechat/v1/spaces/A/messages?key=k&token=SECRET'),
+      ROCKETCHAT_WEBHOOK_URL: rx.url('/rocketchat/hooks/id/SECRET'),
+      MATTERMOST_WEBHOOK_URL: rx.url('/mattermost/hooks/SECRET'),
+      WEBHOOK_URL: rx.url('/webhook/in'),
+      WEBHOOK_SECRET: 'e2e-signing-secret-0123',
+    });
+    try {
+      for (const l of podinfo) expect((await post(p.url, l)).status).toBe(202);
+      const providers = ['discord', 'googlechat', 'rocketchat', 'mattermost', 'webhook'];
+      await waitFor(() => rx.received.length >= podinfo.length * providers.length, 30_000);
+      for (const id of providers) {
+        const got = rx.received.filter((r) => r.path.startsWith(`/${id}/`));
+        expect(got, id).toHaveLength(podinfo.length);
+      }
+      // In order per provider: the generic webhook carries the event itself.
+      const sent = podinfo.map((l) => JSON.parse(l).metadata.timestamp);
+      const order = rx.received
+        .filter((r) => r.path.startsWith('/webhook/'))
+        .map((r) => (r.json as { event: { metadata: { timestamp: string } } }).event.metadata.timestamp);
+      expect(order).toEqual(sent);
+      expect(p.output()).not.toContain('SECRET');
+    } finally {
+      await stop(p.child);
+      await rx.close();
+    }
+  }, 60_000);
+
+  it('keeps delivering to one destination in order while another of the same type answers 500', async () => {
+    const good = await startReceiver(answer(200, 'ok'));
+    const bad = await startReceiver(answer(500, 'rollup_error'));
+    const dir = mkdtempSync(join(tmpdir(), 'isolation-'));
+    const file = join(dir, 'routing.yaml');
+    writeFileSync(
+      file,
+      `destinations:
+  healthy: { type: slack, url: "${good.url('/healthy')}" }
+  broken: { type: slack, url: "${bad.url('/broken')}" }
+`,
+    );
+    const p = await startPipeline({ CONFIG_FILE: file, SLACK_WEBHOOK_URL: '', TEAMS_WEBHOOK_URL: '' });
+    try {
+      const t0 = Date.now();
+      for (const l of podinfo) expect((await post(p.url, l)).status).toBe(202);
+      await waitFor(() => good.received.length >= podinfo.length, 15_000);
+      const ms = Date.now() - t0;
+      const messages = good.received.map((r) => (r.json as { text: string }).text);
+      expect(messages).toHaveLength(podinfo.length);
+      // Each sample message appears in its fallback line, in the order sent.
+      podinfo.forEach((l, i) => {
+        const m = JSON.parse(l)
+          .metadata.eventMessage.slice(0, 40)
+          .replace(/&/g, '&amp;')
+          .replace(/</g, '&lt;');
+        expect(messages[i]).toContain(m);
+      });
+      expect(bad.received.length).toBeGreaterThan(0);
+      console.log(
+        `isolation: ${podinfo.length} events to the healthy destination in ${ms} ms while the other answered 500`,
+      );
+      expect(ms).toBeLessThan(15_000);
+    } finally {
+      await stop(p.child);
+      await good.close();
+      await bad.close();
+    }
+  }, 60_000);
+});

@@ -3,11 +3,22 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type FlaggerEvent, parseFlaggerEvent } from '../lib/event/event';
 import { handleIngest, type IngestRequest } from '../lib/ingest/ingest';
+import { formatDiscord } from '../lib/providers/discord';
+import { formatGoogleChat } from '../lib/providers/googlechat';
+import { formatMattermost } from '../lib/providers/mattermost';
+import { formatRocketChat } from '../lib/providers/rocketchat';
 import { formatSlack } from '../lib/providers/slack';
 import { formatTeams } from '../lib/providers/teams';
+import { formatWebhook, signature } from '../lib/providers/webhook';
 import { loadRouting } from '../lib/routing/config';
 import { fixtures } from './helpers/fixtures';
-import { adaptiveCardProblems, slackLimitViolations } from './helpers/limits';
+import {
+  adaptiveCardProblems,
+  attachmentLimitViolations,
+  discordLimitViolations,
+  googleChatLimitViolations,
+  slackLimitViolations,
+} from './helpers/limits';
 
 const TOKEN = 'fuzz-token-0123456789abcdef';
 const counts: Record<string, number> = {};
@@ -175,6 +186,53 @@ describe('fuzzing formatters', () => {
         expect(
           adaptiveCardProblems((p as { attachments: { content: unknown }[] }).attachments[0]?.content),
         ).toEqual([]);
+      }),
+      { numRuns: 1_000 },
+    );
+  }, 60_000);
+
+  it('Discord: 1,000 hostile events stay within every embed limit, mentions off, no link syntax', () => {
+    fc.assert(
+      fc.property(event, (e) => {
+        const p = formatDiscord(e) as Parameters<typeof discordLimitViolations>[0];
+        expect(discordLimitViolations(p)).toEqual([]);
+        expect(p.embeds?.[0]?.description).not.toMatch(/\]\s*\(/);
+      }),
+      { numRuns: 1_000 },
+    );
+  }, 60_000);
+
+  it('Google Chat: 1,000 hostile events stay under 32 KB with no raw markup from input', () => {
+    fc.assert(
+      fc.property(event, (e) => {
+        const p = formatGoogleChat(e) as Parameters<typeof googleChatLimitViolations>[0] & { text: string };
+        expect(googleChatLimitViolations(p)).toEqual([]);
+        expect(p.text).not.toContain('<');
+        // Only our own tags in the card: <font>, <b>, <br>.
+        expect(JSON.stringify(p.cardsV2).replace(/<\/?(font[^>]*|b|br)>/g, '')).not.toContain('<');
+      }),
+      { numRuns: 1_000 },
+    );
+  }, 60_000);
+
+  it('Rocket.Chat and Mattermost: 1,000 hostile events stay within limits with every mention inert', () => {
+    fc.assert(
+      fc.property(event, (e) => {
+        for (const p of [formatRocketChat(e), formatMattermost(e)]) {
+          expect(attachmentLimitViolations(p as Parameters<typeof attachmentLimitViolations>[0])).toEqual([]);
+          expect(JSON.stringify(p)).not.toMatch(/(^|[^\w])@(all|channel|here)\b/);
+        }
+      }),
+      { numRuns: 1_000 },
+    );
+  }, 60_000);
+
+  it('generic webhook: 1,000 hostile events round-trip as themselves, signed over the exact bytes', () => {
+    fc.assert(
+      fc.property(event, (e) => {
+        const bytes = JSON.stringify(formatWebhook(e));
+        expect(JSON.parse(bytes).event).toEqual(e);
+        expect(signature('k'.repeat(16), bytes)).toMatch(/^sha256=[0-9a-f]{64}$/);
       }),
       { numRuns: 1_000 },
     );

@@ -22,3 +22,15 @@ export function truncate(s: string, max: number): string {
 export function neutralizeMarkdownLinks(s: string): string {
   return s.replace(/\]\s*\(/g, (m) => `${m.slice(0, 1)}\u200b${m.slice(1)}`);
 }
+
+/** `truncate` to at most `maxBytes` of UTF-8, for platforms that count bytes (Google Chat's 32 KB). */
+export function truncateBytes(s: string, maxBytes: number): string {
+  if (Buffer.byteLength(s) <= maxBytes) return s;
+  let [lo, hi] = [0, Math.min(s.length, maxBytes)];
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (Buffer.byteLength(truncate(s, mid)) <= maxBytes) lo = mid;
+    else hi = mid - 1;
+  }
+  return truncate(s, Math.max(1, lo));
+}

@@ -4,6 +4,7 @@ import { messageGroupId } from '../../lib/aws/queue';
 import type { WorkerConfig } from '../../lib/config/config';
 import { createWorker } from '../../lib/delivery/worker';
 import type { FlaggerEvent } from '../../lib/event/event';
+import { discord } from '../../lib/providers/discord';
 import { slack } from '../../lib/providers/slack';
 import { teams } from '../../lib/providers/teams';
 import { fixtures } from '../helpers/fixtures';
@@ -199,6 +200,24 @@ describe('worker', () => {
       ).batchItemFailures,
     ).toEqual([]);
     expect((rx.received[1]?.at ?? 0) - (rx.received[0]?.at ?? 0)).toBeGreaterThanOrEqual(2000);
+  });
+
+  it('holds the next message when the platform’s rate-limit headers say the bucket is empty', async () => {
+    rx = await startReceiver((_r, res) => {
+      res.writeHead(200, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset-after': '3' });
+      res.end('{"id":"1"}');
+    });
+    const { config } = await setup({
+      destinations: { discord: destination(discord, rx.url('/api/webhooks/1/SECRET')) },
+    });
+    const res = await createWorker(
+      discord,
+      config,
+      env.sqs,
+    )({ Records: [record(a1, '1'), record(b1, '2')] } as SQSEvent, ctx());
+    // The first went out and emptied the bucket: the second waits rather than earning a 429.
+    expect(rx.received).toHaveLength(1);
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: '2' }]);
   });
 
   it('does not start an attempt the function has no time left to finish', async () => {

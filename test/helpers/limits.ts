@@ -34,3 +34,64 @@ export function adaptiveCardProblems(card: unknown): string[] {
   for (const e of ac.validateProperties().validationEvents ?? []) problems.push(e.message);
   return problems;
 }
+
+type DiscordEmbed = {
+  title?: string;
+  description?: string;
+  fields?: { name: string; value: string }[];
+  footer?: { text: string };
+};
+type DiscordPayload = { content?: string; embeds?: DiscordEmbed[]; allowed_mentions?: { parse: string[] } };
+
+/** Every documented Discord embed limit a payload breaks (discord.com/developers/docs, embed limits). */
+export function discordLimitViolations(p: DiscordPayload): string[] {
+  const out: string[] = [];
+  if ((p.content?.length ?? 0) > 2000) out.push('content > 2000');
+  if ((p.embeds?.length ?? 0) > 10) out.push('more than 10 embeds');
+  let total = 0;
+  for (const e of p.embeds ?? []) {
+    if ((e.title?.length ?? 0) > 256) out.push('title > 256');
+    if ((e.description?.length ?? 0) > 4096) out.push('description > 4096');
+    if ((e.fields?.length ?? 0) > 25) out.push('more than 25 fields');
+    for (const f of e.fields ?? []) {
+      if (f.name.length > 256) out.push('field name > 256');
+      if (f.value.length > 1024) out.push('field value > 1024');
+      if (!f.name.length || !f.value.length) out.push('empty field name or value');
+    }
+    total +=
+      (e.title?.length ?? 0) +
+      (e.description?.length ?? 0) +
+      (e.footer?.text.length ?? 0) +
+      (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0);
+  }
+  if (total > 6000) out.push(`embeds total ${total} > 6000`);
+  if (JSON.stringify(p.allowed_mentions) !== '{"parse":[]}') out.push('mentions not neutralised');
+  return out;
+}
+
+/** Google Chat: 100 widgets per card, 32 KB per card (developers.google.com/workspace/chat). */
+export function googleChatLimitViolations(p: {
+  cardsV2?: { card: { sections: { widgets: unknown[] }[] } }[];
+}): string[] {
+  const out: string[] = [];
+  for (const c of p.cardsV2 ?? []) {
+    const widgets = c.card.sections.reduce((n, s) => n + s.widgets.length, 0);
+    if (widgets > 100) out.push(`${widgets} widgets > 100`);
+    if (Buffer.byteLength(JSON.stringify(c.card)) > 32_000) out.push('card > 32 KB');
+  }
+  if (Buffer.byteLength(JSON.stringify(p)) > 32_000) out.push('message > 32,000 bytes');
+  return out;
+}
+
+/** Rocket.Chat's default Message_MaxAllowedSize (5,000) bounds the attachment's text parts. */
+export function attachmentLimitViolations(p: {
+  attachments?: { text: string; fields: { value: string }[] }[];
+}): string[] {
+  const out: string[] = [];
+  for (const a of p.attachments ?? []) {
+    if (a.text.length > 5000) out.push('text > 5000');
+    if (a.fields.length > 20) out.push('more than 20 fields');
+  }
+  if (JSON.stringify(p).length > 16_000) out.push('message over 16,000 characters');
+  return out;
+}

@@ -93,3 +93,18 @@ export const defaultDestinations = (webhookUrl: string) => ({
   slack: destination(slack, webhookUrl),
   teams: destination(teams, webhookUrl),
 });
+
+/** One send through a provider's real sender to a loopback URL: its result, or the error it threw. */
+export async function trySend(
+  provider: Provider,
+  url: string,
+  event: Parameters<ReturnType<Provider['create']>['send']>[0],
+  options: Record<string, string> = {},
+  timeoutMs = 2000,
+): Promise<{ ok?: Awaited<ReturnType<ReturnType<Provider['create']>['send']>>; err?: Error }> {
+  try {
+    return { ok: await destination(provider, url, provider.id, options).sender.send(event, { timeoutMs }) };
+  } catch (err) {
+    return { err: err as Error };
+  }
+}

@@ -2,15 +2,17 @@ import * as z from 'zod/mini';
 import { canaryId, type FlaggerEvent } from '../../event/event';
 import { opt } from '../destination';
 import { type Presentation, present, progressBar } from '../presentation';
-import { truncate } from '../text';
+import { truncateBytes } from '../text';
 import { webhookProvider } from '../webhook-provider';
 
 // Google Chat (developers.google.com/workspace/chat/api/reference/rest/v1/cards): a card holds at
-// most 100 widgets and 32 KB; these bounds keep any event far below both.
-const MESSAGE_MAX = 4000;
-const FACT_MAX = 500;
+// most 100 widgets and 32 KB, counted in bytes. Budgets in UTF-8 bytes, after escaping, keep any
+// event (emoji, CJK, a page of `<`) within both: 10 KB message, 14 KB of facts, 1.5 KB fallback.
+const MESSAGE_BYTES = 10_000;
+const FACT_BYTES = 600;
+const FACTS_BYTES = 14_000;
 const FACTS_MAX = 40;
-const TEXT_MAX = 500;
+const TEXT_BYTES = 1500;
 
 export interface GoogleChatOptions {
   url?: string;
@@ -44,29 +46,28 @@ export function formatGoogleChat(event: FlaggerEvent, options: GoogleChatOptions
     ...p.details,
     ...p.extras,
   ].slice(0, FACTS_MAX) as [string, string][];
+  const title = truncateBytes(html(p.title), 1000);
+  const message = truncateBytes(html(event.metadata.eventMessage), MESSAGE_BYTES);
   const widgets: unknown[] = [
-    {
-      textParagraph: {
-        text: `<font color="${COLOR[p.tone]}"><b>${html(p.title)}</b></font><br>${html(truncate(event.metadata.eventMessage, MESSAGE_MAX))}`,
-      },
-    },
-    ...facts.map(([k, v]) => ({
-      decoratedText: {
-        topLabel: html(truncate(k, FACT_MAX)),
-        text: html(truncate(v, FACT_MAX)),
-        wrapText: true,
-      },
-    })),
+    { textParagraph: { text: `<font color="${COLOR[p.tone]}"><b>${title}</b></font><br>${message}` } },
   ];
+  let budget = FACTS_BYTES;
+  for (const [k, v] of facts) {
+    const topLabel = truncateBytes(html(k), FACT_BYTES / 3);
+    const text = truncateBytes(html(v), FACT_BYTES);
+    budget -= Buffer.byteLength(topLabel) + Buffer.byteLength(text);
+    if (budget < 0) break;
+    widgets.push({ decoratedText: { topLabel, text, wrapText: true } });
+  }
   if (p.link) {
     widgets.push({
       buttonList: { buttons: [{ text: p.link.title, onClick: { openLink: { url: p.link.url } } }] },
     });
   }
   // The fallback shows in notifications; `<` would start Chat markup such as <users/all>.
-  const text = truncate(`${p.emoji} ${canaryId(event)}: ${event.metadata.eventMessage}`, TEXT_MAX).replace(
-    /</g,
-    '‹',
+  const text = truncateBytes(
+    `${p.emoji} ${canaryId(event)}: ${event.metadata.eventMessage}`.replace(/</g, '‹'),
+    TEXT_BYTES,
   );
   return {
     text,
@@ -75,7 +76,7 @@ export function formatGoogleChat(event: FlaggerEvent, options: GoogleChatOptions
       {
         cardId: 'flagger-event',
         card: {
-          header: { title: truncate(`${p.emoji} ${p.title}`, 200), subtitle: new Date(p.time).toISOString() },
+          header: { title: truncateBytes(`${p.emoji} ${p.title}`, 600), subtitle: p.time.toISOString() },
           sections: [{ widgets }],
         },
       },
