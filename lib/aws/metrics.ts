@@ -23,7 +23,7 @@ export type MetricName =
 const unitOf = (name: MetricName) => (name.endsWith('Latency') ? MetricUnit.Milliseconds : MetricUnit.Count);
 
 /**
- * One data point. With dimensions it is published at once on its own (channel, reason); without, it
+ * One data point. With dimensions it is published at once on its own (provider, reason); without, it
  * joins the invocation's batch, written by `flushMetrics()` — the cheap path ingest's 202 takes.
  */
 export function record(name: MetricName, dimensions: Record<string, string> = {}, value = 1): void {

@@ -1,4 +1,4 @@
-// zod/mini keeps the ingest bundle small (~14 KB vs ~450 KB for classic zod, DESIGN §6); the English
+// zod/mini keeps the ingest bundle small (~14 KB vs ~450 KB for classic zod, README "Dependencies"); the English
 // locale gives the readable issue messages our 400 responses and config errors quote. Modules import
 // `zod/mini` themselves: re-exporting its namespace from here would defeat tree-shaking.
 import { config } from 'zod/mini';

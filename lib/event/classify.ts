@@ -39,7 +39,7 @@ type Rule = { kind: Kind; severity?: Severity; re: RegExp; facts?: (m: RegExpMat
 const num = (s: string | undefined) => Number(s);
 
 // Message templates from Flagger's scheduler (v1.44), most specific first. A message's own words
-// decide: the phase of non-milestone events lags behind (DESIGN §1-2).
+// decide: the phase of non-milestone events lags behind (README "The messages").
 const RULES: Rule[] = [
   { kind: 'started', re: /^New revision detected!/ },
   { kind: 'succeeded', re: /^Promotion completed!/ },
@@ -111,7 +111,7 @@ const RULES: Rule[] = [
   { kind: 'terminated', re: /^Terminat(?:ing|ed) canary / },
 ];
 
-/** One pure function every channel uses: what happened, how bad, and the numbers in the message. */
+/** One pure function every provider uses: what happened, how bad, and the numbers in the message. */
 export function classify(event: FlaggerEvent): Classification {
   const message = event.metadata.eventMessage;
   for (const rule of RULES) {

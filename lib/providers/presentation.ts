@@ -1,12 +1,12 @@
 import { type Classification, classify, type Facts, type Kind, type Severity } from '../event/classify';
 import { canaryId, eventTime, extraMetadata, type FlaggerEvent } from '../event/event';
 
-/** What every channel shows, decided once; channels only translate it into their markup. */
+/** What every provider shows, decided once; providers only translate it into their markup. */
 export interface Presentation {
   c: Classification;
   emoji: string;
   title: string;
-  /** green for success, red for errors, amber for warnings, neutral otherwise: a channel's colour key */
+  /** green for success, red for errors, amber for warnings, neutral otherwise: a provider's colour key */
   tone: 'good' | 'bad' | 'warn' | 'neutral';
   progress?: { fraction: number; label: string };
   /** Parsed numbers worth a line of their own (metric, failed checks, webhook). */

@@ -1,4 +1,4 @@
-/** Slack mrkdwn control characters; anything else stays literal (DESIGN §3). */
+/** Slack mrkdwn control characters; anything else stays literal (docs.slack.dev, "Formatting text": escape &, <, >). */
 export function escapeMrkdwn(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

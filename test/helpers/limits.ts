@@ -4,7 +4,7 @@ type Text = { type?: string; text?: string };
 type Block = { type: string; text?: Text; fields?: Text[]; elements?: (Text & { url?: string })[] };
 type SlackPayload = { text?: string; blocks?: Block[]; attachments?: { blocks?: Block[] }[] };
 
-/** Every documented Slack limit (DESIGN §3) a payload breaks; empty when it is fine. */
+/** Every documented Slack limit (docs.slack.dev, Block Kit reference) a payload breaks; empty when it is fine. */
 export function slackLimitViolations(p: SlackPayload): string[] {
   const out: string[] = [];
   const blocks = [...(p.blocks ?? []), ...(p.attachments ?? []).flatMap((a) => a.blocks ?? [])];
@@ -21,7 +21,7 @@ export function slackLimitViolations(p: SlackPayload): string[] {
   return out;
 }
 
-// adaptivecards' lib/ entry does not load in Node; its browser bundle does (DESIGN §4).
+// adaptivecards' lib/ entry does not load in Node; its browser bundle does (README "Microsoft Teams").
 const AC = createRequire(import.meta.url)('adaptivecards/dist/adaptivecards.js');
 
 /** What Microsoft's own parser reports for a card: unknown elements, invalid values, … */
