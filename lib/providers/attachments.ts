@@ -1,5 +1,5 @@
 import { canaryId, type FlaggerEvent } from '../event/event';
-import { type Presentation, present, progressBar } from './presentation';
+import { factRows, present, TONE_COLOR } from './presentation';
 import { neutralizeMarkdownLinks, truncate } from './text';
 
 // Rocket.Chat refuses messages over its Message_MaxAllowedSize (5,000 by default) and Mattermost
@@ -9,13 +9,6 @@ const MESSAGE_MAX = 3000;
 const FACT_MAX = 300;
 const FACTS_MAX = 20;
 const FALLBACK_MAX = 300;
-
-const COLOR: Record<Presentation['tone'], string> = {
-  good: '#2eb886',
-  bad: '#d40e0d',
-  warn: '#daa038',
-  neutral: '#9aa5b1',
-};
 
 /**
  * Both render Markdown and ping on `@all`, `@channel`, `@here` and `@user`: a zero-width space
@@ -38,19 +31,10 @@ export interface Attachment {
 /** The Slack-style message attachment Rocket.Chat and Mattermost both read. */
 export function attachment(event: FlaggerEvent, dashboardUrl?: string): Attachment {
   const p = present(event, dashboardUrl);
-  const facts: [string, string][] = [
-    ['Phase', event.phase || 'none'],
-    ['Event', event.metadata.eventType],
-    ...(p.progress
-      ? [['Progress', `${progressBar(p.progress.fraction)} ${p.progress.label}`] as [string, string]]
-      : []),
-    ...p.details,
-    ...p.extras,
-    ['Time', p.time.toISOString()],
-  ];
+  const facts: [string, string][] = [...factRows(event, p), ['Time', p.time.toISOString()]];
   return {
     fallback: inert(truncate(`${p.emoji} ${canaryId(event)}: ${event.metadata.eventMessage}`, FALLBACK_MAX)),
-    color: COLOR[p.tone],
+    color: TONE_COLOR[p.tone],
     title: inert(`${p.emoji} ${p.title}`),
     ...(p.link ? { title_link: p.link.url } : {}),
     text: inert(truncate(event.metadata.eventMessage, MESSAGE_MAX)),

@@ -106,3 +106,24 @@ export function present(event: FlaggerEvent, dashboardUrl?: string): Presentatio
     link: dashboardLink(dashboardUrl, event),
   };
 }
+
+/** The facts a card lists under the message: phase, event type, progress, parsed numbers, metadata. */
+export function factRows(event: FlaggerEvent, p: Presentation): [string, string][] {
+  return [
+    ['Phase', event.phase || 'none'],
+    ['Event', event.metadata.eventType],
+    ...(p.progress
+      ? [['Progress', `${progressBar(p.progress.fraction)} ${p.progress.label}`] as [string, string]]
+      : []),
+    ...p.details,
+    ...p.extras,
+  ];
+}
+
+/** One colour per tone, as `#rrggbb`, shared by every provider that colours its messages. */
+export const TONE_COLOR: Record<Presentation['tone'], string> = {
+  good: '#2eb886',
+  bad: '#d40e0d',
+  warn: '#daa038',
+  neutral: '#9aa5b1',
+};

@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentDeliveryError, type RetryableDeliveryError } from '../../lib/errors';
-import type { FlaggerEvent } from '../../lib/event/event';
 import { inert } from '../../lib/providers/attachments';
 import { formatMattermost, mattermost } from '../../lib/providers/mattermost';
 import { formatRocketChat, rocketchat } from '../../lib/providers/rocketchat';
-import { fixtureName, fixtures } from '../helpers/fixtures';
+import { base, fixtureName, fixtures, withMessage } from '../helpers/fixtures';
 import { expectGolden } from '../helpers/golden';
 import { attachmentLimitViolations } from '../helpers/limits';
 import { answer, type Receiver, startReceiver, trySend } from '../helpers/receiver';
@@ -13,11 +12,6 @@ type Payload = {
   channel?: string;
   attachments: { color: string; title: string; text: string; fields: { value: string }[] }[];
 };
-const base = fixtures[0] as FlaggerEvent;
-const withMessage = (eventMessage: string, extra: Record<string, string> = {}): FlaggerEvent => ({
-  ...base,
-  metadata: { ...base.metadata, ...extra, eventMessage },
-});
 
 describe.each([
   ['rocketchat', formatRocketChat],

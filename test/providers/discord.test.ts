@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentDeliveryError, RetryableDeliveryError } from '../../lib/errors';
-import type { FlaggerEvent } from '../../lib/event/event';
 import { envDestination } from '../../lib/providers/destination';
 import { discord, formatDiscord } from '../../lib/providers/discord';
-import { fixtureName, fixtures } from '../helpers/fixtures';
+import { base, byMessage, fixtureName, fixtures, withMessage } from '../helpers/fixtures';
 import { expectGolden } from '../helpers/golden';
 import { discordLimitViolations } from '../helpers/limits';
 import { answer, type Receiver, startReceiver, trySend } from '../helpers/receiver';
@@ -17,13 +16,6 @@ type Embed = {
 };
 type Payload = { username?: string; embeds: Embed[]; allowed_mentions: { parse: string[] } };
 const embedOf = (p: unknown) => (p as Payload).embeds[0] as Embed;
-const base = fixtures[0] as FlaggerEvent;
-const byMessage = (start: string) =>
-  fixtures.find((e) => e.metadata.eventMessage.startsWith(start)) as FlaggerEvent;
-const withMessage = (eventMessage: string, extra: Record<string, string> = {}): FlaggerEvent => ({
-  ...base,
-  metadata: { ...base.metadata, ...extra, eventMessage },
-});
 
 describe('Discord message', () => {
   it.each(fixtures.map((e, i) => [fixtureName(e, i), e] as const))(

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentDeliveryError, RetryableDeliveryError } from '../../lib/errors';
-import type { FlaggerEvent } from '../../lib/event/event';
 import { formatGoogleChat, googlechat, threadKey } from '../../lib/providers/googlechat';
-import { fixtureName, fixtures } from '../helpers/fixtures';
+import { base, fixtureName, fixtures, withMessage } from '../helpers/fixtures';
 import { expectGolden } from '../helpers/golden';
 import { googleChatLimitViolations } from '../helpers/limits';
 import { answer, type Receiver, startReceiver, trySend } from '../helpers/receiver';
@@ -11,11 +10,6 @@ type Payload = Parameters<typeof googleChatLimitViolations>[0] & {
   text: string;
   thread: { threadKey: string };
 };
-const base = fixtures[0] as FlaggerEvent;
-const withMessage = (eventMessage: string, extra: Record<string, string> = {}): FlaggerEvent => ({
-  ...base,
-  metadata: { ...base.metadata, ...extra, eventMessage },
-});
 
 describe('Google Chat message', () => {
   it.each(fixtures.map((e, i) => [fixtureName(e, i), e] as const))(

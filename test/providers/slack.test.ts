@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { FlaggerEvent } from '../../lib/event/event';
 import { envDestination } from '../../lib/providers/destination';
 import { formatSlack, slack } from '../../lib/providers/slack';
-import { fixtureName, fixtures } from '../helpers/fixtures';
+import { base, byMessage, fixtureName, fixtures, withMessage } from '../helpers/fixtures';
 import { expectGolden } from '../helpers/golden';
 import { slackLimitViolations } from '../helpers/limits';
 
@@ -20,8 +20,6 @@ type SlackPayload = {
   attachments: { color: string; blocks: Block[] }[];
 };
 
-const byMessage = (start: string) =>
-  fixtures.find((e) => e.metadata.eventMessage.startsWith(start)) as FlaggerEvent;
 const blocksOf = (p: unknown) => (p as SlackPayload).attachments[0]?.blocks ?? [];
 const allText = (p: unknown) =>
   [
@@ -32,11 +30,6 @@ const allText = (p: unknown) =>
       ...(b.elements ?? []).map((e) => e.text ?? ''),
     ]),
   ].join('\n');
-const base = fixtures[0] as FlaggerEvent;
-const withMessage = (eventMessage: string, extra: Record<string, string> = {}): FlaggerEvent => ({
-  ...base,
-  metadata: { ...base.metadata, ...extra, eventMessage },
-});
 
 describe('Slack message', () => {
   it.each(fixtures.map((e, i) => [fixtureName(e, i), e] as const))(

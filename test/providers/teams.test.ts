@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { FlaggerEvent } from '../../lib/event/event';
 import { envDestination } from '../../lib/providers/destination';
 import { defaultTeamsFormat, formatTeams, teams } from '../../lib/providers/teams';
-import { fixtureName, fixtures } from '../helpers/fixtures';
+import { base, byMessage, fixtureName, fixtures } from '../helpers/fixtures';
 import { expectGolden } from '../helpers/golden';
 import { adaptiveCardProblems } from '../helpers/limits';
 
@@ -14,9 +14,6 @@ type Card = {
 };
 const cardOf = (p: unknown) => (p as { attachments: { content: Card }[] }).attachments[0]?.content as Card;
 const factsOf = (p: unknown) => cardOf(p).body.find((b) => b.type === 'FactSet')?.facts ?? [];
-const byMessage = (start: string) =>
-  fixtures.find((e) => e.metadata.eventMessage.startsWith(start)) as FlaggerEvent;
-const base = fixtures[0] as FlaggerEvent;
 
 describe('Teams message', () => {
   it.each(fixtures.map((e, i) => [fixtureName(e, i), e] as const))(

@@ -4,12 +4,11 @@ import { PermanentDeliveryError } from '../../lib/errors';
 import type { FlaggerEvent } from '../../lib/event/event';
 import { envDestination } from '../../lib/providers/destination';
 import { formatWebhook, webhook } from '../../lib/providers/webhook';
-import { fixtureName, fixtures } from '../helpers/fixtures';
+import { base, fixtureName, fixtures } from '../helpers/fixtures';
 import { expectGolden } from '../helpers/golden';
 import { answer, type Receiver, startReceiver, trySend } from '../helpers/receiver';
 
 const SECRET = 'whsec-0123456789abcdef';
-const base = fixtures[0] as FlaggerEvent;
 /** What a receiver does: recompute the HMAC over the raw bytes it got and compare in constant time. */
 const verifies = (secret: string, raw: string, header: string | string[] | undefined) => {
   const want = Buffer.from(`sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`);

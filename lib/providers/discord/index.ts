@@ -4,7 +4,7 @@ import { describeAnswer } from '../../delivery/http';
 import { RetryableDeliveryError } from '../../errors';
 import type { FlaggerEvent } from '../../event/event';
 import { opt } from '../destination';
-import { type Presentation, present, progressBar } from '../presentation';
+import { factRows, present, TONE_COLOR } from '../presentation';
 import { neutralizeMarkdownLinks as safe, truncate } from '../text';
 import { webhookProvider } from '../webhook-provider';
 
@@ -25,13 +25,6 @@ export interface DiscordOptions {
   avatarUrl?: string;
   dashboardUrl?: string;
 }
-
-const COLOR: Record<Presentation['tone'], number> = {
-  good: 0x2eb886,
-  bad: 0xd40e0d,
-  warn: 0xdaa038,
-  neutral: 0x9aa5b1,
-};
 
 const discordSchema = z.object({
   url: opt(z.string()),
@@ -62,15 +55,8 @@ export function formatDiscord(event: FlaggerEvent, options: DiscordOptions = {})
   const p = present(event, options.dashboardUrl);
   const title = truncate(`${p.emoji} ${p.title}`, TITLE_MAX);
   const footer = 'flagger-notify';
-  const fields: Field[] = [
-    field('Phase', event.phase || 'none'),
-    field('Event', event.metadata.eventType),
-    ...(p.progress
-      ? [field('Progress', `${progressBar(p.progress.fraction)} ${p.progress.label}`, false)]
-      : []),
-    ...p.details.map(([k, v]) => field(k, v)),
-    ...p.extras.map(([k, v]) => field(k, v)),
-  ];
+  // The progress bar gets a line of its own; the other facts sit side by side.
+  const fields = factRows(event, p).map(([k, v]) => field(k, v, k !== 'Progress'));
   // What is left for the message once the fixed parts are counted; fields that would not fit go.
   let budget = TOTAL_MAX - title.length - footer.length;
   const kept: Field[] = [];
@@ -88,7 +74,8 @@ export function formatDiscord(event: FlaggerEvent, options: DiscordOptions = {})
       {
         title,
         description,
-        color: COLOR[p.tone],
+        // Discord takes the colour as an integer.
+        color: Number.parseInt(TONE_COLOR[p.tone].slice(1), 16),
         ...(p.link && p.link.url.length <= URL_MAX ? { url: p.link.url } : {}),
         fields: kept,
         timestamp: p.time.toISOString(),

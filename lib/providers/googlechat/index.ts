@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { canaryId, type FlaggerEvent } from '../../event/event';
 import { opt } from '../destination';
-import { type Presentation, present, progressBar } from '../presentation';
+import { factRows, type Presentation, present, TONE_COLOR } from '../presentation';
 import { truncateBytes } from '../text';
 import { webhookProvider } from '../webhook-provider';
 
@@ -19,10 +19,9 @@ export interface GoogleChatOptions {
   dashboardUrl?: string;
 }
 
+// Google Chat's own grey for neutral reads better on its white cards than Slack's.
 const COLOR: Record<Presentation['tone'], string> = {
-  good: '#2eb886',
-  bad: '#d40e0d',
-  warn: '#daa038',
+  ...TONE_COLOR,
   neutral: '#5f6368',
 };
 
@@ -37,15 +36,7 @@ export const threadKey = (e: Pick<FlaggerEvent, 'namespace' | 'name'>) => `flagg
 
 export function formatGoogleChat(event: FlaggerEvent, options: GoogleChatOptions = {}): unknown {
   const p = present(event, options.dashboardUrl);
-  const facts: [string, string][] = [
-    ['Phase', event.phase || 'none'],
-    ['Event', event.metadata.eventType],
-    ...(p.progress
-      ? [['Progress', `${progressBar(p.progress.fraction)} ${p.progress.label}`] as [string, string]]
-      : []),
-    ...p.details,
-    ...p.extras,
-  ].slice(0, FACTS_MAX) as [string, string][];
+  const facts = factRows(event, p).slice(0, FACTS_MAX);
   const title = truncateBytes(html(p.title), 1000);
   const message = truncateBytes(html(event.metadata.eventMessage), MESSAGE_BYTES);
   const widgets: unknown[] = [

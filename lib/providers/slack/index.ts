@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { canaryId, type FlaggerEvent } from '../../event/event';
 import { opt } from '../destination';
-import { type Presentation, present, progressBar } from '../presentation';
+import { present, progressBar, TONE_COLOR } from '../presentation';
 import { escapeMrkdwn as esc, truncate } from '../text';
 import { webhookProvider } from '../webhook-provider';
 
@@ -20,13 +20,6 @@ export interface SlackOptions {
   channel?: string;
   dashboardUrl?: string;
 }
-
-const COLOR: Record<Presentation['tone'], string> = {
-  good: '#2eb886',
-  bad: '#d40e0d',
-  warn: '#daa038',
-  neutral: '#9aa5b1',
-};
 
 const slackSchema = z
   .object({
@@ -85,7 +78,7 @@ export function formatSlack(event: FlaggerEvent, options: SlackOptions = {}): un
     ...(options.iconEmoji ? { icon_emoji: options.iconEmoji } : {}),
     ...(options.iconUrl ? { icon_url: options.iconUrl } : {}),
     ...(options.channel ? { channel: options.channel } : {}),
-    attachments: [{ color: COLOR[p.tone], fallback, blocks }],
+    attachments: [{ color: TONE_COLOR[p.tone], fallback, blocks }],
   };
 }
 
