@@ -22,14 +22,15 @@ const ready = coldStart(async () => {
     ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
   );
   const config = loadIngestConfig(env);
-  // Mute windows shared through DynamoDB when deployed, in memory for npm start and tests. The
-  // DynamoDB client loads only when some route mutes: it is the heaviest module of a cold start.
+  // Mute windows shared through the state table (DynamoDB when deployed, dynalite for npm start),
+  // in memory without one. The DynamoDB client loads only when some route mutes: it is the
+  // heaviest module of a cold start.
   const muting = config.routing.routes.some((r) => r.muteSeconds);
   let mute: MuteStore = memoryMuteStore();
-  if (muting && env.MUTE_TABLE) {
+  if (muting && env.STATE_TABLE) {
     const { createDynamoClient, dynamoMuteStore } = await import('../lib/stores/mute-dynamodb');
     mute = dynamoMuteStore(
-      env.MUTE_TABLE,
+      env.STATE_TABLE,
       createDynamoClient(config.sqs.region, env.DYNAMODB_ENDPOINT || undefined),
     );
   }

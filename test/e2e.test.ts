@@ -21,6 +21,8 @@ async function startPipeline(env: Record<string, string>) {
       POWERTOOLS_LOG_LEVEL: 'INFO',
       // Short delays keep the test fast; pacing and backoff themselves are tested in worker.test.ts.
       MIN_INTERVAL_MS: '20',
+      // Every event, not milestones, unless a test says otherwise: these count each one through.
+      EVENTS: 'all',
       RETRY_BASE_SECONDS: '1',
       RETRY_CAP_SECONDS: '1',
       ...env,

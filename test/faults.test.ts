@@ -114,6 +114,8 @@ describe('fault injection through the local pipeline', () => {
       TEAMS_WEBHOOK_URL: receivers.teams?.url('/workflows/SECRET'),
       DELIVERY_TIMEOUT_MS: '500',
       MIN_INTERVAL_MS: '10',
+      // Every event, not milestones: the suite counts each one through.
+      EVENTS: 'all',
       RETRY_BASE_SECONDS: '1',
       RETRY_CAP_SECONDS: '1',
       LOCAL_MAX_RECEIVE_COUNT: '6',

@@ -64,7 +64,7 @@ describe('serverless.yml', () => {
       });
     });
 
-    it('encrypts every queue and the mute table at rest, and throttles the HTTP API', () => {
+    it('encrypts every queue and the state table at rest, and throttles the HTTP API', () => {
       const queues = ofType('AWS::SQS::Queue');
       expect(queues).toHaveLength(4);
       for (const [, q] of queues) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
@@ -74,13 +74,14 @@ describe('serverless.yml', () => {
       });
     });
 
-    it('keeps mute windows in a pay-per-request table whose items expire, for ingest only', () => {
-      expect(resources.MuteTable?.Properties).toMatchObject({
+    it('keeps rollout state and mute windows in one pay-per-request table whose items expire', () => {
+      expect(resources.StateTable?.Properties).toMatchObject({
         BillingMode: 'PAY_PER_REQUEST',
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         SSESpecification: { SSEEnabled: true },
       });
-      expect(envOf('IngestLambdaFunction').MUTE_TABLE).toEqual({ Ref: 'MuteTable' });
+      expect(envOf('IngestLambdaFunction').STATE_TABLE).toEqual({ Ref: 'StateTable' });
+      expect(envOf('SlackLambdaFunction').STATE_TABLE).toEqual({ Ref: 'StateTable' });
     });
 
     it('has an HTTP API routing POST /events and POST /events/{route} to the ingest function', () => {
@@ -213,7 +214,7 @@ describe('serverless.yml', () => {
         ].sort(),
       );
       for (const a of ['dynamodb:PutItem', 'dynamodb:DeleteItem']) {
-        expect(grants('IngestRole', a)).toEqual([JSON.stringify({ 'Fn::GetAtt': ['MuteTable', 'Arn'] })]);
+        expect(grants('IngestRole', a)).toEqual([JSON.stringify({ 'Fn::GetAtt': ['StateTable', 'Arn'] })]);
       }
       expect(grants('IngestRole', 'sqs:SendMessage')).toEqual([
         JSON.stringify({ 'Fn::GetAtt': ['SlackQueue', 'Arn'] }),
@@ -241,6 +242,9 @@ describe('serverless.yml', () => {
         expect(grants(role, 'sqs:SendMessage')).toEqual([
           JSON.stringify({ 'Fn::GetAtt': [`${ch}DLQ`, 'Arn'] }),
         ]);
+        for (const a of ['dynamodb:GetItem', 'dynamodb:PutItem']) {
+          expect(grants(role, a)).toEqual([JSON.stringify({ 'Fn::GetAtt': ['StateTable', 'Arn'] })]);
+        }
         expect(grants(role, 'ssm:GetParameter')).toEqual(
           [`${ch.toLowerCase()}-webhook-url`, 'config'].map((p) =>
             JSON.stringify({
@@ -399,6 +403,8 @@ describe('serverless.yml', () => {
         const before = rx.received.length;
         const out = await invoke(fn, `${fn}-sqs.json`, {
           [`${fn.toUpperCase()}_WEBHOOK_URL`]: rx.url(`/${fn}`),
+          // Without npm start's dynalite there is no state table: send every event.
+          EVENTS: 'all',
         });
         expect(out).toEqual({ batchItemFailures: [] });
         expect(rx.received.slice(before).map((r) => r.path)).toEqual([`/${fn}`, `/${fn}`]);

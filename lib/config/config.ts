@@ -4,6 +4,7 @@ import { ConfigError } from '../errors';
 import { PROVIDER_IDS, providerById } from '../providers/catalog';
 import { dashboardTemplate, dlqEnv, type Provider, queueEnv, type Sender } from '../providers/provider';
 import { loadRouting, type RoutingConfig } from '../routing/config';
+import type { RolloutStore } from '../stores/rollouts';
 import { type Env, intEnv, isDeployed, optionalEnv, parseEnv } from './env';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
@@ -37,6 +38,8 @@ export interface IngestConfig {
 export interface Destination {
   name: string;
   sender: Sender;
+  /** Every event, only milestones (rollout state decides), or a live message the sender keeps. */
+  events: 'all' | 'milestones' | 'live';
 }
 
 export interface WorkerConfig {
@@ -50,6 +53,8 @@ export interface WorkerConfig {
   /** Minimum spacing between calls to one destination from one worker instance. */
   minIntervalMs: number;
   sqs: SqsSettings;
+  /** Rollout state, when a destination sends milestones or keeps a live message. */
+  store?: RolloutStore;
 }
 
 const sqsOf = (e: z.infer<typeof sqsSchema>): SqsSettings => ({
@@ -112,7 +117,11 @@ export function loadIngestConfig(env: Env): IngestConfig {
  * A worker's settings and its destinations, each checked by its provider (URL, allowed host,
  * options) so a bad one fails the cold start naming the destination and field.
  */
-export function loadWorkerConfig(env: Env, provider: Provider): WorkerConfig {
+export function loadWorkerConfig(
+  env: Env,
+  provider: Provider,
+  makeStore?: (table: string) => RolloutStore,
+): WorkerConfig {
   const q = queueEnv(provider.id);
   const dlq = dlqEnv(provider.id);
   const schema = z.extend(sqsSchema, {
@@ -125,6 +134,8 @@ export function loadWorkerConfig(env: Env, provider: Provider): WorkerConfig {
     MIN_INTERVAL_MS: intEnv(provider.minIntervalMs, 0, 60_000),
     DASHBOARD_URL: optionalEnv(dashboardTemplate),
     WEBHOOK_ALLOWED_HOSTS: optionalEnv(z.string()),
+    EVENTS: optionalEnv(z.enum(['all', 'milestones'], { error: 'must be all or milestones' })),
+    STATE_TABLE: optionalEnv(z.string()),
   });
   const e = parseEnv(schema as z.ZodMiniType<Record<string, unknown>>, env, `${provider.id} worker`);
   const routing = loadRouting(env, [provider.id]);
@@ -136,9 +147,26 @@ export function loadWorkerConfig(env: Env, provider: Provider): WorkerConfig {
       .map((h) => h.trim())
       .filter(Boolean),
   };
+  const mine = Object.values(routing.destinations).filter((d) => d.type === provider.id);
+  const eventsOf = (d: (typeof mine)[number]) =>
+    provider.live ? 'live' : (d.events ?? (e.EVENTS as 'all' | 'milestones' | undefined) ?? 'milestones');
+  const stateful = mine.filter((d) => eventsOf(d) !== 'all');
+  let store: RolloutStore | undefined;
+  if (stateful.length) {
+    if (!e.STATE_TABLE || !makeStore) {
+      throw new ConfigError(
+        `STATE_TABLE: is not set, and ${stateful.map((d) => `"${d.name}"`).join(', ')} ${provider.live ? 'keeps a live message' : 'sends only milestones'}, which needs rollout state (set EVENTS=all to send every event without it)`,
+      );
+    }
+    store = makeStore(e.STATE_TABLE as string);
+  }
   const destinations: Record<string, Destination> = {};
-  for (const d of Object.values(routing.destinations).filter((d) => d.type === provider.id)) {
-    destinations[d.name] = { name: d.name, sender: provider.create(d, common) };
+  for (const d of mine) {
+    destinations[d.name] = {
+      name: d.name,
+      sender: provider.create(d, { ...common, store }),
+      events: eventsOf(d),
+    };
   }
   return {
     destinations,
@@ -152,6 +180,7 @@ export function loadWorkerConfig(env: Env, provider: Provider): WorkerConfig {
     },
     minIntervalMs: e.MIN_INTERVAL_MS as number,
     sqs: sqsOf(e as unknown as z.infer<typeof sqsSchema>),
+    ...(store ? { store } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import { InvalidMessageError, PermanentDeliveryError, RetryableDeliveryError } f
 import { canaryId } from '../event/event';
 import { logger } from '../log';
 import type { Provider } from '../providers/provider';
+import { milestoneGate } from '../rollouts/milestones';
 import { createPacer, type Pacer } from './pacer';
 import { retryDelaySeconds } from './retry';
 
@@ -23,6 +24,7 @@ async function deliverRecord(
   pacerFor: (destination: string) => Pacer,
   record: SQSRecord,
   context: Context,
+  moreInGroup: boolean,
 ): Promise<void> {
   const queued = parseQueuedBody(record.body);
   const { event } = queued;
@@ -30,6 +32,18 @@ async function deliverRecord(
   const destination = config.destinations[name];
   // Removed from the routing file since it was queued: keep it, with the reason, for a redrive.
   if (!destination) throw new InvalidMessageError(`unknown ${provider.id} destination "${name}"`);
+  const gate =
+    destination.events === 'milestones' && config.store
+      ? await milestoneGate(config.store, name, event, record.messageId)
+      : undefined;
+  if (gate && !gate.send) {
+    logger.info('not a milestone, not sent', {
+      provider: provider.id,
+      destination: name,
+      canary: canaryId(event),
+    });
+    return;
+  }
   const pacer = pacerFor(name);
   const blocked = pacer.blockedMs();
   if (blocked > 0) {
@@ -51,8 +65,13 @@ async function deliverRecord(
   await pacer.turn();
   const started = performance.now();
   try {
-    const { status, waitSeconds } = await destination.sender.send(event, { timeoutMs: config.timeoutMs });
+    const { status, waitSeconds } = await destination.sender.send(event, {
+      timeoutMs: config.timeoutMs,
+      messageId: record.messageId,
+      moreInGroup,
+    });
     if (waitSeconds) pacer.block(waitSeconds);
+    await gate?.done();
     const ms = Math.round(performance.now() - started);
     const endToEndMs = Date.now() - Number(event.metadata.timestamp);
     logger.info('delivered', {
@@ -147,7 +166,11 @@ export function createWorker(
         correlationId: record.messageAttributes?.correlationId?.stringValue ?? record.messageId,
       });
       try {
-        await deliverRecord(provider, config, pacerFor, record, context);
+        // Later records of the same group in this batch: a live message is redrawn once, after them.
+        const moreInGroup = event.Records.some(
+          (r, i) => i > event.Records.indexOf(record) && groupOf(r) === groupOf(record),
+        );
+        await deliverRecord(provider, config, pacerFor, record, context, moreInGroup);
       } catch (err) {
         const permanent = err instanceof PermanentDeliveryError || err instanceof InvalidMessageError;
         if (permanent || attempt >= config.retry.maxReceiveCount) {
@@ -213,7 +236,18 @@ export function workerHandler(provider: Provider) {
       ],
       ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
     );
-    const config = loadWorkerConfig(env, provider);
+    // The DynamoDB client loads only when a destination keeps rollout state.
+    const dynamo = env.STATE_TABLE ? await import('../stores/dynamo') : undefined;
+    const { dynamoRolloutStore } = await import('../stores/rollouts');
+    const config = loadWorkerConfig(env, provider, (table) =>
+      dynamoRolloutStore(
+        table,
+        (dynamo as typeof import('../stores/dynamo')).createDynamoClient(
+          env.AWS_REGION ?? 'us-east-1',
+          env.DYNAMODB_ENDPOINT || undefined,
+        ),
+      ),
+    );
     return createWorker(provider, config, createSqsClient(config.sqs, 5000));
   });
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>

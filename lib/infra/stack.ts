@@ -86,6 +86,9 @@ export function providerStack(input: StackInput): { functions: Json; resources: 
       if (!p.secrets.includes(name)) environment[name] = env[name] ?? '';
     }
     Object.assign(environment, {
+      // Rollout state for milestones and live messages; npm start points it at dynalite.
+      STATE_TABLE: local ? (env.STATE_TABLE ?? '') : { Ref: 'StateTable' },
+      EVENTS: env.EVENTS ?? '',
       DASHBOARD_URL: env.DASHBOARD_URL ?? '',
       WEBHOOK_ALLOWED_HOSTS: env.WEBHOOK_ALLOWED_HOSTS ?? '',
       [queueEnv(p.id)]: queueUrl,
@@ -157,6 +160,11 @@ export function providerStack(input: StackInput): { functions: Json; resources: 
                   Resource: getAtt(queue, 'Arn'),
                 },
                 { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: getAtt(dlq, 'Arn') },
+                {
+                  Effect: 'Allow',
+                  Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+                  Resource: getAtt('StateTable', 'Arn'),
+                },
                 {
                   Effect: 'Allow',
                   Action: 'ssm:GetParameter',

@@ -4,10 +4,13 @@ import * as z from 'zod/mini';
 import { createSqsClient } from '../aws/queue';
 import { intEnv, intFromEnv, optionalEnv, parseEnv } from '../config/env';
 import { workerHandler } from '../delivery/worker';
+import { SERVICE } from '../infra/names';
 import { PROVIDERS } from '../providers/catalog';
 import { dlqEnv, queueEnv } from '../providers/provider';
 import { hostOf } from '../redact';
 import { loadRouting } from '../routing/config';
+import { createDynamoClient } from '../stores/dynamo';
+import { ensureStateTable, startDynalite } from './dynamo';
 import { startEmulator } from './emulator';
 import { type HttpHandler, startHttpApi } from './http';
 import { type Poller, type SqsHandler, startPoller } from './poller';
@@ -18,6 +21,7 @@ const localEnv = z.object({
   // 0 picks a free port (tests).
   PORT: intEnv(3000, 0, 65535),
   SQS_PORT: intEnv(9324, 0, 65535),
+  DYNAMODB_PORT: intEnv(0, 0, 65535),
   SQS_ENDPOINT: optionalEnv(z.url({ protocol: /^https?$/ })),
   AWS_REGION: z._default(z.string(), 'us-east-1'),
   LOCAL_VISIBILITY_TIMEOUT: optionalEnv(intFromEnv(0, 43_200)),
@@ -59,6 +63,21 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
     process.env.SQS_ENDPOINT = endpoint;
     const sqs = createSqsClient({ region: env.AWS_REGION, endpoint }, 25_000);
     stops.push(async () => sqs.destroy());
+
+    // Rollout state and mute windows: dynalite on loopback unless DYNAMODB_ENDPOINT names another.
+    if (!process.env.DYNAMODB_ENDPOINT) {
+      const dynamo = await startDynalite(env.DYNAMODB_PORT);
+      process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
+      stops.push(async () => {
+        // Gone with this pipeline: the next one in this process starts its own.
+        delete process.env.DYNAMODB_ENDPOINT;
+        await dynamo.close();
+      });
+    }
+    process.env.STATE_TABLE ||= `${SERVICE}-local-state`;
+    const db = createDynamoClient(env.AWS_REGION, process.env.DYNAMODB_ENDPOINT);
+    await ensureStateTable(db, process.env.STATE_TABLE);
+    db.destroy();
 
     // The queues and workers a deploy would have for every provider, from the same generator.
     const service = localServiceDef(resolve(root, 'serverless.yml'));

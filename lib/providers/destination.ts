@@ -72,5 +72,12 @@ export function envDestination(
 ): DestinationDef {
   const options: Record<string, string | undefined> = {};
   for (const [key, name] of Object.entries(p.env)) if (env[name]) options[key] = env[name];
-  return { name: p.id, type: p.id, options, field: (key) => p.env[key] ?? key };
+  const events = env.EVENTS === 'all' || env.EVENTS === 'milestones' ? env.EVENTS : undefined;
+  return {
+    name: p.id,
+    type: p.id,
+    options,
+    ...(events ? { events } : {}),
+    field: (key) => p.env[key] ?? key,
+  };
 }

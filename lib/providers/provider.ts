@@ -1,9 +1,14 @@
 import * as z from 'zod/mini';
 import type { FlaggerEvent } from '../event/event';
+import type { RolloutStore } from '../stores/rollouts';
 
 /** What a destination's sender needs besides the event. */
 export interface SendContext {
   timeoutMs: number;
+  /** The queue message: the same id on every redelivery, so stateful senders apply it once. */
+  messageId: string;
+  /** More of this canary's events follow in the batch: a live message may wait to redraw once. */
+  moreInGroup: boolean;
 }
 
 export interface SendResult {
@@ -27,6 +32,8 @@ export interface DestinationDef {
   type: string;
   /** The provider's own settings, keyed as in the routing file (`url`, `username`, …). */
   options: Record<string, string | undefined>;
+  /** `milestones` (the default) or `all` (every event), for providers that are not live. */
+  events?: 'all' | 'milestones';
   /** Names a setting in errors: `routing.yaml: destinations.ops.url` or `DISCORD_WEBHOOK_URL`. */
   field(key: string): string;
 }
@@ -34,6 +41,8 @@ export interface DestinationDef {
 /** Settings every destination shares, from the environment (DASHBOARD_URL, …). */
 export interface CommonSettings {
   dashboardUrl?: string;
+  /** Rollout state (the state table), for providers that keep a live message. */
+  store?: RolloutStore;
   /** A deployed stage: https and the provider's hosts (plus WEBHOOK_ALLOWED_HOSTS) only. */
   deployed: boolean;
   extraAllowedHosts: readonly string[];
@@ -58,6 +67,11 @@ export interface Provider {
   readonly secrets: readonly string[];
   /** The routing file's options for this type (besides `type`); unknown keys are rejected. */
   readonly options: z.ZodMiniObject;
+  /**
+   * Keeps one live message per rollout itself (Slack app): every event goes to its sender, which
+   * decides what to post, update or reply. Other providers send milestones or every event.
+   */
+  readonly live?: boolean;
   /** Hosts a deployed stage may post to (`*.` matches subdomains); empty means any https host. */
   readonly allowedHosts: readonly string[];
   /**

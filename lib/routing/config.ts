@@ -42,7 +42,17 @@ const regex = z.string().check(
 // Each type accepts exactly its provider's options: one that belongs to another type is an error,
 // not silently dropped. Values are checked again, field by field, by the provider's own schema.
 const destinationSchemas = new Map(
-  PROVIDERS.map((p) => [p.id, z.strictObject({ type: z.literal(p.id), ...p.options.shape })]),
+  PROVIDERS.map((p) => [
+    p.id,
+    z.strictObject({
+      type: z.literal(p.id),
+      ...p.options.shape,
+      // A live provider keeps one message per rollout; the others send milestones or everything.
+      ...(p.live
+        ? {}
+        : { events: z.optional(z.enum(['all', 'milestones'], { error: 'must be all or milestones' })) }),
+    }),
+  ]),
 );
 const destinationSchema = z.looseObject({
   type: z.enum(PROVIDER_IDS as [string, ...string[]], {
@@ -140,11 +150,12 @@ export function parseRoutingConfig(text: string, env: Env, source: string): Rout
       }
       continue;
     }
-    const { type, ...options } = own.data as Record<string, string | undefined>;
+    const { type, events, ...options } = own.data as Record<string, string | undefined>;
     const def: DestinationDef = {
       name: n,
       type: type as string,
       options,
+      ...(events ? { events: events as 'all' | 'milestones' } : {}),
       field: (key) => `${source}: ${where([...path, key])}`,
     };
     // The provider's own checks (formats, pairs of options that exclude each other) at load,

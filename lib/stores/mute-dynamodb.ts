@@ -1,10 +1,6 @@
-import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  DynamoDBClient,
-  PutItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { logger } from '../log';
+import { isConditionFailed } from './dynamo';
 import type { MuteStore } from './mute';
 
 /**
@@ -21,26 +17,21 @@ export function dynamoMuteStore(table: string, client: DynamoDBClient, now = () 
         await client.send(
           new PutItemCommand({
             TableName: table,
-            Item: { pk: { S: key }, expiresAt: { N: String(t + seconds) } },
+            Item: { pk: { S: `mute#${key}` }, expiresAt: { N: String(t + seconds) } },
             ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
             ExpressionAttributeValues: { ':now': { N: String(t) } },
           }),
         );
         return true;
       } catch (err) {
-        if (
-          err instanceof ConditionalCheckFailedException ||
-          (err as Error).name === 'ConditionalCheckFailedException'
-        ) {
-          return false;
-        }
+        if (isConditionFailed(err)) return false;
         logger.warn('mute store unavailable, sending anyway', { error: (err as Error).name });
         return true;
       }
     },
     async release(key) {
       try {
-        await client.send(new DeleteItemCommand({ TableName: table, Key: { pk: { S: key } } }));
+        await client.send(new DeleteItemCommand({ TableName: table, Key: { pk: { S: `mute#${key}` } } }));
       } catch (err) {
         // The claim then expires on its own; the retry it blocks is muted only until then.
         logger.warn('mute store could not release a claim', { error: (err as Error).name });
@@ -49,11 +40,4 @@ export function dynamoMuteStore(table: string, client: DynamoDBClient, now = () 
   };
 }
 
-export function createDynamoClient(region: string, endpoint?: string): DynamoDBClient {
-  return new DynamoDBClient({
-    region,
-    ...(endpoint ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-    maxAttempts: 2,
-    requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true },
-  });
-}
+export { createDynamoClient } from './dynamo';

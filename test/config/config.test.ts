@@ -7,7 +7,12 @@ import { ConfigError } from '../../lib/errors';
 import { slack } from '../../lib/providers/slack';
 
 const SECRET_URL = 'https://hooks.slack.com/services/T000/B000/SECRETSECRET';
-const QUEUES = { SLACK_QUEUE_URL: 'http://q/slack.fifo', SLACK_DLQ_URL: 'http://q/slack-dlq.fifo' };
+// EVENTS=all: these destinations need no rollout state (that is tested on its own below).
+const QUEUES = {
+  SLACK_QUEUE_URL: 'http://q/slack.fifo',
+  SLACK_DLQ_URL: 'http://q/slack-dlq.fifo',
+  EVENTS: 'all',
+};
 
 describe('ingest config', () => {
   it('queues to each provider whose queue URL is set', () => {
@@ -125,6 +130,21 @@ describe('worker config', () => {
     expect(() =>
       loadWorkerConfig({ SLACK_WEBHOOK_URL: SECRET_URL, ...QUEUES, DASHBOARD_URL: 'grafana/{name}' }, slack),
     ).toThrow('DASHBOARD_URL: must be an http(s) URL');
+  });
+
+  it('needs STATE_TABLE for milestones (the default), naming the destination and the way out', () => {
+    const env = { SLACK_WEBHOOK_URL: SECRET_URL, ...QUEUES, EVENTS: undefined };
+    expect(() => loadWorkerConfig(env, slack)).toThrow(
+      'STATE_TABLE: is not set, and "slack" sends only milestones, which needs rollout state (set EVENTS=all',
+    );
+    const stores: string[] = [];
+    const c = loadWorkerConfig({ ...env, STATE_TABLE: 'state' }, slack, (table) => {
+      stores.push(table);
+      return { get: async () => undefined, put: async () => 1 };
+    });
+    expect(stores).toEqual(['state']);
+    expect(c.destinations.slack?.events).toBe('milestones');
+    expect(loadWorkerConfig({ ...env, EVENTS: 'all' }, slack).destinations.slack?.events).toBe('all');
   });
 
   it('names each missing queue variable', () => {

@@ -68,3 +68,34 @@ export async function drain(env: Awaited<ReturnType<typeof startSqs>>, queue: Cr
     out.push(...r.Messages);
   }
 }
+
+/** A record that never came from a queue: enough for tests that make no SQS calls of their own. */
+export function fakeRecord(
+  event: { namespace: string; name: string },
+  id: string,
+  destination?: string,
+): SQSEvent['Records'][number] {
+  const group = `${destination ?? 'd'}/${event.namespace}/${event.name}`;
+  return {
+    messageId: id,
+    receiptHandle: `rh-${id}`,
+    body: JSON.stringify({
+      v: 1,
+      receivedAt: '2026-01-01T00:00:00.000Z',
+      event,
+      ...(destination ? { destination } : {}),
+    }),
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '0',
+      SenderId: 'test',
+      ApproximateFirstReceiveTimestamp: '0',
+      MessageGroupId: group,
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q.fifo',
+    awsRegion: 'us-east-1',
+  };
+}

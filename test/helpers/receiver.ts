@@ -85,6 +85,7 @@ export function destination(
   return {
     name,
     sender: provider.create({ ...def, name, options: { ...options, url } }, local),
+    events: 'all' as const,
   };
 }
 
@@ -103,7 +104,13 @@ export async function trySend(
   timeoutMs = 2000,
 ): Promise<{ ok?: Awaited<ReturnType<ReturnType<Provider['create']>['send']>>; err?: Error }> {
   try {
-    return { ok: await destination(provider, url, provider.id, options).sender.send(event, { timeoutMs }) };
+    return {
+      ok: await destination(provider, url, provider.id, options).sender.send(event, {
+        timeoutMs,
+        messageId: 'm1',
+        moreInGroup: false,
+      }),
+    };
   } catch (err) {
     return { err: err as Error };
   }

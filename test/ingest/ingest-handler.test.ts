@@ -2,10 +2,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startFakeDynamo } from '../helpers/fake-dynamodb';
+import { startDynamo } from '../helpers/dynamo';
 import { startFakeSsm } from '../helpers/fake-ssm';
 import { startSqs } from '../helpers/sqs';
 
@@ -110,7 +111,7 @@ describe('ingest Lambda handler', () => {
   }, 9_500);
 
   it('shares route mute windows through DynamoDB across cold starts', async () => {
-    const db = await startFakeDynamo();
+    const db = await startDynamo();
     const sqs = await startSqs();
     try {
       const { QueueUrl } = await sqs.sqs.send(
@@ -123,7 +124,7 @@ describe('ingest Lambda handler', () => {
         CONFIG_FILE: file,
         SLACK_QUEUE_URL: QueueUrl as string,
         SQS_ENDPOINT: sqs.emulator.endpoint,
-        MUTE_TABLE: 'mute',
+        STATE_TABLE: db.table,
         DYNAMODB_ENDPOINT: db.endpoint,
       };
       const first = await loadHandler(env);
@@ -133,7 +134,8 @@ describe('ingest Lambda handler', () => {
         status: 'filtered',
         destinations: [],
       });
-      expect(db.items.size).toBe(1);
+      const { Count } = await db.client.send(new ScanCommand({ TableName: db.table }));
+      expect(Count).toBe(1);
     } finally {
       await sqs.close();
       await db.close();

@@ -1,0 +1,45 @@
+import type { FlaggerEvent } from '../event/event';
+import { type RolloutStore, rolloutKey } from '../stores/rollouts';
+import { reduce } from './tracker';
+
+export interface Gate {
+  /** This event is a milestone not yet delivered: send it, then call `done`. */
+  send: boolean;
+  done(): Promise<void>;
+}
+
+/**
+ * For a destination that hears only milestones: applies the event to the canary's rollout once
+ * (a redelivered record is recognised by its message id) and says whether it is to be sent. The
+ * decision is stored before sending, so a send that fails is retried as a milestone even though
+ * the rollout has already moved on.
+ */
+export async function milestoneGate(
+  store: RolloutStore,
+  destination: string,
+  event: FlaggerEvent,
+  messageId: string,
+): Promise<Gate> {
+  const key = rolloutKey(destination, event);
+  const got = await store.get(key);
+  let record = got?.value;
+  let version = got?.version ?? 0;
+  if (!record?.applied.includes(messageId)) {
+    const step = reduce(record?.rollout, event);
+    record = {
+      ...record,
+      rollout: step.rollout,
+      applied: [...(record?.applied ?? []), messageId],
+      pending: step.milestone ? { milestone: messageId } : undefined,
+    };
+    version = await store.put(key, record, version);
+  }
+  const current = record;
+  if (current.pending?.milestone !== messageId) return { send: false, done: async () => {} };
+  return {
+    send: true,
+    done: async () => {
+      await store.put(key, { ...current, pending: undefined }, version);
+    },
+  };
+}

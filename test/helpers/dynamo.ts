@@ -1,0 +1,18 @@
+import { ensureStateTable, startDynalite } from '../../lib/local/dynamo';
+import { createDynamoClient } from '../../lib/stores/dynamo';
+
+/** dynalite on loopback with the state table created: the DynamoDB the tests talk to. */
+export async function startDynamo(table = 'state') {
+  const db = await startDynalite();
+  const client = createDynamoClient('us-east-1', db.endpoint);
+  await ensureStateTable(client, table);
+  return {
+    ...db,
+    table,
+    client,
+    close: async () => {
+      client.destroy();
+      await db.close();
+    },
+  };
+}

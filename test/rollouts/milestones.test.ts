@@ -1,0 +1,87 @@
+import type { Context } from 'aws-lambda';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createSqsClient } from '../../lib/aws/queue';
+import type { WorkerConfig } from '../../lib/config/config';
+import { createWorker } from '../../lib/delivery/worker';
+import { slack } from '../../lib/providers/slack';
+import { teams } from '../../lib/providers/teams';
+import { dynamoRolloutStore } from '../../lib/stores/rollouts';
+import { startDynamo } from '../helpers/dynamo';
+import { fixtures } from '../helpers/fixtures';
+import { fakeRecord } from '../helpers/queues';
+import { answer, destination, type Receiver, startReceiver } from '../helpers/receiver';
+
+let db: Awaited<ReturnType<typeof startDynamo>>;
+let rx: Receiver | undefined;
+beforeAll(async () => {
+  db = await startDynamo();
+});
+afterAll(async () => db?.close());
+afterEach(async () => {
+  await rx?.close();
+  rx = undefined;
+});
+const ctx = { functionName: 'w', awsRequestId: 'r', getRemainingTimeInMillis: () => 60_000 } as Context;
+const sqs = createSqsClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:1' });
+const sampleRollouts = ['podinfo', 'checkout', 'frontend', 'payments', 'legacy'].map((name) =>
+  fixtures.filter((e) => e.name === name),
+);
+
+function worker(name: string, url: string, provider = slack) {
+  const config: WorkerConfig = {
+    destinations: { [name]: { ...destination(provider, url, name), events: 'milestones' } },
+    timeoutMs: 1000,
+    queueUrl: 'http://127.0.0.1:1/q',
+    dlqUrl: 'http://127.0.0.1:1/d',
+    retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 5 },
+    minIntervalMs: 0,
+    sqs: { region: 'us-east-1' },
+    store: dynamoRolloutStore(db.table, db.client),
+  };
+  return createWorker(provider, config, sqs);
+}
+
+describe('milestones for webhook destinations (state in dynalite)', () => {
+  it.each([
+    ['slack', slack],
+    ['teams', teams],
+  ] as const)('%s: each sample rollout sends at most Flagger’s own 2 + 1 messages', async (id, provider) => {
+    rx = await startReceiver(answer(200, 'ok'));
+    const handle = worker(`${id}-quiet`, rx.url('/hook'), provider);
+    const counts: number[] = [];
+    let n = 0;
+    for (const events of sampleRollouts) {
+      const before = rx.received.length;
+      for (const e of events) {
+        const res = await handle({ Records: [fakeRecord(e, `${id}-${n++}`, `${id}-quiet`)] }, ctx);
+        expect(res.batchItemFailures).toEqual([]);
+      }
+      counts.push(rx.received.length - before);
+    }
+    // podinfo, checkout, frontend (initialization + rollout), payments, legacy
+    expect(counts).toEqual([3, 3, 4, 2, 1]);
+    for (const c of counts) expect(c).toBeLessThanOrEqual(3 * 2);
+  });
+
+  it('sends a redelivered record’s milestone once, and a record whose send failed on its retry', async () => {
+    let fail = true;
+    rx = await startReceiver((_r, res) => {
+      res.writeHead(fail ? 500 : 200);
+      res.end(fail ? 'rollup_error' : 'ok');
+    });
+    const handle = worker('retry', rx.url('/hook'));
+    const [start, second] = sampleRollouts[0] ?? [];
+    const first = fakeRecord(start as (typeof fixtures)[number], 'a1', 'retry');
+    expect((await handle({ Records: [first] }, ctx)).batchItemFailures).toEqual([{ itemIdentifier: 'a1' }]);
+    fail = false;
+    // The retry: state already moved on, the milestone is still owed.
+    expect((await handle({ Records: [first] }, ctx)).batchItemFailures).toEqual([]);
+    // A duplicate delivery of the same message: nothing more is sent.
+    expect((await handle({ Records: [first] }, ctx)).batchItemFailures).toEqual([]);
+    await handle({ Records: [fakeRecord(second as (typeof fixtures)[number], 'a2', 'retry')] }, ctx);
+    expect(rx.received.map((r) => (r.json as { text: string }).text.slice(0, 24))).toEqual([
+      '🚀 podinfo.test: New rev', // the failed attempt
+      '🚀 podinfo.test: New rev', // its retry
+    ]);
+  });
+});
