@@ -43,7 +43,7 @@ const env: Record<string, string | undefined> = {
 for (const p of PROVIDERS) {
   env[queueEnv(p.id)] = 'http://127.0.0.1:1/q';
   env[dlqEnv(p.id)] = 'http://127.0.0.1:1/d';
-  env[p.env.url] = `http://127.0.0.1:1/${p.id}`;
+  env[p.on] = p.on.endsWith('_URL') ? `http://127.0.0.1:1/${p.id}` : 'xoxb-bench-token';
 }
 const loadMs = (file: string, provider = '') => {
   const samples: number[] = [];

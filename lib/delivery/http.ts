@@ -17,6 +17,8 @@ export interface PostOptions {
   timeoutMs: number;
   /** Who is called, for error messages (`discord` → "discord webhook (host)"); never the URL. */
   label: string;
+  /** What is called, after the label: `webhook` unless said (`API chat.update`). */
+  kind?: string;
   headers?: Record<string, string>;
   /** Headers computed over the exact bytes sent, e.g. an HMAC signature. */
   sign?: (body: string) => Record<string, string>;
@@ -34,7 +36,7 @@ export interface PostOptions {
  * Node's built-in fetch (undici inside the runtime) keeps the HTTP client out of every bundle.
  */
 export async function postJson(url: string, payload: unknown, opts: PostOptions): Promise<HttpAnswer> {
-  const where = `${opts.label} webhook (${hostOf(url)})`;
+  const where = `${opts.label} ${opts.kind ?? 'webhook'} (${hostOf(url)})`;
   const body = JSON.stringify(payload);
   let answer: HttpAnswer;
   try {

@@ -65,7 +65,7 @@ async function deliverRecord(
   await pacer.turn();
   const started = performance.now();
   try {
-    const { status, waitSeconds } = await destination.sender.send(event, {
+    const { status, waitSeconds, calls } = await destination.sender.send(event, {
       timeoutMs: config.timeoutMs,
       messageId: record.messageId,
       moreInGroup,
@@ -80,6 +80,7 @@ async function deliverRecord(
       canary: canaryId(event),
       messageId: record.messageId,
       status,
+      ...(calls !== undefined ? { calls } : {}),
       attempt: attemptOf(record),
       ms,
       endToEndMs,
@@ -232,7 +233,7 @@ export function workerHandler(provider: Provider) {
       [
         { name: 'CONFIG', optional: true },
         // With a routing file the destinations carry their own URLs and secrets.
-        ...provider.secrets.map((name) => ({ name, optional: routingFile || name !== provider.env.url })),
+        ...provider.secrets.map((name) => ({ name, optional: routingFile || name !== provider.on })),
       ],
       ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
     );

@@ -25,7 +25,7 @@ export function selectProviders(env: Env): Provider[] {
     return PROVIDERS.filter((p) => ids.includes(p.id));
   }
   const wanted = new Set(routingFileTypes(env.CONFIG_FILE));
-  for (const p of PROVIDERS) if (env[p.env.url] || env[`${p.env.url}_PARAM`]) wanted.add(p.id);
+  for (const p of PROVIDERS) if (env[p.on] || env[`${p.on}_PARAM`]) wanted.add(p.id);
   if (!wanted.size) for (const id of DEFAULT_PROVIDERS) wanted.add(id);
   return PROVIDERS.filter((p) => wanted.has(p.id));
 }

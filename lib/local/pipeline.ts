@@ -101,7 +101,7 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
       const dlq = redrive ? queues.get(redrive.dlq) : undefined;
       if (!fn || !q || !dlq) throw new Error(`no SQS-triggered function "${id}" with a DLQ was generated`);
       // With a routing file a provider is on when a destination has its type; else when its URL is set.
-      const url = process.env[provider.env.url];
+      const url = process.env[provider.on];
       const routed = routing && Object.values(routing.destinations).filter((d) => d.type === id);
       const target = routed ? routed.map((d) => d.name).join(', ') : url && hostOf(url);
       if (!target) {
@@ -131,7 +131,7 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
     }
     if (!providers.length) {
       log(
-        `[local] no provider is on: events are accepted but go nowhere. Set one of ${PROVIDERS.map((p) => p.env.url).join(', ')} (or CONFIG_FILE).`,
+        `[local] no provider is on: events are accepted but go nowhere. Set one of ${PROVIDERS.map((p) => p.on).join(', ')} (or CONFIG_FILE).`,
       );
     } else {
       const off = PROVIDERS.filter((p) => !providers.some((q) => q.id === p.id));

@@ -4,6 +4,7 @@ import { mattermost } from './mattermost';
 import type { Provider } from './provider';
 import { rocketchat } from './rocketchat';
 import { slack } from './slack';
+import { slackApp } from './slack-app';
 import { teams } from './teams';
 import { webhook } from './webhook';
 

@@ -15,6 +15,8 @@ export interface SendResult {
   status: number;
   /** The platform asked for a pause before the next call (its rate-limit headers said 0 left). */
   waitSeconds?: number;
+  /** API calls this event took, where a provider makes several (Slack app). */
+  calls?: number;
 }
 
 /** A configured destination, ready to deliver: made once at cold start by `Provider.create`. */
@@ -58,11 +60,13 @@ export interface Provider {
   readonly id: string;
   /** For people: README, logs, the local pipeline's banner. */
   readonly title: string;
+  /** Routing-file option → zero-config environment variable; also what a deploy passes on. */
+  readonly env: Readonly<Record<string, string>>;
   /**
-   * Routing-file option → zero-config environment variable. The provider is on without a routing
-   * file when `env.url`'s variable is set. Also what a deploy passes to the function.
+   * The variable that turns the provider on without a routing file (`DISCORD_WEBHOOK_URL`,
+   * `SLACK_BOT_TOKEN`): required then, and a secret.
    */
-  readonly env: Readonly<Record<string, string>> & { readonly url: string };
+  readonly on: string;
   /** Options that are credentials: read from SSM (`<VAR>_PARAM`) when deployed, never logged. */
   readonly secrets: readonly string[];
   /** The routing file's options for this type (besides `type`); unknown keys are rejected. */

@@ -5,7 +5,8 @@ import { destinationUrl, parseOptions } from './destination';
 import type { CommonSettings, Provider, SendResult } from './provider';
 
 /** A stateless webhook provider: settings, a formatter and, where the platform needs it, a twist. */
-export interface WebhookSpec<O> extends Omit<Provider, 'create' | 'options' | 'preview'> {
+export interface WebhookSpec<O> extends Omit<Provider, 'create' | 'options' | 'preview' | 'on'> {
+  env: Readonly<Record<string, string>> & { readonly url: string };
   options: z.ZodMiniObject & z.ZodMiniType<O>;
   format(event: FlaggerEvent, options: O & { dashboardUrl?: string }): unknown;
   /** Per-event URL (query parameters the platform reads, such as Google Chat's thread option). */
@@ -21,6 +22,8 @@ export function webhookProvider<O>(spec: WebhookSpec<O>): Provider {
   const { format, url: urlFor, request, onDelivered, ...rest } = spec;
   return {
     ...rest,
+    // A webhook provider is on when its URL is set.
+    on: spec.env.url,
     preview: (event, dashboardUrl) => format(event, { dashboardUrl } as O & { dashboardUrl?: string }),
     create(d, common: CommonSettings) {
       const base = destinationUrl(d, common, spec.allowedHosts);

@@ -8,33 +8,37 @@ const local = { deployed: false, extraAllowedHosts: [] };
 const deployed = { deployed: true, extraAllowedHosts: [] };
 
 describe.each(PROVIDERS.map((p) => [p.id, p] as const))('provider %s', (id, p) => {
+  // The URL it posts to: the webhook itself, or an API base URL next to a token.
+  const urlVar = (p.env.url ?? p.env.apiUrl) as string;
+  const withUrl = (url: string) => envDestination(p, { [p.on]: 'xoxb-0000-token', [urlVar]: url });
   it('has a unique id fit for queue, function and env names, and a URL variable that is a secret', () => {
     expect(id).toMatch(/^[a-z][a-z0-9-]{1,30}$/);
     expect(PROVIDER_IDS.filter((x) => x === id)).toHaveLength(1);
-    expect(p.secrets).toContain(p.env.url);
+    expect(p.secrets).toContain(p.on);
+    expect(urlVar).toMatch(/_URL$/);
     // The routing file and the environment name the same options.
     expect(Object.keys(p.options.shape).sort()).toEqual(Object.keys(p.env).sort());
   });
 
-  it('refuses to start without a URL, naming the variable', () => {
-    expect(() => p.create(envDestination(p, {}), local)).toThrow(new RegExp(`^${p.env.url}: is not set$`));
+  it('refuses to start without the variable that turns it on, naming it', () => {
+    expect(() => p.create(envDestination(p, {}), local)).toThrow(new RegExp(`^${p.on}: is not set$`));
   });
 
   it('refuses plain http in a deployed stage without quoting the URL', () => {
-    const d = envDestination(p, { [p.env.url]: 'http://example.com/SECRETPATH' });
+    const d = withUrl('http://example.com/SECRETPATH');
     let message = '';
     try {
       p.create(d, { ...deployed, extraAllowedHosts: ['example.com'] });
     } catch (e) {
       message = (e as Error).message;
     }
-    expect(message).toBe(`${p.env.url}: must be https in a deployed stage`);
+    expect(message).toBe(`${urlVar}: must be https in a deployed stage`);
   });
 
   it('refuses a host outside its own and WEBHOOK_ALLOWED_HOSTS in a deployed stage', () => {
-    const d = envDestination(p, { [p.env.url]: 'https://attacker.example/SECRETPATH' });
+    const d = withUrl('https://attacker.example/SECRETPATH');
     expect(() => p.create(d, deployed)).toThrow(
-      `${p.env.url}: host attacker.example is not an allowed webhook host`,
+      `${urlVar}: host attacker.example is not an allowed webhook host`,
     );
     expect(() => p.create(d, { ...deployed, extraAllowedHosts: ['attacker.example'] })).not.toThrow();
   });

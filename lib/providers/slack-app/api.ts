@@ -1,0 +1,90 @@
+import { describeAnswer, type HttpAnswer, postJson } from '../../delivery/http';
+import { PermanentDeliveryError, RetryableDeliveryError } from '../../errors';
+
+/**
+ * Slack's Web API answers 200 with `{"ok":false,"error":code}` (docs.slack.dev, "Web API basics");
+ * the code decides what to do. Transient codes are retried; these say the live message is gone
+ * or frozen, so the rollout continues in a new one.
+ */
+const GONE = new Set([
+  'message_not_found',
+  'cant_update_message',
+  'edit_window_closed',
+  'is_inactive',
+  'cannot_reply_to_message',
+  'restricted_action_thread_locked',
+]);
+const TRANSIENT = new Set([
+  'internal_error',
+  'service_unavailable',
+  'request_timeout',
+  'team_added_to_org',
+  'update_failed',
+  'external_channel_migrating',
+  'streaming_state_conflict',
+  // "It's possible some aspect of the operation succeeded": the caller knows what that risks.
+  'fatal_error',
+]);
+
+/** The live message cannot be updated or replied to any more: post a new one. */
+export class LiveMessageGoneError extends Error {
+  override name = 'LiveMessageGoneError';
+  constructor(readonly code: string) {
+    super(`the rollout message is gone (${code})`);
+  }
+}
+
+/** Slack's error code, when the call failed with one (ratelimited, fatal_error, …). */
+export const slackCode = (err: unknown): string | undefined => (err as { slackCode?: string })?.slackCode;
+
+function classify(a: HttpAnswer, where: string): void {
+  const body = a.json as { ok?: boolean; error?: string } | undefined;
+  if (a.status !== 200 || body?.ok !== false) {
+    if (a.status === 200 && body?.ok !== true) {
+      throw new RetryableDeliveryError(`${describeAnswer(a, where)} (not a Web API answer)`, a.status);
+    }
+    return;
+  }
+  const code = String(body.error ?? 'unknown_error');
+  const detail = `${where}: ${code}`;
+  let err: Error;
+  if (code === 'ratelimited' || code === 'rate_limited') {
+    const after = Number(a.headers.get('retry-after'));
+    err = new RetryableDeliveryError(detail, 429, Number.isFinite(after) && after > 0 ? after : undefined);
+  } else if (GONE.has(code)) {
+    err = new LiveMessageGoneError(code);
+  } else if (TRANSIENT.has(code)) {
+    err = new RetryableDeliveryError(detail, 200);
+  } else {
+    // Auth and channel errors (invalid_auth, token_revoked, missing_scope, channel_not_found,
+    // not_in_channel, is_archived, …) and payload errors: no retry fixes them.
+    err = new PermanentDeliveryError(detail, 200);
+  }
+  Object.assign(err, { slackCode: code });
+  throw err;
+}
+
+export interface SlackApi {
+  call<T = Record<string, unknown>>(method: string, body: Record<string, unknown>): Promise<T>;
+}
+
+/**
+ * A Web API method called with the bot token, as Flagger, Flux and Alertmanager do: a plain POST,
+ * no SDK (whose defaults retry for half an hour inside the function). The token is never in an
+ * error: only the host and Slack's code are.
+ */
+export function slackApi(baseUrl: string, token: string, timeoutMs: () => number): SlackApi {
+  const base = baseUrl.replace(/\/+$/, '');
+  return {
+    async call<T>(method: string, body: Record<string, unknown>): Promise<T> {
+      const answer = await postJson(`${base}/${method}`, body, {
+        timeoutMs: timeoutMs(),
+        label: 'slack-app',
+        kind: `API ${method}`,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json; charset=utf-8' },
+        check: classify,
+      });
+      return answer.json as T;
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import { isEnded, type Note, progressOf, type Rollout, type RolloutStatus } from '../../rollouts/tracker';
+import { dashboardLink, progressBar, TONE_COLOR } from '../presentation';
+import { escapeMrkdwn as esc, truncate } from '../text';
+
+// Block Kit limits (docs.slack.dev, Block Kit reference): 3,000 per section text, 2,000 per field,
+// 10 fields; chat.update refuses `text` over 4,000 characters (msg_too_long).
+const SECTION_MAX = 3000;
+const FIELD_MAX = 2000;
+const TEXT_MAX = 300;
+
+const LOOK: Record<RolloutStatus, { emoji: string; label: string; tone: keyof typeof TONE_COLOR }> = {
+  initializing: { emoji: '🌱', label: 'Initializing', tone: 'neutral' },
+  progressing: { emoji: '⏩', label: 'Progressing', tone: 'neutral' },
+  waiting: { emoji: '⏸️', label: 'Waiting', tone: 'warn' },
+  promoted: { emoji: '✅', label: 'Promoted', tone: 'good' },
+  failed: { emoji: '❌', label: 'Failed', tone: 'bad' },
+  terminated: { emoji: '🗑️', label: 'Terminated', tone: 'neutral' },
+};
+
+/** `1h 2m`, `3m 20s`, `45s`: how long a rollout has run, from Flagger's own timestamps. */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+}
+
+function step(r: Rollout): string {
+  if (r.primaryWeight !== undefined) return `primary weight ${r.primaryWeight}%`;
+  if (r.iteration) return `iteration ${r.iteration.n}/${r.iteration.of}`;
+  if (r.weight !== undefined) return `canary weight ${r.weight}%`;
+  return isEnded(r) ? 'done' : 'starting';
+}
+
+function checks(r: Rollout): string {
+  const failing = r.failed.map((c) => `${c.name}${c.count > 1 ? ` (${c.count}×)` : ''}`);
+  const parts = [
+    r.passed.length ? `✓ ${r.passed.join(', ')}` : '',
+    failing.length ? `✗ ${failing.join(', ')}` : '',
+    r.failedChecks !== undefined ? `${r.failedChecks} failed checks` : '',
+  ].filter(Boolean);
+  return parts.length ? parts.join(' · ') : 'none yet';
+}
+
+const date = (ms: number) =>
+  `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${new Date(ms).toISOString()}>`;
+
+/**
+ * The rollout message: one per rollout, redrawn in full on every change (chat.update keeps
+ * nothing that is not sent again). Pure: the same rollout always draws the same message.
+ */
+export function rolloutMessage(
+  r: Rollout,
+  options: { namespace: string; name: string; dashboardUrl?: string },
+): { text: string; attachments: unknown[] } {
+  const look = LOOK[r.status];
+  const progress = progressOf(r);
+  const fields = [
+    ['Status', look.label],
+    ['Step', step(r)],
+    ['Revision', r.revision ?? 'pending'],
+    ['Started', date(r.startedAt)],
+    [isEnded(r) ? 'Took' : 'Elapsed', duration((r.endedAt ?? r.updatedAt) - r.startedAt)],
+    ['Checks', checks(r)],
+    ...(r.gates.length
+      ? [['Approval gates', r.gates.map((g) => `${g.passed ? '✓' : '⏸️'} ${g.name}`).join(', ')]]
+      : []),
+  ];
+  const blocks: unknown[] = [
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: truncate(
+          `${look.emoji} *${esc(r.canary)}* · ${look.label}\n${esc(r.reason ?? r.lastMessage)}`,
+          SECTION_MAX,
+        ),
+      },
+    },
+    {
+      type: 'section',
+      // Field values are ours or escaped; the date token is the only markup in them.
+      fields: fields.map(([k, v]) => ({
+        type: 'mrkdwn',
+        text: truncate(`*${k}*\n${k === 'Started' ? v : esc(v ?? '')}`, FIELD_MAX),
+      })),
+    },
+  ];
+  if (progress !== undefined) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `\`${progressBar(progress)}\` ${Math.round(progress * 100)}%` },
+    });
+  }
+  blocks.push({
+    type: 'context',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: truncate(
+          `Last: ${esc(r.lastMessage)}  ·  ${r.events} events  ·  ${date(r.updatedAt)}`,
+          SECTION_MAX,
+        ),
+      },
+    ],
+  });
+  const link = dashboardLink(options.dashboardUrl, { ...options } as Parameters<typeof dashboardLink>[1]);
+  if (link && link.url.length <= 3000) {
+    blocks.push({
+      type: 'actions',
+      elements: [{ type: 'button', text: { type: 'plain_text', text: link.title }, url: link.url }],
+    });
+  }
+  const text = truncate(`${look.emoji} ${r.canary}: ${look.label}, ${step(r)}`, TEXT_MAX);
+  return { text: esc(text), attachments: [{ color: TONE_COLOR[look.tone], fallback: esc(text), blocks }] };
+}
+
+const NOTE: Record<Note['kind'], string> = {
+  check: '⚠️ Check failing',
+  gate: '⏸️ Waiting for approval',
+  outcome: '',
+};
+
+/** A thread reply: a line of its own for a failing check, an approval gate or the outcome. */
+export function noteMessage(n: { kind: Note['kind']; text: string }, r: Rollout): { text: string } {
+  const head = n.kind === 'outcome' ? `${LOOK[r.status].emoji} ${LOOK[r.status].label}` : NOTE[n.kind];
+  return { text: truncate(`${head}: ${esc(n.text)}`, 3900) };
+}
