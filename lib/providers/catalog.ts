@@ -14,6 +14,7 @@ import { webhook } from './webhook';
  */
 export const PROVIDERS: readonly Provider[] = [
   slack,
+  slackApp,
   teams,
   discord,
   googlechat,

@@ -87,7 +87,11 @@ describe('flagger-notify dlq (against the local pipeline’s queues)', () => {
   it.each([
     [['dlq', 'list'], 2, 'usage:'],
     [['dlq', 'peek', 'slack'], 2, 'usage:'],
-    [['dlq', 'list', 'pager'], 2, 'unknown provider "pager": expected one of slack, teams, discord'],
+    [
+      ['dlq', 'list', 'pager'],
+      2,
+      'unknown provider "pager": expected one of slack, slack-app, teams, discord',
+    ],
     [['dlq', 'list', 'slack', '--bogus'], 2, "Unknown option '--bogus'"],
   ])('%j exits %i with a clear message', async (argv, code, message) => {
     const r = await cli(...argv);

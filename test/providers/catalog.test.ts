@@ -4,13 +4,16 @@ import { envDestination } from '../../lib/providers/destination';
 import { fixtures } from '../helpers/fixtures';
 
 // What every provider promises, checked for each catalog entry so a new one cannot skip it.
-const local = { deployed: false, extraAllowedHosts: [] };
-const deployed = { deployed: true, extraAllowedHosts: [] };
+// A live provider keeps rollout state; a store that is never called is enough to start.
+const store = { get: async () => undefined, put: async () => 1 };
+const local = { deployed: false, extraAllowedHosts: [], store };
+const deployed = { deployed: true, extraAllowedHosts: [], store };
 
 describe.each(PROVIDERS.map((p) => [p.id, p] as const))('provider %s', (id, p) => {
   // The URL it posts to: the webhook itself, or an API base URL next to a token.
   const urlVar = (p.env.url ?? p.env.apiUrl) as string;
-  const withUrl = (url: string) => envDestination(p, { [p.on]: 'xoxb-0000-token', [urlVar]: url });
+  const withUrl = (url: string) =>
+    envDestination(p, { [p.on]: 'xoxb-0000-token', [urlVar]: url, SLACK_CHANNEL_ID: 'C0123456789' });
   it('has a unique id fit for queue, function and env names, and a URL variable that is a secret', () => {
     expect(id).toMatch(/^[a-z][a-z0-9-]{1,30}$/);
     expect(PROVIDER_IDS.filter((x) => x === id)).toHaveLength(1);
