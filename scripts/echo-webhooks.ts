@@ -3,6 +3,7 @@
 // Point a provider at http://127.0.0.1:4000/<provider>, e.g. DISCORD_WEBHOOK_URL=…/discord.
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
+import { slackApiStandIn } from '../lib/local/slack-api';
 
 const port = Number(process.env.ECHO_PORT ?? 4000);
 const json = (res: ServerResponse, status: number, body: unknown) => {
@@ -31,6 +32,10 @@ function signatureNote(body: string, header: string | undefined): string {
   return want.length === got.length && timingSafeEqual(want, got) ? '(signature ok)' : '(SIGNATURE MISMATCH)';
 }
 
+// The Slack app's Web API (SLACK_API_URL=http://127.0.0.1:4000/slack-app): posts get a fresh ts,
+// updates change the message in place, replies join its thread.
+const slackApi = slackApiStandIn();
+
 createServer((req, res) => {
   let body = '';
   req.on('data', (c) => {
@@ -38,6 +43,24 @@ createServer((req, res) => {
   });
   req.on('end', () => {
     const provider = req.url?.split(/[/?]/)[1] ?? '';
+    if (provider === 'slack-app') {
+      const method = req.url?.split('/')[2] ?? '';
+      let json: Record<string, unknown> = {};
+      try {
+        json = JSON.parse(body);
+      } catch {}
+      const out = slackApi.handle(method, json);
+      const { ts } = (out.json as { ts?: string }) ?? {};
+      const what = json.thread_ts
+        ? `reply in thread ${json.thread_ts}`
+        : method === 'chat.update'
+          ? `update ${json.ts}`
+          : `ts ${ts}`;
+      console.log(`--- slack-app ${method} ${what}: ${String(json.text ?? '').slice(0, 120)}`);
+      res.writeHead(out.status, { 'content-type': 'application/json', ...out.headers });
+      res.end(JSON.stringify(out.json));
+      return;
+    }
     const answer = ANSWER[provider] ?? ANSWER.slack;
     let shown = body;
     try {
@@ -49,5 +72,7 @@ createServer((req, res) => {
     answer?.(res);
   });
 }).listen(port, '127.0.0.1', () => {
-  console.log(`echo webhooks on http://127.0.0.1:${port}/<provider>: ${Object.keys(ANSWER).join(', ')}`);
+  console.log(
+    `echo webhooks on http://127.0.0.1:${port}/<provider>: ${Object.keys(ANSWER).join(', ')}; Slack Web API at http://127.0.0.1:${port}/slack-app`,
+  );
 });

@@ -50,6 +50,14 @@ function slackHtml(p: Slack): string {
   <div class="attachment" style="border-color:${esc(a?.color ?? '#ddd')}">${blocks}</div></div>`;
 }
 
+/** A live message's thread replies, as Slack lists them under "N replies". */
+function threadHtml(replies: string[] | undefined): string {
+  if (!replies?.length) return '';
+  return `<div class="thread"><div class="count">${replies.length} repl${replies.length === 1 ? 'y' : 'ies'}</div>${replies
+    .map((r) => `<div class="reply">${mrkdwn(r)}</div>`)
+    .join('')}</div>`;
+}
+
 const require = createRequire(import.meta.url);
 const acScript = readFileSync(require.resolve('adaptivecards/dist/adaptivecards.min.js'), 'utf8');
 const acCss = readFileSync(require.resolve('adaptivecards/dist/adaptivecards.css'), 'utf8');
@@ -63,15 +71,18 @@ const CSS = `body{font-family:-apple-system,"Segoe UI",Lato,Helvetica,Arial,sans
 .attachment{border-left:4px solid;padding:2px 0 2px 12px}.section{margin:4px 0}.context{font-size:12px;color:#616061;margin:6px 0}
 .fields{display:grid;grid-template-columns:1fr 1fr;gap:6px;margin:6px 0}code{font-size:12px;background:#f6f6f6;border:1px solid #ddd;padding:1px 3px;border-radius:3px}
 .button{display:inline-block;border:1px solid #ccc;border-radius:4px;padding:3px 10px;font-size:14px;color:#1d1c1d;text-decoration:none;margin-top:4px}
-.teams{font-family:"Segoe UI",sans-serif}`;
+.teams{font-family:"Segoe UI",sans-serif}
+.thread{margin:8px 0 0 24px;border-left:2px solid #e8e8e8;padding-left:10px;font-size:14px}.count{color:#1264a3;font-size:13px;margin-bottom:4px}.reply{margin:3px 0}`;
 
-export function previewHtml(items: { title: string; slack: unknown; teams: unknown }[]): string {
+export function previewHtml(
+  items: { title: string; slack: unknown; teams: unknown; thread?: string[] }[],
+): string {
   const rows = items
     .map(
       (
         it,
         i,
-      ) => `<div class="row"><div class="pane"><h2>Slack · ${esc(it.title)}</h2>${slackHtml(it.slack as Slack)}</div>
+      ) => `<div class="row"><div class="pane"><h2>Slack · ${esc(it.title)}</h2>${slackHtml(it.slack as Slack)}${threadHtml(it.thread)}</div>
 <div class="pane"><h2>Microsoft Teams</h2><div class="teams" id="teams-${i}"></div></div></div>`,
     )
     .join('\n');

@@ -4,6 +4,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { canaryId, type FlaggerEvent, parseFlaggerEvent } from '../lib/event/event';
 import { PROVIDERS } from '../lib/providers/catalog';
+import { noteMessage, rolloutMessage } from '../lib/providers/slack-app/message';
+import { teams as teamsProvider } from '../lib/providers/teams';
+import { replay } from '../lib/rollouts/replay';
 import { previewHtml } from './preview-html';
 
 /** Flagger events from a raw event, a JSONL file, an HTTP API event (body) or an SQS event (Records). */
@@ -20,7 +23,8 @@ function eventsIn(file: string): unknown[] {
   return [json];
 }
 
-const files = process.argv.slice(2);
+const rolloutsOnly = process.argv.includes('--rollouts');
+const files = process.argv.slice(2).filter((a) => a !== '--rollouts');
 if (!files.length) {
   console.error('usage: npm run preview -- events/ingest-failed.json [more files …]');
   process.exit(2);
@@ -33,9 +37,31 @@ for (const file of files) {
     if (!parsed.ok) throw new Error(`${file}: not a valid Flagger event: ${parsed.errors.join('; ')}`);
     const e: FlaggerEvent = parsed.event;
     const payloads = Object.fromEntries(PROVIDERS.map((p) => [p.id, p.preview(e, dashboardUrl)]));
-    return { title: canaryId(e), slack: payloads.slack, teams: payloads.teams, payloads };
+    return { title: canaryId(e), slack: payloads.slack, teams: payloads.teams, payloads } as {
+      title: string;
+      slack: unknown;
+      teams: unknown;
+      payloads?: unknown;
+      thread?: string[];
+    };
   });
   for (const it of items) console.log(JSON.stringify(it.payloads, null, 2));
+  // Each rollout in the file as the Slack app shows it at the end: one message and its thread.
+  const parsed = eventsIn(file).flatMap((raw) => {
+    const p = parseFlaggerEvent(raw);
+    return p.ok ? [p.event] : [];
+  });
+  const live = replay(parsed).map((r) => ({
+    title: `${r.canary} rollout, ${r.events.length} events`,
+    slack: rolloutMessage(r.rollout, { namespace: r.namespace, name: r.name, dashboardUrl }),
+    thread: r.notes.map((n) => noteMessage(n, n.rollout).text),
+    teams: teamsProvider.preview(r.events.at(-1) as FlaggerEvent, dashboardUrl),
+  }));
+  for (const l of live)
+    console.log(JSON.stringify({ rollout: l.title, slackApp: l.slack, thread: l.thread }, null, 2));
+  // `--rollouts` keeps only the live messages (the README's screenshot of one).
+  if (rolloutsOnly) items.splice(0, items.length);
+  items.push(...live);
   const out = resolve('preview', `${basename(file).replace(/\.jsonl?$/, '')}.html`);
   writeFileSync(out, previewHtml(items));
   console.error(`wrote ${out}`);

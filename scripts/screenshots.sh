@@ -12,3 +12,10 @@ for name in succeeded failed progress; do
     --screenshot="docs/img/$name.png" "file://$PWD/preview/ingest-$name.html" 2>/dev/null
   echo "docs/img/$name.png"
 done
+# The Slack app's live message for a whole rollout, with its thread.
+npm run --silent preview -- --rollouts events/rollout-checkout.jsonl > /dev/null
+chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+  --disable-background-networking --disable-component-update --disable-sync \
+  --user-data-dir="$(mktemp -d)" --hide-scrollbars --window-size=1110,560 \
+  --screenshot="docs/img/rollout.png" "file://$PWD/preview/rollout-checkout.html" 2>/dev/null
+echo "docs/img/rollout.png"

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureLines } from './helpers/fixtures';
 import { answer, type Received, type Receiver, startReceiver } from './helpers/receiver';
+import { startSlackApi } from './helpers/slack-api';
 
 const root = resolve(import.meta.dirname, '..');
 const TOKEN = 'e2e-token-0123456789abcdef';
@@ -329,6 +330,50 @@ describe('local pipeline end to end: every provider and destination isolation', 
       await stop(p.child);
       await good.close();
       await bad.close();
+    }
+  }, 60_000);
+});
+
+describe('local pipeline end to end: rollouts, not events', () => {
+  it('keeps one live Slack message per rollout and sends a webhook only the milestones', async () => {
+    const slackApi = await startSlackApi();
+    const hook = await startReceiver(answer(200, 'ok'));
+    const p = await startPipeline({
+      SLACK_WEBHOOK_URL: '',
+      TEAMS_WEBHOOK_URL: '',
+      SLACK_BOT_TOKEN: 'xoxb-e2e-SECRET-token',
+      SLACK_CHANNEL_ID: 'C0LOCAL0001',
+      SLACK_API_URL: slackApi.url,
+      MATTERMOST_WEBHOOK_URL: hook.url('/hooks/SECRET'),
+      EVENTS: '', // the default: milestones
+    });
+    try {
+      const rollouts = ['"podinfo"', '"checkout"'].map((n) => fixtureLines.filter((l) => l.includes(n)));
+      for (const l of rollouts.flat()) {
+        const res = await fetch(p.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: l,
+        });
+        expect(res.status).toBe(202);
+      }
+      const deadline = Date.now() + 20_000;
+      const settled = () =>
+        slackApi.api.messages.length === 2 &&
+        slackApi.api.messages.every((m) => /Promoted|Failed/.test(JSON.stringify(m.attachments))) &&
+        hook.received.length >= 6;
+      while (!settled() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(
+        slackApi.api.messages.map((m) => JSON.stringify(m.attachments).match(/· (Promoted|Failed)/)?.[1]),
+      ).toEqual(['Promoted', 'Failed']);
+      expect(slackApi.api.messages.map((m) => m.replies.length)).toEqual([2, 3]);
+      // podinfo: start, first failed check, promotion; checkout: start, first failed check, failure.
+      expect(hook.received).toHaveLength(6);
+      expect(p.output()).not.toContain('SECRET');
+    } finally {
+      await stop(p.child);
+      await slackApi.close();
+      await hook.close();
     }
   }, 60_000);
 });

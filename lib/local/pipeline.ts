@@ -101,9 +101,12 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
       const dlq = redrive ? queues.get(redrive.dlq) : undefined;
       if (!fn || !q || !dlq) throw new Error(`no SQS-triggered function "${id}" with a DLQ was generated`);
       // With a routing file a provider is on when a destination has its type; else when its URL is set.
-      const url = process.env[provider.on];
+      // Named by host only: the URL (or token) that turns a provider on is a secret.
+      const urlVar = provider.env.url ?? provider.env.apiUrl;
+      const on = process.env[provider.on];
+      const host = urlVar && process.env[urlVar] ? hostOf(process.env[urlVar] as string) : provider.allowedHosts[0];
       const routed = routing && Object.values(routing.destinations).filter((d) => d.type === id);
-      const target = routed ? routed.map((d) => d.name).join(', ') : url && hostOf(url);
+      const target = routed ? routed.map((d) => d.name).join(', ') : on && host;
       if (!target) {
         delete process.env[queueEnv(id)];
         continue;
