@@ -45,7 +45,6 @@ for (const file of files) {
       thread?: string[];
     };
   });
-  for (const it of items) console.log(JSON.stringify(it.payloads, null, 2));
   // Each rollout in the file as the Slack app shows it at the end: one message and its thread.
   const parsed = eventsIn(file).flatMap((raw) => {
     const p = parseFlaggerEvent(raw);
@@ -57,8 +56,18 @@ for (const file of files) {
     thread: r.notes.map((n) => noteMessage(n, n.rollout).text),
     teams: teamsProvider.preview(r.events.at(-1) as FlaggerEvent, dashboardUrl),
   }));
-  for (const l of live)
-    console.log(JSON.stringify({ rollout: l.title, slackApp: l.slack, thread: l.thread }, null, 2));
+  // One JSON document per file: every provider's payload per event, then each rollout live.
+  console.log(
+    JSON.stringify(
+      {
+        file,
+        events: items.map((it) => it.payloads),
+        rollouts: live.map((l) => ({ rollout: l.title, slackApp: l.slack, thread: l.thread })),
+      },
+      null,
+      2,
+    ),
+  );
   // `--rollouts` keeps only the live messages (the README's screenshot of one).
   if (rolloutsOnly) items.splice(0, items.length);
   items.push(...live);

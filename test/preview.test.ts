@@ -7,17 +7,30 @@ import { describe, expect, it } from 'vitest';
 const root = resolve(import.meta.dirname, '..');
 
 describe('npm run preview', () => {
-  it('prints both payloads for an HTTP API sample and writes a page rendering them', async () => {
+  it('prints every provider’s payload and the rollout’s live message, and writes a page rendering them', async () => {
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
       ['--import', 'tsx', 'scripts/preview.ts', 'events/ingest-failed.json'],
       { cwd: root, env: { ...process.env, DASHBOARD_URL: 'https://grafana.example/d/x?app={name}' } },
     );
-    const printed = JSON.parse(stdout);
+    const out = JSON.parse(stdout);
+    const [printed] = out.events;
+    expect(Object.keys(printed)).toEqual([
+      'slack',
+      'slack-app',
+      'teams',
+      'discord',
+      'googlechat',
+      'rocketchat',
+      'mattermost',
+      'webhook',
+    ]);
     expect(printed.slack.attachments[0].color).toBe('#d40e0d');
     expect(printed.teams.attachments[0].content.actions[0].url).toBe(
       'https://grafana.example/d/x?app=checkout',
     );
+    expect(printed.webhook.kind).toBe('failed');
+    expect(out.rollouts[0].thread).toEqual(['❌ Failed: Canary failed! Scaling down checkout.shop']);
     expect(stderr).toContain('preview/ingest-failed.html');
     const html = readFileSync(resolve(root, 'preview/ingest-failed.html'), 'utf8');
     expect(html).toContain('Canary failed! Scaling down checkout.shop');
