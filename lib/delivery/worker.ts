@@ -69,6 +69,7 @@ async function deliverRecord(
       timeoutMs: config.timeoutMs,
       messageId: record.messageId,
       moreInGroup,
+      ...(gate ? { rolloutStartedAt: gate.startedAt } : {}),
     });
     if (waitSeconds) pacer.block(waitSeconds);
     await gate?.done();

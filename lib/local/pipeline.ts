@@ -104,7 +104,8 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
       // Named by host only: the URL (or token) that turns a provider on is a secret.
       const urlVar = provider.env.url ?? provider.env.apiUrl;
       const on = process.env[provider.on];
-      const host = urlVar && process.env[urlVar] ? hostOf(process.env[urlVar] as string) : provider.allowedHosts[0];
+      const host =
+        urlVar && process.env[urlVar] ? hostOf(process.env[urlVar] as string) : provider.allowedHosts[0];
       const routed = routing && Object.values(routing.destinations).filter((d) => d.type === id);
       const target = routed ? routed.map((d) => d.name).join(', ') : on && host;
       if (!target) {

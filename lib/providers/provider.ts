@@ -9,6 +9,8 @@ export interface SendContext {
   messageId: string;
   /** More of this canary's events follow in the batch: a live message may wait to redraw once. */
   moreInGroup: boolean;
+  /** When the event's rollout started, where the destination keeps rollout state (milestones). */
+  rolloutStartedAt?: number;
 }
 
 export interface SendResult {

@@ -2,13 +2,13 @@ import type * as z from 'zod/mini';
 import { type HttpAnswer, type PostOptions, postJson } from '../delivery/http';
 import type { FlaggerEvent } from '../event/event';
 import { destinationUrl, parseOptions } from './destination';
-import type { CommonSettings, Provider, SendResult } from './provider';
+import type { CommonSettings, Provider, SendContext, SendResult } from './provider';
 
 /** A stateless webhook provider: settings, a formatter and, where the platform needs it, a twist. */
 export interface WebhookSpec<O> extends Omit<Provider, 'create' | 'options' | 'preview' | 'on'> {
   env: Readonly<Record<string, string>> & { readonly url: string };
   options: z.ZodMiniObject & z.ZodMiniType<O>;
-  format(event: FlaggerEvent, options: O & { dashboardUrl?: string }): unknown;
+  format(event: FlaggerEvent, options: O & { dashboardUrl?: string }, ctx?: Partial<SendContext>): unknown;
   /** Per-event URL (query parameters the platform reads, such as Google Chat's thread option). */
   url?(base: URL, event: FlaggerEvent): string;
   /** Extra request settings: headers, a signature over the body, an answer check. */
@@ -30,9 +30,14 @@ export function webhookProvider<O>(spec: WebhookSpec<O>): Provider {
       const options = { ...parseOptions(d, spec.options), dashboardUrl: common.dashboardUrl };
       const extra = request?.(options) ?? {};
       return {
-        async send(event, { timeoutMs }) {
+        async send(event, ctx) {
+          const { timeoutMs } = ctx;
           const url = urlFor ? urlFor(base, event) : base.href;
-          const answer = await postJson(url, format(event, options), { timeoutMs, label: spec.id, ...extra });
+          const answer = await postJson(url, format(event, options, ctx), {
+            timeoutMs,
+            label: spec.id,
+            ...extra,
+          });
           return { status: answer.status, ...onDelivered?.(answer) };
         },
       };

@@ -5,6 +5,8 @@ import { reduce } from './tracker';
 export interface Gate {
   /** This event is a milestone not yet delivered: send it, then call `done`. */
   send: boolean;
+  /** When the event's rollout started (a per-rollout thread key). */
+  startedAt: number;
   done(): Promise<void>;
 }
 
@@ -35,9 +37,11 @@ export async function milestoneGate(
     version = await store.put(key, record, version);
   }
   const current = record;
-  if (current.pending?.milestone !== messageId) return { send: false, done: async () => {} };
+  const startedAt = current.rollout.startedAt;
+  if (current.pending?.milestone !== messageId) return { send: false, startedAt, done: async () => {} };
   return {
     send: true,
+    startedAt,
     done: async () => {
       await store.put(key, { ...current, pending: undefined }, version);
     },

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSqsClient } from '../../lib/aws/queue';
 import type { WorkerConfig } from '../../lib/config/config';
 import { createWorker } from '../../lib/delivery/worker';
+import { googlechat } from '../../lib/providers/googlechat';
 import { slack } from '../../lib/providers/slack';
 import { teams } from '../../lib/providers/teams';
 import { dynamoRolloutStore } from '../../lib/stores/rollouts';
@@ -83,5 +84,28 @@ describe('milestones for webhook destinations (state in dynalite)', () => {
       '🚀 podinfo.test: New rev', // the failed attempt
       '🚀 podinfo.test: New rev', // its retry
     ]);
+  });
+
+  it('threads Google Chat milestones per rollout: a canary’s next rollout starts a new thread', async () => {
+    rx = await startReceiver(
+      answer(200, '{"name":"spaces/x/messages/1"}', { 'content-type': 'application/json' }),
+    );
+    const handle = worker('chat', rx.url('/v1/spaces/A/messages?key=k&token=t'), googlechat);
+    const podinfo = sampleRollouts[0] ?? [];
+    // The same rollout again a day later: a new revision, a new thread.
+    const later = podinfo.map((e) => ({
+      ...e,
+      checksum: e.checksum === '6d5c8f7b9c' ? 'ffff000011' : e.checksum,
+      metadata: { ...e.metadata, timestamp: String(Number(e.metadata.timestamp) + 86_400_000) },
+    }));
+    let i = 0;
+    for (const e of [...podinfo, ...later])
+      await handle({ Records: [fakeRecord(e, `gc-${i++}`, 'chat')] }, ctx);
+    const keys = rx.received.map((r) => (r.json as { thread: { threadKey: string } }).thread.threadKey);
+    expect(keys).toHaveLength(6);
+    expect(new Set(keys.slice(0, 3)).size).toBe(1);
+    expect(new Set(keys.slice(3)).size).toBe(1);
+    expect(keys[0]).toBe(`flagger/test/podinfo/${podinfo[0]?.metadata.timestamp}`);
+    expect(keys[3]).not.toBe(keys[0]);
   });
 });

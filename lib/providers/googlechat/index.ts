@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { canaryId, type FlaggerEvent } from '../../event/event';
 import { opt } from '../destination';
 import { factRows, type Presentation, present, TONE_COLOR } from '../presentation';
+import type { SendContext } from '../provider';
 import { truncateBytes } from '../text';
 import { webhookProvider } from '../webhook-provider';
 
@@ -31,10 +32,18 @@ const COLOR: Record<Presentation['tone'], string> = {
  */
 const html = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** One thread per canary: the key is stable, so Chat needs no state of ours to find it. */
-export const threadKey = (e: Pick<FlaggerEvent, 'namespace' | 'name'>) => `flagger/${e.namespace}/${e.name}`;
+/**
+ * One thread per rollout where the destination keeps rollout state (milestones, the default),
+ * else per canary: the key is deterministic, so Chat needs no message id of ours to find it.
+ */
+export const threadKey = (e: Pick<FlaggerEvent, 'namespace' | 'name'>, rolloutStartedAt?: number) =>
+  `flagger/${e.namespace}/${e.name}${rolloutStartedAt ? `/${rolloutStartedAt}` : ''}`;
 
-export function formatGoogleChat(event: FlaggerEvent, options: GoogleChatOptions = {}): unknown {
+export function formatGoogleChat(
+  event: FlaggerEvent,
+  options: GoogleChatOptions = {},
+  ctx: Partial<SendContext> = {},
+): unknown {
   const p = present(event, options.dashboardUrl);
   const facts = factRows(event, p).slice(0, FACTS_MAX);
   const title = truncateBytes(html(p.title), 1000);
@@ -62,7 +71,7 @@ export function formatGoogleChat(event: FlaggerEvent, options: GoogleChatOptions
   );
   return {
     text,
-    thread: { threadKey: threadKey(event) },
+    thread: { threadKey: threadKey(event, ctx.rolloutStartedAt) },
     cardsV2: [
       {
         cardId: 'flagger-event',
