@@ -15,6 +15,7 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
 const ANSWER: Record<string, (res: ServerResponse) => void> = {
   slack: (res) => res.writeHead(200).end('ok'),
   teams: (res) => res.writeHead(202).end(),
+  // With ?wait=true Discord returns the message; its id is what a live message is edited by.
   discord: (res) => json(res, 200, { id: String(Date.now()), type: 0 }),
   googlechat: (res) => json(res, 200, { name: `spaces/local/messages/${randomUUID()}` }),
   rocketchat: (res) => json(res, 200, { success: true }),

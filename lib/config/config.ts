@@ -2,7 +2,14 @@ import * as z from 'zod/mini';
 import type { RetryPolicy } from '../delivery/retry';
 import { ConfigError } from '../errors';
 import { PROVIDER_IDS, providerById } from '../providers/catalog';
-import { dashboardTemplate, dlqEnv, type Provider, queueEnv, type Sender } from '../providers/provider';
+import {
+  dashboardTemplate,
+  dlqEnv,
+  type EventsMode,
+  type Provider,
+  queueEnv,
+  type Sender,
+} from '../providers/provider';
 import { loadRouting, type RoutingConfig } from '../routing/config';
 import type { RolloutStore } from '../stores/rollouts';
 import { type Env, intEnv, isDeployed, optionalEnv, parseEnv } from './env';
@@ -39,7 +46,7 @@ export interface Destination {
   name: string;
   sender: Sender;
   /** Every event, only milestones (rollout state decides), or a live message the sender keeps. */
-  events: 'all' | 'milestones' | 'live';
+  events: EventsMode;
 }
 
 export interface WorkerConfig {
@@ -134,7 +141,7 @@ export function loadWorkerConfig(
     MIN_INTERVAL_MS: intEnv(provider.minIntervalMs, 0, 60_000),
     DASHBOARD_URL: optionalEnv(dashboardTemplate),
     WEBHOOK_ALLOWED_HOSTS: optionalEnv(z.string()),
-    EVENTS: optionalEnv(z.enum(['all', 'milestones'], { error: 'must be all or milestones' })),
+    EVENTS: optionalEnv(z.enum(['live', 'milestones', 'all'], { error: 'must be live, milestones or all' })),
     STATE_TABLE: optionalEnv(z.string()),
   });
   const e = parseEnv(schema as z.ZodMiniType<Record<string, unknown>>, env, `${provider.id} worker`);
@@ -148,14 +155,16 @@ export function loadWorkerConfig(
       .filter(Boolean),
   };
   const mine = Object.values(routing.destinations).filter((d) => d.type === provider.id);
-  const eventsOf = (d: (typeof mine)[number]) =>
-    provider.live ? 'live' : (d.events ?? (e.EVENTS as 'all' | 'milestones' | undefined) ?? 'milestones');
+  // The destination's own choice, else EVENTS where the provider can, else its default.
+  const fromEnv = provider.modes.find((m) => m === e.EVENTS);
+  const eventsOf = (d: (typeof mine)[number]): EventsMode =>
+    d.events ?? fromEnv ?? (provider.modes[0] as EventsMode);
   const stateful = mine.filter((d) => eventsOf(d) !== 'all');
   let store: RolloutStore | undefined;
   if (stateful.length) {
     if (!e.STATE_TABLE || !makeStore) {
       throw new ConfigError(
-        `STATE_TABLE: is not set, and ${stateful.map((d) => `"${d.name}"`).join(', ')} ${provider.live ? 'keeps a live message' : 'sends only milestones'}, which needs rollout state (set EVENTS=all to send every event without it)`,
+        `STATE_TABLE: is not set, and ${stateful.map((d) => `"${d.name}"`).join(', ')} ${stateful.some((d) => eventsOf(d) === 'live') ? 'keeps a live message' : 'sends only milestones'}, which needs rollout state (set EVENTS=all to send every event without it)`,
       );
     }
     store = makeStore(e.STATE_TABLE as string);
@@ -164,7 +173,7 @@ export function loadWorkerConfig(
   for (const d of mine) {
     destinations[d.name] = {
       name: d.name,
-      sender: provider.create(d, { ...common, store }),
+      sender: provider.create({ ...d, events: eventsOf(d) }, { ...common, store }),
       events: eventsOf(d),
     };
   }

@@ -19,6 +19,8 @@ export interface PostOptions {
   label: string;
   /** What is called, after the label: `webhook` unless said (`API chat.update`). */
   kind?: string;
+  /** POST unless said: Discord edits a message with PATCH. */
+  method?: 'POST' | 'PATCH';
   headers?: Record<string, string>;
   /** Headers computed over the exact bytes sent, e.g. an HMAC signature. */
   sign?: (body: string) => Record<string, string>;
@@ -42,7 +44,7 @@ export async function postJson(url: string, payload: unknown, opts: PostOptions)
   try {
     // One deadline for connect + headers + body: a server that trickles its answer cannot hold us.
     const res = await fetch(url, {
-      method: 'POST',
+      method: opts.method ?? 'POST',
       headers: { 'content-type': 'application/json', ...opts.headers, ...opts.sign?.(body) },
       body,
       signal: AbortSignal.timeout(opts.timeoutMs),

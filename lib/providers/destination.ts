@@ -72,7 +72,9 @@ export function envDestination(
 ): DestinationDef {
   const options: Record<string, string | undefined> = {};
   for (const [key, name] of Object.entries(p.env)) if (env[name]) options[key] = env[name];
-  const events = env.EVENTS === 'all' || env.EVENTS === 'milestones' ? env.EVENTS : undefined;
+  const events = (p as { modes?: readonly string[] }).modes?.find((m) => m === env.EVENTS) as
+    | DestinationDef['events']
+    | undefined;
   return {
     name: p.id,
     type: p.id,

@@ -2,6 +2,8 @@ import * as z from 'zod/mini';
 import type { FlaggerEvent } from '../event/event';
 import type { RolloutStore } from '../stores/rollouts';
 
+export type EventsMode = 'live' | 'milestones' | 'all';
+
 /** What a destination's sender needs besides the event. */
 export interface SendContext {
   timeoutMs: number;
@@ -36,8 +38,8 @@ export interface DestinationDef {
   type: string;
   /** The provider's own settings, keyed as in the routing file (`url`, `username`, …). */
   options: Record<string, string | undefined>;
-  /** `milestones` (the default) or `all` (every event), for providers that are not live. */
-  events?: 'all' | 'milestones';
+  /** How it follows rollouts; unset: the provider's default (its first mode). */
+  events?: EventsMode;
   /** Names a setting in errors: `routing.yaml: destinations.ops.url` or `DISCORD_WEBHOOK_URL`. */
   field(key: string): string;
 }
@@ -74,10 +76,11 @@ export interface Provider {
   /** The routing file's options for this type (besides `type`); unknown keys are rejected. */
   readonly options: z.ZodMiniObject;
   /**
-   * Keeps one live message per rollout itself (Slack app): every event goes to its sender, which
-   * decides what to post, update or reply. Other providers send milestones or every event.
+   * How it follows rollouts, the default first: `live` keeps one message per rollout (every event
+   * goes to the sender, which posts, edits or replies), `milestones` sends a rollout's milestones,
+   * `all` every event. A destination picks one with `events:` (or EVENTS).
    */
-  readonly live?: boolean;
+  readonly modes: readonly EventsMode[];
   /** Hosts a deployed stage may post to (`*.` matches subdomains); empty means any https host. */
   readonly allowedHosts: readonly string[];
   /**

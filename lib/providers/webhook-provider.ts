@@ -1,11 +1,15 @@
 import type * as z from 'zod/mini';
 import { type HttpAnswer, type PostOptions, postJson } from '../delivery/http';
+import { ConfigError } from '../errors';
 import type { FlaggerEvent } from '../event/event';
+import { type LivePlatform, sendLive } from '../rollouts/live';
 import { destinationUrl, parseOptions } from './destination';
 import type { CommonSettings, Provider, SendContext, SendResult } from './provider';
 
 /** A stateless webhook provider: settings, a formatter and, where the platform needs it, a twist. */
-export interface WebhookSpec<O> extends Omit<Provider, 'create' | 'options' | 'preview' | 'on'> {
+export interface WebhookSpec<O> extends Omit<Provider, 'create' | 'options' | 'preview' | 'on' | 'modes'> {
+  /** Defaults to milestones, then every event; a platform that can edit its messages adds live. */
+  modes?: Provider['modes'];
   env: Readonly<Record<string, string>> & { readonly url: string };
   options: z.ZodMiniObject & z.ZodMiniType<O>;
   format(event: FlaggerEvent, options: O & { dashboardUrl?: string }, ctx?: Partial<SendContext>): unknown;
@@ -15,20 +19,45 @@ export interface WebhookSpec<O> extends Omit<Provider, 'create' | 'options' | 'p
   request?(options: O): Pick<PostOptions, 'headers' | 'sign' | 'check'>;
   /** What a 2xx answer says about pacing (Discord's X-RateLimit-Remaining: 0). */
   onDelivered?(answer: HttpAnswer): Pick<SendResult, 'waitSeconds'>;
+  /** For mode `live`: how this platform posts and edits the rollout message for one event. */
+  live?(
+    base: URL,
+    options: O & { dashboardUrl?: string },
+    event: FlaggerEvent,
+    ctx: SendContext,
+    request: Pick<PostOptions, 'headers' | 'sign' | 'check'>,
+  ): LivePlatform;
 }
 
 /** Builds a Provider from a spec: the URL and options are checked once, at cold start. */
 export function webhookProvider<O>(spec: WebhookSpec<O>): Provider {
-  const { format, url: urlFor, request, onDelivered, ...rest } = spec;
+  const { format, url: urlFor, request, onDelivered, live, ...rest } = spec;
   return {
     ...rest,
     // A webhook provider is on when its URL is set.
     on: spec.env.url,
+    modes: spec.modes ?? ['milestones', 'all'],
     preview: (event, dashboardUrl) => format(event, { dashboardUrl } as O & { dashboardUrl?: string }),
     create(d, common: CommonSettings) {
       const base = destinationUrl(d, common, spec.allowedHosts);
       const options = { ...parseOptions(d, spec.options), dashboardUrl: common.dashboardUrl };
       const extra = request?.(options) ?? {};
+      if (d.events === 'live' && live) {
+        const store = common.store;
+        if (!store) throw new ConfigError(`${d.field('url')}: a live message needs STATE_TABLE`);
+        return {
+          async send(event, ctx) {
+            const { calls } = await sendLive(
+              store,
+              d.name,
+              live(base, options, event, ctx, extra),
+              event,
+              ctx,
+            );
+            return { status: 200, calls };
+          },
+        };
+      }
       return {
         async send(event, ctx) {
           const { timeoutMs } = ctx;

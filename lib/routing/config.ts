@@ -47,10 +47,14 @@ const destinationSchemas = new Map(
     z.strictObject({
       type: z.literal(p.id),
       ...p.options.shape,
-      // A live provider keeps one message per rollout; the others send milestones or everything.
-      ...(p.live
-        ? {}
-        : { events: z.optional(z.enum(['all', 'milestones'], { error: 'must be all or milestones' })) }),
+      // How it follows rollouts, among the modes the provider has (live, milestones, all).
+      ...(p.modes.length > 1
+        ? {
+            events: z.optional(
+              z.enum(p.modes as [string, ...string[]], { error: `must be ${p.modes.join(' or ')}` }),
+            ),
+          }
+        : {}),
     }),
   ]),
 );
@@ -155,7 +159,7 @@ export function parseRoutingConfig(text: string, env: Env, source: string): Rout
       name: n,
       type: type as string,
       options,
-      ...(events ? { events: events as 'all' | 'milestones' } : {}),
+      ...(events ? { events: events as DestinationDef['events'] } : {}),
       field: (key) => `${source}: ${where([...path, key])}`,
     };
     // The provider's own checks (formats, pairs of options that exclude each other) at load,

@@ -7,6 +7,7 @@ import { opt } from '../destination';
 import { factRows, present, TONE_COLOR } from '../presentation';
 import { neutralizeMarkdownLinks as safe, truncate } from '../text';
 import { webhookProvider } from '../webhook-provider';
+import { discordLive } from './live';
 
 // Discord's embed limits (discord.com/developers/docs/resources/message#embed-object-embed-limits):
 // title 256, description 4096, 25 fields of name 256 / value 1024, footer 2048, and 6000
@@ -107,6 +108,9 @@ export const discord = webhookProvider<DiscordOptions>({
   // Per-webhook limits are not documented (about 5 per 2 s in practice); the headers decide, and
   // 2 instances × 1 per 2 s = 1/s stays clear of them.
   minIntervalMs: 2000,
+  // A live message per rollout by default: Discord lets a webhook edit its own messages.
+  modes: ['live', 'milestones', 'all'],
+  live: discordLive,
   format: formatDiscord,
   // Without wait=true Discord answers 204 before saving, and a message it then drops is never
   // reported; with it, a refusal comes back as an error.

@@ -1,5 +1,6 @@
 import { describeAnswer, type HttpAnswer, postJson } from '../../delivery/http';
 import { PermanentDeliveryError, RetryableDeliveryError } from '../../errors';
+import { LiveMessageGoneError } from '../../rollouts/live';
 
 /**
  * Slack's Web API answers 200 with `{"ok":false,"error":code}` (docs.slack.dev, "Web API basics");
@@ -25,14 +26,6 @@ const TRANSIENT = new Set([
   // "It's possible some aspect of the operation succeeded": the caller knows what that risks.
   'fatal_error',
 ]);
-
-/** The live message cannot be updated or replied to any more: post a new one. */
-export class LiveMessageGoneError extends Error {
-  override name = 'LiveMessageGoneError';
-  constructor(readonly code: string) {
-    super(`the rollout message is gone (${code})`);
-  }
-}
 
 /** Slack's error code, when the call failed with one (ratelimited, fatal_error, …). */
 export const slackCode = (err: unknown): string | undefined => (err as { slackCode?: string })?.slackCode;

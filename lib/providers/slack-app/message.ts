@@ -1,4 +1,5 @@
-import { isEnded, type Note, progressOf, type Rollout, type RolloutStatus } from '../../rollouts/tracker';
+import { checks, duration, LOOK, step } from '../../rollouts/summary';
+import { isEnded, type Note, progressOf, type Rollout } from '../../rollouts/tracker';
 import { dashboardLink, progressBar, TONE_COLOR } from '../presentation';
 import { escapeMrkdwn as esc, truncate } from '../text';
 
@@ -7,40 +8,6 @@ import { escapeMrkdwn as esc, truncate } from '../text';
 const SECTION_MAX = 3000;
 const FIELD_MAX = 2000;
 const TEXT_MAX = 300;
-
-const LOOK: Record<RolloutStatus, { emoji: string; label: string; tone: keyof typeof TONE_COLOR }> = {
-  initializing: { emoji: '🌱', label: 'Initializing', tone: 'neutral' },
-  progressing: { emoji: '⏩', label: 'Progressing', tone: 'neutral' },
-  waiting: { emoji: '⏸️', label: 'Waiting', tone: 'warn' },
-  promoted: { emoji: '✅', label: 'Promoted', tone: 'good' },
-  failed: { emoji: '❌', label: 'Failed', tone: 'bad' },
-  terminated: { emoji: '🗑️', label: 'Terminated', tone: 'neutral' },
-};
-
-/** `1h 2m`, `3m 20s`, `45s`: how long a rollout has run, from Flagger's own timestamps. */
-export function duration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
-  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
-}
-
-function step(r: Rollout): string {
-  if (r.primaryWeight !== undefined) return `primary weight ${r.primaryWeight}%`;
-  if (r.iteration) return `iteration ${r.iteration.n}/${r.iteration.of}`;
-  if (r.weight !== undefined) return `canary weight ${r.weight}%`;
-  return isEnded(r) ? 'done' : 'starting';
-}
-
-function checks(r: Rollout): string {
-  const failing = r.failed.map((c) => `${c.name}${c.count > 1 ? ` (${c.count}×)` : ''}`);
-  const parts = [
-    r.passed.length ? `✓ ${r.passed.join(', ')}` : '',
-    failing.length ? `✗ ${failing.join(', ')}` : '',
-    r.failedChecks !== undefined ? `${r.failedChecks} failed checks` : '',
-  ].filter(Boolean);
-  return parts.length ? parts.join(' · ') : 'none yet';
-}
 
 const date = (ms: number) =>
   `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${new Date(ms).toISOString()}>`;

@@ -1,0 +1,117 @@
+import { RetryableDeliveryError } from '../errors';
+import type { FlaggerEvent } from '../event/event';
+import { logger } from '../log';
+import type { SendContext } from '../providers/provider';
+import { type RolloutRecord, type RolloutStore, rolloutKey } from '../stores/rollouts';
+import { type Note, type Rollout, reduce } from './tracker';
+
+/** The live message cannot be updated or replied to any more: the rollout goes on in a new one. */
+export class LiveMessageGoneError extends Error {
+  override name = 'LiveMessageGoneError';
+  constructor(readonly code: string) {
+    super(`the rollout message is gone (${code})`);
+  }
+}
+
+export type LiveMessage = NonNullable<RolloutRecord['message']>;
+
+/** What a platform does for a live message; each call may throw LiveMessageGoneError. */
+export interface LivePlatform {
+  /** Posts the rollout message tagged with `rolloutId`; returns where it is. */
+  post(record: RolloutRecord, rolloutId: string): Promise<LiveMessage>;
+  update(record: RolloutRecord, message: LiveMessage): Promise<void>;
+  /** A line of its own (a thread reply, or a message where the platform has no threads). */
+  reply(message: LiveMessage, reply: { text: string; broadcast: boolean }): Promise<void>;
+  /** Finds a post whose answer was lost, by its rollout id, where the platform can look. */
+  find?(rolloutId: string): Promise<LiveMessage | undefined>;
+  /** The text of a note, as it will be replied. */
+  note(note: Note, rollout: Rollout): string;
+}
+
+/** The rollout's id: tags its message so a post whose answer was lost can be found again. */
+export const rolloutId = (destination: string, r: RolloutRecord) =>
+  `${destination}/${r.rollout.canary}/${r.rollout.startedAt}`;
+
+/**
+ * One live message per rollout, durably: the event is applied to the stored rollout once (the
+ * queue message id guards redeliveries), what is to be done is saved, then done — post if there
+ * is no message, replies in order, one redraw once the batch has no more of this canary — saving
+ * after each step, so a crash repeats at most the step it interrupted. Before posting it marks
+ * the post as uncertain; a retry looks for the tagged message before posting again.
+ */
+export async function sendLive(
+  store: RolloutStore,
+  destination: string,
+  platform: LivePlatform,
+  event: FlaggerEvent,
+  ctx: SendContext,
+): Promise<{ calls: number }> {
+  const key = rolloutKey(destination, event);
+  const got = await store.get(key);
+  let record = got?.value;
+  let version = got?.version ?? 0;
+  if (!record?.applied.includes(ctx.messageId)) {
+    const step = reduce(record?.rollout, event);
+    const keep = step.started ? undefined : record;
+    record = {
+      rollout: step.rollout,
+      applied: [...(record?.applied ?? []), ctx.messageId],
+      ...(keep?.message ? { message: keep.message } : {}),
+      ...(keep?.uncertainPost ? { uncertainPost: keep.uncertainPost } : {}),
+      pending: {
+        replies: [
+          ...(keep?.pending?.replies ?? []),
+          ...step.notes.map((n) => ({ text: platform.note(n, step.rollout), broadcast: n.broadcast })),
+        ],
+        update: true,
+      },
+    };
+    version = await store.put(key, record, version);
+  }
+  let current = record;
+  let calls = 0;
+  const save = async (next: RolloutRecord) => {
+    version = await store.put(key, next, version);
+    current = next;
+  };
+  for (let round = 0; round < 3; round++) {
+    try {
+      if (!current.message) {
+        const id = rolloutId(destination, current);
+        const found = current.uncertainPost === id && platform.find ? await platform.find(id) : undefined;
+        if (found) {
+          await save({ ...current, message: found, uncertainPost: undefined });
+        } else {
+          await save({ ...current, uncertainPost: id });
+          calls++;
+          const message = await platform.post(current, id);
+          await save({
+            ...current,
+            message,
+            uncertainPost: undefined,
+            pending: { ...current.pending, update: false },
+          });
+        }
+      }
+      const message = current.message as LiveMessage;
+      while (current.pending?.replies?.length) {
+        const [reply, ...rest] = current.pending.replies;
+        calls++;
+        await platform.reply(message, reply as { text: string; broadcast: boolean });
+        await save({ ...current, pending: { ...current.pending, replies: rest } });
+      }
+      if (current.pending?.update && !ctx.moreInGroup) {
+        calls++;
+        await platform.update(current, message);
+        await save({ ...current, pending: { ...current.pending, update: false } });
+      }
+      return { calls };
+    } catch (err) {
+      if (!(err instanceof LiveMessageGoneError)) throw err;
+      // Deleted, frozen or too old to edit: the rollout goes on in a new message.
+      logger.warn('rollout message gone, posting a new one', { destination, code: err.code });
+      await save({ ...current, message: undefined, uncertainPost: undefined });
+    }
+  }
+  throw new RetryableDeliveryError('the rollout message kept disappearing; will try again');
+}

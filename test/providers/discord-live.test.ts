@@ -1,0 +1,115 @@
+import type { Context } from 'aws-lambda';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createSqsClient } from '../../lib/aws/queue';
+import { createWorker } from '../../lib/delivery/worker';
+import { envDestination } from '../../lib/providers/destination';
+import { discord } from '../../lib/providers/discord';
+import { dynamoRolloutStore } from '../../lib/stores/rollouts';
+import { startDynamo } from '../helpers/dynamo';
+import { fixtures } from '../helpers/fixtures';
+import { fakeRecord } from '../helpers/queues';
+import { type Receiver, startReceiver } from '../helpers/receiver';
+
+let db: Awaited<ReturnType<typeof startDynamo>>;
+let rx: Receiver | undefined;
+beforeAll(async () => {
+  db = await startDynamo();
+});
+afterAll(async () => db?.close());
+afterEach(async () => {
+  await rx?.close();
+  rx = undefined;
+});
+const ctx = { functionName: 'w', awsRequestId: 'r', getRemainingTimeInMillis: () => 60_000 } as Context;
+const sqs = createSqsClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:1' });
+type Embed = { title: string; fields: { name: string; value: string }[] };
+
+/** A Discord webhook that keeps its messages: POST ?wait=true creates, PATCH …/messages/{id} edits. */
+async function startDiscord() {
+  const messages = new Map<string, { embeds?: Embed[]; content?: string; edits: number }>();
+  let gone = false;
+  const server = await startReceiver((req, res) => {
+    const edit = req.path.match(/\/messages\/(\d+)/)?.[1];
+    res.setHeader('content-type', 'application/json');
+    if (edit) {
+      const m = messages.get(edit);
+      if (!m || gone) {
+        gone = false;
+        res.writeHead(404).end('{"message":"Unknown Message","code":10008}');
+        return;
+      }
+      Object.assign(m, req.json as object, { edits: m.edits + 1 });
+      res.writeHead(200).end(JSON.stringify({ id: edit }));
+      return;
+    }
+    const id = String(1000 + messages.size);
+    messages.set(id, { ...(req.json as object), edits: 0 });
+    res.writeHead(200).end(JSON.stringify({ id }));
+  });
+  return { server, messages, goneOnce: () => (gone = true) };
+}
+
+let n = 0;
+async function worker(url: string) {
+  const store = dynamoRolloutStore(db.table, db.client);
+  const name = `dl-${++n}`;
+  const def = { ...envDestination(discord, { DISCORD_WEBHOOK_URL: url }), name, events: 'live' as const };
+  const sender = discord.create(def, { deployed: false, extraAllowedHosts: [], store });
+  const handle = createWorker(
+    discord,
+    {
+      destinations: { [name]: { name, sender, events: 'live' } },
+      timeoutMs: 1000,
+      queueUrl: 'http://127.0.0.1:1/q',
+      dlqUrl: 'http://127.0.0.1:1/d',
+      retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 5 },
+      minIntervalMs: 0,
+      sqs: { region: 'us-east-1' },
+      store,
+    },
+    sqs,
+  );
+  return async (events: typeof fixtures) => {
+    for (const e of events) {
+      const res = await handle({ Records: [fakeRecord(e, `d${++n}`, name)] }, ctx);
+      expect(res.batchItemFailures).toEqual([]);
+    }
+  };
+}
+
+describe('Discord: one live message per rollout, edited in place', () => {
+  it('podinfo: one message edited to Promoted; nothing else posted', async () => {
+    const d = await startDiscord();
+    rx = d.server;
+    await (await worker(rx.url('/api/webhooks/1/SECRET')))(fixtures.filter((e) => e.name === 'podinfo'));
+    expect([...d.messages.values()]).toHaveLength(1);
+    const [m] = d.messages.values();
+    expect(m?.embeds?.[0]?.title).toBe('✅ podinfo.test · Promoted');
+    expect(m?.edits).toBe(12);
+    expect(rx.received[0]?.path).toBe('/api/webhooks/1/SECRET?wait=true');
+    expect(rx.received[1]?.path).toBe('/api/webhooks/1/SECRET/messages/1000');
+  });
+
+  it('checkout: the failure also gets a message of its own, since an edit notifies nobody', async () => {
+    const d = await startDiscord();
+    rx = d.server;
+    await (await worker(rx.url('/api/webhooks/1/SECRET')))(fixtures.filter((e) => e.name === 'checkout'));
+    const all = [...d.messages.values()];
+    expect(all).toHaveLength(2);
+    expect(all[0]?.embeds?.[0]?.title).toBe('❌ checkout.shop · Failed');
+    expect(all[1]?.content).toMatch(/^Rolling back checkout.shop failed checks threshold reached 5/);
+  });
+
+  it('posts a new live message when the old one was deleted (404 Unknown Message)', async () => {
+    const d = await startDiscord();
+    rx = d.server;
+    const send = await worker(rx.url('/api/webhooks/1/SECRET'));
+    const podinfo = fixtures.filter((e) => e.name === 'podinfo');
+    await send(podinfo.slice(0, 3));
+    d.goneOnce();
+    await send(podinfo.slice(3));
+    const all = [...d.messages.values()];
+    expect(all).toHaveLength(2);
+    expect(all[1]?.embeds?.[0]?.title).toBe('✅ podinfo.test · Promoted');
+  });
+});
