@@ -21,6 +21,8 @@ const ANSWER: Record<string, (res: ServerResponse) => void> = {
   rocketchat: (res) => json(res, 200, { success: true }),
   mattermost: (res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'),
   webhook: (res) => res.writeHead(204).end(),
+  // ALERTMANAGER_URL=http://127.0.0.1:4000/alertmanager: POST /api/v2/alerts answers 200.
+  alertmanager: (res) => res.writeHead(200).end(),
 };
 
 /** Checks a generic webhook's X-Signature the way a receiver should, when WEBHOOK_SECRET is set here too. */

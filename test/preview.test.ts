@@ -24,6 +24,7 @@ describe('npm run preview', () => {
       'rocketchat',
       'mattermost',
       'webhook',
+      'alertmanager',
     ]);
     expect(printed.slack.attachments[0].color).toBe('#d40e0d');
     expect(printed.teams.attachments[0].content.actions[0].url).toBe(

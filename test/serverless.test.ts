@@ -92,7 +92,7 @@ describe('serverless.yml', () => {
       expect(JSON.stringify(integration?.IntegrationUri)).toContain('IngestLambdaFunction');
     });
 
-    it('runs the three functions on nodejs24.x arm64', () => {
+    it('runs ingest, the two default workers and the status function on nodejs24.x arm64', () => {
       const fns = ofType('AWS::Lambda::Function').map(([id, r]) => [
         id,
         r.Properties.Runtime,
@@ -102,6 +102,7 @@ describe('serverless.yml', () => {
         ['IngestLambdaFunction', 'nodejs24.x', ['arm64']],
         ['SlackLambdaFunction', 'nodejs24.x', ['arm64']],
         ['TeamsLambdaFunction', 'nodejs24.x', ['arm64']],
+        ['StatusLambdaFunction', 'nodejs24.x', ['arm64']],
       ]);
     });
 
@@ -298,10 +299,12 @@ describe('serverless.yml', () => {
         'DiscordLambdaFunction',
         'IngestLambdaFunction',
         'SlackLambdaFunction',
+        'StatusLambdaFunction',
       ]);
       expect(of('AWS::Lambda::EventSourceMapping')).toHaveLength(2);
-      expect(of('AWS::IAM::Role')).toEqual(['DiscordRole', 'IngestRole', 'SlackRole']);
+      expect(of('AWS::IAM::Role')).toEqual(['DiscordRole', 'IngestRole', 'SlackRole', 'StatusRole']);
       expect(of('AWS::CloudWatch::Alarm')).toEqual([
+        'CanaryFailedAlarm',
         'DiscordDeadLettersAlarm',
         'DiscordStuckAlarm',
         'SlackDeadLettersAlarm',
@@ -345,6 +348,57 @@ describe('serverless.yml', () => {
       const failed = await pkg({ CHANNELS: 'slack,pager' }).catch((e: { stdout: string }) => e.stdout);
       expect(failed).toContain('CHANNELS: unknown provider "pager"');
     }, 120_000);
+  });
+
+  describe('the CanaryStatus path (status function, schedule, alarm)', () => {
+    let t: { Resources: Record<string, Resource> };
+    beforeAll(async () => {
+      const out = mkdtempSync(join(tmpdir(), 'sls-'));
+      await sls(['package', '--stage', 'test', '--package', out], { CHANNELS: 'slack,alertmanager' });
+      t = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+    }, 120_000);
+
+    it('runs the status function every minute', () => {
+      const rule = Object.values(t.Resources).find((r) => r.Type === 'AWS::Events::Rule');
+      expect(rule?.Properties).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
+      expect(JSON.stringify(rule?.Properties.Targets)).toContain('StatusLambdaFunction');
+      expect(t.Resources.StatusLambdaFunction?.Properties).toMatchObject({
+        Handler: 'functions/status.handler',
+        Runtime: 'nodejs24.x',
+      });
+    });
+
+    it('alarms per failed canary with a Metrics Insights query over CanaryStatus', () => {
+      const alarm = t.Resources.CanaryFailedAlarm?.Properties as Record<string, unknown>;
+      const [query] = alarm.Metrics as { Expression: string; Period: number }[];
+      expect(query?.Expression).toBe(
+        'SELECT MAX(CanaryStatus) FROM SCHEMA("FlaggerNotify", name, namespace, service) GROUP BY namespace, name ORDER BY MAX() DESC',
+      );
+      expect(query?.Period).toBe(60);
+      expect(alarm).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+        AlarmActions: [{ Ref: 'AlarmTopic' }],
+      });
+    });
+
+    it('lets the status function only query the failures index and read the Alertmanager parameters', () => {
+      const role = t.Resources.StatusRole?.Properties as {
+        Policies: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }[];
+      };
+      const statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement);
+      expect(statements.flatMap((s) => [s.Action].flat()).sort()).toEqual(
+        ['dynamodb:Query', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ssm:GetParameter'].sort(),
+      );
+      const query = statements.find((s) => s.Action === 'dynamodb:Query');
+      expect(query?.Resource).toEqual({
+        'Fn::Join': ['', [{ 'Fn::GetAtt': ['StateTable', 'Arn'] }, '/index/failing']],
+      });
+      const ssm = JSON.stringify(statements.find((s) => s.Action === 'ssm:GetParameter')?.Resource);
+      expect(ssm).toContain('parameter/flagger-notify/test/alertmanager-url');
+      expect(ssm).not.toContain('slack-webhook-url');
+    });
   });
 
   describe('invoke local --stage local with the sample events', () => {

@@ -18,9 +18,15 @@ export type MetricName =
   | 'DeliveryRetried'
   | 'DeadLettered'
   | 'DeliveryLatency'
-  | 'EndToEndLatency';
+  | 'EndToEndLatency'
+  | 'CanaryStatus';
 
-const unitOf = (name: MetricName) => (name.endsWith('Latency') ? MetricUnit.Milliseconds : MetricUnit.Count);
+const unitOf = (name: MetricName) =>
+  name.endsWith('Latency')
+    ? MetricUnit.Milliseconds
+    : name === 'CanaryStatus'
+      ? MetricUnit.NoUnit
+      : MetricUnit.Count;
 
 /**
  * One data point. With dimensions it is published at once on its own (provider, reason); without, it

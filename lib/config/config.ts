@@ -2,16 +2,10 @@ import * as z from 'zod/mini';
 import type { RetryPolicy } from '../delivery/retry';
 import { ConfigError } from '../errors';
 import { PROVIDER_IDS, providerById } from '../providers/catalog';
-import {
-  dashboardTemplate,
-  dlqEnv,
-  type EventsMode,
-  type Provider,
-  queueEnv,
-  type Sender,
-} from '../providers/provider';
+import { dlqEnv, type Provider, queueEnv } from '../providers/provider';
 import { loadRouting, type RoutingConfig } from '../routing/config';
 import type { RolloutStore } from '../stores/rollouts';
+import { type Destination, loadDestinations } from './destinations';
 import { type Env, intEnv, isDeployed, optionalEnv, parseEnv } from './env';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
@@ -41,13 +35,7 @@ export interface IngestConfig {
   sqs: SqsSettings;
 }
 
-/** Where a worker delivers: a named destination and its sender, checked at cold start. */
-export interface Destination {
-  name: string;
-  sender: Sender;
-  /** Every event, only milestones (rollout state decides), or a live message the sender keeps. */
-  events: EventsMode;
-}
+export type { Destination };
 
 export interface WorkerConfig {
   /** By name; without a routing file, one named after the provider. */
@@ -139,44 +127,9 @@ export function loadWorkerConfig(
     RETRY_BASE_SECONDS: intEnv(2, 1, 3600),
     RETRY_CAP_SECONDS: intEnv(900, 1, 43_200),
     MIN_INTERVAL_MS: intEnv(provider.minIntervalMs, 0, 60_000),
-    DASHBOARD_URL: optionalEnv(dashboardTemplate),
-    WEBHOOK_ALLOWED_HOSTS: optionalEnv(z.string()),
-    EVENTS: optionalEnv(z.enum(['live', 'milestones', 'all'], { error: 'must be live, milestones or all' })),
-    STATE_TABLE: optionalEnv(z.string()),
   });
   const e = parseEnv(schema as z.ZodMiniType<Record<string, unknown>>, env, `${provider.id} worker`);
-  const routing = loadRouting(env, [provider.id]);
-  const common = {
-    dashboardUrl: e.DASHBOARD_URL as string | undefined,
-    deployed: isDeployed(env),
-    extraAllowedHosts: String(e.WEBHOOK_ALLOWED_HOSTS ?? '')
-      .split(',')
-      .map((h) => h.trim())
-      .filter(Boolean),
-  };
-  const mine = Object.values(routing.destinations).filter((d) => d.type === provider.id);
-  // The destination's own choice, else EVENTS where the provider can, else its default.
-  const fromEnv = provider.modes.find((m) => m === e.EVENTS);
-  const eventsOf = (d: (typeof mine)[number]): EventsMode =>
-    d.events ?? fromEnv ?? (provider.modes[0] as EventsMode);
-  const stateful = mine.filter((d) => eventsOf(d) !== 'all');
-  let store: RolloutStore | undefined;
-  if (stateful.length) {
-    if (!e.STATE_TABLE || !makeStore) {
-      throw new ConfigError(
-        `STATE_TABLE: is not set, and ${stateful.map((d) => `"${d.name}"`).join(', ')} ${stateful.some((d) => eventsOf(d) === 'live') ? 'keeps a live message' : 'sends only milestones'}, which needs rollout state (set EVENTS=all to send every event without it)`,
-      );
-    }
-    store = makeStore(e.STATE_TABLE as string);
-  }
-  const destinations: Record<string, Destination> = {};
-  for (const d of mine) {
-    destinations[d.name] = {
-      name: d.name,
-      sender: provider.create({ ...d, events: eventsOf(d) }, { ...common, store }),
-      events: eventsOf(d),
-    };
-  }
+  const { destinations, store } = loadDestinations(env, provider, makeStore);
   return {
     destinations,
     timeoutMs: e.DELIVERY_TIMEOUT_MS as number,

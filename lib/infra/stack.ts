@@ -1,5 +1,7 @@
 import type { Env } from '../config/env';
 import { dlqEnv, type Provider, queueEnv } from '../providers/provider';
+import { assumeLambda, getAtt, type Json, logsArn, providerSettings, ssmArn } from './settings';
+import { statusStack } from './status';
 
 /**
  * Delivery arithmetic (README "Delivery guarantees"): a batch of 10 paced 2 s apart plus 10 s per
@@ -29,10 +31,6 @@ export const logicalPrefix = (id: string): string =>
 export const queueName = (service: string, stage: string, id: string) => `${service}-${stage}-${id}.fifo`;
 export const dlqName = (service: string, stage: string, id: string) => `${service}-${stage}-${id}-dlq.fifo`;
 
-/** `DISCORD_WEBHOOK_URL` → `/flagger-notify/prod/discord-webhook-url`, unless `<VAR>_PARAM` names another. */
-export const secretParam = (service: string, stage: string, name: string, env: Env): string =>
-  env[`${name}_PARAM`] || `/${service}/${stage}/${name.toLowerCase().replace(/_/g, '-')}`;
-
 export interface StackInput {
   service: string;
   stage: string;
@@ -44,16 +42,6 @@ export interface StackInput {
   /** Local stage only: the embedded SQS emulator's port. */
   sqsPort?: string;
 }
-
-type Json = Record<string, unknown>;
-const getAtt = (id: string, attr: string) => ({ 'Fn::GetAtt': [id, attr] });
-const ssmArn = (name: string) => ({
-  'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${name}`,
-});
-const assumeLambda = {
-  Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-};
 
 /**
  * The queues, functions, roles and alarms of the given providers, in serverless.yml's shapes.
@@ -75,22 +63,9 @@ export function providerStack(input: StackInput): { functions: Json; resources: 
     const dlqUrl = local ? `${localQueues}/${dlqName(service, stage, p.id)}` : { Ref: dlq };
     ingestEnv[queueEnv(p.id)] = queueUrl;
 
-    // Secrets never enter a deployed template: only the names of SSM SecureString parameters do.
-    const params = p.secrets.map((name) => [name, local ? '' : secretParam(service, stage, name, env)]);
-    const environment: Record<string, unknown> = { PROVIDER: p.id };
-    for (const [name, param] of params) {
-      environment[name as string] = local ? (env[name as string] ?? '') : '';
-      environment[`${name}_PARAM`] = param;
-    }
-    for (const name of Object.values(p.env)) {
-      if (!p.secrets.includes(name)) environment[name] = env[name] ?? '';
-    }
+    const { environment: settings, params } = providerSettings(p, input);
+    const environment: Record<string, unknown> = { PROVIDER: p.id, ...settings };
     Object.assign(environment, {
-      // Rollout state for milestones and live messages; npm start points it at dynalite.
-      STATE_TABLE: local ? (env.STATE_TABLE ?? '') : { Ref: 'StateTable' },
-      EVENTS: env.EVENTS ?? '',
-      DASHBOARD_URL: env.DASHBOARD_URL ?? '',
-      WEBHOOK_ALLOWED_HOSTS: env.WEBHOOK_ALLOWED_HOSTS ?? '',
       [queueEnv(p.id)]: queueUrl,
       [dlqEnv(p.id)]: dlqUrl,
       MAX_RECEIVE_COUNT: TUNING.maxReceiveCount,
@@ -145,9 +120,7 @@ export function providerStack(input: StackInput): { functions: Json; resources: 
                 {
                   Effect: 'Allow',
                   Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-                  Resource: {
-                    'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${service}-${stage}-${p.id}:*`,
-                  },
+                  Resource: logsArn(`${service}-${stage}-${p.id}`),
                 },
                 {
                   Effect: 'Allow',
@@ -168,7 +141,7 @@ export function providerStack(input: StackInput): { functions: Json; resources: 
                 {
                   Effect: 'Allow',
                   Action: 'ssm:GetParameter',
-                  Resource: [...params.map(([, param]) => param as string), input.configParam].map(ssmArn),
+                  Resource: [...params, input.configParam].map(ssmArn),
                 },
               ],
             },
@@ -227,5 +200,9 @@ export function providerStack(input: StackInput): { functions: Json; resources: 
     };
   }
   functions.ingest = { environment: ingestEnv };
-  return { functions, resources };
+  const status = statusStack(input);
+  return {
+    functions: { ...functions, ...status.functions },
+    resources: { ...resources, ...status.resources },
+  };
 }

@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { record } from '../aws/metrics';
 import type { IngestConfig } from '../config/config';
 import { canaryId, type FlaggerEvent, parseFlaggerEvent } from '../event/event';
+import { canaryStatus } from '../event/status';
 import { logger } from '../log';
 import { type Decision, routeEvent } from '../routing/route';
 import { type MuteStore, muteKey } from '../stores/mute';
@@ -150,11 +151,11 @@ export async function handleIngest(req: IngestRequest, deps: IngestDeps): Promis
   };
   logger.info('event received', { ...log, eventMessage: event.metadata.eventMessage.slice(0, 200) });
   record('EventsReceived');
-  const { destinations, claims } = await unmuted(
-    routeEvent(event, config.routing, req.route),
-    event,
-    deps.mute,
-  );
+  const decision = routeEvent(event, config.routing, req.route);
+  // Flagger's CanaryStatus gauge, on the events that change it (README "CanaryStatus").
+  const status = canaryStatus(decision.classification.kind);
+  if (status !== undefined) record('CanaryStatus', { namespace: event.namespace, name: event.name }, status);
+  const { destinations, claims } = await unmuted(decision, event, deps.mute);
   const targets = destinations.map((name) => {
     const type = config.routing.destinations[name]?.type;
     return { destination: name, queueUrl: config.providers.find((c) => c.id === type)?.queueUrl as string };

@@ -30,8 +30,22 @@ export async function ensureStateTable(client: DynamoDBClient, name: string): Pr
     await client.send(
       new CreateTableCommand({
         TableName: name,
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'failing', AttributeType: 'S' },
+        ],
         KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        // Sparse: only failed rollouts and firing alerts carry `failing` (lib/stores/rollouts.ts).
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'failing',
+            KeySchema: [
+              { AttributeName: 'failing', KeyType: 'HASH' },
+              { AttributeName: 'pk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );

@@ -22,6 +22,7 @@ const localEnv = z.object({
   PORT: intEnv(3000, 0, 65535),
   SQS_PORT: intEnv(9324, 0, 65535),
   DYNAMODB_PORT: intEnv(0, 0, 65535),
+  LOCAL_STATUS_SECONDS: intEnv(15, 1, 3600),
   SQS_ENDPOINT: optionalEnv(z.url({ protocol: /^https?$/ })),
   AWS_REGION: z._default(z.string(), 'us-east-1'),
   LOCAL_VISIBILITY_TIMEOUT: optionalEnv(intFromEnv(0, 43_200)),
@@ -144,6 +145,18 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
           `[local] off: ${off.map((p) => p.id).join(', ')}${routing ? ` (no destination of that type in ${routing.source})` : ' (set their webhook URL variables to turn them on)'}`,
         );
     }
+
+    // The scheduled status function (every minute deployed), on a short interval here so a local
+    // Alertmanager sees alerts fire, refresh and resolve.
+    process.env.CHANNELS ||= providers.map((p) => p.id).join(',');
+    const status = await import(pathToFileURL(resolve(root, 'functions/status.ts')).href);
+    const timer = setInterval(() => {
+      (status.handler as () => Promise<unknown>)().catch((err: unknown) =>
+        log(`[local] status: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    }, env.LOCAL_STATUS_SECONDS * 1000);
+    timer.unref();
+    stops.push(async () => clearInterval(timer));
 
     const ingest = service.functions.find((f) => f.http);
     if (!ingest?.http) throw new Error('serverless.yml has no httpApi function');

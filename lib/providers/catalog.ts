@@ -1,3 +1,4 @@
+import { alertmanager } from './alertmanager';
 import { discord } from './discord';
 import { googlechat } from './googlechat';
 import { mattermost } from './mattermost';
@@ -21,6 +22,7 @@ export const PROVIDERS: readonly Provider[] = [
   rocketchat,
   mattermost,
   webhook,
+  alertmanager,
 ];
 
 export const PROVIDER_IDS: readonly string[] = PROVIDERS.map((p) => p.id);

@@ -27,6 +27,11 @@ export interface SendResult {
 export interface Sender {
   /** Delivers one event; throws RetryableDeliveryError or PermanentDeliveryError when it could not. */
   send(event: FlaggerEvent, ctx: SendContext): Promise<SendResult>;
+  /**
+   * Work that cannot wait for the next event, run every minute by the status function: re-sends
+   * firing Alertmanager alerts before their `endsAt`. Returns how many it sent.
+   */
+  refresh?(now: number): Promise<number>;
 }
 
 /**
@@ -81,6 +86,8 @@ export interface Provider {
    * `all` every event. A destination picks one with `events:` (or EVENTS).
    */
   readonly modes: readonly EventsMode[];
+  /** Its senders have periodic work (`Sender.refresh`): the status function builds them too. */
+  readonly scheduled?: boolean;
   /** Hosts a deployed stage may post to (`*.` matches subdomains); empty means any https host. */
   readonly allowedHosts: readonly string[];
   /**

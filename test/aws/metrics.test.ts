@@ -50,6 +50,25 @@ describe('CloudWatch metrics (EMF)', () => {
     expect(named('EventsReceived').at(-1)?._aws.CloudWatchMetrics[0]?.Namespace).toBe('FlaggerNotify');
   });
 
+  it('publishes Flagger’s CanaryStatus gauge (0/1/2) per canary on the events that change it, only those', async () => {
+    const deps = {
+      config: { tokens: [], providers: [], routing: loadRouting({}, []), dedup: true, sqs: { region: 'x' } },
+      enqueue: async () => {},
+    };
+    const req = { id: 'r', method: 'POST', headers: { 'content-type': 'application/json' }, query: {} };
+    const before = named('CanaryStatus').length;
+    for (const l of fixtureLines.filter((x) => x.includes('"checkout"')))
+      await handleIngest({ ...req, body: Buffer.from(l) }, deps);
+    const points = named('CanaryStatus').slice(before);
+    // New revision → 0; "Rolling back" and "Canary failed!" → 2; progress and halts send nothing.
+    expect(points.map((p) => [p.namespace, p.name, p.CanaryStatus])).toEqual([
+      ['shop', 'checkout', 0],
+      ['shop', 'checkout', 2],
+      ['shop', 'checkout', 2],
+    ]);
+    expect(points[0]?._aws.CloudWatchMetrics[0]?.Metrics).toEqual([{ Name: 'CanaryStatus', Unit: 'None' }]);
+  });
+
   it('is flushed by the ingest Lambda handler at the end of each invocation', async () => {
     vi.stubEnv('CHANNELS', '');
     const { handler } = await import('../../functions/ingest');

@@ -140,7 +140,7 @@ describe('worker config', () => {
     const stores: string[] = [];
     const c = loadWorkerConfig({ ...env, STATE_TABLE: 'state' }, slack, (table) => {
       stores.push(table);
-      return { get: async () => undefined, put: async () => 1 };
+      return { get: async () => undefined, put: async () => 1, failing: async () => [] };
     });
     expect(stores).toEqual(['state']);
     expect(c.destinations.slack?.events).toBe('milestones');

@@ -5,7 +5,7 @@ import { fixtures } from '../helpers/fixtures';
 
 // What every provider promises, checked for each catalog entry so a new one cannot skip it.
 // A live provider keeps rollout state; a store that is never called is enough to start.
-const store = { get: async () => undefined, put: async () => 1 };
+const store = { get: async () => undefined, put: async () => 1, failing: async () => [] };
 const local = { deployed: false, extraAllowedHosts: [], store };
 const deployed = { deployed: true, extraAllowedHosts: [], store };
 

@@ -164,6 +164,7 @@ describe('Slack app: failures', () => {
     let crashOnce = false;
     const crashing: RolloutStore = {
       get: (k) => real.get(k),
+      failing: () => real.failing(),
       put: async (k, v, ver) => {
         if (v.message && crashOnce) {
           crashOnce = false;

@@ -1,0 +1,51 @@
+import type { Context } from 'aws-lambda';
+import { flushMetrics, record } from '../lib/aws/metrics';
+import { coldStart, resolveSecrets, ssmFetcher } from '../lib/aws/secrets';
+import { loadDestinations } from '../lib/config/destinations';
+import { logger } from '../lib/log';
+import { runStatus } from '../lib/ops/status';
+import { PROVIDERS } from '../lib/providers/catalog';
+import { createDynamoClient } from '../lib/stores/dynamo';
+import { dynamoRolloutStore } from '../lib/stores/rollouts';
+
+// EventBridge → every minute: the CanaryStatus gauge for failed canaries and the re-sending of
+// firing Alertmanager alerts (lib/ops/status.ts). Its destinations are the deploy's providers
+// that have periodic work (CHANNELS), read like a worker reads its own.
+const ready = coldStart(async () => {
+  const wanted = (process.env.CHANNELS ?? '').split(',').map((s) => s.trim());
+  const scheduled = PROVIDERS.filter((p) => p.scheduled && wanted.includes(p.id));
+  const routingFile = Boolean(process.env.CONFIG_PARAM || process.env.CONFIG_FILE);
+  const env = await resolveSecrets(
+    process.env,
+    [
+      { name: 'CONFIG', optional: true },
+      ...scheduled.flatMap((p) =>
+        p.secrets.map((name) => ({ name, optional: routingFile || name !== p.on })),
+      ),
+    ],
+    ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
+  );
+  const table = env.STATE_TABLE;
+  if (!table) throw new Error('STATE_TABLE: is not set (the status function reads rollout state)');
+  const store = dynamoRolloutStore(
+    table,
+    createDynamoClient(env.AWS_REGION ?? 'us-east-1', env.DYNAMODB_ENDPOINT || undefined),
+  );
+  const senders = scheduled.flatMap((p) =>
+    Object.values(loadDestinations(env, p, () => store).destinations).map((d) => d.sender),
+  );
+  return { store, senders };
+});
+
+export const handler = async (_event: unknown, context?: Context) => {
+  if (context) logger.addContext(context);
+  const { store, senders } = await ready();
+  const result = await runStatus({
+    store,
+    senders,
+    gauge: (namespace, name, value) => record('CanaryStatus', { namespace, name }, value),
+  });
+  logger.info('status', result);
+  flushMetrics();
+  return result;
+};

@@ -1,0 +1,67 @@
+import * as z from 'zod/mini';
+import { ConfigError } from '../errors';
+import { dashboardTemplate, type EventsMode, type Provider, type Sender } from '../providers/provider';
+import { loadRouting } from '../routing/config';
+import type { RolloutStore } from '../stores/rollouts';
+import { type Env, isDeployed, optionalEnv, parseEnv } from './env';
+
+/** Where a worker delivers: a named destination and its sender, checked at cold start. */
+export interface Destination {
+  name: string;
+  sender: Sender;
+  /** Every event, only milestones (rollout state decides), or a live message the sender keeps. */
+  events: EventsMode;
+}
+
+const schema = z.object({
+  DASHBOARD_URL: optionalEnv(dashboardTemplate),
+  WEBHOOK_ALLOWED_HOSTS: optionalEnv(z.string()),
+  EVENTS: optionalEnv(z.enum(['live', 'milestones', 'all'], { error: 'must be live, milestones or all' })),
+  STATE_TABLE: optionalEnv(z.string()),
+});
+
+/**
+ * A provider's destinations (the routing file's, or its zero-config one), each checked by its
+ * provider (URL, allowed host, options) so a bad one fails the cold start naming the destination
+ * and field; with the rollout store when one of them keeps rollout state.
+ */
+export function loadDestinations(
+  env: Env,
+  provider: Provider,
+  makeStore?: (table: string) => RolloutStore,
+): { destinations: Record<string, Destination>; store?: RolloutStore } {
+  const e = parseEnv(schema, env, `${provider.id} destinations`);
+  const routing = loadRouting(env, [provider.id]);
+  const common = {
+    dashboardUrl: e.DASHBOARD_URL,
+    deployed: isDeployed(env),
+    extraAllowedHosts: String(e.WEBHOOK_ALLOWED_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean),
+  };
+  const mine = Object.values(routing.destinations).filter((d) => d.type === provider.id);
+  // The destination's own choice, else EVENTS where the provider can, else its default.
+  const fromEnv = provider.modes.find((m) => m === e.EVENTS);
+  const eventsOf = (d: (typeof mine)[number]): EventsMode =>
+    d.events ?? fromEnv ?? (provider.modes[0] as EventsMode);
+  const stateful = mine.filter((d) => eventsOf(d) !== 'all');
+  let store: RolloutStore | undefined;
+  if (stateful.length) {
+    if (!e.STATE_TABLE || !makeStore) {
+      throw new ConfigError(
+        `STATE_TABLE: is not set, and ${stateful.map((d) => `"${d.name}"`).join(', ')} ${stateful.some((d) => eventsOf(d) === 'live') ? 'keeps a live message' : 'sends only milestones'}, which needs rollout state (set EVENTS=all to send every event without it)`,
+      );
+    }
+    store = makeStore(e.STATE_TABLE);
+  }
+  const destinations: Record<string, Destination> = {};
+  for (const d of mine) {
+    destinations[d.name] = {
+      name: d.name,
+      sender: provider.create({ ...d, events: eventsOf(d) }, { ...common, store }),
+      events: eventsOf(d),
+    };
+  }
+  return { destinations, ...(store ? { store } : {}) };
+}

@@ -1,0 +1,49 @@
+import type { Env } from '../config/env';
+import type { Provider } from '../providers/provider';
+
+export type Json = Record<string, unknown>;
+export const getAtt = (id: string, attr: string) => ({ 'Fn::GetAtt': [id, attr] });
+export const ssmArn = (name: string) => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${name}`,
+});
+export const logsArn = (fn: string) => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${fn}:*`,
+});
+export const assumeLambda = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+};
+
+/** `DISCORD_WEBHOOK_URL` → `/flagger-notify/prod/discord-webhook-url`, unless `<VAR>_PARAM` names another. */
+export const secretParam = (service: string, stage: string, name: string, env: Env): string =>
+  env[`${name}_PARAM`] || `/${service}/${stage}/${name.toLowerCase().replace(/_/g, '-')}`;
+
+/**
+ * What a function needs to reach a provider's destinations: its secrets by SSM parameter name
+ * (deployed; never a value) or value (local stage), its options from the deployer's environment,
+ * and the settings every destination shares. `params` are the parameters it may read.
+ */
+export function providerSettings(
+  p: Provider,
+  input: { service: string; stage: string; env: Env },
+): { environment: Record<string, unknown>; params: string[] } {
+  const { service, stage, env } = input;
+  const local = stage === 'local';
+  const environment: Record<string, unknown> = {};
+  const params: string[] = [];
+  for (const name of p.secrets) {
+    const param = local ? '' : secretParam(service, stage, name, env);
+    environment[name] = local ? (env[name] ?? '') : '';
+    environment[`${name}_PARAM`] = param;
+    params.push(param);
+  }
+  for (const name of Object.values(p.env)) if (!p.secrets.includes(name)) environment[name] = env[name] ?? '';
+  Object.assign(environment, {
+    // Rollout state for milestones and live messages; npm start points it at dynalite.
+    STATE_TABLE: local ? (env.STATE_TABLE ?? '') : { Ref: 'StateTable' },
+    EVENTS: env.EVENTS ?? '',
+    DASHBOARD_URL: env.DASHBOARD_URL ?? '',
+    WEBHOOK_ALLOWED_HOSTS: env.WEBHOOK_ALLOWED_HOSTS ?? '',
+  });
+  return { environment, params };
+}
