@@ -20,7 +20,7 @@ const handler = createWorker(
     timeoutMs: 10_000,
     queueUrl: 'http://127.0.0.1:1/q',
     dlqUrl: 'http://127.0.0.1:1/dlq',
-    retry: { baseSeconds: 2, capSeconds: 900, maxReceiveCount: 24 },
+    retry: { baseSeconds: 2, capSeconds: 900, maxReceiveCount: 24, windowSeconds: 7200 },
     minIntervalMs: 0,
     sqs: { region: 'us-east-1' },
   },

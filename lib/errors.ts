@@ -16,6 +16,14 @@ export class RetryableDeliveryError extends Error {
   }
 }
 
+/**
+ * Not sent at all this time (the destination's rate limit runs, too little function time left):
+ * retried, and never counted as a failed attempt towards the retry window.
+ */
+export class NotSentError extends RetryableDeliveryError {
+  override name = 'NotSentError';
+}
+
 /** The destination will never accept this message as sent (4xx other than 408/429): dead-letter it. */
 export class PermanentDeliveryError extends Error {
   override name = 'PermanentDeliveryError';

@@ -4,6 +4,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureLines } from './helpers/fixtures';
+import {
+  attachmentLimitViolations,
+  discordLimitViolations,
+  googleChatLimitViolations,
+  slackLimitViolations,
+} from './helpers/limits';
 import { answer, type Received, type Receiver, startReceiver } from './helpers/receiver';
 import { startSlackApi } from './helpers/slack-api';
 
@@ -132,7 +138,7 @@ describe('local pipeline end to end (npm start)', () => {
     ['malformed JSON', 400, '{"name":', {}, 'body is not valid JSON'],
     ['a schema violation', 400, JSON.stringify({ name: 'x' }), {}, 'namespace'],
     ['a wrong content type', 415, fixtureLines[0] as string, { type: 'text/plain' }, 'content-type'],
-    ['a body over 64 KiB', 413, ' '.repeat(70_000), {}, 'limit'],
+    ['a body over 1 MiB', 413, ' '.repeat(1_100_000), {}, 'limit'],
     ['no token', 401, fixtureLines[0] as string, { path: '' }, 'token'],
     ['a wrong token', 401, fixtureLines[0] as string, { path: '?token=nope' }, 'token'],
     [
@@ -374,6 +380,151 @@ describe('local pipeline end to end: rollouts, not events', () => {
       await stop(p.child);
       await slackApi.close();
       await hook.close();
+    }
+  }, 60_000);
+});
+
+describe('local pipeline end to end: given up by time, not by receives', () => {
+  const canaries = 50;
+  const events = fixtureLines
+    .filter((l) => l.includes('"podinfo"'))
+    .slice(0, 2)
+    .flatMap((l) => Array.from({ length: canaries }, (_, i) => l.replace('"podinfo"', `"app-${i}"`)));
+  const post = (url: string, body: string) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const attempts = (output: string) =>
+    [...output.matchAll(/delivered .* attempt=(\d+)/g)].map((m) => Number(m[1]));
+
+  it('rides out a 429 storm (Retry-After: 1 for 6 s) over 50 canaries: 0 dead letters, all delivered', async () => {
+    const t0 = Date.now() + 500;
+    const rx = await startReceiver((_r, res) => {
+      if (Date.now() - t0 < 6000) res.writeHead(429, { 'retry-after': '1' }).end('rate_limited');
+      else res.writeHead(200).end('ok');
+    });
+    // The window (8 s) is longer than the storm; the old 24-receive budget would not have been.
+    const p = await startPipeline({
+      SLACK_WEBHOOK_URL: rx.url('/hook/SECRET'),
+      TEAMS_WEBHOOK_URL: '',
+      MIN_INTERVAL_MS: '0',
+      RETRY_WINDOW_SECONDS: '8',
+    });
+    try {
+      for (const l of events) expect((await post(p.url, l)).status).toBe(202);
+      const ok = () => rx.received.filter((r) => r.body.includes('"text"')).length;
+      const deadline = Date.now() + 40_000;
+      while (attempts(p.output()).length < events.length && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      const receives = attempts(p.output());
+      console.log(
+        `429 storm: ${receives.length}/${events.length} delivered, ${rx.received.length} POSTs, receives per event max ${Math.max(...receives)}, dead letters ${(p.output().match(/dead-lettered/g) ?? []).length}`,
+      );
+      expect(receives).toHaveLength(events.length);
+      expect(p.output()).not.toContain('dead-lettered');
+      expect(ok()).toBeGreaterThanOrEqual(events.length);
+    } finally {
+      await stop(p.child);
+      await rx.close();
+    }
+  }, 60_000);
+
+  it('dead-letters, with the reason, what still fails when the window is over; nothing is lost', async () => {
+    const rx = await startReceiver(answer(500, 'rollup_error'));
+    const few = events.slice(0, 4);
+    const p = await startPipeline({
+      SLACK_WEBHOOK_URL: rx.url('/hook/SECRET'),
+      TEAMS_WEBHOOK_URL: '',
+      MIN_INTERVAL_MS: '0',
+      RETRY_WINDOW_SECONDS: '3',
+    });
+    try {
+      for (const l of few) expect((await post(p.url, l)).status).toBe(202);
+      const dead = () => p.output().match(/dead-lettered .*gave up after/g) ?? [];
+      const deadline = Date.now() + 30_000;
+      while (dead().length < few.length && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(dead()).toHaveLength(few.length);
+      expect(p.output()).toMatch(
+        /gave up after 0\.\d h of retries \(retry window 3 s, \d+ receives\): RetryableDeliveryError: .*answered 500: rollup_error/,
+      );
+      expect(p.output()).not.toContain('SECRET');
+    } finally {
+      await stop(p.child);
+      await rx.close();
+    }
+  }, 60_000);
+});
+
+describe('local pipeline end to end: long messages and any character', () => {
+  it('accepts and delivers 9,000-, 20,000- and 200,000-character messages and emoji/U+FFFF to every provider, within limits', async () => {
+    const rx = await startReceiver((req, res) => {
+      const json =
+        req.path.startsWith('/discord') ||
+        req.path.startsWith('/googlechat') ||
+        req.path.startsWith('/rocketchat');
+      res.writeHead(
+        req.path.startsWith('/teams') ? 202 : 200,
+        json ? { 'content-type': 'application/json' } : {},
+      );
+      res.end(json ? '{"id":"1","success":true}' : 'ok');
+    });
+    const urls = {
+      SLACK_WEBHOOK_URL: rx.url('/slack/x'),
+      TEAMS_WEBHOOK_URL: rx.url('/teams/x'),
+      DISCORD_WEBHOOK_URL: rx.url('/discord/x'),
+      GOOGLE_CHAT_WEBHOOK_URL: rx.url('/googlechat/x?key=k&token=t'),
+      ROCKETCHAT_WEBHOOK_URL: rx.url('/rocketchat/x'),
+      MATTERMOST_WEBHOOK_URL: rx.url('/mattermost/x'),
+      WEBHOOK_URL: rx.url('/webhook/x'),
+    };
+    const p = await startPipeline(urls);
+    try {
+      const base = JSON.parse(fixtureLines[0] as string);
+      const bodies = [9_000, 20_000, 200_000, 0].map((n, i) => {
+        const e = structuredClone(base);
+        e.metadata.timestamp = String(Number(e.metadata.timestamp) + i);
+        e.metadata.eventMessage = n
+          ? `Halt podinfo.test advancement ${'y'.repeat(n)}`
+          : 'Halt podinfo.test payments 💳 \uffff done';
+        if (!n) e.metadata.team = 'payments 💳';
+        return JSON.stringify(e);
+      });
+      for (const b of bodies) {
+        const res = await fetch(p.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: b,
+        });
+        expect(res.status).toBe(202);
+      }
+      const providers = ['slack', 'teams', 'discord', 'googlechat', 'rocketchat', 'mattermost', 'webhook'];
+      const deadline = Date.now() + 30_000;
+      while (rx.received.length < bodies.length * providers.length && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      for (const id of providers)
+        expect(
+          rx.received.filter((r) => r.path.startsWith(`/${id}/`)),
+          id,
+        ).toHaveLength(bodies.length);
+      const got = (id: string) => rx.received.filter((r) => r.path.startsWith(`/${id}/`)).map((r) => r.json);
+      for (const s of got('slack')) expect(slackLimitViolations(s as never)).toEqual([]);
+      for (const d of got('discord')) expect(discordLimitViolations(d as never)).toEqual([]);
+      for (const g of got('googlechat')) expect(googleChatLimitViolations(g as never)).toEqual([]);
+      for (const a of [...got('rocketchat'), ...got('mattermost')])
+        expect(attachmentLimitViolations(a as never)).toEqual([]);
+      // Delivered as itself: the generic webhook carries the event, emoji and U+FFFF included.
+      const last = got('webhook').at(-1) as { event: { metadata: Record<string, string> } };
+      expect(last.event.metadata.eventMessage).toBe('Halt podinfo.test payments 💳 \uffff done');
+      expect(last.event.metadata.team).toBe('payments 💳');
+      const big = await fetch(p.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: ' '.repeat(2 * 1024 * 1024),
+      });
+      expect(big.status).toBe(413);
+      expect(((await big.json()) as { error: string }).error).toContain('limit');
+    } finally {
+      await stop(p.child);
+      await rx.close();
     }
   }, 60_000);
 });

@@ -275,9 +275,9 @@ describe('serverless.yml', () => {
         expect(props.QueueName).toBe(q.name.replace('-local-', '-test-'));
         for (const [k, v] of Object.entries(q.attributes)) expect(String(props[k])).toBe(v);
         if (q.redrive)
-          expect((props.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount).toBe(
-            q.redrive.maxReceiveCount,
-          );
+          expect(
+            (props.RedrivePolicy as { maxReceiveCount: number; windowSeconds: 7200 }).maxReceiveCount,
+          ).toBe(q.redrive.maxReceiveCount);
       }
     });
   });

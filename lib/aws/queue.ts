@@ -71,6 +71,17 @@ export function deduplicationId(destination: string, e: FlaggerEvent, dedup = tr
   );
 }
 
+/**
+ * JSON with every character outside printable ASCII as a `\u` escape: SQS refuses some characters
+ * (U+FFFE, U+FFFF, most control characters; local emulators any astral one), and an event may
+ * hold anything a JSON string can. The worker's JSON.parse gives the same string back.
+ */
+export const asciiJson = (value: unknown): string =>
+  JSON.stringify(value).replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+
 export async function enqueue(
   sqs: SQSClient,
   queueUrl: string,
@@ -83,7 +94,7 @@ export async function enqueue(
   const out = await sqs.send(
     new SendMessageCommand({
       QueueUrl: queueUrl,
-      MessageBody: JSON.stringify(body),
+      MessageBody: asciiJson(body),
       MessageGroupId: messageGroupId(destination, event),
       MessageDeduplicationId: deduplicationId(destination, event, dedup),
       // Lets the worker's log lines be joined to ingest's for the same event.

@@ -1,10 +1,15 @@
-import { RetryableDeliveryError } from '../errors';
+import { NotSentError, RetryableDeliveryError } from '../errors';
 
 export interface RetryPolicy {
   baseSeconds: number;
   capSeconds: number;
-  /** The queue's redrive maxReceiveCount: the attempt that reaches it is the last. */
+  /**
+   * The queue's redrive maxReceiveCount: a backstop for workers that crash every time. The retry
+   * window decides otherwise.
+   */
   maxReceiveCount: number;
+  /** A record still failing this long after it could first be tried is dead-lettered. */
+  windowSeconds: number;
 }
 
 // SQS caps a message's visibility timeout at 12 hours.
@@ -29,5 +34,8 @@ export function retryDelaySeconds(
 ): number {
   const asked = err instanceof RetryableDeliveryError ? err.retryAfterSeconds : undefined;
   const delay = asked !== undefined ? Math.ceil(asked) : backoffSeconds(receiveCount, p, random);
-  return Math.min(MAX_VISIBILITY_SECONDS, delay);
+  // Receives that make no attempt (waiting out a rate limit) come back no more often than the
+  // window allows within the receive backstop: 2 h over 900 receives is one every 8 s.
+  const floor = err instanceof NotSentError ? Math.ceil(p.windowSeconds / (0.9 * p.maxReceiveCount)) : 0;
+  return Math.min(MAX_VISIBILITY_SECONDS, Math.max(delay, floor));
 }

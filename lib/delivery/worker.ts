@@ -5,7 +5,7 @@ import { record as metric } from '../aws/metrics';
 import { createSqsClient, delayRedelivery, parseQueuedBody, sendToDeadLetter } from '../aws/queue';
 import { coldStart, resolveSecrets, ssmFetcher } from '../aws/secrets';
 import { loadWorkerConfig, type WorkerConfig } from '../config/config';
-import { InvalidMessageError, PermanentDeliveryError, RetryableDeliveryError } from '../errors';
+import { InvalidMessageError, NotSentError, PermanentDeliveryError, RetryableDeliveryError } from '../errors';
 import { canaryId } from '../event/event';
 import { logger } from '../log';
 import type { Provider } from '../providers/provider';
@@ -15,6 +15,9 @@ import { retryDelaySeconds } from './retry';
 
 const attemptOf = (r: SQSRecord) => Number(r.attributes.ApproximateReceiveCount) || 1;
 const groupOf = (r: SQSRecord) => r.attributes.MessageGroupId ?? r.messageId;
+/** When the record could first have been tried: its first receive (its send, if unknown). */
+const firstReceivedAt = (r: SQSRecord) =>
+  Number(r.attributes.ApproximateFirstReceiveTimestamp) || Number(r.attributes.SentTimestamp) || Date.now();
 const describe = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));
 
 /** Format and deliver one queued event; throws (typed) when it was not delivered. */
@@ -49,18 +52,10 @@ async function deliverRecord(
   if (blocked > 0) {
     // The platform said 429 + Retry-After (or an empty rate-limit bucket): sending now would only
     // earn another 429.
-    throw new RetryableDeliveryError(
-      'not sent: waiting out the destination’s rate limit',
-      429,
-      blocked / 1000,
-    );
+    throw new NotSentError('not sent: waiting out the destination’s rate limit', 429, blocked / 1000);
   }
   if (context.getRemainingTimeInMillis() < config.timeoutMs + config.minIntervalMs + 1000) {
-    throw new RetryableDeliveryError(
-      'not sent: too little function time left for another attempt',
-      undefined,
-      0,
-    );
+    throw new NotSentError('not sent: too little function time left for another attempt', undefined, 0);
   }
   await pacer.turn();
   const started = performance.now();
@@ -107,7 +102,12 @@ async function deadLetter(
   permanent: boolean,
 ): Promise<void> {
   const attempt = attemptOf(record);
-  const reason = permanent ? describe(err) : `retries exhausted after ${attempt} attempts: ${describe(err)}`;
+  const hours = ((Date.now() - firstReceivedAt(record)) / 3_600_000).toFixed(1);
+  const reason = permanent
+    ? describe(err)
+    : attempt >= config.retry.maxReceiveCount
+      ? `retries exhausted after ${attempt} attempts: ${describe(err)}`
+      : `gave up after ${hours} h of retries (retry window ${config.retry.windowSeconds} s, ${attempt} receives): ${describe(err)}`;
   const status = (err as { status?: number }).status;
   const firstFailedAt = new Date(Number(record.attributes.ApproximateFirstReceiveTimestamp) || Date.now());
   await sendToDeadLetter(
@@ -175,7 +175,12 @@ export function createWorker(
         await deliverRecord(provider, config, pacerFor, record, context, moreInGroup);
       } catch (err) {
         const permanent = err instanceof PermanentDeliveryError || err instanceof InvalidMessageError;
-        if (permanent || attempt >= config.retry.maxReceiveCount) {
+        // Given up by time, not by receives: only a real attempt that fails after the retry window
+        // dead-letters; SQS's receive count is a backstop for workers that crash every time.
+        const expired =
+          !(err instanceof NotSentError) &&
+          Date.now() - firstReceivedAt(record) >= config.retry.windowSeconds * 1000;
+        if (permanent || expired || attempt >= config.retry.maxReceiveCount) {
           await deadLetter(provider, config, sqs, record, err, permanent);
           return; // handled: the record leaves the main queue and its canary's next events flow
         }

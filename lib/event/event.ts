@@ -35,19 +35,42 @@ const dns1123Label = z
     z.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes namespace (DNS-1123 label)'),
   );
 
-export const MAX_MESSAGE = 8 * 1024;
 export const MAX_METADATA_KEYS = 50;
+
+/**
+ * Flagger puts a failing webhook's whole answer into `eventMessage` and never retries the event
+ * webhook: refusing a long message would drop exactly the event that explains a failure. It is
+ * kept instead, cut to a stored bound with a visible marker and the original length, keeping the
+ * start (Flagger's template, which classification reads) and a tail of the body.
+ */
+export function cut(s: string, head: number, tail: number): string {
+  if (s.length <= head + tail + 64) return s;
+  const at = (i: number) => (/[\uDC00-\uDFFF]/.test(s[i] ?? '') ? i - 1 : i); // never split a surrogate pair
+  const start = s.slice(0, at(head));
+  const end = s.slice(at(s.length - tail));
+  return `${start}\n… [cut: ${s.length} characters in all] …\n${end}`;
+}
+export const MESSAGE_HEAD = 12_000;
+export const MESSAGE_TAIL = 2_000;
+const VALUE_HEAD = 1_500;
+const VALUE_TAIL = 300;
 
 const metadata = z
   .catchall(
     z.object({
-      eventMessage: z.string().check(z.maxLength(MAX_MESSAGE)),
+      eventMessage: z.pipe(
+        z.string(),
+        z.transform((m) => cut(m, MESSAGE_HEAD, MESSAGE_TAIL)),
+      ),
       eventType: z.enum(['Normal', 'Warning']),
       timestamp: z
         .string()
         .check(z.regex(/^\d{1,16}$/, 'must be Unix epoch milliseconds as a decimal string')),
     }),
-    z.string().check(z.maxLength(2048)),
+    z.pipe(
+      z.string(),
+      z.transform((v) => cut(v, VALUE_HEAD, VALUE_TAIL)),
+    ),
   )
   .check(
     z.refine(

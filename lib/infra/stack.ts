@@ -4,15 +4,15 @@ import { assumeLambda, getAtt, type Json, logsArn, providerSettings, ssmArn } fr
 import { statusStack } from './status';
 
 /**
- * Delivery arithmetic (README "Delivery guarantees"): a batch of 10 paced 2 s apart plus 10 s per
- * attempt fits 60 s; the visibility timeout is 6 × the function timeout (AWS guidance); 24
- * receives = 23 backoffs (2 s base, 15 min cap, full jitter) ≈ 1 h 54 min on average.
+ * Delivery arithmetic (README "Delivery guarantees"). A record is given up after a 2-hour retry
+ * window (the worker decides, by time); SQS's receive count (1,000, its maximum) is only a
+ * backstop for workers that crash every time. The function timeout fits a whole batch.
  */
 export const TUNING = {
-  workerTimeout: 60,
-  visibilityTimeout: 360,
-  maxReceiveCount: 24,
+  maxReceiveCount: 1000,
   batchSize: 10,
+  /** The worker's DELIVERY_TIMEOUT_MS default, per call. */
+  deliveryTimeoutSeconds: 10,
   // Two concurrent batches per provider: with each worker's pacing, the platform sees at most
   // 2 / minIntervalMs calls a second.
   maximumConcurrency: 2,
@@ -20,6 +20,17 @@ export const TUNING = {
   // Alarm when the oldest message in a main queue is older than this (deliveries are stuck).
   oldestMessageAlarmSeconds: 900,
 } as const;
+
+/**
+ * Long enough for every record of a full batch to get its attempt: its pacing plus the per-call
+ * deadline for each (three calls for a live message: post or update, a reply, a redraw), plus a
+ * margin. Slack: 10 × (2 s + 10 s) + 10 = 130 s; the Slack app 10 × (2.5 s + 30 s) + 10 = 335 s.
+ */
+export function workerTimeout(p: Pick<Provider, 'minIntervalMs' | 'modes'>): number {
+  const calls = p.modes[0] === 'live' ? 3 : 1;
+  const perRecord = p.minIntervalMs / 1000 + calls * TUNING.deliveryTimeoutSeconds;
+  return Math.min(900, Math.ceil(TUNING.batchSize * perRecord + 10));
+}
 
 /** `googlechat` → `Googlechat`, `slack-app` → `SlackApp`: CloudFormation logical id prefixes. */
 export const logicalPrefix = (id: string): string =>
@@ -69,10 +80,12 @@ export function providerStack(input: StackInput): { functions: Json; resources: 
       [queueEnv(p.id)]: queueUrl,
       [dlqEnv(p.id)]: dlqUrl,
       MAX_RECEIVE_COUNT: TUNING.maxReceiveCount,
+      // The batch arithmetic assumes the default per-call deadline.
+      DELIVERY_TIMEOUT_MS: TUNING.deliveryTimeoutSeconds * 1000,
     });
     functions[p.id] = {
       handler: 'functions/worker.handler',
-      timeout: TUNING.workerTimeout,
+      timeout: workerTimeout(p),
       role: `${L}Role`,
       environment,
       events: [
@@ -92,7 +105,8 @@ export function providerStack(input: StackInput): { functions: Json; resources: 
       Properties: {
         QueueName: queueName(service, stage, p.id),
         FifoQueue: true,
-        VisibilityTimeout: TUNING.visibilityTimeout,
+        // 6 × the function timeout (AWS guidance for SQS event sources).
+        VisibilityTimeout: 6 * workerTimeout(p),
         SqsManagedSseEnabled: true,
         RedrivePolicy: { deadLetterTargetArn: getAtt(dlq, 'Arn'), maxReceiveCount: TUNING.maxReceiveCount },
       },

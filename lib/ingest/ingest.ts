@@ -8,7 +8,9 @@ import { type Decision, routeEvent } from '../routing/route';
 import { type MuteStore, muteKey } from '../stores/mute';
 import { presentedToken, tokenMatches } from './auth';
 
-export const MAX_BODY_BYTES = 64 * 1024;
+// Flagger events are small, but a failing webhook's answer can make one large (README "The HTTP
+// contract"): up to 1 MiB is accepted and cut to a stored bound; above it, 413.
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** An HTTP request reduced to what ingest looks at; header names lower-case. */
 export interface IngestRequest {

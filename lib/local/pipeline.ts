@@ -128,6 +128,8 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
         functionName: fn.name,
         handler: opts.wrapWorker ? opts.wrapWorker(id, handler) : handler,
         batchSize: fn.sqs?.batchSize ?? 10,
+        // The function's own timeout, as Lambda gives it: a batch is sized to fit it.
+        timeoutMs: (fn.timeout ?? 60) * 1000,
         waitSeconds: 1,
         onError: (err) => log(`[local] ${id} poller: ${err instanceof Error ? err.message : String(err)}`),
       });

@@ -17,6 +17,8 @@ export interface PollerOptions {
   functionName: string;
   handler: SqsHandler;
   batchSize: number;
+  /** The function's timeout (its Lambda context's remaining time at the start). */
+  timeoutMs?: number;
   /** Long-poll wait per receive; short in tests so stop() is quick. */
   waitSeconds?: number;
   onError?: (err: unknown) => void;
@@ -120,7 +122,7 @@ export function startPoller(o: PollerOptions): Poller {
         const event: SQSEvent = { Records: Messages.map((m) => toRecord(m, o.queue.arn, o.region)) };
         let outcome: Parameters<typeof successfulMessages>[1];
         try {
-          const result = await o.handler(event, lambdaContext(o.functionName, 30_000));
+          const result = await o.handler(event, lambdaContext(o.functionName, o.timeoutMs ?? 60_000));
           outcome = { threw: false, result: result as SQSBatchResponse | undefined };
         } catch (err) {
           o.onError?.(err);

@@ -93,7 +93,7 @@ describe('CloudWatch metrics (EMF)', () => {
         timeoutMs: 1000,
         queueUrl: queue.url,
         dlqUrl: dlq.url,
-        retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 5 },
+        retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 5, windowSeconds: 7200 },
         minIntervalMs: 0,
         sqs: { region: 'us-east-1' },
       };

@@ -120,7 +120,7 @@ describe('worker config', () => {
       timeoutMs: 10_000,
       queueUrl: QUEUES.SLACK_QUEUE_URL,
       dlqUrl: QUEUES.SLACK_DLQ_URL,
-      retry: { baseSeconds: 2, capSeconds: 900, maxReceiveCount: 24 },
+      retry: { baseSeconds: 2, capSeconds: 900, maxReceiveCount: 1000, windowSeconds: 7200 },
       minIntervalMs: 2000,
       sqs: { region: 'us-east-1', endpoint: undefined },
     });

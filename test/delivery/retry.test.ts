@@ -3,7 +3,7 @@ import { createPacer } from '../../lib/delivery/pacer';
 import { backoffSeconds, retryDelaySeconds } from '../../lib/delivery/retry';
 import { RetryableDeliveryError } from '../../lib/errors';
 
-const policy = { baseSeconds: 2, capSeconds: 900, maxReceiveCount: 24 };
+const policy = { baseSeconds: 2, capSeconds: 900, maxReceiveCount: 24, windowSeconds: 7200 };
 
 describe('retry delay', () => {
   it.each([

@@ -59,7 +59,7 @@ async function setup(over: Partial<WorkerConfig> = {}, maxReceiveCount = 5) {
     timeoutMs: 1000,
     queueUrl: queue.url,
     dlqUrl: dlq.url,
-    retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount },
+    retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount, windowSeconds: 7200 },
     minIntervalMs: 0,
     sqs: { region: 'us-east-1' },
     ...over,
@@ -107,7 +107,9 @@ describe('worker', () => {
 
   it('makes a retryable failure visible again after its backoff, not the queue’s 30 s', async () => {
     rx = await startReceiver(answer(503, 'busy'));
-    const { queue, config } = await setup({ retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 5 } });
+    const { queue, config } = await setup({
+      retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 5, windowSeconds: 7200 },
+    });
     const event = await sendAndReceive(env, queue, [{ body: body(a1), group: 'test/podinfo' }]);
     const res = await createWorker(slack, config, env.sqs)(event, ctx());
     expect(res.batchItemFailures).toHaveLength(1);
@@ -169,7 +171,9 @@ describe('worker', () => {
       res.writeHead(n === 1 ? 429 : 200, n === 1 ? { 'retry-after': '2' } : {});
       res.end(n === 1 ? 'rate_limited' : 'ok');
     });
-    const { queue, config } = await setup({ retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 5 } });
+    const { queue, config } = await setup({
+      retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 5, windowSeconds: 5 },
+    });
     const handler = createWorker(slack, config, env.sqs);
     const event = await sendAndReceive(env, queue, [
       { body: body(a1), group: 'test/podinfo' },
@@ -218,6 +222,52 @@ describe('worker', () => {
     // The first went out and emptied the bucket: the second waits rather than earning a 429.
     expect(rx.received).toHaveLength(1);
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: '2' }]);
+  });
+
+  it('gives up by time: an attempt failing after the retry window dead-letters, with the reason', async () => {
+    rx = await startReceiver(answer(500, 'rollup_error'));
+    const { dlq, config } = await setup({
+      retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 1000, windowSeconds: 60 },
+    });
+    const old = (id: string, firstMsAgo: number, receives: number): SQSRecord => {
+      const r = record(a1, id);
+      return {
+        ...r,
+        attributes: {
+          ...r.attributes,
+          ApproximateReceiveCount: String(receives),
+          ApproximateFirstReceiveTimestamp: String(Date.now() - firstMsAgo),
+        },
+      };
+    };
+    const handle = createWorker(slack, config, env.sqs);
+    // 500 receives but inside the window: retried, not dead-lettered (receives are not the limit).
+    expect((await handle({ Records: [old('young', 30_000, 500)] }, ctx())).batchItemFailures).toEqual([
+      { itemIdentifier: 'young' },
+    ]);
+    // Past the window: dead-lettered after this failed attempt.
+    expect((await handle({ Records: [old('old', 61_000, 3)] }, ctx())).batchItemFailures).toEqual([]);
+    const [dead] = await drain(env, dlq);
+    expect(attrs(dead ?? {}).reason).toMatch(
+      /^gave up after 0\.0 h of retries \(retry window 60 s, 3 receives\): RetryableDeliveryError: .*answered 500: rollup_error$/,
+    );
+  });
+
+  it('never counts a receive that made no attempt, even past the window', async () => {
+    rx = await startReceiver(answer(200, 'ok'));
+    const { dlq, config } = await setup({
+      retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 1000, windowSeconds: 60 },
+    });
+    const r = record(a1, 'waiting');
+    const late: SQSRecord = {
+      ...r,
+      attributes: { ...r.attributes, ApproximateFirstReceiveTimestamp: String(Date.now() - 3_600_000) },
+    };
+    // Too little function time left: no attempt, so no dead letter however old the record is.
+    const res = await createWorker(slack, config, env.sqs)({ Records: [late] }, ctx(500));
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'waiting' }]);
+    expect(await drain(env, dlq)).toEqual([]);
+    expect(rx.received).toHaveLength(0);
   });
 
   it('does not start an attempt the function has no time left to finish', async () => {

@@ -61,7 +61,7 @@ async function setup(options: Record<string, string> = {}, behave = answer(200))
       timeoutMs: 1000,
       queueUrl: 'http://127.0.0.1:1/q',
       dlqUrl: 'http://127.0.0.1:1/d',
-      retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 5 },
+      retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 5, windowSeconds: 7200 },
       minIntervalMs: 0,
       sqs: { region: 'us-east-1' },
       store,
