@@ -1,12 +1,12 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { flushMetrics } from '../lib/aws/metrics';
 import { createSqsClient, enqueue } from '../lib/aws/queue';
 import { coldStart, resolveSecrets, ssmFetcher } from '../lib/aws/secrets';
 import { loadIngestConfig } from '../lib/config/config';
 import { handleIngest } from '../lib/ingest/ingest';
-import { logger } from '../lib/log';
+import { logger, withOwnLogger } from '../lib/log';
 import { type MuteStore, memoryMuteStore } from '../lib/stores/mute';
 
 // Cold start: tokens from SSM (deployed) or env (local), then every setting validated once; a bad
@@ -37,29 +37,31 @@ const ready = coldStart(async () => {
   return { config, sqs: createSqsClient(config.sqs), mute };
 });
 
-export const handler = middy(
-  async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-    const { config, sqs, mute } = await ready();
-    const res = await handleIngest(
-      {
-        id: event.requestContext.requestId,
-        route: event.pathParameters?.route,
-        method: event.requestContext.http.method,
-        headers: event.headers ?? {},
-        query: event.queryStringParameters ?? {},
-        body: Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8'),
-      },
-      {
-        config,
-        mute,
-        enqueue: (t, e, meta) => enqueue(sqs, t.queueUrl, t.destination, e, meta, config.dedup),
-      },
-    );
-    flushMetrics();
-    return {
-      statusCode: res.statusCode,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(res.body),
-    };
-  },
-).use(injectLambdaContext(logger));
+const ingest = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  const { config, sqs, mute } = await ready();
+  const res = await handleIngest(
+    {
+      id: event.requestContext.requestId,
+      route: event.pathParameters?.route,
+      method: event.requestContext.http.method,
+      headers: event.headers ?? {},
+      query: event.queryStringParameters ?? {},
+      body: Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8'),
+    },
+    {
+      config,
+      mute,
+      enqueue: (t, e, meta) => enqueue(sqs, t.queueUrl, t.destination, e, meta, config.dedup),
+    },
+  );
+  flushMetrics();
+  return {
+    statusCode: res.statusCode,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(res.body),
+  };
+}).use(injectLambdaContext(logger));
+
+// Its own logger per invocation: under npm start, ingest shares a process with every worker.
+export const handler = (event: APIGatewayProxyEventV2, context: Context) =>
+  withOwnLogger(() => ingest(event, context));

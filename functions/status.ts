@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { flushMetrics, record } from '../lib/aws/metrics';
 import { coldStart, resolveSecrets, ssmFetcher } from '../lib/aws/secrets';
 import { loadDestinations } from '../lib/config/destinations';
-import { logger } from '../lib/log';
+import { logger, withOwnLogger } from '../lib/log';
 import { runStatus } from '../lib/ops/status';
 import { PROVIDERS } from '../lib/providers/catalog';
 import { createDynamoClient } from '../lib/stores/dynamo';
@@ -37,7 +37,9 @@ const ready = coldStart(async () => {
   return { store, senders };
 });
 
-export const handler = async (_event: unknown, context?: Context) => {
+export const handler = (_event: unknown, context?: Context) => withOwnLogger(() => run(context));
+
+async function run(context?: Context) {
   if (context) logger.addContext(context);
   const { store, senders } = await ready();
   const result = await runStatus({
@@ -48,4 +50,4 @@ export const handler = async (_event: unknown, context?: Context) => {
   logger.info('status', result);
   flushMetrics();
   return result;
-};
+}

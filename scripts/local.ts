@@ -15,9 +15,16 @@ if (process.env.LOG_FORMAT !== 'json') installPrettyLogs();
 
 startPipeline(resolve(import.meta.dirname, '..'))
   .then((p) => {
-    const shutdown = () => {
-      console.log('[local] stopping');
-      p.stop().then(() => process.exit(0));
+    // The queues live in this process's memory: say what a stop drops rather than lose it quietly.
+    const shutdown = async () => {
+      const left = await p.backlog().catch(() => 0);
+      console.log(
+        left
+          ? `[local] stopping: ${left} accepted event${left === 1 ? '' : 's'} not yet delivered ${left === 1 ? 'is' : 'are'} dropped (npm start keeps its queues in memory)`
+          : '[local] stopping: nothing left undelivered',
+      );
+      await p.stop();
+      process.exit(0);
     };
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);

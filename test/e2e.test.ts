@@ -235,6 +235,10 @@ routes:
   it('sends POST /events/{route} through that route whatever its match says, and 404s an unknown route', async () => {
     const shopEvent = fixtureLines.find((l) => l.includes('"namespace": "shop"')) as string;
     expect((await postTo('/nope', shopEvent)).status).toBe(404);
+    // A malformed percent-encoding is the client's mistake: 400 with JSON, never a 500.
+    const bad = await postTo('/%ZZ', shopEvent);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: 'malformed path: bad percent-encoding' });
     const before = slack.received.length;
     const res = await postTo('/test', shopEvent);
     expect(await res.json()).toEqual({ status: 'queued', providers: ['slack'], destinations: ['test-team'] });
@@ -527,4 +531,27 @@ describe('local pipeline end to end: long messages and any character', () => {
       await rx.close();
     }
   }, 60_000);
+});
+
+describe('local pipeline end to end: honest about memory', () => {
+  it('says at Ctrl-C how many accepted events it drops', async () => {
+    const rx = await startReceiver(answer(500, 'down'));
+    const p = await startPipeline({
+      SLACK_WEBHOOK_URL: rx.url('/hook'),
+      TEAMS_WEBHOOK_URL: '',
+      RETRY_BASE_SECONDS: '30',
+      RETRY_CAP_SECONDS: '30',
+    });
+    try {
+      const events = fixtureLines.filter((l) => l.includes('"checkout"')).slice(0, 3);
+      for (const l of events)
+        await fetch(p.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: l });
+      const deadline = Date.now() + 10_000;
+      while (rx.received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await stop(p.child);
+      await rx.close();
+    }
+    expect(p.output()).toContain('[local] stopping: 3 accepted events not yet delivered are dropped');
+  }, 30_000);
 });

@@ -7,7 +7,7 @@ import { coldStart, resolveSecrets, ssmFetcher } from '../aws/secrets';
 import { loadWorkerConfig, type WorkerConfig } from '../config/config';
 import { InvalidMessageError, NotSentError, PermanentDeliveryError, RetryableDeliveryError } from '../errors';
 import { canaryId } from '../event/event';
-import { logger } from '../log';
+import { logger, withOwnLogger } from '../log';
 import type { Provider } from '../providers/provider';
 import { milestoneGate } from '../rollouts/milestones';
 import { createPacer, type Pacer } from './pacer';
@@ -157,7 +157,10 @@ export function createWorker(
     return p;
   };
 
-  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  return (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    withOwnLogger(() => handleBatch(event, context));
+
+  async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
     logger.addContext(context);
     const delays = new Map<string, number>();
 
@@ -223,7 +226,7 @@ export function createWorker(
       logger.warn('could not set retry delay', { provider: provider.id, error: describe(err) });
     }
     return result;
-  };
+  }
 }
 
 /**

@@ -104,9 +104,15 @@ export async function startHttpApi(o: {
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
       const route = routes.find((r) => r.re.test(path));
       if (!route) return send(404, JSON.stringify({ error: `no route for ${path}: POST to ${o.paths[0]}` }));
-      const params = Object.fromEntries(
-        route.names.map((n, i) => [n, decodeURIComponent(path.match(route.re)?.[i + 1] ?? '')]),
-      );
+      let params: Record<string, string>;
+      try {
+        params = Object.fromEntries(
+          route.names.map((n, i) => [n, decodeURIComponent(path.match(route.re)?.[i + 1] ?? '')]),
+        );
+      } catch {
+        // `/events/%ZZ`: API Gateway refuses a malformed percent-encoding with 400 before any function.
+        return send(400, JSON.stringify({ error: 'malformed path: bad percent-encoding' }));
+      }
       const body = await readCapped(req, MAX_BODY_BYTES);
       const out = (await o.handler(
         toHttpApiEvent(req, body, `${req.method} ${route.path}`, params),

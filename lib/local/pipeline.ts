@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import * as z from 'zod/mini';
 import { createSqsClient } from '../aws/queue';
 import { intEnv, intFromEnv, optionalEnv, parseEnv } from '../config/env';
@@ -39,6 +40,8 @@ export interface Pipeline {
   ingestUrl: string;
   sqsEndpoint: string;
   providers: { id: string; queueUrl: string; dlqUrl: string }[];
+  /** Accepted events still in the queues (undelivered, or waiting for a retry). */
+  backlog(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -171,7 +174,21 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
     });
     stops.push(http.close);
     log(`[local] ingest listening on ${http.url}${process.env.INGEST_TOKEN ? ' (token required)' : ''}`);
-    return { ingestUrl: http.url, sqsEndpoint: endpoint, providers, stop };
+    const backlog = async () => {
+      let n = 0;
+      for (const p of providers) {
+        const { Attributes: a = {} } = await sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: p.queueUrl,
+            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+          }),
+        );
+        n +=
+          Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0);
+      }
+      return n;
+    };
+    return { ingestUrl: http.url, sqsEndpoint: endpoint, providers, backlog, stop };
   } catch (err) {
     await stop();
     throw err;
