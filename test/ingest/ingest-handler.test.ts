@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startDynamo } from '../helpers/dynamo';
@@ -141,4 +141,84 @@ describe('ingest Lambda handler', () => {
       await db.close();
     }
   });
+
+  it('routes by the routing file read from its SSM parameter in a deployed stage', async () => {
+    const yaml =
+      'destinations:\n  ops: { type: slack, url: "https://hooks.slack.com/x" }\nroutes:\n  - match: { namespace: shop }\n    to: [ops]\n';
+    const ssm = await startFakeSsm({
+      '/flagger-notify/prod/ingest-token': 'token-from-ssm-0123456789',
+      '/flagger-notify/prod/config': yaml,
+    });
+    const sqs = await startSqs();
+    try {
+      const { QueueUrl } = await sqs.sqs.send(
+        new CreateQueueCommand({ QueueName: 'cfg.fifo', Attributes: { FifoQueue: 'true' } }),
+      );
+      const handler = await loadHandler({
+        STAGE: 'prod',
+        INGEST_TOKEN: '',
+        INGEST_TOKEN_PARAM: '/flagger-notify/prod/ingest-token',
+        INGEST_TOKEN_PREVIOUS_PARAM: '/flagger-notify/prod/ingest-token-previous',
+        CONFIG_PARAM: '/flagger-notify/prod/config',
+        SSM_ENDPOINT: ssm.endpoint,
+        SQS_ENDPOINT: sqs.emulator.endpoint,
+        SLACK_QUEUE_URL: QueueUrl as string,
+        CHANNELS: 'slack',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+      });
+      const withToken = (body: string) => ({
+        ...sample,
+        body,
+        queryStringParameters: { token: 'token-from-ssm-0123456789' },
+      });
+      const shop = JSON.parse(sample.body ?? '{}');
+      const res = await handler(withToken(JSON.stringify({ ...shop, namespace: 'shop' })));
+      expect(JSON.parse(res.body ?? '')).toEqual({
+        status: 'queued',
+        providers: ['slack'],
+        destinations: ['ops'],
+      });
+      const other = await handler(withToken(JSON.stringify({ ...shop, namespace: 'elsewhere' })));
+      expect(JSON.parse(other.body ?? '').status).toBe('filtered');
+    } finally {
+      await sqs.close();
+      await ssm.close();
+    }
+  });
+
+  it.each([
+    ['on', 1],
+    ['off', 2],
+  ] as const)(
+    'with DEDUP=%s queues %i message(s) for two events that differ only in their timestamp',
+    async (dedup, count) => {
+      const sqs = await startSqs();
+      try {
+        const { QueueUrl } = await sqs.sqs.send(
+          new CreateQueueCommand({ QueueName: `dedup-${dedup}.fifo`, Attributes: { FifoQueue: 'true' } }),
+        );
+        const handler = await loadHandler({
+          DEDUP: dedup,
+          SLACK_QUEUE_URL: QueueUrl as string,
+          SQS_ENDPOINT: sqs.emulator.endpoint,
+          CHANNELS: 'slack',
+        });
+        const e = JSON.parse(sample.body ?? '{}');
+        for (const ts of ['1764115200000', '1764115260000']) {
+          const res = await handler({
+            ...sample,
+            body: JSON.stringify({ ...e, metadata: { ...e.metadata, timestamp: ts } }),
+          });
+          expect(res.statusCode).toBe(202);
+        }
+        const { Attributes } = await sqs.sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+        );
+        expect(Number(Attributes?.ApproximateNumberOfMessages)).toBe(count);
+      } finally {
+        await sqs.close();
+      }
+    },
+  );
 });

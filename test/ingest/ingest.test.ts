@@ -139,6 +139,16 @@ describe('ingest', () => {
     expect(spy.mock.calls[0]?.[1]?.metadata.runbook).toContain('[cut: 5000 characters in all]');
   });
 
+  it.each([
+    ['a safe name', 'team-b', 'unknown route "team-b"'],
+    ['markup', '<script>', 'unknown route in the URL'],
+  ])('answers 404 for an unknown route with %s, echoing it only when safe', async (_, route, message) => {
+    const r = await handleIngest({ ...req(event), route }, deps().deps);
+    expect(r.statusCode).toBe(404);
+    expect(r.body.error).toContain(message);
+    expect(JSON.stringify(r.body)).not.toContain('<script>');
+  });
+
   it('never splits an emoji when cutting', () => {
     const m = cut('😀'.repeat(10_000), 101, 51);
     expect(m).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
@@ -234,6 +244,7 @@ describe('ingest', () => {
       ['no token', {}],
       ['a wrong token', { query: { token: 'wrong' } }],
       ['a token with a suffix', { query: { token: `${TOKEN}x` } }],
+      ['a space-padded token', { query: { token: ` ${TOKEN} ` } }],
       [
         'a Basic header',
         { headers: { 'content-type': 'application/json', authorization: `Basic ${TOKEN}` } },

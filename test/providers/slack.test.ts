@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { FlaggerEvent } from '../../lib/event/event';
 import { envDestination } from '../../lib/providers/destination';
 import { formatSlack, slack } from '../../lib/providers/slack';
+import { truncate } from '../../lib/providers/text';
 import { base, byMessage, fixtureName, fixtures, withMessage } from '../helpers/fixtures';
 import { expectGolden } from '../helpers/golden';
 import { slackLimitViolations } from '../helpers/limits';
@@ -141,5 +142,13 @@ describe('Slack message', () => {
     expect(first.length).toBeLessThanOrEqual(3000);
     expect(first.endsWith('&amp;…')).toBe(true);
     expect(p.text.length).toBeLessThanOrEqual(300);
+  });
+});
+
+describe('truncate', () => {
+  it('never splits a surrogate pair or an escaped entity at the cut', () => {
+    const emoji = truncate('ab😀😀😀', 4);
+    expect(emoji).toBe('ab…');
+    expect(truncate('abc&amp;def', 6)).toBe('abc…');
   });
 });

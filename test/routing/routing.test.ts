@@ -185,7 +185,35 @@ routes:
   });
 });
 
+describe('noise control', () => {
+  it('lets exclusion win over include (README "Routing")', () => {
+    const config = parseRoutingConfig(
+      'destinations:\n  a: { type: slack }\nroutes:\n  - include: ["^Halt"]\n    exclude: ["no values found"]\n    to: [a]\n',
+      {},
+      'f.yaml',
+    );
+    const halt = fixtures.find((e) => e.metadata.eventMessage.startsWith('Halt checkout')) as FlaggerEvent;
+    const noValues = fixtures.find((e) =>
+      e.metadata.eventMessage.startsWith('Halt advancement no values'),
+    ) as FlaggerEvent;
+    expect(routeEvent(halt, config).destinations).toEqual(['a']);
+    // Included by ^Halt, excluded by "no values found": excluded.
+    expect(routeEvent(noValues, config).destinations).toEqual([]);
+  });
+});
+
 describe('mute', () => {
+  it('forgets expired windows once it holds many, so memory stays bounded', async () => {
+    let now = 0;
+    const store = memoryMuteStore(() => now);
+    for (let i = 0; i < 10_001; i++) await store.claim(`k${i}`, 1);
+    now += 2_000;
+    // Claiming past 10,000 keys evicts the expired ones; the first key is free again either way.
+    expect(await store.claim('fresh', 1)).toBe(true);
+    expect(await store.claim('k0', 60)).toBe(true);
+    expect(await store.claim('k0', 60)).toBe(false);
+  });
+
   it('holds the same route + canary + kind + message for its window, then lets it through', async () => {
     let now = 0;
     const store = memoryMuteStore(() => now);
