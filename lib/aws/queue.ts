@@ -136,11 +136,16 @@ export interface DeadLetterInfo {
   status?: number;
   attempts: number;
   firstFailedAt: string;
+  /** When the record was first sent to the main queue (epoch ms): the order a redrive restores. */
+  sentAt?: string;
 }
 
 /**
- * Moves a record to its DLQ with why it failed. The dedup id is the original message id, so a
- * worker that dies between this send and the delete does not dead-letter the record twice.
+ * Moves a record to its DLQ with why it failed. Each dead letter gets a message group of its own,
+ * so every one can be listed at once (a FIFO queue hands out only the head of each group); its
+ * original group and send time travel as attributes, and a redrive restores that order. The
+ * dedup id is the original message id, so a worker that dies between this send and the delete
+ * does not dead-letter the record twice.
  */
 export async function sendToDeadLetter(
   sqs: SQSClient,
@@ -154,7 +159,7 @@ export async function sendToDeadLetter(
     new SendMessageCommand({
       QueueUrl: dlqUrl,
       MessageBody: record.body,
-      MessageGroupId: record.groupId,
+      MessageGroupId: `dl-${record.messageId}`.slice(0, ID_MAX),
       MessageDeduplicationId: `dl-${record.messageId}`.slice(0, ID_MAX),
       MessageAttributes: {
         provider: str(info.provider),
@@ -162,6 +167,8 @@ export async function sendToDeadLetter(
         errorType: str(info.errorType),
         attempts: num(info.attempts),
         firstFailedAt: str(info.firstFailedAt),
+        group: str(record.groupId),
+        ...(info.sentAt ? { sentAt: num(Number(info.sentAt)) } : {}),
         ...(info.status !== undefined ? { status: num(info.status) } : {}),
       },
     }),

@@ -121,6 +121,7 @@ async function deadLetter(
       status,
       attempts: attempt,
       firstFailedAt: firstFailedAt.toISOString(),
+      ...(record.attributes.SentTimestamp ? { sentAt: record.attributes.SentTimestamp } : {}),
     },
   );
   logger.warn('dead-lettered', {

@@ -9,7 +9,7 @@ import { loadRouting } from '../routing/config';
 import { eventsFrom, explain } from './check-config';
 import { type DeadLetter, listDeadLetters, redrive } from './dlq';
 
-const USAGE = `usage: flagger-notify dlq list|redrive <provider> [--stage local] [--region R] [--endpoint URL]
+const USAGE = `usage: flagger-notify dlq list|redrive <provider> [--stage local] [--region R] [--endpoint URL] [--json]
        flagger-notify check-config [file] [--event file.json|.jsonl] [--route name]
 
   check-config [file]     validate a routing file (default: $CONFIG_FILE) and show, for each sample
@@ -20,7 +20,8 @@ const USAGE = `usage: flagger-notify dlq list|redrive <provider> [--stage local]
 
   --stage    serverless stage; "local" (default) is npm start's emulator on 127.0.0.1:\${SQS_PORT:-9324}
   --region   AWS region for a deployed stage (default: AWS_REGION)
-  --endpoint SQS endpoint override (default: SQS_ENDPOINT)`;
+  --endpoint SQS endpoint override (default: SQS_ENDPOINT)
+  --json     dlq list as JSON, for scripts`;
 
 export interface Io {
   out(line: string): void;
@@ -28,11 +29,20 @@ export interface Io {
   env: Record<string, string | undefined>;
 }
 
+/** `3h 2m` since the first failure, for people scanning a list. */
+const age = (iso: string | undefined, now = Date.now()) => {
+  const s = iso ? Math.max(0, Math.round((now - Date.parse(iso)) / 1000)) : Number.NaN;
+  if (Number.isNaN(s)) return undefined;
+  return s < 3600
+    ? `${Math.floor(s / 60)}m ${s % 60}s`
+    : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+};
+
 function describe(d: DeadLetter): string {
   const facts = [
     d.status && `status ${d.status}`,
     d.attempts && `attempts ${d.attempts}`,
-    d.firstFailedAt && `first failed ${d.firstFailedAt}`,
+    d.firstFailedAt && `first failed ${d.firstFailedAt} (${age(d.firstFailedAt)} ago)`,
   ];
   return [
     `- ${d.messageId}  ${d.canary}  ${d.phase}  ${JSON.stringify(d.eventMessage.slice(0, 120))}`,
@@ -59,6 +69,7 @@ export async function main(
         event: { type: 'string' },
         route: { type: 'string' },
         help: { type: 'boolean' },
+        json: { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -73,6 +84,7 @@ export async function main(
     event?: string;
     route?: string;
     help?: boolean;
+    json?: boolean;
   };
   if (opt.help) {
     io.out(USAGE);
@@ -102,7 +114,17 @@ export async function main(
     const dlqUrl = await url(dlq.name);
     if (command === 'list') {
       const { total, shown } = await listDeadLetters(sqs, dlqUrl);
-      io.out(`${dlq.name}: ${total} dead letter${total === 1 ? '' : 's'}`);
+      if (opt.json) {
+        io.out(JSON.stringify({ queue: dlq.name, total, deadLetters: shown }, null, 2));
+        return 0;
+      }
+      const canaries = new Set(shown.map((d) => d.canary));
+      const reasons = new Map<string, number>();
+      for (const d of shown) reasons.set(d.reason, (reasons.get(d.reason) ?? 0) + 1);
+      io.out(
+        `${dlq.name}: ${total} dead letter${total === 1 ? '' : 's'} of ${canaries.size} canar${canaries.size === 1 ? 'y' : 'ies'}`,
+      );
+      for (const [reason, n] of reasons) io.out(`  ${n} × ${reason}`);
       for (const d of shown) io.out(describe(d));
       if (shown.length < total) {
         io.out(

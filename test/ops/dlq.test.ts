@@ -1,16 +1,22 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendToDeadLetter } from '../../lib/aws/queue';
+import { createWorker } from '../../lib/delivery/worker';
 import { createQueues } from '../../lib/local/queues';
 import { localServiceDef } from '../../lib/local/serverless-config';
 import { main } from '../../lib/ops/cli';
+import { teams } from '../../lib/providers/teams';
 import { fixtureLines } from '../helpers/fixtures';
+import { fakeRecord } from '../helpers/queues';
+import { answer, destination, startReceiver } from '../helpers/receiver';
 import { startSqs } from '../helpers/sqs';
 
 let env: Awaited<ReturnType<typeof startSqs>>;
+const ctx = { functionName: 'teams', awsRequestId: 'r', getRemainingTimeInMillis: () => 60_000 } as Context;
 let urls: Map<string, { url: string }>;
 const body = (line: string) =>
   JSON.stringify({ v: 1, receivedAt: '2026-01-01T00:00:00.000Z', event: JSON.parse(line) });
@@ -82,6 +88,73 @@ describe('flagger-notify dlq (against the local pipeline’s queues)', () => {
     }
     expect(bodies.sort()).toEqual([body(fixtureLines[0] as string), body(fixtureLines[13] as string)].sort());
     expect((await cli('dlq', 'list', 'slack')).out).toContain('0 dead letters');
+  });
+
+  it('lists every dead letter of two canaries (4 and 2) with reasons, and redrives them in per-canary order', async () => {
+    const rx = await startReceiver(answer(404, 'no_service'));
+    const teamsQueue = urls.get('TeamsQueue')?.url as string;
+    const teamsDlq = urls.get('TeamsDLQ')?.url as string;
+    const handle = createWorker(
+      teams,
+      {
+        destinations: { teams: destination(teams, rx.url('/workflows/x')) },
+        timeoutMs: 1000,
+        queueUrl: teamsQueue,
+        dlqUrl: teamsDlq,
+        retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 1000, windowSeconds: 7200 },
+        minIntervalMs: 0,
+        sqs: { region: 'us-east-1' },
+      },
+      env.sqs,
+    );
+    const podinfo = fixtureLines.filter((l) => l.includes('"podinfo"')).slice(0, 4);
+    const checkout = fixtureLines.filter((l) => l.includes('"checkout"')).slice(0, 2);
+    const records = [...podinfo, ...checkout].map((l, i) => {
+      const r = fakeRecord(JSON.parse(l), `dl${i}`, 'teams');
+      return { ...r, body: body(l), attributes: { ...r.attributes, SentTimestamp: String(1_000 + i) } };
+    });
+    // One invocation per record, as failures arrive; every one is refused for good (404).
+    for (const r of records) expect((await handle({ Records: [r] }, ctx)).batchItemFailures).toEqual([]);
+    await rx.close();
+
+    const list = await cli('dlq', 'list', 'teams');
+    expect(list.out).toContain('flagger-notify-local-teams-dlq.fifo: 6 dead letters of 2 canaries');
+    expect(list.out).toContain('6 × PermanentDeliveryError: teams webhook (127.0.0.1');
+    expect(list.out).not.toContain('more behind these');
+    const json = JSON.parse((await cli('dlq', 'list', 'teams', '--json')).out);
+    expect(json.total).toBe(6);
+    expect(json.deadLetters.map((d: { canary: string }) => d.canary)).toEqual([
+      'checkout.shop',
+      'checkout.shop',
+      'podinfo.test',
+      'podinfo.test',
+      'podinfo.test',
+      'podinfo.test',
+    ]);
+
+    expect((await cli('dlq', 'redrive', 'teams')).out).toContain('6 dead letters moved');
+    // Read the main queue as a worker would, one canary's head at a time: each canary in order.
+    const got: Record<string, string[]> = {};
+    for (let i = 0; i < 30 && Object.values(got).flat().length < 6; i++) {
+      const r = await env.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: teamsQueue,
+          MaxNumberOfMessages: 10,
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
+      for (const m of r.Messages ?? []) {
+        const group = m.Attributes?.MessageGroupId ?? '?';
+        got[group] = [...(got[group] ?? []), JSON.parse(m.Body ?? '{}').event.metadata.eventMessage];
+        await env.sqs.send(
+          new DeleteMessageCommand({ QueueUrl: teamsQueue, ReceiptHandle: m.ReceiptHandle }),
+        );
+      }
+    }
+    expect(got).toEqual({
+      'teams/test/podinfo': podinfo.map((l) => JSON.parse(l).metadata.eventMessage),
+      'teams/shop/checkout': checkout.map((l) => JSON.parse(l).metadata.eventMessage),
+    });
   });
 
   it.each([
