@@ -243,7 +243,12 @@ describe('serverless.yml', () => {
         expect(grants(role, 'sqs:SendMessage')).toEqual([
           JSON.stringify({ 'Fn::GetAtt': [`${ch}DLQ`, 'Arn'] }),
         ]);
-        for (const a of ['dynamodb:GetItem', 'dynamodb:PutItem']) {
+        for (const a of [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+        ]) {
           expect(grants(role, a)).toEqual([JSON.stringify({ 'Fn::GetAtt': ['StateTable', 'Arn'] })]);
         }
         expect(grants(role, 'ssm:GetParameter')).toEqual(

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import type { Once } from '../delivery/once';
 import type { RetryPolicy } from '../delivery/retry';
 import { ConfigError } from '../errors';
 import { PROVIDER_IDS, providerById } from '../providers/catalog';
@@ -50,6 +51,8 @@ export interface WorkerConfig {
   sqs: SqsSettings;
   /** Rollout state, when a destination sends milestones or keeps a live message. */
   store?: RolloutStore;
+  /** Records completed deliveries (every-event destinations), where there is a state table. */
+  once?: Once;
 }
 
 const sqsOf = (e: z.infer<typeof sqsSchema>): SqsSettings => ({

@@ -60,12 +60,20 @@ async function deliverRecord(
   await pacer.turn();
   const started = performance.now();
   try {
-    const { status, waitSeconds, calls } = await destination.sender.send(event, {
-      timeoutMs: config.timeoutMs,
-      messageId: record.messageId,
-      moreInGroup,
-      ...(gate ? { rolloutStartedAt: gate.startedAt } : {}),
-    });
+    const send = () =>
+      destination.sender.send(event, {
+        timeoutMs: config.timeoutMs,
+        messageId: record.messageId,
+        moreInGroup,
+        ...(gate ? { rolloutStartedAt: gate.startedAt } : {}),
+      });
+    // Milestones and live messages keep their own record of what was done; every-event
+    // destinations record completed deliveries, so a crashed batch does not post them twice.
+    const dedupId = record.attributes.MessageDeduplicationId ?? record.messageId;
+    const { status, waitSeconds, calls } =
+      destination.events === 'all' && config.once
+        ? await config.once(`${provider.id}#${name}#${dedupId}`, send, context)
+        : await send();
     if (waitSeconds) pacer.block(waitSeconds);
     await gate?.done();
     const ms = Math.round(performance.now() - started);
@@ -250,15 +258,17 @@ export function workerHandler(provider: Provider) {
     // The DynamoDB client loads only when a destination keeps rollout state.
     const dynamo = env.STATE_TABLE ? await import('../stores/dynamo') : undefined;
     const { dynamoRolloutStore } = await import('../stores/rollouts');
-    const config = loadWorkerConfig(env, provider, (table) =>
-      dynamoRolloutStore(
-        table,
-        (dynamo as typeof import('../stores/dynamo')).createDynamoClient(
-          env.AWS_REGION ?? 'us-east-1',
-          env.DYNAMODB_ENDPOINT || undefined,
-        ),
-      ),
+    const client = dynamo?.createDynamoClient(
+      env.AWS_REGION ?? 'us-east-1',
+      env.DYNAMODB_ENDPOINT || undefined,
     );
+    const config = loadWorkerConfig(env, provider, (table) =>
+      dynamoRolloutStore(table, client as NonNullable<typeof client>),
+    );
+    if (client && env.STATE_TABLE) {
+      const { deliveredOnce } = await import('./once');
+      config.once = deliveredOnce(env.STATE_TABLE, client);
+    }
     return createWorker(provider, config, createSqsClient(config.sqs, 5000));
   });
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>

@@ -149,7 +149,13 @@ export function providerStack(input: StackInput): { functions: Json; resources: 
                 { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: getAtt(dlq, 'Arn') },
                 {
                   Effect: 'Allow',
-                  Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+                  // Rollout records, and the idempotency records of completed deliveries.
+                  Action: [
+                    'dynamodb:GetItem',
+                    'dynamodb:PutItem',
+                    'dynamodb:UpdateItem',
+                    'dynamodb:DeleteItem',
+                  ],
                   Resource: getAtt('StateTable', 'Arn'),
                 },
                 {
