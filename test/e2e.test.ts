@@ -15,6 +15,7 @@ import { startSlackApi } from './helpers/slack-api';
 
 const root = resolve(import.meta.dirname, '..');
 const TOKEN = 'e2e-token-0123456789abcdef';
+let probes = 0;
 const SECRET = 'SECRETPATHSECRET';
 
 /** `npm start`'s command, on free ports, with loopback receivers as Slack and Teams. */
@@ -127,11 +128,15 @@ describe('local pipeline end to end (npm start)', () => {
     const [s0, t0] = [slack.received.length, teams.received.length];
     const start = Date.now();
     expect((await post(fixtureLines.at(-1) as string)).status).toBe(202);
-    while (slack.received.length === s0 || teams.received.length === t0)
+    const deadline = start + 5_000;
+    while ((slack.received.length === s0 || teams.received.length === t0) && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 5));
+    expect(slack.received.length).toBe(s0 + 1);
+    expect(teams.received.length).toBe(t0 + 1);
     const ms = Math.max(slack.received.at(-1)?.at ?? 0, teams.received.at(-1)?.at ?? 0) - start;
     console.log(`e2e: one event reached Slack and Teams ${ms} ms after the POST`);
-    expect(ms).toBeGreaterThanOrEqual(0);
+    // Locally, with pacing short: well under a second (a regression to seconds would show here).
+    expect(ms).toBeLessThan(2_000);
   });
 
   it.each([
@@ -156,13 +161,25 @@ describe('local pipeline end to end (npm start)', () => {
       'no route',
     ],
   ] as const)('answers %s with %i and a JSON error', async (_, status, body, opts, text) => {
-    const before = slack.received.length;
+    const before = [slack.received.length, teams.received.length];
     const res = await post(body, opts);
     expect(res.status).toBe(status);
     expect(res.headers.get('content-type')).toBe('application/json');
     expect(((await res.json()) as { error: string }).error).toContain(text);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(slack.received.length).toBe(before);
+    // Nothing queued: a valid event sent after it is the next thing each webhook sees.
+    const probe = JSON.parse(fixtureLines.at(-2) as string);
+    probe.metadata.eventMessage = `Advance api.team-a canary weight ${++probes}`;
+    expect((await post(JSON.stringify(probe))).status).toBe(202);
+    const deadline = Date.now() + 5_000;
+    while (
+      (slack.received.length === before[0] || teams.received.length === before[1]) &&
+      Date.now() < deadline
+    )
+      await new Promise((r) => setTimeout(r, 5));
+    expect([slack.received.length, teams.received.length]).toEqual([
+      (before[0] ?? 0) + 1,
+      (before[1] ?? 0) + 1,
+    ]);
   });
 
   it('never writes the token or a webhook URL path to its logs', () => {
