@@ -32,6 +32,8 @@ Object.assign(process.env, {
   TEAMS_WEBHOOK_URL: rx.url('/teams'),
   // Pacing is Slack's rule, not the pipeline's speed: off, to measure the pipeline itself.
   MIN_INTERVAL_MS: '0',
+  // Every event is delivered (not only milestones): the throughput of the delivery path itself.
+  EVENTS: 'all',
 });
 const pipeline = await startPipeline(resolve(import.meta.dirname, '..'), { log: () => {} });
 
