@@ -6,6 +6,31 @@ import { createServer, type ServerResponse } from 'node:http';
 import { slackApiStandIn } from '../lib/local/slack-api';
 
 const port = Number(process.env.ECHO_PORT ?? 4000);
+const verbose = process.argv.includes('--verbose');
+
+/** The line a person reads first: the text, title or alert name in the payload. */
+function summary(body: string): string {
+  try {
+    const j = JSON.parse(body);
+    const first = Array.isArray(j) ? j[0] : j;
+    const text =
+      first?.text ??
+      first?.content ??
+      first?.embeds?.[0]?.title ??
+      first?.attachments?.[0]?.fallback ??
+      first?.attachments?.[0]?.content?.body?.[0]?.items?.[0]?.text ??
+      first?.cardsV2?.[0]?.card?.header?.title ??
+      (first?.labels
+        ? `${first.labels.alertname} ${first.labels.namespace}/${first.labels.name} until ${first.endsAt}`
+        : undefined) ??
+      (first?.canary ? `${first.kind} ${first.canary}` : undefined);
+    return String(text ?? '(json)')
+      .replace(/\s+/g, ' ')
+      .slice(0, 160);
+  } catch {
+    return body.slice(0, 160);
+  }
+}
 const json = (res: ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
@@ -65,13 +90,19 @@ createServer((req, res) => {
       return;
     }
     const answer = ANSWER[provider] ?? ANSWER.slack;
-    let shown = body;
-    try {
-      shown = JSON.stringify(JSON.parse(body), null, 2);
-    } catch {}
     const note =
       provider === 'webhook' ? ` ${signatureNote(body, req.headers['x-signature'] as string)}` : '';
-    console.log(`--- ${provider || 'slack'} ${new Date().toISOString()}${note}\n${shown}`);
+    // One line per message; --verbose adds the whole body.
+    console.log(
+      `--- ${provider || 'slack'} ${req.method} ${new Date().toISOString()}${note}: ${summary(body)}`,
+    );
+    if (verbose) {
+      try {
+        console.log(JSON.stringify(JSON.parse(body), null, 2));
+      } catch {
+        console.log(body);
+      }
+    }
     answer?.(res);
   });
 }).listen(port, '127.0.0.1', () => {
