@@ -1,9 +1,7 @@
 // Messages per rollout per destination type, over the sample rollouts, against Flagger's own
 // notifier as the baseline; and Slack Web API calls per rollout for the live message, one event
 // per invocation vs batches (coalesced redraws), for the samples and a burst of 20 canaries.
-import type { Context, SQSRecord } from 'aws-lambda';
-import { createSqsClient } from '../lib/aws/queue';
-import { createWorker } from '../lib/delivery/worker';
+import type { SQSRecord } from 'aws-lambda';
 import type { FlaggerEvent } from '../lib/event/event';
 import { slackApiStandIn } from '../lib/local/slack-api';
 import { envDestination } from '../lib/providers/destination';
@@ -13,6 +11,7 @@ import { dynamoRolloutStore } from '../lib/stores/rollouts';
 import { startDynamo } from '../test/helpers/dynamo';
 import { fixtures } from '../test/helpers/fixtures';
 import { fakeRecord } from '../test/helpers/queues';
+import { lambdaContext as ctx, workerFor } from '../test/helpers/worker';
 import { type Row, row } from './stats';
 
 const rollouts = replay(fixtures);
@@ -73,8 +72,6 @@ const rows: Row[] = [
 
 // Slack Web API calls: a stand-in behind the real provider, rollout state in dynalite.
 const db = await startDynamo();
-const ctx = { functionName: 'bench', awsRequestId: 'r', getRemainingTimeInMillis: () => 60_000 } as Context;
-const sqs = createSqsClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:1' });
 let n = 0;
 async function apiCalls(events: FlaggerEvent[], batch: number): Promise<number> {
   const api = slackApiStandIn();
@@ -102,20 +99,7 @@ async function apiCalls(events: FlaggerEvent[], batch: number): Promise<number> 
     { ...def, options: { ...def.options, apiUrl: `http://127.0.0.1:${port}/api` } },
     { deployed: false, extraAllowedHosts: [], store },
   );
-  const handle = createWorker(
-    slackApp,
-    {
-      destinations: { [name]: { name, sender, events: 'live' } },
-      timeoutMs: 5000,
-      queueUrl: 'http://127.0.0.1:1/q',
-      dlqUrl: 'http://127.0.0.1:1/d',
-      retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 5, windowSeconds: 7200 },
-      minIntervalMs: 0,
-      sqs: { region: 'us-east-1' },
-      store,
-    },
-    sqs,
-  );
+  const handle = workerFor(slackApp, { name, sender, events: 'live' }, { store, timeoutMs: 5000 });
   const records: SQSRecord[] = events.map((e) => fakeRecord(e, `b${++n}`, name));
   for (let i = 0; i < records.length; i += batch) await handle({ Records: records.slice(i, i + batch) }, ctx);
   server.close();

@@ -2,10 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendToDeadLetter } from '../../lib/aws/queue';
-import { createWorker } from '../../lib/delivery/worker';
 import { createQueues } from '../../lib/local/queues';
 import { localServiceDef } from '../../lib/local/serverless-config';
 import { main } from '../../lib/ops/cli';
@@ -14,9 +12,9 @@ import { fixtureLines } from '../helpers/fixtures';
 import { fakeRecord } from '../helpers/queues';
 import { answer, destination, startReceiver } from '../helpers/receiver';
 import { startSqs } from '../helpers/sqs';
+import { lambdaContext as ctx, workerFor } from '../helpers/worker';
 
 let env: Awaited<ReturnType<typeof startSqs>>;
-const ctx = { functionName: 'teams', awsRequestId: 'r', getRemainingTimeInMillis: () => 60_000 } as Context;
 let urls: Map<string, { url: string }>;
 const body = (line: string) =>
   JSON.stringify({ v: 1, receivedAt: '2026-01-01T00:00:00.000Z', event: JSON.parse(line) });
@@ -94,19 +92,12 @@ describe('flagger-notify dlq (against the local pipeline’s queues)', () => {
     const rx = await startReceiver(answer(404, 'no_service'));
     const teamsQueue = urls.get('TeamsQueue')?.url as string;
     const teamsDlq = urls.get('TeamsDLQ')?.url as string;
-    const handle = createWorker(
-      teams,
-      {
-        destinations: { teams: destination(teams, rx.url('/workflows/x')) },
-        timeoutMs: 1000,
-        queueUrl: teamsQueue,
-        dlqUrl: teamsDlq,
-        retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 1000, windowSeconds: 7200 },
-        minIntervalMs: 0,
-        sqs: { region: 'us-east-1' },
-      },
-      env.sqs,
-    );
+    const handle = workerFor(teams, destination(teams, rx.url('/workflows/x')), {
+      queueUrl: teamsQueue,
+      dlqUrl: teamsDlq,
+      retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 1000, windowSeconds: 7200 },
+      client: env.sqs,
+    });
     const podinfo = fixtureLines.filter((l) => l.includes('"podinfo"')).slice(0, 4);
     const checkout = fixtureLines.filter((l) => l.includes('"checkout"')).slice(0, 2);
     const records = [...podinfo, ...checkout].map((l, i) => {

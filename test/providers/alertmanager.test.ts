@@ -1,7 +1,4 @@
-import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSqsClient } from '../../lib/aws/queue';
-import { createWorker } from '../../lib/delivery/worker';
 import { PermanentDeliveryError, RetryableDeliveryError } from '../../lib/errors';
 import type { FlaggerEvent } from '../../lib/event/event';
 import { runStatus } from '../../lib/ops/status';
@@ -13,6 +10,7 @@ import { startDynamo } from '../helpers/dynamo';
 import { fixtures } from '../helpers/fixtures';
 import { fakeRecord } from '../helpers/queues';
 import { answer, type Receiver, startReceiver } from '../helpers/receiver';
+import { lambdaContext as ctx, workerFor } from '../helpers/worker';
 
 let db: Awaited<ReturnType<typeof startDynamo>>;
 const receivers: Receiver[] = [];
@@ -23,8 +21,6 @@ afterAll(async () => db?.close());
 afterEach(async () => {
   for (const r of receivers.splice(0)) await r.close();
 });
-const ctx = { functionName: 'w', awsRequestId: 'r', getRemainingTimeInMillis: () => 60_000 } as Context;
-const sqs = createSqsClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:1' });
 type Alert = {
   labels: Record<string, string>;
   annotations: Record<string, string>;
@@ -54,20 +50,7 @@ async function setup(options: Record<string, string> = {}, behave = answer(200))
     { ...def, options: { ...def.options, ...options } },
     { deployed: false, extraAllowedHosts: [], store },
   );
-  const handle = createWorker(
-    alertmanager,
-    {
-      destinations: { [name]: { name, sender, events: 'live' } },
-      timeoutMs: 1000,
-      queueUrl: 'http://127.0.0.1:1/q',
-      dlqUrl: 'http://127.0.0.1:1/d',
-      retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 5, windowSeconds: 7200 },
-      minIntervalMs: 0,
-      sqs: { region: 'us-east-1' },
-      store,
-    },
-    sqs,
-  );
+  const handle = workerFor(alertmanager, { name, sender, events: 'live' }, { store });
   const run = async (events: FlaggerEvent[]) => {
     for (const e of events) {
       const res = await handle({ Records: [fakeRecord(e, `a${++n}`, name)] }, ctx);

@@ -1,7 +1,4 @@
-import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSqsClient } from '../../lib/aws/queue';
-import { createWorker } from '../../lib/delivery/worker';
 import { envDestination } from '../../lib/providers/destination';
 import { discord } from '../../lib/providers/discord';
 import { dynamoRolloutStore } from '../../lib/stores/rollouts';
@@ -9,6 +6,7 @@ import { startDynamo } from '../helpers/dynamo';
 import { fixtures } from '../helpers/fixtures';
 import { fakeRecord } from '../helpers/queues';
 import { type Receiver, startReceiver } from '../helpers/receiver';
+import { lambdaContext as ctx, workerFor } from '../helpers/worker';
 
 let db: Awaited<ReturnType<typeof startDynamo>>;
 let rx: Receiver | undefined;
@@ -20,8 +18,6 @@ afterEach(async () => {
   await rx?.close();
   rx = undefined;
 });
-const ctx = { functionName: 'w', awsRequestId: 'r', getRemainingTimeInMillis: () => 60_000 } as Context;
-const sqs = createSqsClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:1' });
 type Embed = { title: string; fields: { name: string; value: string }[] };
 
 /** A Discord webhook that keeps its messages: POST ?wait=true creates, PATCH …/messages/{id} edits. */
@@ -55,20 +51,7 @@ async function worker(url: string) {
   const name = `dl-${++n}`;
   const def = { ...envDestination(discord, { DISCORD_WEBHOOK_URL: url }), name, events: 'live' as const };
   const sender = discord.create(def, { deployed: false, extraAllowedHosts: [], store });
-  const handle = createWorker(
-    discord,
-    {
-      destinations: { [name]: { name, sender, events: 'live' } },
-      timeoutMs: 1000,
-      queueUrl: 'http://127.0.0.1:1/q',
-      dlqUrl: 'http://127.0.0.1:1/d',
-      retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 5, windowSeconds: 7200 },
-      minIntervalMs: 0,
-      sqs: { region: 'us-east-1' },
-      store,
-    },
-    sqs,
-  );
+  const handle = workerFor(discord, { name, sender, events: 'live' }, { store });
   return async (events: typeof fixtures) => {
     for (const e of events) {
       const res = await handle({ Records: [fakeRecord(e, `d${++n}`, name)] }, ctx);

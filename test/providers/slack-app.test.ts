@@ -1,8 +1,5 @@
-import type { Context, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSqsClient } from '../../lib/aws/queue';
-import type { WorkerConfig } from '../../lib/config/config';
-import { createWorker } from '../../lib/delivery/worker';
 import { PermanentDeliveryError, RetryableDeliveryError } from '../../lib/errors';
 import { envDestination } from '../../lib/providers/destination';
 import { slackApp } from '../../lib/providers/slack-app';
@@ -11,6 +8,7 @@ import { startDynamo } from '../helpers/dynamo';
 import { fixtures } from '../helpers/fixtures';
 import { fakeRecord } from '../helpers/queues';
 import { startSlackApi } from '../helpers/slack-api';
+import { lambdaContext as ctx, workerFor } from '../helpers/worker';
 
 const TOKEN = 'xoxb-SECRET-0000-token';
 let db: Awaited<ReturnType<typeof startDynamo>>;
@@ -21,8 +19,6 @@ beforeAll(async () => {
 afterAll(async () => db?.close());
 afterEach(async () => slack?.close());
 
-const ctx = { functionName: 'w', awsRequestId: 'r', getRemainingTimeInMillis: () => 60_000 } as Context;
-const sqs = createSqsClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:1' });
 const rolloutOf = (name: string) => fixtures.filter((e) => e.name === name);
 let n = 0;
 
@@ -35,17 +31,7 @@ async function setup(store: RolloutStore = dynamoRolloutStore(db.table, db.clien
     SLACK_API_URL: slack.url,
   });
   const sender = slackApp.create({ ...def, name }, { deployed: false, extraAllowedHosts: [], store });
-  const config: WorkerConfig = {
-    destinations: { [name]: { name, sender, events: 'live' } },
-    timeoutMs: 1000,
-    queueUrl: 'http://127.0.0.1:1/q',
-    dlqUrl: 'http://127.0.0.1:1/d',
-    retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 5, windowSeconds: 7200 },
-    minIntervalMs: 0,
-    sqs: { region: 'us-east-1' },
-    store,
-  };
-  const handle = createWorker(slackApp, config, sqs);
+  const handle = workerFor(slackApp, { name, sender, events: 'live' }, { store });
   const records = (events: typeof fixtures) => events.map((e) => fakeRecord(e, `m${++n}`, name));
   /** One invocation per record, as a sparse Flagger fleet gives. */
   const oneByOne = async (rs: SQSRecord[]) => {

@@ -1,8 +1,4 @@
-import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSqsClient } from '../../lib/aws/queue';
-import type { WorkerConfig } from '../../lib/config/config';
-import { createWorker } from '../../lib/delivery/worker';
 import { googlechat } from '../../lib/providers/googlechat';
 import { slack } from '../../lib/providers/slack';
 import { teams } from '../../lib/providers/teams';
@@ -11,6 +7,7 @@ import { startDynamo } from '../helpers/dynamo';
 import { fixtures } from '../helpers/fixtures';
 import { fakeRecord } from '../helpers/queues';
 import { answer, destination, type Receiver, startReceiver } from '../helpers/receiver';
+import { lambdaContext as ctx, workerFor } from '../helpers/worker';
 
 let db: Awaited<ReturnType<typeof startDynamo>>;
 let rx: Receiver | undefined;
@@ -22,24 +19,13 @@ afterEach(async () => {
   await rx?.close();
   rx = undefined;
 });
-const ctx = { functionName: 'w', awsRequestId: 'r', getRemainingTimeInMillis: () => 60_000 } as Context;
-const sqs = createSqsClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:1' });
 const sampleRollouts = ['podinfo', 'checkout', 'frontend', 'payments', 'legacy'].map((name) =>
   fixtures.filter((e) => e.name === name),
 );
 
 function worker(name: string, url: string, provider = slack) {
-  const config: WorkerConfig = {
-    destinations: { [name]: { ...destination(provider, url, name), events: 'milestones' } },
-    timeoutMs: 1000,
-    queueUrl: 'http://127.0.0.1:1/q',
-    dlqUrl: 'http://127.0.0.1:1/d',
-    retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 5, windowSeconds: 7200 },
-    minIntervalMs: 0,
-    sqs: { region: 'us-east-1' },
-    store: dynamoRolloutStore(db.table, db.client),
-  };
-  return createWorker(provider, config, sqs);
+  const store = dynamoRolloutStore(db.table, db.client);
+  return workerFor(provider, { ...destination(provider, url, name), events: 'milestones' }, { store });
 }
 
 describe('milestones for webhook destinations (state in dynalite)', () => {
