@@ -39,6 +39,9 @@ const env: Record<string, string | undefined> = {
   ...process.env,
   NODE_PATH: join(root, 'node_modules'),
   POWERTOOLS_LOG_LEVEL: 'SILENT',
+  STATE_TABLE: 'bench-state',
+  DYNAMODB_ENDPOINT: 'http://127.0.0.1:1',
+  EVENTS: 'all',
 };
 for (const p of PROVIDERS) {
   env[queueEnv(p.id)] = 'http://127.0.0.1:1/q';
@@ -69,6 +72,12 @@ const ingest = await bundle(join(root, 'functions/ingest.ts'), 'ingest');
 rows.push(row('ingest bundle size vs empty handler', statSync(ingest).size / 1024, baseSize, 'KB'));
 rows.push(
   row('ingest module load (median of 15) vs empty handler + SQS client', loadMs(ingest), baseLoad, 'ms'),
+);
+// The scheduled status function (CanaryStatus, Alertmanager refresh).
+const status = await bundle(join(root, 'functions/status.ts'), 'status');
+rows.push(row('status bundle size vs empty handler', statSync(status).size / 1024, baseSize, 'KB'));
+rows.push(
+  row('status module load (median of 15) vs empty handler + SQS client', loadMs(status, ''), baseLoad, 'ms'),
 );
 // Every generated worker function runs this one bundle with its own PROVIDER.
 const worker = await bundle(join(root, 'functions/worker.ts'), 'worker');
