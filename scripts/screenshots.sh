@@ -19,3 +19,9 @@ chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
   --user-data-dir="$(mktemp -d)" --hide-scrollbars --window-size=1110,560 \
   --screenshot="docs/img/rollout.png" "file://$PWD/preview/rollout-checkout.html" 2>/dev/null
 echo "docs/img/rollout.png"
+# The local inbox after the demo (npm start with nothing configured: every provider's stand-in).
+PORT=3989 SQS_PORT=0 node --import tsx scripts/local.ts > /dev/null 2>&1 &
+pid=$!
+sleep 5
+PORT=3989 node --import tsx scripts/inbox-screenshot.ts
+kill "$pid"

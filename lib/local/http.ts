@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyResultV2,
@@ -88,7 +88,9 @@ export async function startHttpApi(o: {
   paths: string[];
   functionName: string;
   handler: HttpHandler;
-}): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+  /** Paths outside the API (the local inbox): answers and returns true when it took the request. */
+  extra?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean>;
+}): Promise<{ url: string; port: number; server: Server; close(): Promise<void> }> {
   // `{name}` segments become path parameters, as API Gateway does.
   const routes = o.paths.map((p) => ({
     path: p,
@@ -102,6 +104,7 @@ export async function startHttpApi(o: {
     };
     try {
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+      if (o.extra && (await o.extra(req, res, path))) return;
       const route = routes.find((r) => r.re.test(path));
       if (!route) return send(404, JSON.stringify({ error: `no route for ${path}: POST to ${o.paths[0]}` }));
       let params: Record<string, string>;
@@ -133,6 +136,7 @@ export async function startHttpApi(o: {
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : o.port;
   return {
+    port,
     url: `http://127.0.0.1:${port}${o.paths[0]}`,
     server,
     close: () => new Promise((r) => server.close(() => r())),

@@ -14,6 +14,8 @@ import { createDynamoClient } from '../stores/dynamo';
 import { ensureStateTable, startDynalite } from './dynamo';
 import { startEmulator } from './emulator';
 import { type HttpHandler, startHttpApi } from './http';
+import { createInbox } from './inbox';
+import { anyProviderConfigured, serveInbox, useStandIns } from './inbox-server';
 import { type Poller, type SqsHandler, startPoller } from './poller';
 import { createQueues } from './queues';
 import { localServiceDef } from './serverless-config';
@@ -89,6 +91,23 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
       visibilityTimeout: env.LOCAL_VISIBILITY_TIMEOUT,
     });
 
+    // The HTTP side first: the inbox's stand-ins live on the ingest port, and the workers need
+    // their URLs. Ingest's handler is bound once the workers' environment is complete.
+    const ingest = service.functions.find((f) => f.http);
+    if (!ingest?.http) throw new Error('serverless.yml has no httpApi function');
+    let ingestHandler: HttpHandler | undefined;
+    const inbox = createInbox();
+    stops.push(async () => inbox.close());
+    const http = await startHttpApi({
+      port: env.PORT,
+      paths: ingest.http.map((h) => h.path),
+      functionName: ingest.name,
+      handler: (e, c) => (ingestHandler as HttpHandler)(e, c),
+      extra: (req, res, path) => serveInbox(inbox, root, req, res, path, () => http.url),
+    });
+    stops.push(http.close);
+    if (!anyProviderConfigured()) useStandIns(`http://127.0.0.1:${http.port}/inbox`, log);
+
     const routing =
       process.env.CONFIG || process.env.CONFIG_FILE
         ? loadRouting(
@@ -163,17 +182,10 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
     timer.unref();
     stops.push(async () => clearInterval(timer));
 
-    const ingest = service.functions.find((f) => f.http);
-    if (!ingest?.http) throw new Error('serverless.yml has no httpApi function');
     const mod = await import(pathToFileURL(resolve(root, `${ingest.module}.ts`)).href);
-    const http = await startHttpApi({
-      port: env.PORT,
-      paths: ingest.http.map((h) => h.path),
-      functionName: ingest.name,
-      handler: mod[ingest.exportName] as HttpHandler,
-    });
-    stops.push(http.close);
+    ingestHandler = mod[ingest.exportName] as HttpHandler;
     log(`[local] ingest listening on ${http.url}${process.env.INGEST_TOKEN ? ' (token required)' : ''}`);
+    log(`[local] inbox: http://127.0.0.1:${http.port}/ (every message each destination received)`);
     const backlog = async () => {
       let n = 0;
       for (const p of providers) {

@@ -1,0 +1,67 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PROVIDERS } from '../providers/catalog';
+import { replayDemo } from './demo';
+import type { Inbox } from './inbox';
+import { inboxHtml } from './inbox-page';
+
+/** A provider is configured when its variable is set, or a routing file names destinations. */
+export const anyProviderConfigured = (env = process.env) =>
+  Boolean(env.CONFIG || env.CONFIG_FILE) || PROVIDERS.some((p) => env[p.on]);
+
+/**
+ * Zero configuration: every provider delivers to the inbox's own stand-in, so the first
+ * `npm start` shows real formatted messages. Loopback stand-ins need no pacing.
+ */
+export function useStandIns(base: string, log: (line: string) => void, env = process.env): void {
+  for (const p of PROVIDERS) {
+    if (p.id === 'slack-app') {
+      Object.assign(env, {
+        SLACK_BOT_TOKEN: 'xoxb-inbox',
+        SLACK_CHANNEL_ID: 'C0INBOX0001',
+        SLACK_API_URL: `${base}/slack-app`,
+      });
+    } else {
+      env[p.on] = `${base}/${p.id}`;
+    }
+  }
+  env.MIN_INTERVAL_MS ??= '0';
+  log('[local] no provider configured: delivering to the inbox’s stand-ins for every provider');
+}
+
+/** GET / (the page), GET /inbox/feed (server-sent events), POST /inbox/demo, and the stand-ins. */
+export async function serveInbox(
+  inbox: Inbox,
+  root: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  ingestUrl: () => string,
+): Promise<boolean> {
+  if (req.method === 'GET' && path === '/') {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(inboxHtml());
+    return true;
+  }
+  if (req.method === 'GET' && path === '/inbox/feed') {
+    inbox.subscribe(req, res);
+    return true;
+  }
+  if (req.method === 'GET' && path === '/inbox/messages') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(inbox.items));
+    return true;
+  }
+  if (req.method === 'POST' && path === '/inbox/demo') {
+    void replayDemo(root, ingestUrl(), {
+      spacingMs: Number(process.env.DEMO_SPACING_MS ?? 1000),
+      token: process.env.INGEST_TOKEN,
+    });
+    res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"replaying"}');
+    return true;
+  }
+  if ((req.method === 'POST' || req.method === 'PATCH') && path.startsWith('/inbox/')) {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    inbox.standIn(req.method, path.slice('/inbox/'.length).split('/'), body, res);
+    return true;
+  }
+  return false;
+}

@@ -1,0 +1,114 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { slackApiStandIn } from './slack-api';
+
+/** One thing a destination received: a message, an edit of one, or a reply in its thread. */
+export interface InboxItem {
+  seq: number;
+  provider: string;
+  kind: 'message' | 'update' | 'reply';
+  /** The message's id where the platform gives one (Slack ts, Discord id), else the sequence. */
+  id: string;
+  parent?: string;
+  at: number;
+  payload: unknown;
+}
+
+const KEEP = 2000;
+
+// How each stand-in answers (the platform's success shape: README "Providers").
+const ANSWERS: Record<string, { status: number; type?: string; body: (id: string) => string }> = {
+  slack: { status: 200, type: 'text/plain', body: () => 'ok' },
+  teams: { status: 202, body: () => '' },
+  googlechat: {
+    status: 200,
+    type: 'application/json',
+    body: (id) => JSON.stringify({ name: `spaces/inbox/messages/${id}` }),
+  },
+  rocketchat: { status: 200, type: 'application/json', body: () => '{"success":true}' },
+  mattermost: { status: 200, type: 'text/plain', body: () => 'ok' },
+  webhook: { status: 204, body: () => '' },
+  alertmanager: { status: 200, body: () => '' },
+};
+
+/**
+ * The local inbox: loopback stand-ins for every provider that keep what they receive, and a feed
+ * of it for the page at `/` (server-sent events). Local only: never part of a deployed function.
+ */
+export function createInbox() {
+  const items: InboxItem[] = [];
+  const clients = new Set<ServerResponse>();
+  const slackApi = slackApiStandIn('C0INBOX0001');
+  let seq = 0;
+  const add = (item: Omit<InboxItem, 'seq' | 'at'>) => {
+    const full = { ...item, seq: ++seq, at: Date.now() };
+    items.push(full);
+    if (items.length > KEEP) items.shift();
+    for (const c of clients) c.write(`data: ${JSON.stringify(full)}\n\n`);
+  };
+
+  /** Answers a stand-in call; `parts` is the path after `/inbox/`. */
+  function standIn(method: string, parts: string[], body: string, res: ServerResponse) {
+    const provider = parts[0] ?? '';
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      json = body;
+    }
+    if (provider === 'slack-app') {
+      const call = parts[1] ?? '';
+      const args = (json ?? {}) as Record<string, unknown>;
+      const out = slackApi.handle(call, args);
+      const ts = (out.json as { ts?: string }).ts;
+      if (call === 'chat.postMessage' && ts) {
+        add(
+          args.thread_ts
+            ? { provider, kind: 'reply', id: ts, parent: String(args.thread_ts), payload: args }
+            : { provider, kind: 'message', id: ts, payload: args },
+        );
+      }
+      if (call === 'chat.update' && ts) add({ provider, kind: 'update', id: ts, payload: args });
+      res
+        .writeHead(out.status, { 'content-type': 'application/json', ...out.headers })
+        .end(JSON.stringify(out.json));
+      return;
+    }
+    if (provider === 'discord') {
+      // POST …?wait=true creates a message and returns its id; PATCH …/messages/{id} edits it.
+      const edit = method === 'PATCH' ? parts[parts.indexOf('messages') + 1] : undefined;
+      const id = edit ?? String(seq + 1);
+      add({ provider, kind: edit ? 'update' : 'message', id, payload: json });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id }));
+      return;
+    }
+    const answer = ANSWERS[provider];
+    if (!answer) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"no such stand-in"}');
+      return;
+    }
+    const id = String(seq + 1);
+    add({ provider, kind: 'message', id, payload: json });
+    res.writeHead(answer.status, answer.type ? { 'content-type': answer.type } : {}).end(answer.body(id));
+  }
+
+  return {
+    items,
+    /** The feed the page follows: everything so far, then each item as it arrives. */
+    subscribe(req: IncomingMessage, res: ServerResponse) {
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
+      for (const i of items) res.write(`data: ${JSON.stringify(i)}\n\n`);
+      clients.add(res);
+      req.on('close', () => clients.delete(res));
+    },
+    standIn,
+    close() {
+      for (const c of clients) c.end();
+      clients.clear();
+    },
+  };
+}
+export type Inbox = ReturnType<typeof createInbox>;

@@ -1,0 +1,132 @@
+/// <reference lib="dom" />
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import puppeteer, { type Browser } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Debian's chromium, which .ci/run installs. Elsewhere the test is skipped with a note, unless
+// REQUIRE_CHROMIUM=1 (CI) makes its absence a failure.
+const chromium = (() => {
+  try {
+    return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+})();
+if (!chromium && process.env.REQUIRE_CHROMIUM === '1') throw new Error('chromium is not installed');
+if (!chromium) console.log('skipping the inbox browser test: apt-get install chromium');
+
+const root = resolve(import.meta.dirname, '..');
+
+describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium)', () => {
+  let child: ChildProcess;
+  let base = '';
+  let browser: Browser;
+  let output = '';
+  beforeAll(async () => {
+    // `npm start` with nothing configured: every provider delivers to the inbox's stand-ins.
+    child = spawn(process.execPath, ['--import', 'tsx', 'scripts/local.ts'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        PORT: '0',
+        SQS_PORT: '0',
+        DEMO_SPACING_MS: '40',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        EVENTS: '',
+        SLACK_WEBHOOK_URL: '',
+        TEAMS_WEBHOOK_URL: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    base = await new Promise<string>((ok, fail) => {
+      const onData = (d: Buffer) => {
+        output += d;
+        const m = output.match(/inbox: (http:\/\/127\.0\.0\.1:\d+)\//);
+        if (m?.[1]) ok(m[1]);
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      child.once('exit', (code) => fail(new Error(`npm start exited with ${code}:\n${output}`)));
+    });
+    browser = await puppeteer.launch({
+      executablePath: chromium,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    child?.kill('SIGTERM');
+  });
+
+  it('shows the demo live: one Slack message per rollout with its outcome, Teams cards by adaptivecards, no errors, hostile text inert', async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    page.on('pageerror', (e) => problems.push(String(e)));
+    page.on('dialog', async (d) => {
+      problems.push(`dialog: ${d.message()}`);
+      await d.dismiss();
+    });
+    await page.setViewport({ width: 1600, height: 1000 });
+    await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
+    const t0 = Date.now();
+    await page.click('#demo');
+    // All 40 sample events: 8 rollouts, each one live Slack message; the last ones end promoted/failed.
+    await page.waitForFunction(
+      () => {
+        const live = document.querySelectorAll('.col[data-provider="slack-app"] .msg[data-kind="message"]');
+        const text = document.querySelector('.col[data-provider="slack-app"]')?.textContent ?? '';
+        return (
+          live.length === 8 &&
+          text.includes('podinfo.test · Promoted') &&
+          text.includes('checkout.shop · Failed')
+        );
+      },
+      { timeout: 45_000 },
+    );
+    console.log(
+      `inbox: the sample rollouts reached their outcome in the page ${Date.now() - t0} ms after the demo started`,
+    );
+    const teamsCards = await page.$$eval('.col[data-provider="teams"] .ac-adaptiveCard', (e) => e.length);
+    expect(teamsCards).toBeGreaterThan(0);
+    // A thread under the failed rollout, as Slack shows it.
+    const thread = await page.$$eval('.col[data-provider="slack-app"] .thread', (t) =>
+      t.map((x) => x.textContent).join('\n'),
+    );
+    expect(thread).toContain('❌ Failed: Rolling back checkout.shop failed checks threshold reached 5');
+
+    // Hostile event text stays text.
+    const hostile = {
+      name: 'evil',
+      namespace: 'test',
+      phase: 'Failed',
+      metadata: {
+        eventMessage:
+          'Canary failed! <img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>',
+        eventType: 'Warning',
+        timestamp: String(Date.now()),
+      },
+    };
+    const res = await fetch(`${base}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(hostile),
+    });
+    expect(res.status).toBe(202);
+    await page.waitForFunction(() => (document.body.textContent ?? '').includes('<img src=x onerror='), {
+      timeout: 20_000,
+    });
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.$$eval('main img', (i) => i.length)).toBe(0);
+    expect(problems).toEqual([]);
+  }, 90_000);
+});
