@@ -572,3 +572,41 @@ describe('local pipeline end to end: honest about memory', () => {
     expect(p.output()).toContain('[local] stopping: 3 accepted events not yet delivered are dropped');
   }, 30_000);
 });
+
+describe('local pipeline end to end: a backlog at default pacing', () => {
+  it('delivers a backlog over 10 canaries at Slack’s default pacing with every record attempted, none dead-lettered', async () => {
+    const rx = await startReceiver(answer(200, 'ok'));
+    // Default pacing (1 POST / 2 s): a batch of 10 canaries needs 18 s of spacing, which the
+    // function's real timeout (130 s) fits; a 30 s context used to skip the 10th record each time.
+    const p = await startPipeline({
+      SLACK_WEBHOOK_URL: rx.url('/hook'),
+      TEAMS_WEBHOOK_URL: '',
+      MIN_INTERVAL_MS: '',
+    });
+    try {
+      const lines = fixtureLines
+        .filter((l) => l.includes('"podinfo"'))
+        .slice(0, 2)
+        .flatMap((l) => Array.from({ length: 10 }, (_, i) => l.replace('"podinfo"', `"backlog-${i}"`)));
+      for (const l of lines) {
+        const res = await fetch(p.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: l,
+        });
+        expect(res.status).toBe(202);
+      }
+      const deadline = Date.now() + 70_000;
+      while (rx.received.length < lines.length && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 200));
+      expect(rx.received).toHaveLength(lines.length);
+      const gaps = rx.received.slice(1).map((r, i) => r.at - (rx.received[i]?.at ?? 0));
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1900);
+      expect(p.output()).not.toContain('too little function time');
+      expect(p.output()).not.toContain('dead-lettered');
+    } finally {
+      await stop(p.child);
+      await rx.close();
+    }
+  }, 90_000);
+});

@@ -24,9 +24,9 @@ export const intFromEnv = (min: number, max: number) =>
       ),
     );
 
-/** The same, or `fallback` when unset. */
+/** The same, or `fallback` when unset or empty: `X=` in a shell or .env means "the default", not an error. */
 export const intEnv = (fallback: number, min: number, max: number) =>
-  z._default(intFromEnv(min, max), fallback);
+  z.pipe(z.transform(blankToUndefined), z._default(intFromEnv(min, max), fallback));
 
 /** Parse env with a schema; a failure names every bad variable and never quotes its value. */
 export function parseEnv<T>(schema: z.ZodMiniType<T>, env: Env, what: string): T {

@@ -126,6 +126,13 @@ describe('worker config', () => {
     });
   });
 
+  it('treats an empty timing variable (`X=` in a shell or .env) as unset, not as an error', () => {
+    const env = { SLACK_WEBHOOK_URL: SECRET_URL, ...QUEUES, MIN_INTERVAL_MS: '', RETRY_WINDOW_SECONDS: '' };
+    const c = loadWorkerConfig(env, slack);
+    expect([c.minIntervalMs, c.retry.windowSeconds]).toEqual([2000, 7200]);
+    expect(() => loadWorkerConfig({ ...env, MIN_INTERVAL_MS: ' x' }, slack)).toThrow('MIN_INTERVAL_MS');
+  });
+
   it('rejects a DASHBOARD_URL that is not an http(s) URL template', () => {
     expect(() =>
       loadWorkerConfig({ SLACK_WEBHOOK_URL: SECRET_URL, ...QUEUES, DASHBOARD_URL: 'grafana/{name}' }, slack),
