@@ -1,21 +1,10 @@
 // `npm run screenshots` part: the inbox after the demo, as docs/img/inbox.png (headless Chromium).
 import { resolve } from 'node:path';
-import puppeteer from 'puppeteer-core';
 import { replayDemo } from '../lib/local/demo';
+import { launchChromium } from './chromium';
 
 const base = `http://127.0.0.1:${process.env.PORT ?? 3000}`;
-const browser = await puppeteer.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await launchChromium(process.env.CHROMIUM ?? '/usr/bin/chromium');
 const page = await browser.newPage();
 await page.setViewport({ width: 1800, height: 1000 });
 await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });

@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../scripts/chromium';
 
 // Debian's chromium, which .ci/run installs. Elsewhere the test is skipped with a note, unless
 // REQUIRE_CHROMIUM=1 (CI) makes its absence a failure.
@@ -49,18 +50,7 @@ describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium
       child.stderr?.on('data', onData);
       child.once('exit', (code) => fail(new Error(`npm start exited with ${code}:\n${output}`)));
     });
-    browser = await puppeteer.launch({
-      executablePath: chromium,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium(chromium);
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
