@@ -157,6 +157,18 @@ describe('fault injection through the local pipeline', () => {
     console.table(rows);
   });
 
+  /** Flagger's POSTs, one after another, each accepted. */
+  async function postAll(events: readonly unknown[]) {
+    for (const e of events) {
+      const res = await fetch(`${pipeline.ingestUrl}?token=${TOKEN}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(e),
+      });
+      expect(res.status).toBe(202);
+    }
+  }
+
   /** `flagger-notify dlq list <channel>`: its text and the DLQ's total. */
   async function deadLetters(channel: string) {
     const out: string[] = [];
@@ -175,14 +187,7 @@ describe('fault injection through the local pipeline', () => {
         teams: (await deadLetters('teams')).total,
       };
       // The crash scenario's events go in one burst so the worker sees them in one batch.
-      for (const e of events) {
-        const res = await fetch(`${pipeline.ingestUrl}?token=${TOKEN}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(e),
-        });
-        expect(res.status).toBe(202);
-      }
+      await postAll(events);
       const keys = events.map(keyOf);
       const expectDead = s.deadLetters?.count ?? 0;
       const settled = (ch: string) => {
@@ -252,14 +257,7 @@ describe('fault injection through the local pipeline', () => {
     };
     scenarios.push(s);
     const events = eventsFor(name).slice(0, 2);
-    for (const e of events) {
-      const res = await fetch(`${pipeline.ingestUrl}?token=${TOKEN}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(e),
-      });
-      expect(res.status).toBe(202);
-    }
+    await postAll(events);
     const inDlq = async () =>
       (
         await Promise.all(
