@@ -2,30 +2,21 @@
 // of the same, already formatted payload to the same loopback webhook.
 import type { Context, SQSEvent } from 'aws-lambda';
 import { request } from 'undici';
-import { createSqsClient } from '../lib/aws/queue';
-import { createWorker } from '../lib/delivery/worker';
 import type { FlaggerEvent } from '../lib/event/event';
 import { formatSlack, slack } from '../lib/providers/slack';
 import { fixtures } from '../test/helpers/fixtures';
-import { answer, defaultDestinations, startReceiver } from '../test/helpers/receiver';
+import { answer, destination, startReceiver } from '../test/helpers/receiver';
+import { workerFor } from '../test/helpers/worker';
 import { interleaved, percentile, row } from './stats';
 
 const N = 2000;
 const rx = await startReceiver(answer(200, 'ok'));
 const url = rx.url('/services/T/B/x');
-const handler = createWorker(
-  slack,
-  {
-    destinations: defaultDestinations(url),
-    timeoutMs: 10_000,
-    queueUrl: 'http://127.0.0.1:1/q',
-    dlqUrl: 'http://127.0.0.1:1/dlq',
-    retry: { baseSeconds: 2, capSeconds: 900, maxReceiveCount: 24, windowSeconds: 7200 },
-    minIntervalMs: 0,
-    sqs: { region: 'us-east-1' },
-  },
-  createSqsClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:1' }),
-);
+// Production timing; the retry settings never come into play (the receiver always answers 200).
+const handler = workerFor(slack, destination(slack, url), {
+  timeoutMs: 10_000,
+  retry: { baseSeconds: 2, capSeconds: 900, maxReceiveCount: 24, windowSeconds: 7200 },
+});
 const event = fixtures.find((e) => e.metadata.eventMessage.startsWith('Halt checkout')) as FlaggerEvent;
 const sqsEvent = (i: number): SQSEvent => ({
   Records: [
