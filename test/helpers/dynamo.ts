@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { ensureStateTable, startDynalite } from '../../lib/local/dynamo';
 import { createDynamoClient } from '../../lib/stores/dynamo';
 
@@ -15,4 +16,16 @@ export async function startDynamo(table = 'state') {
       await db.close();
     },
   };
+}
+
+export type TestDynamo = Awaited<ReturnType<typeof startDynamo>>;
+
+/** One dynalite for the whole file, started before its tests and closed after them. */
+export function useDynamo(table?: string): TestDynamo {
+  const db = {} as TestDynamo;
+  beforeAll(async () => {
+    Object.assign(db, await startDynamo(table));
+  });
+  afterAll(async () => db.close?.());
+  return db;
 }

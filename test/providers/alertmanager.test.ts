@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentDeliveryError, RetryableDeliveryError } from '../../lib/errors';
 import type { FlaggerEvent } from '../../lib/event/event';
 import { runStatus } from '../../lib/ops/status';
@@ -6,18 +6,14 @@ import { alertmanager, labelName } from '../../lib/providers/alertmanager';
 import { envDestination } from '../../lib/providers/destination';
 import type { Sender } from '../../lib/providers/provider';
 import { dynamoRolloutStore } from '../../lib/stores/rollouts';
-import { startDynamo } from '../helpers/dynamo';
+import { useDynamo } from '../helpers/dynamo';
 import { fixtures } from '../helpers/fixtures';
 import { fakeRecord } from '../helpers/queues';
 import { answer, type Receiver, startReceiver } from '../helpers/receiver';
 import { lambdaContext as ctx, workerFor } from '../helpers/worker';
 
-let db: Awaited<ReturnType<typeof startDynamo>>;
+const db = useDynamo();
 const receivers: Receiver[] = [];
-beforeAll(async () => {
-  db = await startDynamo();
-});
-afterAll(async () => db?.close());
 afterEach(async () => {
   for (const r of receivers.splice(0)) await r.close();
 });

@@ -1,19 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { envDestination } from '../../lib/providers/destination';
 import { discord } from '../../lib/providers/discord';
 import { dynamoRolloutStore } from '../../lib/stores/rollouts';
-import { startDynamo } from '../helpers/dynamo';
+import { useDynamo } from '../helpers/dynamo';
 import { fixtures } from '../helpers/fixtures';
 import { fakeRecord } from '../helpers/queues';
 import { type Receiver, startReceiver } from '../helpers/receiver';
 import { lambdaContext as ctx, workerFor } from '../helpers/worker';
 
-let db: Awaited<ReturnType<typeof startDynamo>>;
+const db = useDynamo();
 let rx: Receiver | undefined;
-beforeAll(async () => {
-  db = await startDynamo();
-});
-afterAll(async () => db?.close());
 afterEach(async () => {
   await rx?.close();
   rx = undefined;

@@ -1,22 +1,18 @@
 import type { SQSRecord } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentDeliveryError, RetryableDeliveryError } from '../../lib/errors';
 import { envDestination } from '../../lib/providers/destination';
 import { slackApp } from '../../lib/providers/slack-app';
 import { dynamoRolloutStore, type RolloutStore } from '../../lib/stores/rollouts';
-import { startDynamo } from '../helpers/dynamo';
+import { useDynamo } from '../helpers/dynamo';
 import { fixtures } from '../helpers/fixtures';
 import { fakeRecord } from '../helpers/queues';
 import { startSlackApi } from '../helpers/slack-api';
 import { lambdaContext as ctx, workerFor } from '../helpers/worker';
 
 const TOKEN = 'xoxb-SECRET-0000-token';
-let db: Awaited<ReturnType<typeof startDynamo>>;
+const db = useDynamo();
 let slack: Awaited<ReturnType<typeof startSlackApi>>;
-beforeAll(async () => {
-  db = await startDynamo();
-});
-afterAll(async () => db?.close());
 afterEach(async () => slack?.close());
 
 const rolloutOf = (name: string) => fixtures.filter((e) => e.name === name);

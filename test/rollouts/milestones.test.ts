@@ -1,20 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { googlechat } from '../../lib/providers/googlechat';
 import { slack } from '../../lib/providers/slack';
 import { teams } from '../../lib/providers/teams';
 import { dynamoRolloutStore } from '../../lib/stores/rollouts';
-import { startDynamo } from '../helpers/dynamo';
+import { useDynamo } from '../helpers/dynamo';
 import { fixtures } from '../helpers/fixtures';
 import { fakeRecord } from '../helpers/queues';
 import { answer, destination, type Receiver, startReceiver } from '../helpers/receiver';
 import { lambdaContext as ctx, workerFor } from '../helpers/worker';
 
-let db: Awaited<ReturnType<typeof startDynamo>>;
+const db = useDynamo();
 let rx: Receiver | undefined;
-beforeAll(async () => {
-  db = await startDynamo();
-});
-afterAll(async () => db?.close());
 afterEach(async () => {
   await rx?.close();
   rx = undefined;

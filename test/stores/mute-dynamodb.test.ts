@@ -1,14 +1,10 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDynamoClient } from '../../lib/stores/dynamo';
 import { dynamoMuteStore } from '../../lib/stores/mute-dynamodb';
-import { startDynamo } from '../helpers/dynamo';
+import { useDynamo } from '../helpers/dynamo';
 
-let db: Awaited<ReturnType<typeof startDynamo>>;
-beforeAll(async () => {
-  db = await startDynamo();
-});
-afterAll(async () => db?.close());
+const db = useDynamo();
 
 describe('DynamoDB mute store (dynalite)', () => {
   it('claims a key once per window, across instances sharing the table', async () => {

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RetryableDeliveryError } from '../../lib/errors';
 import { reduce } from '../../lib/rollouts/tracker';
 import { dynamoRolloutStore, type RolloutRecord, rolloutKey } from '../../lib/stores/rollouts';
-import { startDynamo } from '../helpers/dynamo';
+import { useDynamo } from '../helpers/dynamo';
 import { fixtures } from '../helpers/fixtures';
 
-let db: Awaited<ReturnType<typeof startDynamo>>;
-beforeAll(async () => {
-  db = await startDynamo();
-});
-afterAll(async () => db?.close());
+const db = useDynamo();
 
 const record = (i: number): RolloutRecord => ({
   rollout: reduce(undefined, fixtures[i] as (typeof fixtures)[number]).rollout,
