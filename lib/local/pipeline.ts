@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { createSqsClient } from '../aws/queue';
 import { intEnv, intFromEnv, optionalEnv, parseEnv } from '../config/env';
@@ -16,7 +17,7 @@ import { startEmulator } from './emulator';
 import { type HttpHandler, startHttpApi } from './http';
 import { createInbox } from './inbox';
 import { anyProviderConfigured, serveInbox, useStandIns } from './inbox-server';
-import { type Poller, type SqsHandler, startPoller } from './poller';
+import { lambdaContext, type Poller, type SqsHandler, startPoller } from './poller';
 import { createQueues } from './queues';
 import { localServiceDef } from './serverless-config';
 
@@ -110,7 +111,7 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
 
     const routing =
       process.env.CONFIG || process.env.CONFIG_FILE
-        ? loadRouting(
+        ? await loadRouting(
             process.env,
             PROVIDERS.map((p) => p.id),
           )
@@ -175,9 +176,10 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
     process.env.CHANNELS ||= providers.map((p) => p.id).join(',');
     const status = await import(pathToFileURL(resolve(root, 'functions/status.ts')).href);
     const timer = setInterval(() => {
-      (status.handler as () => Promise<unknown>)().catch((err: unknown) =>
-        log(`[local] status: ${err instanceof Error ? err.message : String(err)}`),
-      );
+      (status.handler as (e: unknown, c: Context) => Promise<unknown>)(
+        {},
+        lambdaContext('status', 60_000),
+      ).catch((err: unknown) => log(`[local] status: ${err instanceof Error ? err.message : String(err)}`));
     }, env.LOCAL_STATUS_SECONDS * 1000);
     timer.unref();
     stops.push(async () => clearInterval(timer));

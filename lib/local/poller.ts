@@ -66,7 +66,7 @@ export function toRecord(m: Message, queueArn: string, region: string): SQSRecor
   };
 }
 
-function lambdaContext(functionName: string, timeoutMs: number): Context {
+export function lambdaContext(functionName: string, timeoutMs: number): Context {
   const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,

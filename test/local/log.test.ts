@@ -49,4 +49,17 @@ describe('logs of concurrent invocations in one process (npm start)', () => {
       expect(l.correlationId).toBe(l.id);
     }
   });
+
+  it('leave nothing behind for the next invocation that reuses their logger', async () => {
+    lines.length = 0;
+    await withOwnLogger(async () => {
+      logger.appendKeys({ correlationId: 'first', leftover: 'x' });
+    });
+    await withOwnLogger(async () => {
+      logger.info('step', { fn: 'second', id: undefined });
+    });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toHaveProperty('correlationId');
+    expect(lines[0]).not.toHaveProperty('leftover');
+  });
 });
