@@ -65,6 +65,39 @@ describe('postJson against a misbehaving loopback webhook', () => {
     expect(r.err?.message).toMatch(/network error/);
   });
 
+  it('gives up on a server that sends headers then trickles its body, as retryable', async () => {
+    const r = await attempt((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"ok":');
+    }, 300);
+    expect(r.err).toBeInstanceOf(RetryableDeliveryError);
+    expect(r.err?.message).toContain('no answer within 300 ms');
+  });
+
+  it('never takes a 200 whose body was cut by a reset for an answer', async () => {
+    const r = await attempt((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
+      res.write('ok', () => res.socket?.destroy());
+    });
+    expect(r.err).toBeInstanceOf(RetryableDeliveryError);
+    expect(r.err?.message).toMatch(/network error/);
+  });
+
+  it('answers a redirect as a permanent 3xx without following it to another host', async () => {
+    const r = await attempt(answer(301, '', { location: 'http://127.0.0.1:9/elsewhere' }));
+    expect(r.err).toBeInstanceOf(PermanentDeliveryError);
+    expect((r.err as PermanentDeliveryError).status).toBe(301);
+    expect(rx?.received).toHaveLength(1);
+  });
+
+  it('reads answer headers in any case, as fetch did', async () => {
+    const r = await attempt(answer(200, '{"a":1}', { 'Content-Type': 'application/json', 'X-Thing': 'v' }));
+    expect(r.ok?.headers.get('x-thing')).toBe('v');
+    expect(r.ok?.headers.get('X-Thing')).toBe('v');
+    expect(r.ok?.headers.get('absent')).toBeNull();
+    expect(r.ok?.json).toEqual({ a: 1 });
+  });
+
   it('treats a refused connection as retryable', async () => {
     rx = await startReceiver();
     const url = rx.url(SECRET_PATH);
