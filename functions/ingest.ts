@@ -21,7 +21,7 @@ const ready = coldStart(async () => {
     ],
     ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
   );
-  const config = loadIngestConfig(env);
+  const config = await loadIngestConfig(env);
   // Mute windows shared through the state table (DynamoDB when deployed, dynalite for npm start),
   // in memory without one. The DynamoDB client loads only when some route mutes: it is the
   // heaviest module of a cold start.

@@ -31,8 +31,8 @@ const ready = coldStart(async () => {
     table,
     createDynamoClient(env.AWS_REGION ?? 'us-east-1', env.DYNAMODB_ENDPOINT || undefined),
   );
-  const senders = scheduled.flatMap((p) =>
-    Object.values(loadDestinations(env, p, () => store).destinations).map((d) => d.sender),
+  const senders = (await Promise.all(scheduled.map((p) => loadDestinations(env, p, () => store)))).flatMap(
+    (d) => Object.values(d.destinations).map((x) => x.sender),
   );
   return { store, senders };
 });

@@ -97,7 +97,7 @@ describe('fuzzing ingest (10,000 generated requests)', () => {
           config: {
             tokens: [TOKEN],
             providers: [{ id: 'slack', queueUrl: 'q' }],
-            routing: loadRouting({}, ['slack']),
+            routing: await loadRouting({}, ['slack']),
             dedup: true,
             sqs: { region: 'x' },
           },

@@ -1,4 +1,4 @@
-import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import type { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { Env } from '../config/env';
 import { ConfigError } from '../errors';
 
@@ -9,10 +9,18 @@ export type SecretFetcher = (parameterName: string) => Promise<string | undefine
  * webhook URL or token is picked up without a deploy. SSM_ENDPOINT points tests at a fake.
  */
 export function ssmFetcher(region: string, endpoint?: string): SecretFetcher {
-  const provider = new SSMProvider({ clientConfig: { region, ...(endpoint ? { endpoint } : {}) } });
+  // The SSM client is the heaviest module a cold start can load (~16 ms): only when a secret is
+  // actually read from SSM, never for configuration given in the environment.
+  let provider: Promise<SSMProvider> | undefined;
+  const ssm = () => {
+    provider ??= import('@aws-lambda-powertools/parameters/ssm').then(
+      (m) => new m.SSMProvider({ clientConfig: { region, ...(endpoint ? { endpoint } : {}) } }),
+    );
+    return provider;
+  };
   return async (name) => {
     try {
-      return (await provider.get(name, { decrypt: true, maxAge: 300 })) ?? undefined;
+      return (await (await ssm()).get(name, { decrypt: true, maxAge: 300 })) ?? undefined;
     } catch (err) {
       if ((err as { cause?: { name?: string } }).cause?.name === 'ParameterNotFound') return undefined;
       throw err;

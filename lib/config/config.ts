@@ -4,8 +4,8 @@ import type { RetryPolicy } from '../delivery/retry';
 import { ConfigError } from '../errors';
 import { PROVIDER_IDS, providerById } from '../providers/catalog';
 import { dlqEnv, type Provider, queueEnv } from '../providers/provider';
+import type { RolloutStore } from '../rollouts/state';
 import { loadRouting, type RoutingConfig } from '../routing/config';
-import type { RolloutStore } from '../stores/rollouts';
 import { type Destination, loadDestinations } from './destinations';
 import { type Env, intEnv, isDeployed, optionalEnv, parseEnv } from './env';
 
@@ -64,7 +64,7 @@ const sqsOf = (e: z.infer<typeof sqsSchema>): SqsSettings => ({
  * A provider is queued to when its `<ID>_QUEUE_URL` is set; `CHANNELS` (comma list of provider
  * types, the deploy's own list) narrows that and must not name one without a queue.
  */
-export function loadIngestConfig(env: Env): IngestConfig {
+export async function loadIngestConfig(env: Env): Promise<IngestConfig> {
   const token = optionalEnv(z.string().check(z.minLength(16, 'must be at least 16 characters')));
   const shape: Record<string, z.ZodMiniType> = {
     INGEST_TOKEN: token,
@@ -97,7 +97,7 @@ export function loadIngestConfig(env: Env): IngestConfig {
     );
   }
   const tokens = [e.INGEST_TOKEN, e.INGEST_TOKEN_PREVIOUS].filter((t): t is string => Boolean(t));
-  const routing = loadRouting(
+  const routing = await loadRouting(
     env,
     providers.map((c) => c.id),
   );
@@ -115,11 +115,11 @@ export function loadIngestConfig(env: Env): IngestConfig {
  * A worker's settings and its destinations, each checked by its provider (URL, allowed host,
  * options) so a bad one fails the cold start naming the destination and field.
  */
-export function loadWorkerConfig(
+export async function loadWorkerConfig(
   env: Env,
   provider: Provider,
   makeStore?: (table: string) => RolloutStore,
-): WorkerConfig {
+): Promise<WorkerConfig> {
   const q = queueEnv(provider.id);
   const dlq = dlqEnv(provider.id);
   const schema = z.extend(sqsSchema, {
@@ -133,7 +133,7 @@ export function loadWorkerConfig(
     MIN_INTERVAL_MS: intEnv(provider.minIntervalMs, 0, 60_000),
   });
   const e = parseEnv(schema as z.ZodMiniType<Record<string, unknown>>, env, `${provider.id} worker`);
-  const { destinations, store } = loadDestinations(env, provider, makeStore);
+  const { destinations, store } = await loadDestinations(env, provider, makeStore);
   return {
     destinations,
     timeoutMs: e.DELIVERY_TIMEOUT_MS as number,

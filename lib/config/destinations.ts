@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
 import { ConfigError } from '../errors';
 import { dashboardTemplate, type EventsMode, type Provider, type Sender } from '../providers/provider';
+import type { RolloutStore } from '../rollouts/state';
 import { loadRouting } from '../routing/config';
-import type { RolloutStore } from '../stores/rollouts';
 import { type Env, isDeployed, optionalEnv, parseEnv } from './env';
 
 /** Where a worker delivers: a named destination and its sender, checked at cold start. */
@@ -25,13 +25,13 @@ const schema = z.object({
  * provider (URL, allowed host, options) so a bad one fails the cold start naming the destination
  * and field; with the rollout store when one of them keeps rollout state.
  */
-export function loadDestinations(
+export async function loadDestinations(
   env: Env,
   provider: Provider,
   makeStore?: (table: string) => RolloutStore,
-): { destinations: Record<string, Destination>; store?: RolloutStore } {
+): Promise<{ destinations: Record<string, Destination>; store?: RolloutStore }> {
   const e = parseEnv(schema, env, `${provider.id} destinations`);
-  const routing = loadRouting(env, [provider.id]);
+  const routing = await loadRouting(env, [provider.id]);
   const common = {
     dashboardUrl: e.DASHBOARD_URL,
     deployed: isDeployed(env),

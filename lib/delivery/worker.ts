@@ -262,7 +262,7 @@ export function workerHandler(provider: Provider) {
       env.AWS_REGION ?? 'us-east-1',
       env.DYNAMODB_ENDPOINT || undefined,
     );
-    const config = loadWorkerConfig(env, provider, (table) =>
+    const config = await loadWorkerConfig(env, provider, (table) =>
       dynamoRolloutStore(table, client as NonNullable<typeof client>),
     );
     if (client && env.STATE_TABLE) {

@@ -153,12 +153,12 @@ export async function main(
   }
 }
 
-function checkConfig(
+async function checkConfig(
   file: string | undefined,
   opt: { event?: string; route?: string },
   io: Io,
   root: string,
-): number {
+): Promise<number> {
   const path = file ?? io.env.CONFIG_FILE;
   if (!path) {
     io.err(`check-config needs a file (or CONFIG_FILE)\n${USAGE}`);
@@ -175,7 +175,7 @@ function checkConfig(
         return `\${${k}}`;
       },
     });
-    const config = loadRouting(env, PROVIDER_IDS);
+    const config = await loadRouting(env, PROVIDER_IDS);
     if (missing.size)
       io.out(`note: not set here (fine for checking routes): ${[...missing].sort().join(', ')}`);
     if (opt.route && !config.routes.some((r) => r.name === opt.route))

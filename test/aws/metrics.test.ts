@@ -36,7 +36,13 @@ const named = (name: string) =>
 describe('CloudWatch metrics (EMF)', () => {
   it('counts received and rejected events, the latter by reason', async () => {
     const deps = {
-      config: { tokens: [], providers: [], routing: loadRouting({}, []), dedup: true, sqs: { region: 'x' } },
+      config: {
+        tokens: [],
+        providers: [],
+        routing: await loadRouting({}, []),
+        dedup: true,
+        sqs: { region: 'x' },
+      },
       enqueue: async () => {},
     };
     const req = { id: 'r', method: 'POST', headers: { 'content-type': 'application/json' }, query: {} };
@@ -52,7 +58,13 @@ describe('CloudWatch metrics (EMF)', () => {
 
   it('publishes Flagger’s CanaryStatus gauge (0/1/2) per canary on the events that change it, only those', async () => {
     const deps = {
-      config: { tokens: [], providers: [], routing: loadRouting({}, []), dedup: true, sqs: { region: 'x' } },
+      config: {
+        tokens: [],
+        providers: [],
+        routing: await loadRouting({}, []),
+        dedup: true,
+        sqs: { region: 'x' },
+      },
       enqueue: async () => {},
     };
     const req = { id: 'r', method: 'POST', headers: { 'content-type': 'application/json' }, query: {} };

@@ -14,6 +14,8 @@ const providers = [
   { id: 'teams', queueUrl: 'http://q/teams.fifo' },
 ];
 
+const defaultRouting = await loadRouting({}, ['slack', 'teams']);
+
 function deps(config: Partial<IngestConfig> = {}, enqueue: IngestDeps['enqueue'] = async () => 'id') {
   const spy = vi.fn(enqueue);
   return {
@@ -22,7 +24,7 @@ function deps(config: Partial<IngestConfig> = {}, enqueue: IngestDeps['enqueue']
       config: {
         tokens: [],
         providers,
-        routing: loadRouting({}, ['slack', 'teams']),
+        routing: defaultRouting,
         dedup: true,
         sqs: { region: 'us-east-1' },
         ...config,
@@ -59,7 +61,7 @@ describe('ingest', () => {
   );
 
   it('answers 202 with no channels when none is configured, queuing nothing', async () => {
-    const { deps: d, spy } = deps({ providers: [], routing: loadRouting({}, []) });
+    const { deps: d, spy } = deps({ providers: [], routing: await loadRouting({}, []) });
     expect(await handleIngest(req(event), d)).toMatchObject({ statusCode: 202, body: { providers: [] } });
     expect(spy).not.toHaveBeenCalled();
   });
@@ -274,8 +276,8 @@ describe('ingest', () => {
     expect(spy).toHaveBeenCalledTimes(2);
   });
 
-  describe('with a routing file', () => {
-    const routing = parseRoutingConfig(
+  describe('with a routing file', async () => {
+    const routing = await parseRoutingConfig(
       `destinations:
   shop: { type: slack }
   ops: { type: teams }

@@ -52,8 +52,8 @@ const oracles: [string, (e: FlaggerEvent) => string[]][] = [
 
 describe.each(oracles)('docs/examples/%s.yaml over every fixture', (name, expected) => {
   const config = example(name);
-  it.each(fixtures.map((e, i) => [fixtureName(e, i), e] as const))('%s', (_, e) => {
-    expect(routeEvent(e, config).destinations).toEqual(expected(e));
+  it.each(fixtures.map((e, i) => [fixtureName(e, i), e] as const))('%s', async (_, e) => {
+    expect(routeEvent(e, await config).destinations).toEqual(expected(e));
   });
 });
 
@@ -113,19 +113,19 @@ describe('routing file errors name the path and line', () => {
     ],
     ['broken YAML', 'destinations: [\n', 'not valid YAML'],
   ];
-  it.each(bad)('%s', (_, text, message) => {
-    expect(() => parseRoutingConfig(text, {}, 'f.yaml')).toThrow(message);
+  it.each(bad)('%s', async (_, text, message) => {
+    await expect(parseRoutingConfig(text, {}, 'f.yaml')).rejects.toThrow(message);
   });
 
-  it('names CONFIG_FILE when the file cannot be read', () => {
-    expect(() => loadRouting({ CONFIG_FILE: '/nonexistent.yaml' }, ['slack'])).toThrow(
+  it('names CONFIG_FILE when the file cannot be read', async () => {
+    await expect(loadRouting({ CONFIG_FILE: '/nonexistent.yaml' }, ['slack'])).rejects.toThrow(
       'CONFIG_FILE: cannot read /nonexistent.yaml: ENOENT',
     );
   });
 });
 
-describe('routes', () => {
-  const config = parseRoutingConfig(
+describe('routes', async () => {
+  const config = await parseRoutingConfig(
     `destinations:
   a: { type: slack }
   b: { type: teams }
@@ -179,15 +179,15 @@ routes:
     expect(globToRegExp('a.b').test('axb')).toBe(false);
   });
 
-  it('without a routing file sends everything to every configured channel', () => {
-    const d = routeEvent(fixtures[5] as FlaggerEvent, loadRouting({}, ['slack', 'teams']));
+  it('without a routing file sends everything to every configured channel', async () => {
+    const d = routeEvent(fixtures[5] as FlaggerEvent, await loadRouting({}, ['slack', 'teams']));
     expect(d.destinations).toEqual(['slack', 'teams']);
   });
 });
 
 describe('noise control', () => {
-  it('lets exclusion win over include (README "Routing")', () => {
-    const config = parseRoutingConfig(
+  it('lets exclusion win over include (README "Routing")', async () => {
+    const config = await parseRoutingConfig(
       'destinations:\n  a: { type: slack }\nroutes:\n  - include: ["^Halt"]\n    exclude: ["no values found"]\n    to: [a]\n',
       {},
       'f.yaml',
