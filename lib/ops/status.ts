@@ -1,6 +1,6 @@
 import { logger } from '../log';
 import type { Sender } from '../providers/provider';
-import { parseRolloutKey, type RolloutStore } from '../stores/rollouts';
+import { parseRolloutKey, type RolloutStore } from '../rollouts/state';
 
 export interface StatusDeps {
   store: RolloutStore;

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import type { FlaggerEvent } from '../event/event';
-import type { RolloutStore } from '../stores/rollouts';
+import type { RolloutStore } from '../rollouts/state';
 
 export type EventsMode = 'live' | 'milestones' | 'all';
 

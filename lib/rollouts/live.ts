@@ -2,7 +2,7 @@ import { RetryableDeliveryError } from '../errors';
 import type { FlaggerEvent } from '../event/event';
 import { logger } from '../log';
 import type { SendContext } from '../providers/provider';
-import { type RolloutRecord, type RolloutStore, rolloutKey } from '../stores/rollouts';
+import { type RolloutRecord, type RolloutStore, rolloutKey } from './state';
 import { type Note, type Rollout, reduce } from './tracker';
 
 /** The live message cannot be updated or replied to any more: the rollout goes on in a new one. */

@@ -1,5 +1,5 @@
 import type { FlaggerEvent } from '../event/event';
-import { type RolloutStore, rolloutKey } from '../stores/rollouts';
+import { type RolloutStore, rolloutKey } from './state';
 import { reduce } from './tracker';
 
 export interface Gate {

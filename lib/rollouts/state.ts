@@ -1,0 +1,66 @@
+import type { Rollout } from './tracker';
+
+// What the rollout engines keep, and its keys, apart from the DynamoDB store: the engines and
+// ingest need them without loading the DynamoDB client.
+
+/** What is kept per destination and canary: the rollout and what was done about it. */
+export interface RolloutRecord {
+  rollout: Rollout;
+  /** Queue message ids already applied, newest last: a redelivered record is not applied twice. */
+  applied: string[];
+  /** Work decided but not yet done (a milestone to send, replies, an update): done on retry. */
+  pending?: Pending;
+  /** The live message a platform returned (Slack channel id and ts, Discord message id). */
+  message?: { channel?: string; id: string };
+  /** A post whose outcome is unknown (Slack `fatal_error`, a timeout): looked for before posting again. */
+  uncertainPost?: string;
+  /** An Alertmanager alert for this rollout, while it fires. */
+  alert?: AlertState;
+}
+
+/** The alert as first posted; re-sent with a new `endsAt` while the rollout stays failed. */
+export interface AlertState {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  generatorURL?: string;
+}
+
+export interface Pending {
+  /** A milestone message for this queue message id. */
+  milestone?: string;
+  replies?: { text: string; broadcast: boolean }[];
+  /** The live message should be redrawn (or first posted). */
+  update?: boolean;
+  /** Alerts to post to Alertmanager: a new one firing, or an old one resolved. */
+  alerts?: (AlertState & { resolved: boolean })[];
+}
+
+export interface Versioned<T> {
+  value: T;
+  version: number;
+}
+
+/** Durable rollout state, written only when nobody else wrote since it was read. */
+export interface RolloutStore {
+  get(key: string): Promise<Versioned<RolloutRecord> | undefined>;
+  /** Saves over `version` (0 = new) and returns the new version; another writer first → retryable error. */
+  put(key: string, value: RolloutRecord, version: number): Promise<number>;
+  /** Every record whose rollout failed or whose alert fires, for the scheduled status function. */
+  failing(): Promise<{ key: string; value: RolloutRecord }[]>;
+}
+
+/** `rollout#ops#shop/checkout` → its destination and canary. */
+export function parseRolloutKey(
+  key: string,
+): { destination: string; namespace: string; name: string } | undefined {
+  const m = key.match(/^rollout#([^#]+)#([^/]+)\/(.+)$/);
+  return m ? { destination: m[1] as string, namespace: m[2] as string, name: m[3] as string } : undefined;
+}
+
+/** The sparse index the status function reads: only failed rollouts and firing alerts are in it. */
+export const FAILING_INDEX = 'failing';
+export const isFailing = (r: RolloutRecord) => r.rollout.status === 'failed' || Boolean(r.alert);
+
+export const rolloutKey = (destination: string, e: { namespace: string; name: string }) =>
+  `rollout#${destination}#${e.namespace}/${e.name}`;
