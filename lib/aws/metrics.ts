@@ -43,6 +43,29 @@ export function record(name: MetricName, dimensions: Record<string, string> = {}
   m.addMetric(name, unitOf(name), value);
 }
 
+// One per dimension set (a worker has one provider; npm start runs them all in one process).
+const withDimensions = new Map<string, Metrics>();
+
+/**
+ * Several data points with the same dimensions as one EMF line (a delivery's count and its two
+ * latencies): a third of the log bytes, and of the time, of one line per metric.
+ */
+export function recordAll(dimensions: Record<string, string>, points: [MetricName, number][]): void {
+  if (off) return;
+  const key = JSON.stringify(dimensions);
+  let m = withDimensions.get(key);
+  if (!m) {
+    m = new Metrics({
+      namespace: 'FlaggerNotify',
+      serviceName: 'flagger-notify',
+      defaultDimensions: dimensions,
+    });
+    withDimensions.set(key, m);
+  }
+  for (const [name, value] of points) m.addMetric(name, unitOf(name), value);
+  m.publishStoredMetrics();
+}
+
 export function flushMetrics(): void {
   if (!off) metrics.publishStoredMetrics();
 }

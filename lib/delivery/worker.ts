@@ -1,7 +1,7 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { record as metric } from '../aws/metrics';
+import { record as metric, recordAll } from '../aws/metrics';
 import { createSqsClient, delayRedelivery, parseQueuedBody, sendToDeadLetter } from '../aws/queue';
 import { coldStart, resolveSecrets, ssmFetcher } from '../aws/secrets';
 import { loadWorkerConfig, type WorkerConfig } from '../config/config';
@@ -89,9 +89,11 @@ async function deliverRecord(
       ms,
       endToEndMs,
     });
-    metric('MessagesDelivered', { provider: provider.id });
-    metric('DeliveryLatency', { provider: provider.id }, ms);
-    metric('EndToEndLatency', { provider: provider.id }, endToEndMs);
+    recordAll({ provider: provider.id }, [
+      ['MessagesDelivered', 1],
+      ['DeliveryLatency', ms],
+      ['EndToEndLatency', endToEndMs],
+    ]);
   } catch (err) {
     if (err instanceof RetryableDeliveryError && err.status === 429 && err.retryAfterSeconds !== undefined) {
       pacer.block(err.retryAfterSeconds);

@@ -145,13 +145,14 @@ export async function handleIngest(req: IngestRequest, deps: IngestDeps): Promis
     return v.response;
   }
   const event = v.event;
+  // One line per request, written once the outcome is known: each line costs log ingestion.
   const log = {
     correlationId,
     canary: canaryId(event),
     phase: event.phase,
     eventType: event.metadata.eventType,
+    eventMessage: event.metadata.eventMessage.slice(0, 200),
   };
-  logger.info('event received', { ...log, eventMessage: event.metadata.eventMessage.slice(0, 200) });
   record('EventsReceived');
   const decision = routeEvent(event, config.routing, req.route);
   // Flagger's CanaryStatus gauge, on the events that change it (README "CanaryStatus").

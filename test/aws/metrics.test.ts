@@ -117,11 +117,16 @@ describe('CloudWatch metrics (EMF)', () => {
         event: JSON.parse(fixtureLines[0] as string),
       });
       await handler(await sendAndReceive(env, queue, [{ body, group: 'a' }]), ctx);
-      expect(named('MessagesDelivered').at(-1)).toMatchObject({ MessagesDelivered: 1, provider: 'slack' });
-      expect(named('DeliveryLatency').at(-1)?._aws.CloudWatchMetrics[0]?.Metrics[0]?.Unit).toBe(
-        'Milliseconds',
-      );
-      expect(named('EndToEndLatency').at(-1)?.EndToEndLatency).toBeGreaterThan(0);
+      // One EMF line per delivery: its count and both latencies, dimensioned by provider.
+      const line = named('MessagesDelivered').at(-1);
+      expect(line).toMatchObject({ MessagesDelivered: 1, provider: 'slack', service: 'flagger-notify' });
+      expect(line?._aws.CloudWatchMetrics[0]?.Metrics).toEqual([
+        { Name: 'MessagesDelivered', Unit: 'Count' },
+        { Name: 'DeliveryLatency', Unit: 'Milliseconds' },
+        { Name: 'EndToEndLatency', Unit: 'Milliseconds' },
+      ]);
+      expect(line?.EndToEndLatency).toBeGreaterThan(0);
+      expect(named('DeliveryLatency').at(-1)).toBe(line);
 
       rx.setBehaviour(answer(500));
       await handler(await sendAndReceive(env, queue, [{ body, group: 'b' }]), ctx);
