@@ -257,15 +257,17 @@ export function workerHandler(provider: Provider) {
       ],
       ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
     );
-    // The DynamoDB client loads only when a destination keeps rollout state.
+    // The DynamoDB client (~10 ms to load) only with a state table to talk to.
     const dynamo = env.STATE_TABLE ? await import('../stores/dynamo') : undefined;
-    const { dynamoRolloutStore } = await import('../stores/rollouts');
+    const rollouts = env.STATE_TABLE ? await import('../stores/rollouts') : undefined;
     const client = dynamo?.createDynamoClient(
       env.AWS_REGION ?? 'us-east-1',
       env.DYNAMODB_ENDPOINT || undefined,
     );
-    const config = await loadWorkerConfig(env, provider, (table) =>
-      dynamoRolloutStore(table, client as NonNullable<typeof client>),
+    const config = await loadWorkerConfig(
+      env,
+      provider,
+      rollouts && client ? (table) => rollouts.dynamoRolloutStore(table, client) : undefined,
     );
     if (client && env.STATE_TABLE) {
       const { deliveredOnce } = await import('./once');
