@@ -1,4 +1,6 @@
-// Ingest handler (middy + zod + SendMessage) vs a raw SendMessage of the same body, same emulator.
+// Ingest handler (middy + zod + routing + SendMessage) vs the bare SendMessage it has to make: the
+// same body, correlation-id attribute and deadline, through the same emulator. The ratio is what
+// the handler adds around its one SQS call.
 import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { createSqsClient, messageGroupId } from '../lib/aws/queue';
@@ -51,7 +53,9 @@ const raw = async (i: number) => {
       MessageBody: JSON.stringify({ v: 1, receivedAt: new Date().toISOString(), event: e }),
       MessageGroupId: messageGroupId('slack', { namespace: 'test', name: 'podinfo' }),
       MessageDeduplicationId: `raw-${i}`,
+      MessageAttributes: { correlationId: { DataType: 'String', StringValue: `raw-${i}` } },
     }),
+    { abortSignal: AbortSignal.timeout(5000) },
   );
 };
 

@@ -31,6 +31,18 @@ export function row(measure: string, value: number, baseline: number, unit: stri
   };
 }
 
+/** A row against an absolute limit (bundle size), next to a reference that has no target. */
+export function limitRow(measure: string, value: number, reference: number, unit: string, max: number): Row {
+  return {
+    measure,
+    value: fmt(value, unit),
+    baseline: fmt(reference, unit),
+    ratio: `${(value / reference).toFixed(2)}×`,
+    target: `≤ ${max} ${unit}`,
+    ok: value <= max,
+  };
+}
+
 export function markdown(rows: Row[]): string {
   const lines = ['| measure | value | baseline | ratio | target |', '| --- | --- | --- | --- | --- |'];
   for (const r of rows) {

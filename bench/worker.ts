@@ -1,5 +1,6 @@
 // Worker delivery (parse, classify, format, pace, POST, batch bookkeeping) vs a raw undici POST
 // of the same, already formatted payload to the same loopback webhook.
+import { request as httpRequest } from 'node:http';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { request } from 'undici';
 import type { FlaggerEvent } from '../lib/event/event';
@@ -53,6 +54,24 @@ const subject = async (i: number) => {
   const res = await handler(sqsEvent(i), ctx);
   if (res.batchItemFailures.length) throw new Error('delivery failed');
 };
+// The same POST over node:http, the transport the worker uses: what is left is the worker's own work.
+const rawHttp = () =>
+  new Promise<void>((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', resolve);
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
 const raw = async () => {
   const res = await request(url, {
     method: 'POST',
@@ -64,10 +83,13 @@ const raw = async () => {
 
 await interleaved(200, subject, raw);
 const { subject: a, baseline: b } = await interleaved(N, subject, raw);
+const { subject: c, baseline: d } = await interleaved(N, subject, rawHttp);
 console.log(
   JSON.stringify([
     row(`worker delivery p50 (n=${N}) vs raw undici POST`, percentile(a, 50), percentile(b, 50), 'ms', 1.2),
     row(`worker delivery p99 (n=${N}) vs raw undici POST`, percentile(a, 99), percentile(b, 99), 'ms', 1.2),
+    row(`worker delivery p50 (n=${N}) vs raw node:http POST`, percentile(c, 50), percentile(d, 50), 'ms'),
+    row(`worker delivery p99 (n=${N}) vs raw node:http POST`, percentile(c, 99), percentile(d, 99), 'ms'),
   ]),
 );
 await rx.close();
