@@ -41,7 +41,7 @@ async function startPipeline(env: Record<string, string>) {
   const url = await new Promise<string>((ok, fail) => {
     const onData = (d: Buffer) => {
       output += d;
-      const m = output.match(/ingest listening on (http:\/\/127\.0\.0\.1:\d+\/events)/);
+      const m = output.match(/ingest +(http:\/\/127\.0\.0\.1:\d+\/events)/);
       if (m?.[1]) ok(m[1]);
     };
     child.stdout?.on('data', onData);
@@ -123,6 +123,22 @@ describe('local pipeline end to end (npm start)', () => {
       `e2e: ${total} events × 2 channels delivered in ${Date.now() - t0} ms (one 502 retried after ~1 s)`,
     );
   }, 60_000);
+
+  it('mirrors what the configured webhooks accepted into the inbox, by host, never by URL', async () => {
+    const base = pipeline.url.replace(/\/events$/, '');
+    const items = (await (await fetch(`${base}/inbox/messages`)).json()) as {
+      provider: string;
+      via?: string;
+    }[];
+    const by = (provider: string) => items.filter((i) => i.provider === provider);
+    // Every accepted delivery so far (Teams' 502 was not accepted, so it is not shown).
+    expect(by('slack')).toHaveLength(slack.received.length);
+    expect(by('teams')).toHaveLength(teams.received.filter((_, i) => i !== 2).length);
+    expect(new Set(items.map((i) => i.via))).toEqual(
+      new Set([new URL(slack.url()).host, new URL(teams.url()).host]),
+    );
+    expect(JSON.stringify(items)).not.toContain(SECRET);
+  });
 
   it('measures one event from POST to both webhooks', async () => {
     const [s0, t0] = [slack.received.length, teams.received.length];

@@ -43,7 +43,7 @@ describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium
     base = await new Promise<string>((ok, fail) => {
       const onData = (d: Buffer) => {
         output += d;
-        const m = output.match(/inbox: (http:\/\/127\.0\.0\.1:\d+)\//);
+        const m = output.match(/inbox +(http:\/\/127\.0\.0\.1:\d+)\//);
         if (m?.[1]) ok(m[1]);
       };
       child.stdout?.on('data', onData);

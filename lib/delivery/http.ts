@@ -1,3 +1,4 @@
+import { channel } from 'node:diagnostics_channel';
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { PermanentDeliveryError, RetryableDeliveryError } from '../errors';
@@ -35,6 +36,18 @@ export interface PostOptions {
   check?: (answer: HttpAnswer, where: string) => void;
 }
 
+/** What was delivered: the local inbox mirrors it (npm start); nothing subscribes in Lambda. */
+export interface Delivered {
+  provider: string;
+  method: string;
+  /** The destination URL: a secret, never to be logged or shown (`hostOf` it). */
+  url: string;
+  payload: unknown;
+  answer: unknown;
+}
+/** Published on each accepted request, at no cost while nobody subscribes. */
+export const deliveries = channel('flagger-notify:delivered');
+
 /**
  * POST JSON and classify the outcome: 2xx resolves with the answer; 408, 429 and 5xx, timeouts
  * and network errors throw RetryableDeliveryError; every other status PermanentDeliveryError.
@@ -56,7 +69,19 @@ export async function postJson(url: string, payload: unknown, opts: PostOptions)
   }
   opts.check?.(answer, where);
   const { status, text } = answer;
-  if (status >= 200 && status < 300) return answer;
+  if (status >= 200 && status < 300) {
+    if (deliveries.hasSubscribers) {
+      const d: Delivered = {
+        provider: opts.label,
+        method: opts.method ?? 'POST',
+        url,
+        payload,
+        answer: answer.json,
+      };
+      deliveries.publish(d);
+    }
+    return answer;
+  }
   const detail = `${where} answered ${status}${text ? `: ${text.slice(0, MAX_ERROR_BODY)}` : ''}`;
   if (status === 408 || status === 429 || status >= 500) {
     throw new RetryableDeliveryError(detail, status, parseRetryAfter(answer.headers.get('retry-after')));

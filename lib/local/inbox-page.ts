@@ -81,6 +81,7 @@ function show(item) {
   const c = col(item.provider);
   const box = render(item.provider, item.payload);
   box.dataset.kind = item.kind;
+  if (item.via) box.appendChild(el('div', 'delivered to ' + item.via, 'muted via'));
   if (item.kind === 'update' && byId[item.provider + item.id]) {
     const old = byId[item.provider + item.id];
     const thread = old.querySelector('.thread');

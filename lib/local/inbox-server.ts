@@ -12,7 +12,7 @@ export const anyProviderConfigured = (env = process.env) =>
  * Zero configuration: every provider delivers to the inbox's own stand-in, so the first
  * `npm start` shows real formatted messages. Loopback stand-ins need no pacing.
  */
-export function useStandIns(base: string, log: (line: string) => void, env = process.env): void {
+export function useStandIns(base: string, env = process.env): void {
   for (const p of PROVIDERS) {
     if (p.id === 'slack-app') {
       Object.assign(env, {
@@ -25,7 +25,6 @@ export function useStandIns(base: string, log: (line: string) => void, env = pro
     }
   }
   env.MIN_INTERVAL_MS ??= '0';
-  log('[local] no provider configured: delivering to the inbox’s stand-ins for every provider');
 }
 
 /** GET / (the page), GET /inbox/feed (server-sent events), POST /inbox/demo, and the stand-ins. */

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Delivered } from '../delivery/http';
 import { slackApiStandIn } from './slack-api';
 
 /** One thing a destination received: a message, an edit of one, or a reply in its thread. */
@@ -11,6 +12,8 @@ export interface InboxItem {
   parent?: string;
   at: number;
   payload: unknown;
+  /** Host of the configured destination a mirrored delivery went to; absent for the stand-ins. */
+  via?: string;
 }
 
 const KEEP = 2000;
@@ -46,6 +49,43 @@ export function createInbox() {
     for (const c of clients) c.write(`data: ${JSON.stringify(full)}\n\n`);
   };
 
+  /**
+   * Keeps one delivered call as the platform would show it. `path` is the URL path's segments
+   * (Slack's API method, Discord's message id), `answer` the platform's JSON answer.
+   */
+  function note(
+    provider: string,
+    method: string,
+    path: string[],
+    payload: unknown,
+    answer: unknown,
+    via?: string,
+  ) {
+    const extra = via ? { via } : {};
+    if (provider === 'slack-app') {
+      const call = path.at(-1) ?? '';
+      const args = (payload ?? {}) as Record<string, unknown>;
+      const ts = (answer as { ts?: string } | undefined)?.ts;
+      if (call === 'chat.postMessage' && ts) {
+        add(
+          args.thread_ts
+            ? { provider, kind: 'reply', id: ts, parent: String(args.thread_ts), payload: args, ...extra }
+            : { provider, kind: 'message', id: ts, payload: args, ...extra },
+        );
+      }
+      if (call === 'chat.update' && ts) add({ provider, kind: 'update', id: ts, payload: args, ...extra });
+      return;
+    }
+    if (provider === 'discord') {
+      // POST …?wait=true creates a message and returns its id; PATCH …/messages/{id} edits it.
+      const edit = method === 'PATCH' ? path[path.indexOf('messages') + 1] : undefined;
+      const id = edit ?? (answer as { id?: string } | undefined)?.id ?? String(seq + 1);
+      add({ provider, kind: edit ? 'update' : 'message', id, payload, ...extra });
+      return;
+    }
+    add({ provider, kind: 'message', id: String(seq + 1), payload, ...extra });
+  }
+
   /** Answers a stand-in call; `parts` is the path after `/inbox/`. */
   function standIn(method: string, parts: string[], body: string, res: ServerResponse) {
     const provider = parts[0] ?? '';
@@ -56,28 +96,17 @@ export function createInbox() {
       json = body;
     }
     if (provider === 'slack-app') {
-      const call = parts[1] ?? '';
-      const args = (json ?? {}) as Record<string, unknown>;
-      const out = slackApi.handle(call, args);
-      const ts = (out.json as { ts?: string }).ts;
-      if (call === 'chat.postMessage' && ts) {
-        add(
-          args.thread_ts
-            ? { provider, kind: 'reply', id: ts, parent: String(args.thread_ts), payload: args }
-            : { provider, kind: 'message', id: ts, payload: args },
-        );
-      }
-      if (call === 'chat.update' && ts) add({ provider, kind: 'update', id: ts, payload: args });
+      const out = slackApi.handle(parts[1] ?? '', (json ?? {}) as Record<string, unknown>);
+      note(provider, method, parts, json, out.json);
       res
         .writeHead(out.status, { 'content-type': 'application/json', ...out.headers })
         .end(JSON.stringify(out.json));
       return;
     }
     if (provider === 'discord') {
-      // POST …?wait=true creates a message and returns its id; PATCH …/messages/{id} edits it.
       const edit = method === 'PATCH' ? parts[parts.indexOf('messages') + 1] : undefined;
       const id = edit ?? String(seq + 1);
-      add({ provider, kind: edit ? 'update' : 'message', id, payload: json });
+      note(provider, method, parts, json, { id });
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id }));
       return;
     }
@@ -87,8 +116,14 @@ export function createInbox() {
       return;
     }
     const id = String(seq + 1);
-    add({ provider, kind: 'message', id, payload: json });
+    note(provider, method, parts, json, undefined);
     res.writeHead(answer.status, answer.type ? { 'content-type': answer.type } : {}).end(answer.body(id));
+  }
+
+  /** A delivery to a configured (real) destination, shown next to the stand-ins' messages. */
+  function mirror(d: Delivered) {
+    const url = new URL(d.url);
+    note(d.provider, d.method, url.pathname.split('/').filter(Boolean), d.payload, d.answer, url.host);
   }
 
   return {
@@ -105,6 +140,7 @@ export function createInbox() {
       req.on('close', () => clients.delete(res));
     },
     standIn,
+    mirror,
     close() {
       for (const c of clients) c.end();
       clients.clear();

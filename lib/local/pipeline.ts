@@ -5,6 +5,7 @@ import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { createSqsClient } from '../aws/queue';
 import { intEnv, intFromEnv, optionalEnv, parseEnv } from '../config/env';
+import { type Delivered, deliveries } from '../delivery/http';
 import { workerHandler } from '../delivery/worker';
 import { SERVICE } from '../infra/names';
 import { PROVIDERS } from '../providers/catalog';
@@ -12,6 +13,7 @@ import { dlqEnv, queueEnv } from '../providers/provider';
 import { hostOf } from '../redact';
 import { loadRouting } from '../routing/config';
 import { createDynamoClient } from '../stores/dynamo';
+import { banner } from './banner';
 import { ensureStateTable, startDynalite } from './dynamo';
 import { startEmulator } from './emulator';
 import { type HttpHandler, startHttpApi } from './http';
@@ -62,6 +64,7 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
   };
   try {
     let endpoint = env.SQS_ENDPOINT;
+    const embeddedSqs = !endpoint;
     if (!endpoint) {
       const emulator = await startEmulator(env.SQS_PORT, env.AWS_REGION);
       stops.push(emulator.close);
@@ -72,7 +75,8 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
     stops.push(async () => sqs.destroy());
 
     // Rollout state and mute windows: dynalite on loopback unless DYNAMODB_ENDPOINT names another.
-    if (!process.env.DYNAMODB_ENDPOINT) {
+    const embeddedState = !process.env.DYNAMODB_ENDPOINT;
+    if (embeddedState) {
       const dynamo = await startDynalite(env.DYNAMODB_PORT);
       process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
       stops.push(async () => {
@@ -107,7 +111,15 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
       extra: (req, res, path) => serveInbox(inbox, root, req, res, path, () => http.url),
     });
     stops.push(http.close);
-    if (!anyProviderConfigured()) useStandIns(`http://127.0.0.1:${http.port}/inbox`, log);
+    const standIns = `http://127.0.0.1:${http.port}/inbox/`;
+    const standing = !anyProviderConfigured();
+    if (standing) useStandIns(standIns.slice(0, -1));
+    // Deliveries to configured destinations are mirrored on the page too (the stand-ins keep theirs).
+    const mirror = (d: unknown) => {
+      if (!(d as Delivered).url.startsWith(standIns)) inbox.mirror(d as Delivered);
+    };
+    deliveries.subscribe(mirror);
+    stops.push(async () => deliveries.unsubscribe(mirror));
 
     const routing =
       process.env.CONFIG || process.env.CONFIG_FILE
@@ -117,6 +129,7 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
           )
         : undefined;
     const providers: Pipeline['providers'] = [];
+    const sending: { id: string; target: string }[] = [];
     for (const provider of PROVIDERS) {
       const { id } = provider;
       const fn = service.functions.find((f) => f.name === id && f.sqs);
@@ -157,18 +170,7 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
         onError: (err) => log(`[local] ${id} poller: ${err instanceof Error ? err.message : String(err)}`),
       });
       stops.push(poller.stop);
-      log(`[local] ${id}: delivering to ${target} from ${q.name}`);
-    }
-    if (!providers.length) {
-      log(
-        `[local] no provider is on: events are accepted but go nowhere. Set one of ${PROVIDERS.map((p) => p.on).join(', ')} (or CONFIG_FILE).`,
-      );
-    } else {
-      const off = PROVIDERS.filter((p) => !providers.some((q) => q.id === p.id));
-      if (off.length)
-        log(
-          `[local] off: ${off.map((p) => p.id).join(', ')}${routing ? ` (no destination of that type in ${routing.source})` : ' (set their webhook URL variables to turn them on)'}`,
-        );
+      sending.push({ id, target });
     }
 
     // The scheduled status function (every minute deployed), on a short interval here so a local
@@ -186,8 +188,25 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
 
     const mod = await import(pathToFileURL(resolve(root, `${ingest.module}.ts`)).href);
     ingestHandler = mod[ingest.exportName] as HttpHandler;
-    log(`[local] ingest listening on ${http.url}${process.env.INGEST_TOKEN ? ' (token required)' : ''}`);
-    log(`[local] inbox: http://127.0.0.1:${http.port}/ (every message each destination received)`);
+    log(
+      banner({
+        port: http.port,
+        tokenRequired: Boolean(process.env.INGEST_TOKEN),
+        sqs: { endpoint, embedded: embeddedSqs, queues: service.queues.length },
+        state: {
+          endpoint: process.env.DYNAMODB_ENDPOINT ?? '',
+          embedded: embeddedState,
+          table: process.env.STATE_TABLE,
+        },
+        sending,
+        standIns: standing,
+        off: PROVIDERS.filter((p) => !providers.some((q) => q.id === p.id)).map((p) => p.id),
+        offReason: routing
+          ? `no destination of that type in ${routing.source}`
+          : 'set their webhook URL variables to turn them on',
+        onVariables: PROVIDERS.map((p) => p.on),
+      }),
+    );
     const backlog = async () => {
       let n = 0;
       for (const p of providers) {
