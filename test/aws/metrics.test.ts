@@ -111,11 +111,10 @@ describe('CloudWatch metrics (EMF)', () => {
       };
       const ctx = { getRemainingTimeInMillis: () => 60_000 } as never;
       const handler = createWorker(slack, config, env.sqs);
-      const body = JSON.stringify({
-        v: 1,
-        receivedAt: new Date().toISOString(),
-        event: JSON.parse(fixtureLines[0] as string),
-      });
+      // Sent by Flagger a second ago: end-to-end latency is measured from its timestamp.
+      const fresh = JSON.parse(fixtureLines[0] as string);
+      fresh.metadata.timestamp = String(Date.now() - 1000);
+      const body = JSON.stringify({ v: 1, receivedAt: new Date().toISOString(), event: fresh });
       await handler(await sendAndReceive(env, queue, [{ body, group: 'a' }]), ctx);
       // One EMF line per delivery: its count and both latencies, dimensioned by provider.
       const line = named('MessagesDelivered').at(-1);
@@ -125,7 +124,8 @@ describe('CloudWatch metrics (EMF)', () => {
         { Name: 'DeliveryLatency', Unit: 'Milliseconds' },
         { Name: 'EndToEndLatency', Unit: 'Milliseconds' },
       ]);
-      expect(line?.EndToEndLatency).toBeGreaterThan(0);
+      expect(line?.EndToEndLatency).toBeGreaterThanOrEqual(1000);
+      expect(line?.EndToEndLatency).toBeLessThan(60_000);
       expect(named('DeliveryLatency').at(-1)).toBe(line);
 
       rx.setBehaviour(answer(500));

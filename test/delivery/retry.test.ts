@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createPacer } from '../../lib/delivery/pacer';
 import { backoffSeconds, retryDelaySeconds } from '../../lib/delivery/retry';
+import { sinceFlagger } from '../../lib/delivery/worker';
 import { RetryableDeliveryError } from '../../lib/errors';
 
 const policy = { baseSeconds: 2, capSeconds: 900, maxReceiveCount: 24, windowSeconds: 7200 };
@@ -56,5 +57,17 @@ describe('pacer', () => {
     expect(pacer.blockedMs()).toBe(1_000);
     now += 1_000;
     expect(pacer.blockedMs()).toBe(0);
+  });
+});
+
+describe('end-to-end latency from Flagger’s timestamp', () => {
+  const now = Date.parse('2026-11-29T12:00:00Z');
+  it.each([
+    ['a second ago', now - 1000, 1000],
+    ['a little ahead (clock skew)', now + 2000, 0],
+    ['last year (a replayed sample)', now - 365 * 86_400_000, undefined],
+    ['an hour ahead', now + 3_600_000, undefined],
+  ])('is reported for an event sent %s only when it is a latency', (_, ts, expected) => {
+    expect(sinceFlagger(String(ts), now)).toBe(expected);
   });
 });
