@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TUNING } from '../../lib/infra/stack';
 import { PROVIDER_IDS, PROVIDERS } from '../../lib/providers/catalog';
 import { envDestination } from '../../lib/providers/destination';
 import { fixtures } from '../helpers/fixtures';
@@ -48,5 +49,23 @@ describe.each(PROVIDERS.map((p) => [p.id, p] as const))('provider %s', (id, p) =
 
   it('previews a JSON payload for every sample event', () => {
     for (const e of fixtures) expect(() => JSON.stringify(p.preview(e))).not.toThrow();
+  });
+});
+
+// Each platform's documented per-destination limit, per minute (README "Providers"): pacing times
+// the instances that may run at once must stay inside it, or steady traffic earns 429s.
+const LIMIT_PER_MINUTE: Record<string, number> = {
+  slack: 60, // incoming webhooks: about 1 message a second
+  teams: 120, // Workflows: 60 per 30 s
+  discord: 30, // 30 messages a minute per channel
+  googlechat: 60, // 60 writes a minute per space, shared
+  rocketchat: 10, // REST rate limiter default: 10 calls a minute per route
+};
+
+describe('pacing against each platform’s documented limit', () => {
+  it.each(Object.entries(LIMIT_PER_MINUTE))('%s: instances × pacing ≤ %i a minute', (id, limit) => {
+    const p = PROVIDERS.find((x) => x.id === id);
+    expect(p).toBeDefined();
+    expect((TUNING.maximumConcurrency * 60_000) / (p?.minIntervalMs ?? 0)).toBeLessThanOrEqual(limit);
   });
 });

@@ -64,8 +64,8 @@ export const rocketchat = webhookProvider<RocketChatOptions>({
   // Rocket.Chat Cloud; a self-hosted server is added with WEBHOOK_ALLOWED_HOSTS.
   allowedHosts: ['*.rocket.chat'],
   // The REST rate limiter (on by default) allows 10 calls a minute per route unless raised:
-  // 2 instances × 1 per 6 s = 20/min, and a 429 is retried with backoff.
-  minIntervalMs: 6000,
+  // 2 instances × 1 per 12 s = 10/min.
+  minIntervalMs: 12_000,
   format: formatRocketChat,
   request: () => ({ check: checkSuccess }),
 });
