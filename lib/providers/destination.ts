@@ -62,6 +62,13 @@ export const opt = <T extends z.ZodMiniType>(schema: T) =>
     z.optional(schema),
   );
 
+/** Two options that exclude each other (an emoji or an icon URL): the error names the second. */
+export const notBoth = <T extends Record<string, unknown>>(
+  a: keyof T & string,
+  b: keyof T & string,
+  message: string,
+) => z.refine<T>((o) => !(o[a] && o[b]), { message, path: [b] });
+
 /**
  * Without a routing file, a provider's one destination (named like it) comes from its
  * zero-config variables: `DISCORD_WEBHOOK_URL`, `SLACK_USERNAME`, …

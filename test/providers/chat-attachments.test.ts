@@ -100,3 +100,24 @@ describe('Rocket.Chat and Mattermost delivery (loopback)', () => {
     expect(r.err?.message).toContain("Couldn't find the channel.");
   });
 });
+
+describe('options that exclude each other', () => {
+  it.each([
+    [
+      mattermost,
+      { iconEmoji: 'rocket', iconUrl: 'https://x.example/i.png' },
+      'iconUrl',
+      'set an icon emoji or an icon URL, not both',
+    ],
+    [
+      rocketchat,
+      { emoji: ':rocket:', avatar: 'https://x.example/a.png' },
+      'avatar',
+      'set an emoji or an avatar, not both',
+    ],
+  ])('%s refuses both, naming the second', (p, options, field, message) => {
+    const r = p.options.safeParse(options);
+    expect(r.success).toBe(false);
+    expect(r.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([[field, message]]);
+  });
+});

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import type { FlaggerEvent } from '../../event/event';
 import { attachment } from '../attachments';
-import { opt } from '../destination';
+import { notBoth, opt } from '../destination';
 import { webhookProvider } from '../webhook-provider';
 
 export interface MattermostOptions {
@@ -24,12 +24,7 @@ const mattermostSchema = z
     iconUrl: opt(z.url({ protocol: /^https$/, error: 'must be an https URL' })),
     iconEmoji: opt(z.string().check(z.regex(/^:?[\w+-]+:?$/, 'must be an emoji name such as rocket'))),
   })
-  .check(
-    z.refine((e) => !(e.iconEmoji && e.iconUrl), {
-      message: 'set an icon emoji or an icon URL, not both',
-      path: ['iconUrl'],
-    }),
-  );
+  .check(notBoth('iconEmoji', 'iconUrl', 'set an icon emoji or an icon URL, not both'));
 
 /** Mattermost's incoming webhook takes Slack-style attachments (developers.mattermost.com). */
 export function formatMattermost(event: FlaggerEvent, options: MattermostOptions = {}): unknown {

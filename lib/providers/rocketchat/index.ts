@@ -3,7 +3,7 @@ import { describeAnswer, type HttpAnswer } from '../../delivery/http';
 import { PermanentDeliveryError } from '../../errors';
 import type { FlaggerEvent } from '../../event/event';
 import { attachment } from '../attachments';
-import { opt } from '../destination';
+import { notBoth, opt } from '../destination';
 import { webhookProvider } from '../webhook-provider';
 
 export interface RocketChatOptions {
@@ -23,12 +23,7 @@ const rocketchatSchema = z
     emoji: opt(z.string().check(z.regex(/^:[\w+-]+:$/, 'must look like :rocket:'))),
     avatar: opt(z.url({ protocol: /^https$/, error: 'must be an https URL' })),
   })
-  .check(
-    z.refine((e) => !(e.emoji && e.avatar), {
-      message: 'set an emoji or an avatar, not both',
-      path: ['avatar'],
-    }),
-  );
+  .check(notBoth('emoji', 'avatar', 'set an emoji or an avatar, not both'));
 
 export function formatRocketChat(event: FlaggerEvent, options: RocketChatOptions = {}): unknown {
   return {

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { canaryId, type FlaggerEvent } from '../../event/event';
-import { opt } from '../destination';
+import { notBoth, opt } from '../destination';
 import { present, progressBar, TONE_COLOR } from '../presentation';
 import { escapeMrkdwn as esc, truncate } from '../text';
 import { webhookProvider } from '../webhook-provider';
@@ -29,12 +29,7 @@ const slackSchema = z
     iconUrl: opt(z.url({ protocol: /^https$/, error: 'must be an https URL' })),
     channel: opt(z.string().check(z.regex(/^[#@]?[\w.-]{1,80}$/, 'must be a channel such as #deploys'))),
   })
-  .check(
-    z.refine((e) => !(e.iconEmoji && e.iconUrl), {
-      message: 'set an icon emoji or an icon URL, not both',
-      path: ['iconUrl'],
-    }),
-  );
+  .check(notBoth('iconEmoji', 'iconUrl', 'set an icon emoji or an icon URL, not both'));
 
 const mrkdwn = (text: string, max = SECTION_MAX) => ({ type: 'mrkdwn', text: truncate(text, max) });
 
