@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureLines } from './helpers/fixtures';
 import {
   attachmentLimitViolations,
@@ -56,6 +56,27 @@ async function stop(child: ChildProcess | undefined) {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await exited;
+}
+
+// Receivers and pipelines a test starts are stopped after it, pass or fail.
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+async function receiver(...args: Parameters<typeof startReceiver>) {
+  const rx = await startReceiver(...args);
+  cleanups.push(() => rx.close());
+  return rx;
+}
+async function slackApiOf() {
+  const api = await startSlackApi();
+  cleanups.push(() => api.close());
+  return api;
+}
+async function pipeline(env: Record<string, string>) {
+  const p = await startPipeline(env);
+  cleanups.push(() => stop(p.child));
+  return p;
 }
 
 describe('local pipeline end to end (npm start)', () => {
@@ -292,7 +313,7 @@ describe('local pipeline end to end: every provider and destination isolation', 
   };
 
   it('delivers the sample rollout to each new provider set by its zero-config variable', async () => {
-    const rx = await startReceiver((req, res) => {
+    const rx = await receiver((req, res) => {
       // Each answers as its platform does (Discord with wait=true, Rocket.Chat with success).
       if (req.path.startsWith('/discord') || req.path.startsWith('/googlechat')) {
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -305,7 +326,7 @@ describe('local pipeline end to end: every provider and destination isolation', 
         res.end('ok');
       }
     });
-    const p = await startPipeline({
+    const p = await pipeline({
       SLACK_WEBHOOK_URL: '',
       TEAMS_WEBHOOK_URL: '',
       DISCORD_WEBHOOK_URL: rx.url('/discord/api/webhooks/1/SECRET'),
@@ -315,30 +336,25 @@ describe('local pipeline end to end: every provider and destination isolation', 
       WEBHOOK_URL: rx.url('/webhook/in'),
       WEBHOOK_SECRET: 'e2e-signing-secret-0123',
     });
-    try {
-      for (const l of podinfo) expect((await post(p.url, l)).status).toBe(202);
-      const providers = ['discord', 'googlechat', 'rocketchat', 'mattermost', 'webhook'];
-      await waitFor(() => rx.received.length >= podinfo.length * providers.length, 30_000);
-      for (const id of providers) {
-        const got = rx.received.filter((r) => r.path.startsWith(`/${id}/`));
-        expect(got, id).toHaveLength(podinfo.length);
-      }
-      // In order per provider: the generic webhook carries the event itself.
-      const sent = podinfo.map((l) => JSON.parse(l).metadata.timestamp);
-      const order = rx.received
-        .filter((r) => r.path.startsWith('/webhook/'))
-        .map((r) => (r.json as { event: { metadata: { timestamp: string } } }).event.metadata.timestamp);
-      expect(order).toEqual(sent);
-      expect(p.output()).not.toContain('SECRET');
-    } finally {
-      await stop(p.child);
-      await rx.close();
+    for (const l of podinfo) expect((await post(p.url, l)).status).toBe(202);
+    const providers = ['discord', 'googlechat', 'rocketchat', 'mattermost', 'webhook'];
+    await waitFor(() => rx.received.length >= podinfo.length * providers.length, 30_000);
+    for (const id of providers) {
+      const got = rx.received.filter((r) => r.path.startsWith(`/${id}/`));
+      expect(got, id).toHaveLength(podinfo.length);
     }
+    // In order per provider: the generic webhook carries the event itself.
+    const sent = podinfo.map((l) => JSON.parse(l).metadata.timestamp);
+    const order = rx.received
+      .filter((r) => r.path.startsWith('/webhook/'))
+      .map((r) => (r.json as { event: { metadata: { timestamp: string } } }).event.metadata.timestamp);
+    expect(order).toEqual(sent);
+    expect(p.output()).not.toContain('SECRET');
   }, 60_000);
 
   it('keeps delivering to one destination in order while another of the same type answers 500', async () => {
-    const good = await startReceiver(answer(200, 'ok'));
-    const bad = await startReceiver(answer(500, 'rollup_error'));
+    const good = await receiver(answer(200, 'ok'));
+    const bad = await receiver(answer(500, 'rollup_error'));
     const dir = mkdtempSync(join(tmpdir(), 'isolation-'));
     const file = join(dir, 'routing.yaml');
     writeFileSync(
@@ -348,40 +364,31 @@ describe('local pipeline end to end: every provider and destination isolation', 
   broken: { type: slack, url: "${bad.url('/broken')}" }
 `,
     );
-    const p = await startPipeline({ CONFIG_FILE: file, SLACK_WEBHOOK_URL: '', TEAMS_WEBHOOK_URL: '' });
-    try {
-      const t0 = Date.now();
-      for (const l of podinfo) expect((await post(p.url, l)).status).toBe(202);
-      await waitFor(() => good.received.length >= podinfo.length, 15_000);
-      const ms = Date.now() - t0;
-      const messages = good.received.map((r) => (r.json as { text: string }).text);
-      expect(messages).toHaveLength(podinfo.length);
-      // Each sample message appears in its fallback line, in the order sent.
-      podinfo.forEach((l, i) => {
-        const m = JSON.parse(l)
-          .metadata.eventMessage.slice(0, 40)
-          .replace(/&/g, '&amp;')
-          .replace(/</g, '&lt;');
-        expect(messages[i]).toContain(m);
-      });
-      expect(bad.received.length).toBeGreaterThan(0);
-      console.log(
-        `isolation: ${podinfo.length} events to the healthy destination in ${ms} ms while the other answered 500`,
-      );
-      expect(ms).toBeLessThan(15_000);
-    } finally {
-      await stop(p.child);
-      await good.close();
-      await bad.close();
-    }
+    const p = await pipeline({ CONFIG_FILE: file, SLACK_WEBHOOK_URL: '', TEAMS_WEBHOOK_URL: '' });
+    const t0 = Date.now();
+    for (const l of podinfo) expect((await post(p.url, l)).status).toBe(202);
+    await waitFor(() => good.received.length >= podinfo.length, 15_000);
+    const ms = Date.now() - t0;
+    const messages = good.received.map((r) => (r.json as { text: string }).text);
+    expect(messages).toHaveLength(podinfo.length);
+    // Each sample message appears in its fallback line, in the order sent.
+    podinfo.forEach((l, i) => {
+      const m = JSON.parse(l).metadata.eventMessage.slice(0, 40).replace(/&/g, '&amp;').replace(/</g, '&lt;');
+      expect(messages[i]).toContain(m);
+    });
+    expect(bad.received.length).toBeGreaterThan(0);
+    console.log(
+      `isolation: ${podinfo.length} events to the healthy destination in ${ms} ms while the other answered 500`,
+    );
+    expect(ms).toBeLessThan(15_000);
   }, 60_000);
 });
 
 describe('local pipeline end to end: rollouts, not events', () => {
   it('keeps one live Slack message per rollout and sends a webhook only the milestones', async () => {
-    const slackApi = await startSlackApi();
-    const hook = await startReceiver(answer(200, 'ok'));
-    const p = await startPipeline({
+    const slackApi = await slackApiOf();
+    const hook = await receiver(answer(200, 'ok'));
+    const p = await pipeline({
       SLACK_WEBHOOK_URL: '',
       TEAMS_WEBHOOK_URL: '',
       SLACK_BOT_TOKEN: 'xoxb-e2e-SECRET-token',
@@ -390,34 +397,28 @@ describe('local pipeline end to end: rollouts, not events', () => {
       MATTERMOST_WEBHOOK_URL: hook.url('/hooks/SECRET'),
       EVENTS: '', // the default: milestones
     });
-    try {
-      const rollouts = ['"podinfo"', '"checkout"'].map((n) => fixtureLines.filter((l) => l.includes(n)));
-      for (const l of rollouts.flat()) {
-        const res = await fetch(p.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: l,
-        });
-        expect(res.status).toBe(202);
-      }
-      const deadline = Date.now() + 20_000;
-      const settled = () =>
-        slackApi.api.messages.length === 2 &&
-        slackApi.api.messages.every((m) => /Promoted|Failed/.test(JSON.stringify(m.attachments))) &&
-        hook.received.length >= 6;
-      while (!settled() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(
-        slackApi.api.messages.map((m) => JSON.stringify(m.attachments).match(/· (Promoted|Failed)/)?.[1]),
-      ).toEqual(['Promoted', 'Failed']);
-      expect(slackApi.api.messages.map((m) => m.replies.length)).toEqual([2, 3]);
-      // podinfo: start, first failed check, promotion; checkout: start, first failed check, failure.
-      expect(hook.received).toHaveLength(6);
-      expect(p.output()).not.toContain('SECRET');
-    } finally {
-      await stop(p.child);
-      await slackApi.close();
-      await hook.close();
+    const rollouts = ['"podinfo"', '"checkout"'].map((n) => fixtureLines.filter((l) => l.includes(n)));
+    for (const l of rollouts.flat()) {
+      const res = await fetch(p.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: l,
+      });
+      expect(res.status).toBe(202);
     }
+    const deadline = Date.now() + 20_000;
+    const settled = () =>
+      slackApi.api.messages.length === 2 &&
+      slackApi.api.messages.every((m) => /Promoted|Failed/.test(JSON.stringify(m.attachments))) &&
+      hook.received.length >= 6;
+    while (!settled() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(
+      slackApi.api.messages.map((m) => JSON.stringify(m.attachments).match(/· (Promoted|Failed)/)?.[1]),
+    ).toEqual(['Promoted', 'Failed']);
+    expect(slackApi.api.messages.map((m) => m.replies.length)).toEqual([2, 3]);
+    // podinfo: start, first failed check, promotion; checkout: start, first failed check, failure.
+    expect(hook.received).toHaveLength(6);
+    expect(p.output()).not.toContain('SECRET');
   }, 60_000);
 });
 
@@ -434,65 +435,55 @@ describe('local pipeline end to end: given up by time, not by receives', () => {
 
   it('rides out a 429 storm (Retry-After: 1 for 6 s) over 50 canaries: 0 dead letters, all delivered', async () => {
     const t0 = Date.now() + 500;
-    const rx = await startReceiver((_r, res) => {
+    const rx = await receiver((_r, res) => {
       if (Date.now() - t0 < 6000) res.writeHead(429, { 'retry-after': '1' }).end('rate_limited');
       else res.writeHead(200).end('ok');
     });
     // The window (8 s) is longer than the storm; the old 24-receive budget would not have been.
-    const p = await startPipeline({
+    const p = await pipeline({
       SLACK_WEBHOOK_URL: rx.url('/hook/SECRET'),
       TEAMS_WEBHOOK_URL: '',
       MIN_INTERVAL_MS: '0',
       RETRY_WINDOW_SECONDS: '8',
     });
-    try {
-      for (const l of events) expect((await post(p.url, l)).status).toBe(202);
-      const ok = () => rx.received.filter((r) => r.body.includes('"text"')).length;
-      const deadline = Date.now() + 40_000;
-      while (attempts(p.output()).length < events.length && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 100));
-      const receives = attempts(p.output());
-      console.log(
-        `429 storm: ${receives.length}/${events.length} delivered, ${rx.received.length} POSTs, receives per event max ${Math.max(...receives)}, dead letters ${(p.output().match(/dead-lettered/g) ?? []).length}`,
-      );
-      expect(receives).toHaveLength(events.length);
-      expect(p.output()).not.toContain('dead-lettered');
-      expect(ok()).toBeGreaterThanOrEqual(events.length);
-    } finally {
-      await stop(p.child);
-      await rx.close();
-    }
+    for (const l of events) expect((await post(p.url, l)).status).toBe(202);
+    const ok = () => rx.received.filter((r) => r.body.includes('"text"')).length;
+    const deadline = Date.now() + 40_000;
+    while (attempts(p.output()).length < events.length && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    const receives = attempts(p.output());
+    console.log(
+      `429 storm: ${receives.length}/${events.length} delivered, ${rx.received.length} POSTs, receives per event max ${Math.max(...receives)}, dead letters ${(p.output().match(/dead-lettered/g) ?? []).length}`,
+    );
+    expect(receives).toHaveLength(events.length);
+    expect(p.output()).not.toContain('dead-lettered');
+    expect(ok()).toBeGreaterThanOrEqual(events.length);
   }, 60_000);
 
   it('loses nothing in an outage longer than 24 × the backoff cap (30 s of 503 at a 1 s cap)', async () => {
     const t0 = Date.now();
-    const rx = await startReceiver((_r, res) => {
+    const rx = await receiver((_r, res) => {
       if (Date.now() - t0 < 30_000) res.writeHead(503).end('down');
       else res.writeHead(200).end('ok');
     });
     // The old receive budget (24) ran out after ~24 s of 1 s backoffs; the 2 h window does not.
-    const p = await startPipeline({
+    const p = await pipeline({
       SLACK_WEBHOOK_URL: rx.url('/hook/SECRET'),
       TEAMS_WEBHOOK_URL: '',
       MIN_INTERVAL_MS: '0',
     });
-    try {
-      const few = events.slice(0, 4);
-      for (const l of few) expect((await post(p.url, l)).status).toBe(202);
-      const deadline = Date.now() + 60_000;
-      while (attempts(p.output()).length < few.length && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 200));
-      const receives = attempts(p.output());
-      console.log(
-        `outage of 30 s: ${receives.length}/${few.length} delivered after it, receives per event ${receives.join(', ')}`,
-      );
-      expect(receives).toHaveLength(few.length);
-      expect(Math.max(...receives)).toBeGreaterThan(24);
-      expect(p.output()).not.toContain('dead-lettered');
-    } finally {
-      await stop(p.child);
-      await rx.close();
-    }
+    const few = events.slice(0, 4);
+    for (const l of few) expect((await post(p.url, l)).status).toBe(202);
+    const deadline = Date.now() + 60_000;
+    while (attempts(p.output()).length < few.length && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    const receives = attempts(p.output());
+    console.log(
+      `outage of 30 s: ${receives.length}/${few.length} delivered after it, receives per event ${receives.join(', ')}`,
+    );
+    expect(receives).toHaveLength(few.length);
+    expect(Math.max(...receives)).toBeGreaterThan(24);
+    expect(p.output()).not.toContain('dead-lettered');
   }, 90_000);
 
   // The issue's storm at full length (Retry-After: 5 for 150 s) takes three minutes: SOAK=1.
@@ -500,64 +491,53 @@ describe('local pipeline end to end: given up by time, not by receives', () => {
     'rides out a 429 storm with Retry-After: 5 for 150 s over 50 canaries',
     async () => {
       const t0 = Date.now() + 500;
-      const rx = await startReceiver((_r, res) => {
+      const rx = await receiver((_r, res) => {
         if (Date.now() - t0 < 150_000) res.writeHead(429, { 'retry-after': '5' }).end('rate_limited');
         else res.writeHead(200).end('ok');
       });
-      const p = await startPipeline({
+      const p = await pipeline({
         SLACK_WEBHOOK_URL: rx.url('/hook/SECRET'),
         TEAMS_WEBHOOK_URL: '',
         MIN_INTERVAL_MS: '0',
       });
-      try {
-        for (const l of events) expect((await post(p.url, l)).status).toBe(202);
-        const deadline = Date.now() + 240_000;
-        while (attempts(p.output()).length < events.length && Date.now() < deadline)
-          await new Promise((r) => setTimeout(r, 500));
-        const receives = attempts(p.output());
-        console.log(
-          `429 storm of 150 s: ${receives.length}/${events.length} delivered ${Math.round((Date.now() - t0) / 1000)} s after it began, ${rx.received.length} POSTs, receives per event max ${Math.max(...receives)}, dead letters ${(p.output().match(/dead-lettered/g) ?? []).length}`,
-        );
-        expect(receives).toHaveLength(events.length);
-        expect(p.output()).not.toContain('dead-lettered');
-      } finally {
-        await stop(p.child);
-        await rx.close();
-      }
+      for (const l of events) expect((await post(p.url, l)).status).toBe(202);
+      const deadline = Date.now() + 240_000;
+      while (attempts(p.output()).length < events.length && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 500));
+      const receives = attempts(p.output());
+      console.log(
+        `429 storm of 150 s: ${receives.length}/${events.length} delivered ${Math.round((Date.now() - t0) / 1000)} s after it began, ${rx.received.length} POSTs, receives per event max ${Math.max(...receives)}, dead letters ${(p.output().match(/dead-lettered/g) ?? []).length}`,
+      );
+      expect(receives).toHaveLength(events.length);
+      expect(p.output()).not.toContain('dead-lettered');
     },
     300_000,
   );
 
   it('dead-letters, with the reason, what still fails when the window is over; nothing is lost', async () => {
-    const rx = await startReceiver(answer(500, 'rollup_error'));
+    const rx = await receiver(answer(500, 'rollup_error'));
     const few = events.slice(0, 4);
-    const p = await startPipeline({
+    const p = await pipeline({
       SLACK_WEBHOOK_URL: rx.url('/hook/SECRET'),
       TEAMS_WEBHOOK_URL: '',
       MIN_INTERVAL_MS: '0',
       RETRY_WINDOW_SECONDS: '3',
     });
-    try {
-      for (const l of few) expect((await post(p.url, l)).status).toBe(202);
-      const dead = () => p.output().match(/dead-lettered .*gave up after/g) ?? [];
-      const deadline = Date.now() + 30_000;
-      while (dead().length < few.length && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 100));
-      expect(dead()).toHaveLength(few.length);
-      expect(p.output()).toMatch(
-        /gave up after 0\.\d h of retries \(retry window 3 s, \d+ receives\): RetryableDeliveryError: .*answered 500: rollup_error/,
-      );
-      expect(p.output()).not.toContain('SECRET');
-    } finally {
-      await stop(p.child);
-      await rx.close();
-    }
+    for (const l of few) expect((await post(p.url, l)).status).toBe(202);
+    const dead = () => p.output().match(/dead-lettered .*gave up after/g) ?? [];
+    const deadline = Date.now() + 30_000;
+    while (dead().length < few.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(dead()).toHaveLength(few.length);
+    expect(p.output()).toMatch(
+      /gave up after 0\.\d h of retries \(retry window 3 s, \d+ receives\): RetryableDeliveryError: .*answered 500: rollup_error/,
+    );
+    expect(p.output()).not.toContain('SECRET');
   }, 60_000);
 });
 
 describe('local pipeline end to end: long messages and any character', () => {
   it('accepts and delivers 9,000-, 20,000- and 200,000-character messages and emoji/U+FFFF to every provider, within limits', async () => {
-    const rx = await startReceiver((req, res) => {
+    const rx = await receiver((req, res) => {
       const json =
         req.path.startsWith('/discord') ||
         req.path.startsWith('/googlechat') ||
@@ -577,117 +557,103 @@ describe('local pipeline end to end: long messages and any character', () => {
       MATTERMOST_WEBHOOK_URL: rx.url('/mattermost/x'),
       WEBHOOK_URL: rx.url('/webhook/x'),
     };
-    const p = await startPipeline(urls);
-    try {
-      const base = JSON.parse(fixtureLines[0] as string);
-      const bodies = [9_000, 20_000, 200_000, 0].map((n, i) => {
-        const e = structuredClone(base);
-        e.metadata.timestamp = String(Number(e.metadata.timestamp) + i);
-        e.metadata.eventMessage = n
-          ? `Halt podinfo.test advancement ${'y'.repeat(n)}`
-          : 'Halt podinfo.test payments 💳 \uffff done';
-        if (!n) e.metadata.team = 'payments 💳';
-        return JSON.stringify(e);
-      });
-      for (const b of bodies) {
-        const res = await fetch(p.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: b,
-        });
-        expect(res.status).toBe(202);
-      }
-      const providers = ['slack', 'teams', 'discord', 'googlechat', 'rocketchat', 'mattermost', 'webhook'];
-      const deadline = Date.now() + 30_000;
-      while (rx.received.length < bodies.length * providers.length && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 50));
-      for (const id of providers)
-        expect(
-          rx.received.filter((r) => r.path.startsWith(`/${id}/`)),
-          id,
-        ).toHaveLength(bodies.length);
-      const got = (id: string) => rx.received.filter((r) => r.path.startsWith(`/${id}/`)).map((r) => r.json);
-      for (const s of got('slack')) expect(slackLimitViolations(s as never)).toEqual([]);
-      for (const d of got('discord')) expect(discordLimitViolations(d as never)).toEqual([]);
-      for (const g of got('googlechat')) expect(googleChatLimitViolations(g as never)).toEqual([]);
-      for (const a of [...got('rocketchat'), ...got('mattermost')])
-        expect(attachmentLimitViolations(a as never)).toEqual([]);
-      // Delivered as itself: the generic webhook carries the event, emoji and U+FFFF included.
-      const last = got('webhook').at(-1) as { event: { metadata: Record<string, string> } };
-      expect(last.event.metadata.eventMessage).toBe('Halt podinfo.test payments 💳 \uffff done');
-      expect(last.event.metadata.team).toBe('payments 💳');
-      const big = await fetch(p.url, {
+    const p = await pipeline(urls);
+    const base = JSON.parse(fixtureLines[0] as string);
+    const bodies = [9_000, 20_000, 200_000, 0].map((n, i) => {
+      const e = structuredClone(base);
+      e.metadata.timestamp = String(Number(e.metadata.timestamp) + i);
+      e.metadata.eventMessage = n
+        ? `Halt podinfo.test advancement ${'y'.repeat(n)}`
+        : 'Halt podinfo.test payments 💳 \uffff done';
+      if (!n) e.metadata.team = 'payments 💳';
+      return JSON.stringify(e);
+    });
+    for (const b of bodies) {
+      const res = await fetch(p.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: ' '.repeat(2 * 1024 * 1024),
+        body: b,
       });
-      expect(big.status).toBe(413);
-      expect(((await big.json()) as { error: string }).error).toContain('limit');
-    } finally {
-      await stop(p.child);
-      await rx.close();
+      expect(res.status).toBe(202);
     }
+    const providers = ['slack', 'teams', 'discord', 'googlechat', 'rocketchat', 'mattermost', 'webhook'];
+    const deadline = Date.now() + 30_000;
+    while (rx.received.length < bodies.length * providers.length && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    for (const id of providers)
+      expect(
+        rx.received.filter((r) => r.path.startsWith(`/${id}/`)),
+        id,
+      ).toHaveLength(bodies.length);
+    const got = (id: string) => rx.received.filter((r) => r.path.startsWith(`/${id}/`)).map((r) => r.json);
+    for (const s of got('slack')) expect(slackLimitViolations(s as never)).toEqual([]);
+    for (const d of got('discord')) expect(discordLimitViolations(d as never)).toEqual([]);
+    for (const g of got('googlechat')) expect(googleChatLimitViolations(g as never)).toEqual([]);
+    for (const a of [...got('rocketchat'), ...got('mattermost')])
+      expect(attachmentLimitViolations(a as never)).toEqual([]);
+    // Delivered as itself: the generic webhook carries the event, emoji and U+FFFF included.
+    const last = got('webhook').at(-1) as { event: { metadata: Record<string, string> } };
+    expect(last.event.metadata.eventMessage).toBe('Halt podinfo.test payments 💳 \uffff done');
+    expect(last.event.metadata.team).toBe('payments 💳');
+    const big = await fetch(p.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: ' '.repeat(2 * 1024 * 1024),
+    });
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { error: string }).error).toContain('limit');
   }, 60_000);
 });
 
 describe('local pipeline end to end: honest about memory', () => {
   it('says at Ctrl-C how many accepted events it drops', async () => {
-    const rx = await startReceiver(answer(500, 'down'));
-    const p = await startPipeline({
+    const rx = await receiver(answer(500, 'down'));
+    const p = await pipeline({
       SLACK_WEBHOOK_URL: rx.url('/hook'),
       TEAMS_WEBHOOK_URL: '',
       RETRY_BASE_SECONDS: '30',
       RETRY_CAP_SECONDS: '30',
     });
-    try {
-      const events = fixtureLines.filter((l) => l.includes('"checkout"')).slice(0, 3);
-      for (const l of events)
-        await fetch(p.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: l });
-      const deadline = Date.now() + 10_000;
-      while (rx.received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    } finally {
-      await stop(p.child);
-      await rx.close();
-    }
+    const events = fixtureLines.filter((l) => l.includes('"checkout"')).slice(0, 3);
+    for (const l of events)
+      await fetch(p.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: l });
+    const deadline = Date.now() + 10_000;
+    while (rx.received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await stop(p.child);
     expect(p.output()).toContain('[local] stopping: 3 accepted events not yet delivered are dropped');
   }, 30_000);
 });
 
 describe('local pipeline end to end: a backlog at default pacing', () => {
   it('delivers a backlog over 10 canaries at Slack’s default pacing with every record attempted, none dead-lettered', async () => {
-    const rx = await startReceiver(answer(200, 'ok'));
+    const rx = await receiver(answer(200, 'ok'));
     // Default pacing (1 POST / 2 s): a batch of 10 canaries needs 18 s of spacing, which the
     // function's real timeout (130 s) fits; a 30 s context used to skip the 10th record each time.
-    const p = await startPipeline({
+    const p = await pipeline({
       SLACK_WEBHOOK_URL: rx.url('/hook'),
       TEAMS_WEBHOOK_URL: '',
       MIN_INTERVAL_MS: '',
     });
-    try {
-      const lines = fixtureLines
-        .filter((l) => l.includes('"podinfo"'))
-        .slice(0, 2)
-        .flatMap((l) => Array.from({ length: 10 }, (_, i) => l.replace('"podinfo"', `"backlog-${i}"`)));
-      for (const l of lines) {
-        const res = await fetch(p.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: l,
-        });
-        expect(res.status).toBe(202);
-      }
-      const deadline = Date.now() + 70_000;
-      while (rx.received.length < lines.length && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 200));
-      expect(rx.received).toHaveLength(lines.length);
-      const gaps = rx.received.slice(1).map((r, i) => r.at - (rx.received[i]?.at ?? 0));
-      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1900);
-      expect(p.output()).not.toContain('too little function time');
-      expect(p.output()).not.toContain('dead-lettered');
-    } finally {
-      await stop(p.child);
-      await rx.close();
+    const lines = fixtureLines
+      .filter((l) => l.includes('"podinfo"'))
+      .slice(0, 2)
+      .flatMap((l) => Array.from({ length: 10 }, (_, i) => l.replace('"podinfo"', `"backlog-${i}"`)));
+    for (const l of lines) {
+      const res = await fetch(p.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: l,
+      });
+      expect(res.status).toBe(202);
     }
+    const deadline = Date.now() + 70_000;
+    while (rx.received.length < lines.length && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    expect(rx.received).toHaveLength(lines.length);
+    const gaps = rx.received.slice(1).map((r, i) => r.at - (rx.received[i]?.at ?? 0));
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1900);
+    expect(p.output()).not.toContain('too little function time');
+    expect(p.output()).not.toContain('dead-lettered');
   }, 90_000);
 });
 
@@ -697,56 +663,51 @@ describe.runIf(process.env.SOAK)('soak: a 2,000-event backlog at default pacing'
   it(
     'delivers 2,000 events over 50 canaries to a healthy webhook, none dead-lettered, and prints receives per event',
     async () => {
-      const rx = await startReceiver(answer(200, 'ok'));
-      const p = await startPipeline({
+      const rx = await receiver(answer(200, 'ok'));
+      const p = await pipeline({
         SLACK_WEBHOOK_URL: rx.url('/hook'),
         TEAMS_WEBHOOK_URL: '',
         MIN_INTERVAL_MS: '',
       });
       const started = Date.now();
-      try {
-        // 40 distinct events per canary (distinct messages, so SQS deduplication keeps them all).
-        const base = fixtureLines.find((l) => l.includes('"podinfo"')) as string;
-        const lines = Array.from({ length: 40 }, (_, n) =>
-          Array.from({ length: 50 }, (_, c) =>
-            base
-              .replace('"podinfo"', `"soak-${c}"`)
-              .replace(/"eventMessage":"[^"]*"/, `"eventMessage":"Advance soak-${c} canary weight ${n}"`),
-          ),
-        ).flat();
-        for (const l of lines) {
-          const res = await fetch(p.url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: l,
-          });
-          expect(res.status).toBe(202);
-        }
-        const deadline = Date.now() + 100 * 60_000;
-        while (rx.received.length < lines.length && Date.now() < deadline)
-          await new Promise((r) => setTimeout(r, 1000));
-        const attempts = [...p.output().matchAll(/delivered .*?attempt=(\d+)/g)].map((m) => Number(m[1]));
-        const counts = new Map<number, number>();
-        for (const a of attempts) counts.set(a, (counts.get(a) ?? 0) + 1);
-        const histogram = [...counts].sort(([a], [b]) => a - b);
-        console.log(
-          `soak: ${rx.received.length}/${lines.length} delivered in ${Math.round((Date.now() - started) / 1000)} s; ` +
-            `receives per delivered event: ${histogram.map(([a, n]) => `${a}×${n}`).join(', ')}; ` +
-            `dead letters: ${(p.output().match(/dead-lettered/g) ?? []).length}`,
-        );
-        expect(rx.received).toHaveLength(lines.length);
-        expect(p.output()).not.toContain('dead-lettered');
-        // Order per canary: each canary's weights arrive 0..39.
-        for (let c = 0; c < 50; c++) {
-          const got = rx.received
-            .map((r) => JSON.stringify(r.json))
-            .filter((t) => t.includes(`soak-${c} canary weight`))
-            .map((t) => Number(t.match(/canary weight (\d+)/)?.[1]));
-          expect(got).toEqual(Array.from({ length: 40 }, (_, n) => n));
-        }
-      } finally {
-        await stop(p.child);
-        await rx.close();
+      // 40 distinct events per canary (distinct messages, so SQS deduplication keeps them all).
+      const base = fixtureLines.find((l) => l.includes('"podinfo"')) as string;
+      const lines = Array.from({ length: 40 }, (_, n) =>
+        Array.from({ length: 50 }, (_, c) =>
+          base
+            .replace('"podinfo"', `"soak-${c}"`)
+            .replace(/"eventMessage":"[^"]*"/, `"eventMessage":"Advance soak-${c} canary weight ${n}"`),
+        ),
+      ).flat();
+      for (const l of lines) {
+        const res = await fetch(p.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: l,
+        });
+        expect(res.status).toBe(202);
+      }
+      const deadline = Date.now() + 100 * 60_000;
+      while (rx.received.length < lines.length && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 1000));
+      const attempts = [...p.output().matchAll(/delivered .*?attempt=(\d+)/g)].map((m) => Number(m[1]));
+      const counts = new Map<number, number>();
+      for (const a of attempts) counts.set(a, (counts.get(a) ?? 0) + 1);
+      const histogram = [...counts].sort(([a], [b]) => a - b);
+      console.log(
+        `soak: ${rx.received.length}/${lines.length} delivered in ${Math.round((Date.now() - started) / 1000)} s; ` +
+          `receives per delivered event: ${histogram.map(([a, n]) => `${a}×${n}`).join(', ')}; ` +
+          `dead letters: ${(p.output().match(/dead-lettered/g) ?? []).length}`,
+      );
+      expect(rx.received).toHaveLength(lines.length);
+      expect(p.output()).not.toContain('dead-lettered');
+      // Order per canary: each canary's weights arrive 0..39.
+      for (let c = 0; c < 50; c++) {
+        const got = rx.received
+          .map((r) => JSON.stringify(r.json))
+          .filter((t) => t.includes(`soak-${c} canary weight`))
+          .map((t) => Number(t.match(/canary weight (\d+)/)?.[1]));
+        expect(got).toEqual(Array.from({ length: 40 }, (_, n) => n));
       }
     },
     110 * 60_000,
