@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -433,83 +434,67 @@ describe('local pipeline end to end: given up by time, not by receives', () => {
   const attempts = (output: string) =>
     [...output.matchAll(/delivered .* attempt=(\d+)/g)].map((m) => Number(m[1]));
 
-  it('rides out a 429 storm (Retry-After: 1 for 6 s) over 50 canaries: 0 dead letters, all delivered', async () => {
+  /**
+   * One Slack destination that fails with `fail` for `forMs`, then answers 200; `list` posted at
+   * once; waits up to `waitMs` for every event to be delivered.
+   */
+  async function ride(
+    fail: (res: ServerResponse) => void,
+    forMs: number,
+    list: string[],
+    env: Record<string, string>,
+    waitMs: number,
+  ) {
     const t0 = Date.now() + 500;
-    const rx = await receiver((_r, res) => {
-      if (Date.now() - t0 < 6000) res.writeHead(429, { 'retry-after': '1' }).end('rate_limited');
-      else res.writeHead(200).end('ok');
-    });
-    // The window (8 s) is longer than the storm; the old 24-receive budget would not have been.
+    const rx = await receiver((_r, res) =>
+      Date.now() - t0 < forMs ? fail(res) : res.writeHead(200).end('ok'),
+    );
     const p = await pipeline({
       SLACK_WEBHOOK_URL: rx.url('/hook/SECRET'),
       TEAMS_WEBHOOK_URL: '',
       MIN_INTERVAL_MS: '0',
-      RETRY_WINDOW_SECONDS: '8',
+      ...env,
     });
-    for (const l of events) expect((await post(p.url, l)).status).toBe(202);
-    const ok = () => rx.received.filter((r) => r.body.includes('"text"')).length;
-    const deadline = Date.now() + 40_000;
-    while (attempts(p.output()).length < events.length && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 100));
+    for (const l of list) expect((await post(p.url, l)).status).toBe(202);
+    const deadline = Date.now() + waitMs;
+    while (attempts(p.output()).length < list.length && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
     const receives = attempts(p.output());
-    console.log(
-      `429 storm: ${receives.length}/${events.length} delivered, ${rx.received.length} POSTs, receives per event max ${Math.max(...receives)}, dead letters ${(p.output().match(/dead-lettered/g) ?? []).length}`,
+    const dead = (p.output().match(/dead-lettered/g) ?? []).length;
+    const summary = `${receives.length}/${list.length} delivered ${Math.round((Date.now() - t0) / 1000)} s after it began, ${rx.received.length} POSTs, receives per event max ${Math.max(...receives)}, dead letters ${dead}`;
+    return { rx, receives, dead, summary };
+  }
+  const tooMany = (seconds: string) => (res: ServerResponse) =>
+    res.writeHead(429, { 'retry-after': seconds }).end('rate_limited');
+
+  it('rides out a 429 storm (Retry-After: 1 for 6 s) over 50 canaries: 0 dead letters, all delivered', async () => {
+    // The window (8 s) is longer than the storm; the old 24-receive budget would not have been.
+    const r = await ride(tooMany('1'), 6000, events, { RETRY_WINDOW_SECONDS: '8' }, 40_000);
+    console.log(`429 storm: ${r.summary}`);
+    expect(r.receives).toHaveLength(events.length);
+    expect(r.dead).toBe(0);
+    expect(r.rx.received.filter((x) => x.body.includes('"text"')).length).toBeGreaterThanOrEqual(
+      events.length,
     );
-    expect(receives).toHaveLength(events.length);
-    expect(p.output()).not.toContain('dead-lettered');
-    expect(ok()).toBeGreaterThanOrEqual(events.length);
   }, 60_000);
 
   it('loses nothing in an outage longer than 24 × the backoff cap (30 s of 503 at a 1 s cap)', async () => {
-    const t0 = Date.now();
-    const rx = await receiver((_r, res) => {
-      if (Date.now() - t0 < 30_000) res.writeHead(503).end('down');
-      else res.writeHead(200).end('ok');
-    });
     // The old receive budget (24) ran out after ~24 s of 1 s backoffs; the 2 h window does not.
-    const p = await pipeline({
-      SLACK_WEBHOOK_URL: rx.url('/hook/SECRET'),
-      TEAMS_WEBHOOK_URL: '',
-      MIN_INTERVAL_MS: '0',
-    });
-    const few = events.slice(0, 4);
-    for (const l of few) expect((await post(p.url, l)).status).toBe(202);
-    const deadline = Date.now() + 60_000;
-    while (attempts(p.output()).length < few.length && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 200));
-    const receives = attempts(p.output());
-    console.log(
-      `outage of 30 s: ${receives.length}/${few.length} delivered after it, receives per event ${receives.join(', ')}`,
-    );
-    expect(receives).toHaveLength(few.length);
-    expect(Math.max(...receives)).toBeGreaterThan(24);
-    expect(p.output()).not.toContain('dead-lettered');
+    const r = await ride((res) => res.writeHead(503).end('down'), 30_000, events.slice(0, 4), {}, 60_000);
+    console.log(`outage of 30 s: ${r.summary}`);
+    expect(r.receives).toHaveLength(4);
+    expect(Math.max(...r.receives)).toBeGreaterThan(24);
+    expect(r.dead).toBe(0);
   }, 90_000);
 
   // The issue's storm at full length (Retry-After: 5 for 150 s) takes three minutes: SOAK=1.
   it.runIf(process.env.SOAK)(
     'rides out a 429 storm with Retry-After: 5 for 150 s over 50 canaries',
     async () => {
-      const t0 = Date.now() + 500;
-      const rx = await receiver((_r, res) => {
-        if (Date.now() - t0 < 150_000) res.writeHead(429, { 'retry-after': '5' }).end('rate_limited');
-        else res.writeHead(200).end('ok');
-      });
-      const p = await pipeline({
-        SLACK_WEBHOOK_URL: rx.url('/hook/SECRET'),
-        TEAMS_WEBHOOK_URL: '',
-        MIN_INTERVAL_MS: '0',
-      });
-      for (const l of events) expect((await post(p.url, l)).status).toBe(202);
-      const deadline = Date.now() + 240_000;
-      while (attempts(p.output()).length < events.length && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 500));
-      const receives = attempts(p.output());
-      console.log(
-        `429 storm of 150 s: ${receives.length}/${events.length} delivered ${Math.round((Date.now() - t0) / 1000)} s after it began, ${rx.received.length} POSTs, receives per event max ${Math.max(...receives)}, dead letters ${(p.output().match(/dead-lettered/g) ?? []).length}`,
-      );
-      expect(receives).toHaveLength(events.length);
-      expect(p.output()).not.toContain('dead-lettered');
+      const r = await ride(tooMany('5'), 150_000, events, {}, 240_000);
+      console.log(`429 storm of 150 s: ${r.summary}`);
+      expect(r.receives).toHaveLength(events.length);
+      expect(r.dead).toBe(0);
     },
     300_000,
   );
