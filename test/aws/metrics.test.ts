@@ -34,43 +34,34 @@ const named = (name: string) =>
   emitted.filter((e) => e._aws.CloudWatchMetrics[0]?.Metrics.some((m) => m.Name === name));
 
 describe('CloudWatch metrics (EMF)', () => {
+  // Ingest with no provider: its metrics, not its queues, are under test.
+  const deps = async () => ({
+    config: {
+      tokens: [],
+      providers: [],
+      routing: await loadRouting({}, []),
+      dedup: true,
+      sqs: { region: 'x' },
+    },
+    enqueue: async () => {},
+  });
+  const req = { id: 'r', method: 'POST', headers: { 'content-type': 'application/json' }, query: {} };
+
   it('counts received and rejected events, the latter by reason', async () => {
-    const deps = {
-      config: {
-        tokens: [],
-        providers: [],
-        routing: await loadRouting({}, []),
-        dedup: true,
-        sqs: { region: 'x' },
-      },
-      enqueue: async () => {},
-    };
-    const req = { id: 'r', method: 'POST', headers: { 'content-type': 'application/json' }, query: {} };
-    await handleIngest({ ...req, body: Buffer.from(fixtureLines[0] as string) }, deps);
+    await handleIngest({ ...req, body: Buffer.from(fixtureLines[0] as string) }, await deps());
     // Undimensioned counts wait for the end of the invocation (functions/ingest flushes them).
     expect(named('EventsReceived')).toEqual([]);
     flushMetrics();
-    await handleIngest({ ...req, body: Buffer.from('{') }, deps);
+    await handleIngest({ ...req, body: Buffer.from('{') }, await deps());
     expect(named('EventsReceived').at(-1)).toMatchObject({ EventsReceived: 1, service: 'flagger-notify' });
     expect(named('EventsRejected').at(-1)).toMatchObject({ EventsRejected: 1, reason: 'json' });
     expect(named('EventsReceived').at(-1)?._aws.CloudWatchMetrics[0]?.Namespace).toBe('FlaggerNotify');
   });
 
   it('publishes Flagger’s CanaryStatus gauge (0/1/2) per canary on the events that change it, only those', async () => {
-    const deps = {
-      config: {
-        tokens: [],
-        providers: [],
-        routing: await loadRouting({}, []),
-        dedup: true,
-        sqs: { region: 'x' },
-      },
-      enqueue: async () => {},
-    };
-    const req = { id: 'r', method: 'POST', headers: { 'content-type': 'application/json' }, query: {} };
     const before = named('CanaryStatus').length;
     for (const l of fixtureLines.filter((x) => x.includes('"checkout"')))
-      await handleIngest({ ...req, body: Buffer.from(l) }, deps);
+      await handleIngest({ ...req, body: Buffer.from(l) }, await deps());
     const points = named('CanaryStatus').slice(before);
     // New revision → 0; "Rolling back" and "Canary failed!" → 2; progress and halts send nothing.
     expect(points.map((p) => [p.namespace, p.name, p.CanaryStatus])).toEqual([
