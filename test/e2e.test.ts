@@ -59,6 +59,14 @@ async function stop(child: ChildProcess | undefined) {
   await exited;
 }
 
+/** Flagger's POST of one event. */
+const post = (url: string, body: string) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+/** Flagger's POSTs, one after another, each accepted. */
+async function postAll(url: string, bodies: readonly string[]) {
+  for (const b of bodies) expect((await post(url, b)).status).toBe(202);
+}
+
 // Receivers and pipelines a test starts are stopped after it, pass or fail.
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -306,8 +314,6 @@ routes:
 
 describe('local pipeline end to end: every provider and destination isolation', () => {
   const podinfo = fixtureLines.filter((l) => l.includes('"podinfo"'));
-  const post = (url: string, body: string) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   const waitFor = async (done: () => boolean, ms: number) => {
     const deadline = Date.now() + ms;
     while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
@@ -337,7 +343,7 @@ describe('local pipeline end to end: every provider and destination isolation', 
       WEBHOOK_URL: rx.url('/webhook/in'),
       WEBHOOK_SECRET: 'e2e-signing-secret-0123',
     });
-    for (const l of podinfo) expect((await post(p.url, l)).status).toBe(202);
+    await postAll(p.url, podinfo);
     const providers = ['discord', 'googlechat', 'rocketchat', 'mattermost', 'webhook'];
     await waitFor(() => rx.received.length >= podinfo.length * providers.length, 30_000);
     for (const id of providers) {
@@ -367,7 +373,7 @@ describe('local pipeline end to end: every provider and destination isolation', 
     );
     const p = await pipeline({ CONFIG_FILE: file, SLACK_WEBHOOK_URL: '', TEAMS_WEBHOOK_URL: '' });
     const t0 = Date.now();
-    for (const l of podinfo) expect((await post(p.url, l)).status).toBe(202);
+    await postAll(p.url, podinfo);
     await waitFor(() => good.received.length >= podinfo.length, 15_000);
     const ms = Date.now() - t0;
     const messages = good.received.map((r) => (r.json as { text: string }).text);
@@ -429,8 +435,6 @@ describe('local pipeline end to end: given up by time, not by receives', () => {
     .filter((l) => l.includes('"podinfo"'))
     .slice(0, 2)
     .flatMap((l) => Array.from({ length: canaries }, (_, i) => l.replace('"podinfo"', `"app-${i}"`)));
-  const post = (url: string, body: string) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   const attempts = (output: string) =>
     [...output.matchAll(/delivered .* attempt=(\d+)/g)].map((m) => Number(m[1]));
 
@@ -455,7 +459,7 @@ describe('local pipeline end to end: given up by time, not by receives', () => {
       MIN_INTERVAL_MS: '0',
       ...env,
     });
-    for (const l of list) expect((await post(p.url, l)).status).toBe(202);
+    await postAll(p.url, list);
     const deadline = Date.now() + waitMs;
     while (attempts(p.output()).length < list.length && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 200));
@@ -508,7 +512,7 @@ describe('local pipeline end to end: given up by time, not by receives', () => {
       MIN_INTERVAL_MS: '0',
       RETRY_WINDOW_SECONDS: '3',
     });
-    for (const l of few) expect((await post(p.url, l)).status).toBe(202);
+    await postAll(p.url, few);
     const dead = () => p.output().match(/dead-lettered .*gave up after/g) ?? [];
     const deadline = Date.now() + 30_000;
     while (dead().length < few.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -553,14 +557,7 @@ describe('local pipeline end to end: long messages and any character', () => {
       if (!n) e.metadata.team = 'payments 💳';
       return JSON.stringify(e);
     });
-    for (const b of bodies) {
-      const res = await fetch(p.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: b,
-      });
-      expect(res.status).toBe(202);
-    }
+    await postAll(p.url, bodies);
     const providers = ['slack', 'teams', 'discord', 'googlechat', 'rocketchat', 'mattermost', 'webhook'];
     const deadline = Date.now() + 30_000;
     while (rx.received.length < bodies.length * providers.length && Date.now() < deadline)
@@ -600,8 +597,7 @@ describe('local pipeline end to end: honest about memory', () => {
       RETRY_CAP_SECONDS: '30',
     });
     const events = fixtureLines.filter((l) => l.includes('"checkout"')).slice(0, 3);
-    for (const l of events)
-      await fetch(p.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: l });
+    for (const l of events) await post(p.url, l);
     const deadline = Date.now() + 10_000;
     while (rx.received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await stop(p.child);
@@ -623,14 +619,7 @@ describe('local pipeline end to end: a backlog at default pacing', () => {
       .filter((l) => l.includes('"podinfo"'))
       .slice(0, 2)
       .flatMap((l) => Array.from({ length: 10 }, (_, i) => l.replace('"podinfo"', `"backlog-${i}"`)));
-    for (const l of lines) {
-      const res = await fetch(p.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: l,
-      });
-      expect(res.status).toBe(202);
-    }
+    await postAll(p.url, lines);
     const deadline = Date.now() + 70_000;
     while (rx.received.length < lines.length && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 200));
@@ -664,14 +653,7 @@ describe.runIf(process.env.SOAK)('soak: a 2,000-event backlog at default pacing'
             .replace(/"eventMessage":"[^"]*"/, `"eventMessage":"Advance soak-${c} canary weight ${n}"`),
         ),
       ).flat();
-      for (const l of lines) {
-        const res = await fetch(p.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: l,
-        });
-        expect(res.status).toBe(202);
-      }
+      await postAll(p.url, lines);
       const deadline = Date.now() + 100 * 60_000;
       while (rx.received.length < lines.length && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 1000));
