@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { flushMetrics } from '../../lib/aws/metrics';
 import { createWorker } from '../../lib/delivery/worker';
 import { handleIngest } from '../../lib/ingest/ingest';
@@ -8,6 +8,7 @@ import { fixtureLines } from '../helpers/fixtures';
 import { drain, queuePair, sendAndReceive } from '../helpers/queues';
 import { answer, defaultDestinations, startReceiver } from '../helpers/receiver';
 import { startSqs } from '../helpers/sqs';
+import { captureJsonLines } from '../helpers/stdout';
 
 // Metrics are on here (the suite default is off); Powertools reads the switch at import.
 vi.hoisted(() => {
@@ -17,19 +18,7 @@ vi.hoisted(() => {
 type Emf = {
   _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string; Unit: string }[] }[] };
 } & Record<string, unknown>;
-const emitted: Emf[] = [];
-const write = process.stdout.write.bind(process.stdout);
-beforeAll(() => {
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-    const line = String(chunk);
-    if (line.includes('"_aws"')) emitted.push(JSON.parse(line));
-    else return write(chunk, ...rest);
-    return true;
-  }) as typeof process.stdout.write;
-});
-afterAll(() => {
-  process.stdout.write = write;
-});
+const emitted = captureJsonLines<Emf>((line) => line.includes('"_aws"'));
 const named = (name: string) =>
   emitted.filter((e) => e._aws.CloudWatchMetrics[0]?.Metrics.some((m) => m.Name === name));
 

@@ -1,20 +1,9 @@
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { logger, withOwnLogger } from '../../lib/log';
+import { captureJsonLines } from '../helpers/stdout';
 
-const lines: Record<string, unknown>[] = [];
-const write = process.stdout.write.bind(process.stdout);
-beforeAll(() => {
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-    const text = String(chunk);
-    if (text.includes('"step"')) lines.push(JSON.parse(text));
-    else return write(chunk, ...rest);
-    return true;
-  }) as typeof process.stdout.write;
-});
-afterAll(() => {
-  process.stdout.write = write;
-});
+const lines = captureJsonLines((text) => text.includes('"step"'));
 
 const tick = () => new Promise((r) => setTimeout(r, 1));
 /** What a handler does: its Lambda context, a correlation id per record, lines between awaits. */
