@@ -104,9 +104,9 @@ describe('webhook allow-list in a deployed stage', () => {
       WEBHOOK_ALLOWED_HOSTS: 'other.example, *.proxy.example',
     };
     expect((await loadWorkerConfig(env, slack)).destinations.slack?.sender).toBeDefined();
-    await expect(
-      loadWorkerConfig({ ...env, WEBHOOK_ALLOWED_HOSTS: 'other.example' }, slack),
-    ).rejects.toThrow('host a.proxy.example is not an allowed webhook host');
+    await expect(loadWorkerConfig({ ...env, WEBHOOK_ALLOWED_HOSTS: 'other.example' }, slack)).rejects.toThrow(
+      'host a.proxy.example is not an allowed webhook host',
+    );
   });
   it('allows loopback http locally', async () => {
     expect(
@@ -240,9 +240,9 @@ describe('worker destinations from a routing file', () => {
       'bad.yaml',
       'destinations:\n  a: { type: slack }\nroutes:\n  - to: [a]\n    continue: yes please\n',
     );
-    await expect(
-      loadIngestConfig({ SLACK_QUEUE_URL: 'http://q/s.fifo', CONFIG_FILE: bad }),
-    ).rejects.toThrow(`${bad}: routes.0.continue (line 5)`);
+    await expect(loadIngestConfig({ SLACK_QUEUE_URL: 'http://q/s.fifo', CONFIG_FILE: bad })).rejects.toThrow(
+      `${bad}: routes.0.continue (line 5)`,
+    );
   });
 
   it('refuses a destination whose type has no queue', async () => {
