@@ -105,9 +105,11 @@ function send(
   headers: Record<string, string>,
   body: string,
   timeoutMs: number,
+  fresh = false,
 ): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const request = url.startsWith('https:') ? httpsRequest : httpRequest;
+    let answered = false;
     const req = request(
       url,
       {
@@ -116,6 +118,7 @@ function send(
         signal: AbortSignal.timeout(timeoutMs),
       },
       (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
@@ -133,7 +136,14 @@ function send(
         });
       },
     );
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // A kept-alive connection the server closed while the function was frozen between
+      // invocations: the request never reached it, so it is sent once more on a new connection
+      // (the pattern Node's docs give for request.reusedSocket).
+      if (req.reusedSocket && !fresh && err.code === 'ECONNRESET' && !answered)
+        return resolve(send(url, method, headers, body, timeoutMs, true));
+      reject(err);
+    });
     req.end(body);
   });
 }

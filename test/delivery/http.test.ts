@@ -63,6 +63,8 @@ describe('postJson against a misbehaving loopback webhook', () => {
     const r = await attempt(reset);
     expect(r.err).toBeInstanceOf(RetryableDeliveryError);
     expect(r.err?.message).toMatch(/network error/);
+    // A new connection reset is not sent again here: it may have been posted (README "Delivery guarantees").
+    expect(rx?.received).toHaveLength(1);
   });
 
   it('gives up on a server that sends headers then trickles its body, as retryable', async () => {
@@ -96,6 +98,21 @@ describe('postJson against a misbehaving loopback webhook', () => {
     expect(r.ok?.headers.get('X-Thing')).toBe('v');
     expect(r.ok?.headers.get('absent')).toBeNull();
     expect(r.ok?.json).toEqual({ a: 1 });
+  });
+
+  it('sends once more on a new connection when a kept-alive one turns out closed, and only then', async () => {
+    // The 2nd request arrives on the 1st one's connection, which the server then drops unanswered,
+    // as a platform does with a connection idle while the function was frozen.
+    rx = await startReceiver((_req, res, n) => {
+      if (n === 2) return res.socket?.destroy();
+      res.writeHead(200).end('ok');
+    });
+    const url = rx.url(SECRET_PATH);
+    await postJson(url, { n: 1 }, { timeoutMs: 2000, label: 'slack' });
+    await expect(postJson(url, { n: 2 }, { timeoutMs: 2000, label: 'slack' })).resolves.toMatchObject({
+      status: 200,
+    });
+    expect(rx.received.map((r) => r.json)).toEqual([{ n: 1 }, { n: 2 }, { n: 2 }]);
   });
 
   it('treats a refused connection as retryable', async () => {
