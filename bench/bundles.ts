@@ -4,9 +4,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
 import { PROVIDERS } from '../lib/providers/catalog';
 import { dlqEnv, queueEnv } from '../lib/providers/provider';
+import { lambdaBundle } from './lambda-bundle';
 import { limitRow, percentile, row } from './stats';
 
 const root = resolve(import.meta.dirname, '..');
@@ -17,22 +17,7 @@ writeFileSync(
   "import { SQSClient } from '@aws-sdk/client-sqs';\nexport const handler = async () => new SQSClient({});\n",
 );
 
-async function bundle(entry: string, name: string): Promise<string> {
-  const file = join(out, `${name}.cjs`);
-  await build({
-    entryPoints: [entry],
-    outfile: file,
-    bundle: true,
-    minify: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node24',
-    external: ['@aws-sdk/*'],
-    nodePaths: [join(root, 'node_modules')],
-    logLevel: 'error',
-  });
-  return file;
-}
+const bundle = (entry: string, name: string) => lambdaBundle(entry, out, name);
 
 // Enough configuration for each handler's cold start to succeed: every provider's queues and URL.
 const env: Record<string, string | undefined> = {

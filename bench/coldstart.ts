@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
-import { build } from 'esbuild';
 import { createSqsClient } from '../lib/aws/queue';
 import { startEmulator } from '../lib/local/emulator';
 import { startFakeSsm } from '../test/helpers/fake-ssm';
 import { fixtureLines } from '../test/helpers/fixtures';
+import { lambdaBundle } from './lambda-bundle';
 import { percentile, row } from './stats';
 
 const root = resolve(import.meta.dirname, '..');
@@ -24,22 +24,7 @@ const { QueueUrl } = await sqs.send(
   new CreateQueueCommand({ QueueName: 'coldstart.fifo', Attributes: { FifoQueue: 'true' } }),
 );
 
-const bundle = async (entry: string, name: string) => {
-  const file = join(out, `${name}.cjs`);
-  await build({
-    entryPoints: [entry],
-    outfile: file,
-    bundle: true,
-    minify: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node24',
-    external: ['@aws-sdk/*'],
-    nodePaths: [join(root, 'node_modules')],
-    logLevel: 'error',
-  });
-  return file;
-};
+const bundle = (entry: string, name: string) => lambdaBundle(entry, out, name);
 const emptyEntry = join(out, 'empty.ts');
 writeFileSync(
   emptyEntry,
@@ -87,7 +72,9 @@ const run = promisify(execFile);
 const coldMs = async (file: string) => {
   const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)}).handler(${JSON.stringify(event)},{functionName:'ingest',awsRequestId:'r',getRemainingTimeInMillis:()=>10000}).then((r)=>{if(r.statusCode!==202)throw new Error('answered '+r.statusCode+' '+r.body);console.log(Number(process.hrtime.bigint()-t)/1e6);process.exit(0)})`;
   // Asynchronously: the SQS and SSM stand-ins answer from this process's event loop.
-  return run(process.execPath, ['-e', script], { env, encoding: 'utf8' }).then((r) => Number(r.stdout));
+  return run(process.execPath, ['-e', script], { env, encoding: 'utf8' }).then((r) =>
+    Number(r.stdout.trim().split('\n').at(-1)),
+  );
 };
 const a: number[] = [];
 const b: number[] = [];
