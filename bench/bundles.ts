@@ -5,7 +5,7 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PROVIDERS } from '../lib/providers/catalog';
-import { dlqEnv, queueEnv } from '../lib/providers/provider';
+import { DLQ_ENV, queueEnv } from '../lib/providers/provider';
 import { lambdaBundle } from './lambda-bundle';
 import { limitRow, percentile, row } from './stats';
 
@@ -30,7 +30,7 @@ const env: Record<string, string | undefined> = {
 };
 for (const p of PROVIDERS) {
   env[queueEnv(p.id)] = 'http://127.0.0.1:1/q';
-  env[dlqEnv(p.id)] = 'http://127.0.0.1:1/d';
+  env[DLQ_ENV] = 'http://127.0.0.1:1/d';
   env[p.on] = p.on.endsWith('_URL') ? `http://127.0.0.1:1/${p.id}` : 'xoxb-bench-token';
 }
 const loadOnce = (file: string, provider = '') => {

@@ -1,4 +1,4 @@
-// The per-provider part of serverless.yml (queues, DLQs, worker functions, roles, alarms and
+// The per-provider part of serverless.yml (queues, the shared DLQ, worker functions, roles, alarms and
 // ingest's queue settings), generated from the provider catalog in lib/providers/catalog.ts.
 // osls loads `${file(…)}` variables with require(), so this stays CommonJS; tsx lets it read the
 // TypeScript catalog. Try it: CHANNELS=slack,discord npx serverless print

@@ -66,7 +66,7 @@ describe('serverless.yml', () => {
 
     it('encrypts every queue and the state table at rest, and throttles the HTTP API', () => {
       const queues = ofType('AWS::SQS::Queue');
-      expect(queues).toHaveLength(4);
+      expect(queues).toHaveLength(3);
       for (const [, q] of queues) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
       expect(resources.HttpApiStage?.Properties.DefaultRouteSettings).toEqual({
         ThrottlingRateLimit: '20',
@@ -107,13 +107,13 @@ describe('serverless.yml', () => {
     });
 
     it.each(['Slack', 'Teams'])(
-      'gives %s a FIFO queue with a FIFO DLQ, redrive policy and 14-day retention',
+      'gives %s a FIFO queue redriving to the shared FIFO DLQ, with 14-day retention',
       (ch) => {
         const q = resources[`${ch}Queue`]?.Properties ?? {};
-        const dlq = resources[`${ch}DLQ`]?.Properties ?? {};
+        const dlq = resources.DeadLetterQueue?.Properties ?? {};
         expect(q).toMatchObject({
           FifoQueue: true,
-          RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [`${ch}DLQ`, 'Arn'] } },
+          RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } },
         });
         expect((q.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount).toBeGreaterThanOrEqual(3);
         expect(dlq).toMatchObject({ FifoQueue: true, MessageRetentionPeriod: 1209600 });
@@ -138,25 +138,24 @@ describe('serverless.yml', () => {
       expect(m?.ScalingConfig).toEqual({ MaximumConcurrency: 2 });
     });
 
-    it.each(['Slack', 'Teams'])(
-      'alarms on %s dead letters and on stuck deliveries, notifying the alarm topic',
-      (ch) => {
-        const dead = resources[`${ch}DeadLettersAlarm`]?.Properties;
-        expect(dead).toMatchObject({
-          MetricName: 'ApproximateNumberOfMessagesVisible',
-          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [`${ch}DLQ`, 'QueueName'] } }],
-          Threshold: 0,
-          ComparisonOperator: 'GreaterThanThreshold',
-          AlarmActions: [{ Ref: 'AlarmTopic' }],
-        });
-        const stuck = resources[`${ch}StuckAlarm`]?.Properties;
-        expect(stuck).toMatchObject({
-          MetricName: 'ApproximateAgeOfOldestMessage',
-          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [`${ch}Queue`, 'QueueName'] } }],
-          AlarmActions: [{ Ref: 'AlarmTopic' }],
-        });
-      },
-    );
+    it('alarms once, on the shared DLQ, for every provider’s dead letters', () => {
+      expect(resources.DeadLettersAlarm?.Properties).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['DeadLetterQueue', 'QueueName'] } }],
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [{ Ref: 'AlarmTopic' }],
+      });
+    });
+
+    it.each(['Slack', 'Teams'])('alarms on stuck %s deliveries, notifying the alarm topic', (ch) => {
+      const stuck = resources[`${ch}StuckAlarm`]?.Properties;
+      expect(stuck).toMatchObject({
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [`${ch}Queue`, 'QueueName'] } }],
+        AlarmActions: [{ Ref: 'AlarmTopic' }],
+      });
+    });
 
     it('subscribes an email to the alarm topic only when ALARM_EMAIL is given', () => {
       expect(resources.AlarmEmailSubscription).toMatchObject({
@@ -228,7 +227,7 @@ describe('serverless.yml', () => {
     });
 
     it.each(['Slack', 'Teams'])(
-      'lets the %s worker touch only its own queue, DLQ and webhook parameter',
+      'lets the %s worker touch only its own queue, the DLQ and its webhook parameter',
       (ch) => {
         const role = `${ch}Role`;
         const queue = JSON.stringify({ 'Fn::GetAtt': [`${ch}Queue`, 'Arn'] });
@@ -241,7 +240,7 @@ describe('serverless.yml', () => {
           expect(grants(role, a)).toEqual([queue]);
         }
         expect(grants(role, 'sqs:SendMessage')).toEqual([
-          JSON.stringify({ 'Fn::GetAtt': [`${ch}DLQ`, 'Arn'] }),
+          JSON.stringify({ 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }),
         ]);
         for (const a of [
           'dynamodb:GetItem',
@@ -272,9 +271,9 @@ describe('serverless.yml', () => {
 
     it('declares the queues the local pipeline creates, with the same settings', () => {
       const local = localServiceDef(join(root, 'serverless.yml'), {}).queues.filter((q) =>
-        /^(Slack|Teams)(Queue|DLQ)$/.test(q.logicalId),
+        /^((Slack|Teams)Queue|DeadLetterQueue)$/.test(q.logicalId),
       );
-      expect(local).toHaveLength(4);
+      expect(local).toHaveLength(3);
       for (const q of local) {
         const props = resources[q.logicalId]?.Properties ?? {};
         expect(props.QueueName).toBe(q.name.replace('-local-', '-test-'));
@@ -299,7 +298,7 @@ describe('serverless.yml', () => {
 
     it('CHANNELS=slack,discord yields queues, functions, roles and alarms for exactly those two', async () => {
       const { t, of } = await pkg({ CHANNELS: 'slack,discord' });
-      expect(of('AWS::SQS::Queue')).toEqual(['DiscordDLQ', 'DiscordQueue', 'SlackDLQ', 'SlackQueue']);
+      expect(of('AWS::SQS::Queue')).toEqual(['DeadLetterQueue', 'DiscordQueue', 'SlackQueue']);
       expect(of('AWS::Lambda::Function')).toEqual([
         'DiscordLambdaFunction',
         'IngestLambdaFunction',
@@ -310,9 +309,8 @@ describe('serverless.yml', () => {
       expect(of('AWS::IAM::Role')).toEqual(['DiscordRole', 'IngestRole', 'SlackRole', 'StatusRole']);
       expect(of('AWS::CloudWatch::Alarm')).toEqual([
         'CanaryFailedAlarm',
-        'DiscordDeadLettersAlarm',
+        'DeadLettersAlarm',
         'DiscordStuckAlarm',
-        'SlackDeadLettersAlarm',
         'SlackStuckAlarm',
       ]);
       const ingest = t.Resources.IngestLambdaFunction.Properties.Environment.Variables;
@@ -342,7 +340,7 @@ describe('serverless.yml', () => {
         WEBHOOK_URL_PARAM: '/team/webhook-url',
         WEBHOOK_SECRET: 'SECRETSIGNINGKEY123',
       });
-      expect(of('AWS::SQS::Queue')).toEqual(['DiscordDLQ', 'DiscordQueue', 'WebhookDLQ', 'WebhookQueue']);
+      expect(of('AWS::SQS::Queue')).toEqual(['DeadLetterQueue', 'DiscordQueue', 'WebhookQueue']);
       expect(text).not.toContain('SECRETDISCORD');
       expect(text).not.toContain('SECRETSIGNINGKEY');
       expect(text).toContain('parameter/team/webhook-url');

@@ -141,7 +141,7 @@ export interface DeadLetterInfo {
 }
 
 /**
- * Moves a record to its DLQ with why it failed. Each dead letter gets a message group of its own,
+ * Moves a record to the dead-letter queue with why it failed (and whose it is). Each dead letter gets a message group of its own,
  * so every one can be listed at once (a FIFO queue hands out only the head of each group); its
  * original group and send time travel as attributes, and a redrive restores that order. The
  * dedup id is the original message id, so a worker that dies between this send and the delete

@@ -3,7 +3,7 @@ import type { Once } from '../delivery/once';
 import type { RetryPolicy } from '../delivery/retry';
 import { ConfigError } from '../errors';
 import { PROVIDER_IDS, providerById } from '../providers/catalog';
-import { dlqEnv, type Provider, queueEnv } from '../providers/provider';
+import { DLQ_ENV, type Provider, queueEnv } from '../providers/provider';
 import type { RolloutStore } from '../rollouts/state';
 import { loadRouting, type RoutingConfig } from '../routing/config';
 import { type Destination, loadDestinations } from './destinations';
@@ -121,7 +121,7 @@ export async function loadWorkerConfig(
   makeStore?: (table: string) => RolloutStore,
 ): Promise<WorkerConfig> {
   const q = queueEnv(provider.id);
-  const dlq = dlqEnv(provider.id);
+  const dlq = DLQ_ENV;
   const schema = z.extend(sqsSchema, {
     [q]: httpUrl,
     [dlq]: httpUrl,

@@ -1,5 +1,5 @@
 import type { Env } from '../config/env';
-import { dlqEnv, type Provider, queueEnv } from '../providers/provider';
+import { DLQ_ENV, type Provider, queueEnv } from '../providers/provider';
 import { assumeLambda, getAtt, type Json, logsArn, providerSettings, ssmArn } from './settings';
 import { statusStack } from './status';
 
@@ -40,7 +40,32 @@ export const logicalPrefix = (id: string): string =>
     .join('');
 
 export const queueName = (service: string, stage: string, id: string) => `${service}-${stage}-${id}.fifo`;
-export const dlqName = (service: string, stage: string, id: string) => `${service}-${stage}-${id}-dlq.fifo`;
+/**
+ * One dead-letter queue for every provider: CloudWatch bills an alarm per metric it watches, so
+ * one queue needs one alarm where a queue per provider needed one each. Each dead letter carries
+ * its provider (README "Dead letters").
+ */
+export const dlqName = (service: string, stage: string) => `${service}-${stage}-dlq.fifo`;
+const DLQ = 'DeadLetterQueue';
+
+/** A CloudWatch alarm on one SQS metric, to the deploy's alarm topic (AlarmTopic in serverless.yml). */
+const queueAlarm = (description: string, metric: string, queueId: string, threshold: number) => ({
+  Type: 'AWS::CloudWatch::Alarm',
+  Properties: {
+    AlarmDescription: description,
+    Namespace: 'AWS/SQS',
+    MetricName: metric,
+    Dimensions: [{ Name: 'QueueName', Value: getAtt(queueId, 'QueueName') }],
+    Statistic: 'Maximum',
+    Period: 300,
+    EvaluationPeriods: 1,
+    Threshold: threshold,
+    ComparisonOperator: 'GreaterThanThreshold',
+    TreatMissingData: 'notBreaching',
+    AlarmActions: [{ Ref: 'AlarmTopic' }],
+    OKActions: [{ Ref: 'AlarmTopic' }],
+  },
+});
 
 export interface StackInput {
   service: string;
@@ -66,19 +91,19 @@ export function providerStack(input: StackInput): { functions: Json; resources: 
   const functions: Json = {};
   const resources: Json = {};
   const ingestEnv: Record<string, unknown> = { CHANNELS: input.providers.map((p) => p.id).join(',') };
+  const dlqUrl = local ? `${localQueues}/${dlqName(service, stage)}` : { Ref: DLQ };
 
   for (const p of input.providers) {
     const L = logicalPrefix(p.id);
-    const [queue, dlq] = [`${L}Queue`, `${L}DLQ`];
+    const queue = `${L}Queue`;
     const queueUrl = local ? `${localQueues}/${queueName(service, stage, p.id)}` : { Ref: queue };
-    const dlqUrl = local ? `${localQueues}/${dlqName(service, stage, p.id)}` : { Ref: dlq };
     ingestEnv[queueEnv(p.id)] = queueUrl;
 
     const { environment: settings, params } = providerSettings(p, input);
     const environment: Record<string, unknown> = { PROVIDER: p.id, ...settings };
     Object.assign(environment, {
       [queueEnv(p.id)]: queueUrl,
-      [dlqEnv(p.id)]: dlqUrl,
+      [DLQ_ENV]: dlqUrl,
       MAX_RECEIVE_COUNT: TUNING.maxReceiveCount,
       // The batch arithmetic assumes the default per-call deadline.
       DELIVERY_TIMEOUT_MS: TUNING.deliveryTimeoutSeconds * 1000,
@@ -108,16 +133,7 @@ export function providerStack(input: StackInput): { functions: Json; resources: 
         // 6 × the function timeout (AWS guidance for SQS event sources).
         VisibilityTimeout: 6 * workerTimeout(p),
         SqsManagedSseEnabled: true,
-        RedrivePolicy: { deadLetterTargetArn: getAtt(dlq, 'Arn'), maxReceiveCount: TUNING.maxReceiveCount },
-      },
-    };
-    resources[dlq] = {
-      Type: 'AWS::SQS::Queue',
-      Properties: {
-        QueueName: dlqName(service, stage, p.id),
-        FifoQueue: true,
-        MessageRetentionPeriod: TUNING.dlqRetentionSeconds,
-        SqsManagedSseEnabled: true,
+        RedrivePolicy: { deadLetterTargetArn: getAtt(DLQ, 'Arn'), maxReceiveCount: TUNING.maxReceiveCount },
       },
     };
     // Each worker may do only what it does: read its queue, dead-letter, read its own secrets.
@@ -146,7 +162,7 @@ export function providerStack(input: StackInput): { functions: Json; resources: 
                   ],
                   Resource: getAtt(queue, 'Arn'),
                 },
-                { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: getAtt(dlq, 'Arn') },
+                { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: getAtt(DLQ, 'Arn') },
                 {
                   Effect: 'Allow',
                   // Rollout records, and the idempotency records of completed deliveries.
@@ -169,30 +185,7 @@ export function providerStack(input: StackInput): { functions: Json; resources: 
         ],
       },
     };
-    const alarm = (description: string, metric: string, queueId: string, threshold: number) => ({
-      Type: 'AWS::CloudWatch::Alarm',
-      Properties: {
-        AlarmDescription: description,
-        Namespace: 'AWS/SQS',
-        MetricName: metric,
-        Dimensions: [{ Name: 'QueueName', Value: getAtt(queueId, 'QueueName') }],
-        Statistic: 'Maximum',
-        Period: 300,
-        EvaluationPeriods: 1,
-        Threshold: threshold,
-        ComparisonOperator: 'GreaterThanThreshold',
-        TreatMissingData: 'notBreaching',
-        AlarmActions: [{ Ref: 'AlarmTopic' }],
-        OKActions: [{ Ref: 'AlarmTopic' }],
-      },
-    });
-    resources[`${L}DeadLettersAlarm`] = alarm(
-      `${p.title} notifications are in the dead-letter queue (see \`npx flagger-notify dlq list ${p.id}\`)`,
-      'ApproximateNumberOfMessagesVisible',
-      dlq,
-      0,
-    );
-    resources[`${L}StuckAlarm`] = alarm(
+    resources[`${L}StuckAlarm`] = queueAlarm(
       `${p.title} notifications have waited over ${TUNING.oldestMessageAlarmSeconds} s (destination down or rejecting)`,
       'ApproximateAgeOfOldestMessage',
       queue,
@@ -200,6 +193,21 @@ export function providerStack(input: StackInput): { functions: Json; resources: 
     );
   }
   if (input.providers.length) {
+    resources[DLQ] = {
+      Type: 'AWS::SQS::Queue',
+      Properties: {
+        QueueName: dlqName(service, stage),
+        FifoQueue: true,
+        MessageRetentionPeriod: TUNING.dlqRetentionSeconds,
+        SqsManagedSseEnabled: true,
+      },
+    };
+    resources.DeadLettersAlarm = queueAlarm(
+      'Notifications are in the dead-letter queue (see `npx flagger-notify dlq list`)',
+      'ApproximateNumberOfMessagesVisible',
+      DLQ,
+      0,
+    );
     // Ingest may send to exactly the queues this deploy has.
     resources.IngestQueuesPolicy = {
       Type: 'AWS::IAM::Policy',

@@ -9,7 +9,7 @@ import { type Delivered, deliveries } from '../delivery/http';
 import { workerHandler } from '../delivery/worker';
 import { SERVICE } from '../infra/names';
 import { PROVIDERS } from '../providers/catalog';
-import { dlqEnv, queueEnv } from '../providers/provider';
+import { DLQ_ENV, queueEnv } from '../providers/provider';
 import { hostOf } from '../redact';
 import { loadRouting } from '../routing/config';
 import { createDynamoClient } from '../stores/dynamo';
@@ -151,7 +151,7 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
       }
       // What the generated function gets in AWS, pointed at the local queues.
       process.env[queueEnv(id)] = q.url;
-      process.env[dlqEnv(id)] = dlq.url;
+      process.env[DLQ_ENV] = dlq.url;
       process.env.MAX_RECEIVE_COUNT = String(env.LOCAL_MAX_RECEIVE_COUNT ?? redrive?.maxReceiveCount);
       providers.push({ id, queueUrl: q.url, dlqUrl: dlq.url });
       // One process serves every provider: the handler is built per provider rather than read

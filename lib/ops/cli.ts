@@ -9,14 +9,14 @@ import { loadRouting } from '../routing/config';
 import { eventsFrom, explain } from './check-config';
 import { type DeadLetter, listDeadLetters, redrive } from './dlq';
 
-const USAGE = `usage: flagger-notify dlq list|redrive <provider> [--stage local] [--region R] [--endpoint URL] [--json]
+const USAGE = `usage: flagger-notify dlq list|redrive [provider] [--stage local] [--region R] [--endpoint URL] [--json]
        flagger-notify check-config [file] [--event file.json|.jsonl] [--route name]
 
   check-config [file]     validate a routing file (default: $CONFIG_FILE) and show, for each sample
                           event (or --event), which destinations it reaches and which route decided
 
-  dlq list <provider>     show the dead letters of a provider (${PROVIDER_IDS.join(', ')}) with why they failed
-  dlq redrive <provider>  move them back to the provider's queue for another round of delivery
+  dlq list [provider]     show the dead letters (all, or one provider's: ${PROVIDER_IDS.join(', ')}) with why they failed
+  dlq redrive [provider]  move them back to their provider's queue for another round of delivery
 
   --stage    serverless stage; "local" (default) is npm start's emulator on 127.0.0.1:\${SQS_PORT:-9324}
   --region   AWS region for a deployed stage (default: AWS_REGION)
@@ -45,7 +45,7 @@ function describe(d: DeadLetter): string {
     d.firstFailedAt && `first failed ${d.firstFailedAt} (${age(d.firstFailedAt)} ago)`,
   ];
   return [
-    `- ${d.messageId}  ${d.canary}  ${d.phase}  ${JSON.stringify(d.eventMessage.slice(0, 120))}`,
+    `- ${d.messageId}  ${d.provider ?? 'provider unknown'}  ${d.canary}  ${d.phase}  ${JSON.stringify(d.eventMessage.slice(0, 120))}`,
     `    reason: ${d.reason}`,
     `    ${facts.filter(Boolean).join(' · ')}`,
   ].join('\n');
@@ -91,18 +91,20 @@ export async function main(
     return 0;
   }
   if (group === 'check-config') return checkConfig(command, opt, io, root);
-  if (group !== 'dlq' || (command !== 'list' && command !== 'redrive') || !provider) {
+  if (group !== 'dlq' || (command !== 'list' && command !== 'redrive')) {
     io.err(USAGE);
     return 2;
   }
   const stage = opt.stage ?? 'local';
-  if (!PROVIDER_IDS.includes(provider)) {
+  if (provider !== undefined && !PROVIDER_IDS.includes(provider)) {
     io.err(`unknown provider "${provider}": expected one of ${PROVIDER_IDS.join(', ')}`);
     return 2;
   }
   // The names lib/infra gives every deploy's queues (and npm start's).
-  const main = { name: queueName(SERVICE, stage, provider) };
-  const dlq = { name: dlqName(SERVICE, stage, provider) };
+  const dlq = { name: dlqName(SERVICE, stage) };
+  const ofQueue = (arn: string) =>
+    PROVIDER_IDS.find((id) => arn.endsWith(`:${queueName(SERVICE, stage, id)}`));
+  const select = { provider, ofQueue };
   const endpoint =
     opt.endpoint ??
     io.env.SQS_ENDPOINT ??
@@ -113,16 +115,16 @@ export async function main(
       (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl as string;
     const dlqUrl = await url(dlq.name);
     if (command === 'list') {
-      const { total, shown } = await listDeadLetters(sqs, dlqUrl);
+      const { total, shown } = await listDeadLetters(sqs, dlqUrl, select);
       if (opt.json) {
-        io.out(JSON.stringify({ queue: dlq.name, total, deadLetters: shown }, null, 2));
+        io.out(JSON.stringify({ queue: dlq.name, provider, total, deadLetters: shown }, null, 2));
         return 0;
       }
       const canaries = new Set(shown.map((d) => d.canary));
       const reasons = new Map<string, number>();
       for (const d of shown) reasons.set(d.reason, (reasons.get(d.reason) ?? 0) + 1);
       io.out(
-        `${dlq.name}: ${total} dead letter${total === 1 ? '' : 's'} of ${canaries.size} canar${canaries.size === 1 ? 'y' : 'ies'}`,
+        `${dlq.name}${provider ? `, ${provider}` : ''}: ${total} dead letter${total === 1 ? '' : 's'} of ${canaries.size} canar${canaries.size === 1 ? 'y' : 'ies'}`,
       );
       for (const [reason, n] of reasons) io.out(`  ${n} × ${reason}`);
       for (const d of shown) io.out(describe(d));
@@ -132,20 +134,32 @@ export async function main(
         );
       }
     } else {
-      const moved = await redrive(sqs, dlqUrl, await url(main.name));
+      const urls = new Map<string, Promise<string>>();
+      const queueUrlOf = (id: string) => {
+        const name = queueName(SERVICE, stage, id);
+        if (!urls.has(name)) urls.set(name, url(name));
+        return urls.get(name) as Promise<string>;
+      };
+      const { moved, unknown } = await redrive(sqs, dlqUrl, queueUrlOf, select);
       for (const d of moved)
-        io.out(`redriven ${d.messageId}  ${d.canary}  ${JSON.stringify(d.eventMessage.slice(0, 80))}`);
+        io.out(
+          `redriven ${d.messageId}  ${d.provider}  ${d.canary}  ${JSON.stringify(d.eventMessage.slice(0, 80))}`,
+        );
+      const to = [...new Set(moved.map((d) => queueName(SERVICE, stage, d.provider as string)))];
       io.out(
-        `${moved.length} dead letter${moved.length === 1 ? '' : 's'} moved from ${dlq.name} to ${main.name}`,
+        `${moved.length} dead letter${moved.length === 1 ? '' : 's'} moved from ${dlq.name}${to.length ? ` to ${to.join(', ')}` : ''}`,
       );
+      if (unknown.length)
+        io.out(
+          `${unknown.length} left in ${dlq.name}: no provider recorded (${unknown.map((d) => d.messageId).join(', ')}); ` +
+            'SQS moved them without naming the source queue, which only a local emulator does',
+        );
     }
     return 0;
   } catch (e) {
     const err = e as Error;
     const where = endpoint ?? `AWS ${opt.region ?? io.env.AWS_REGION ?? ''}`.trim();
-    io.err(
-      `cannot reach the ${provider} queues of stage "${stage}" at ${where}: ${err.name}: ${err.message}`,
-    );
+    io.err(`cannot reach the queues of stage "${stage}" at ${where}: ${err.name}: ${err.message}`);
     if (stage === 'local') io.err('is `npm start` running?');
     return 1;
   } finally {

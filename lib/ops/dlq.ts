@@ -10,6 +10,8 @@ import {
 
 export interface DeadLetter {
   messageId: string;
+  /** Whose queue it came from; undefined when neither the worker nor SQS recorded it. */
+  provider?: string;
   canary: string;
   phase: string;
   eventMessage: string;
@@ -22,8 +24,14 @@ export interface DeadLetter {
 // Records that SQS itself moved after maxReceiveCount carry none of the worker's attributes.
 const REDRIVEN_BY_SQS = 'moved by SQS after maxReceiveCount receives (worker crashed or timed out each time)';
 
-export function describeDeadLetter(m: Message): DeadLetter {
+/** Which provider a main queue (by ARN) belongs to: the CLI knows the deploy's queue names. */
+export type ProviderOfQueue = (queueArn: string) => string | undefined;
+
+export function describeDeadLetter(m: Message, ofQueue?: ProviderOfQueue): DeadLetter {
   const a = (k: string) => m.MessageAttributes?.[k]?.StringValue;
+  // The worker names the provider; SQS records the source queue of what it moved itself.
+  const source = m.Attributes?.DeadLetterQueueSourceArn;
+  const provider = a('provider') ?? (source ? ofQueue?.(source) : undefined);
   let canary = '?';
   let phase = '?';
   let eventMessage = '(not a flagger-notify message)';
@@ -35,6 +43,7 @@ export function describeDeadLetter(m: Message): DeadLetter {
   } catch {}
   return {
     messageId: m.MessageId ?? '',
+    ...(provider ? { provider } : {}),
     canary,
     phase,
     eventMessage,
@@ -81,60 +90,97 @@ const inOrder = (ms: Message[]) =>
     return x.group === y.group ? x.at - y.at : x.group < y.group ? -1 : 1;
   });
 
-/**
- * Every dead letter, and how many the queue holds. Each dead letter has a message group of its
- * own, so all can be read at once (dead letters SQS moved itself, after a crash, keep their group:
- * only the head of each shows, and `total` says how many more there are).
- */
-export async function listDeadLetters(
-  sqs: SQSClient,
-  dlqUrl: string,
-): Promise<{ total: number; shown: DeadLetter[] }> {
-  const attrs = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
-  );
-  const seen = await receiveAll(sqs, dlqUrl, 30);
-  // Make them visible again at once: listing must not hide them from a redrive that follows.
-  for (let i = 0; i < seen.length; i += 10) {
+/** Makes held dead letters visible again at once, so a listing never hides them from a redrive. */
+async function release(sqs: SQSClient, dlqUrl: string, held: Message[]): Promise<void> {
+  for (let i = 0; i < held.length; i += 10) {
     await sqs.send(
       new ChangeMessageVisibilityBatchCommand({
         QueueUrl: dlqUrl,
-        Entries: seen
+        Entries: held
           .slice(i, i + 10)
           .map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
       }),
     );
   }
+}
+
+export interface Selection {
+  /** Only this provider's dead letters; every one when undefined. */
+  provider?: string;
+  ofQueue?: ProviderOfQueue;
+}
+
+/**
+ * The dead letters (of one provider, or all), and how many there are. Each dead letter has a
+ * message group of its own, so all can be read at once (dead letters SQS moved itself, after a
+ * crash, keep their group: only the head of each shows, and an unfiltered `total` says how many
+ * more there are).
+ */
+export async function listDeadLetters(
+  sqs: SQSClient,
+  dlqUrl: string,
+  select: Selection = {},
+): Promise<{ total: number; shown: DeadLetter[] }> {
+  const attrs = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+  );
+  const seen = await receiveAll(sqs, dlqUrl, 30);
+  await release(sqs, dlqUrl, seen);
+  const shown = inOrder(seen)
+    .map((m) => describeDeadLetter(m, select.ofQueue))
+    .filter((d) => !select.provider || d.provider === select.provider);
   return {
-    total: Math.max(seen.length, Number(attrs.Attributes?.ApproximateNumberOfMessages ?? 0)),
-    shown: inOrder(seen).map(describeDeadLetter),
+    total: select.provider
+      ? shown.length
+      : Math.max(seen.length, Number(attrs.Attributes?.ApproximateNumberOfMessages ?? 0)),
+    shown,
   };
 }
 
 /**
- * Moves every dead letter back to the main queue into its original message group, oldest first
- * per canary, each sent before it is deleted. The dedup id is derived from the dead letter, so
- * re-running after an interruption within 5 minutes does not send any twice.
+ * Moves dead letters (of one provider, or all) back to their provider's main queue into their
+ * original message group, oldest first per canary, each sent before it is deleted. The dedup id
+ * is derived from the dead letter, so re-running after an interruption within 5 minutes does not
+ * send any twice. Dead letters of other providers, and any whose provider is unknown, stay.
  */
-export async function redrive(sqs: SQSClient, dlqUrl: string, queueUrl: string): Promise<DeadLetter[]> {
+export async function redrive(
+  sqs: SQSClient,
+  dlqUrl: string,
+  queueUrlOf: (provider: string) => Promise<string>,
+  select: Selection = {},
+): Promise<{ moved: DeadLetter[]; unknown: DeadLetter[] }> {
   const moved: DeadLetter[] = [];
-  for (;;) {
-    const batch = await receiveAll(sqs, dlqUrl, 120);
-    if (!batch.length) return moved;
-    for (const m of inOrder(batch)) {
-      await sqs.send(
-        new SendMessageCommand({
-          QueueUrl: queueUrl,
-          MessageBody: m.Body ?? '',
-          MessageGroupId: origin(m).group,
-          MessageDeduplicationId: `rd-${m.MessageId}`,
-          ...(m.MessageAttributes?.correlationId
-            ? { MessageAttributes: { correlationId: m.MessageAttributes.correlationId } }
-            : {}),
-        }),
-      );
-      await sqs.send(new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: m.ReceiptHandle }));
-      moved.push(describeDeadLetter(m));
+  const unknown: DeadLetter[] = [];
+  const kept: Message[] = [];
+  try {
+    for (;;) {
+      const batch = inOrder(await receiveAll(sqs, dlqUrl, 120));
+      const mine = batch.filter((m) => {
+        const d = describeDeadLetter(m, select.ofQueue);
+        const take = d.provider !== undefined && (!select.provider || d.provider === select.provider);
+        if (!take) kept.push(m);
+        if (!d.provider && !select.provider) unknown.push(d);
+        return take;
+      });
+      if (!mine.length) return { moved, unknown };
+      for (const m of mine) {
+        const d = describeDeadLetter(m, select.ofQueue);
+        await sqs.send(
+          new SendMessageCommand({
+            QueueUrl: await queueUrlOf(d.provider as string),
+            MessageBody: m.Body ?? '',
+            MessageGroupId: origin(m).group,
+            MessageDeduplicationId: `rd-${m.MessageId}`,
+            ...(m.MessageAttributes?.correlationId
+              ? { MessageAttributes: { correlationId: m.MessageAttributes.correlationId } }
+              : {}),
+          }),
+        );
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: m.ReceiptHandle }));
+        moved.push(d);
+      }
     }
+  } finally {
+    await release(sqs, dlqUrl, kept);
   }
 }

@@ -104,7 +104,8 @@ export interface Provider {
 /** `slack` → `SLACK`, `slack-app` → `SLACK_APP`: the prefix of a provider's queue variables. */
 export const envPrefix = (id: string): string => id.toUpperCase().replace(/-/g, '_');
 export const queueEnv = (id: string): string => `${envPrefix(id)}_QUEUE_URL`;
-export const dlqEnv = (id: string): string => `${envPrefix(id)}_DLQ_URL`;
+/** The deploy's one dead-letter queue, shared by every provider: one alarm watches them all. */
+export const DLQ_ENV = 'DLQ_URL';
 
 /** DASHBOARD_URL: an http(s) URL template whose `{namespace}` and `{name}` are filled per event. */
 export const dashboardTemplate = z.string().check(

@@ -10,7 +10,7 @@ const SECRET_URL = 'https://hooks.slack.com/services/T000/B000/SECRETSECRET';
 // EVENTS=all: these destinations need no rollout state (that is tested on its own below).
 const QUEUES = {
   SLACK_QUEUE_URL: 'http://q/slack.fifo',
-  SLACK_DLQ_URL: 'http://q/slack-dlq.fifo',
+  DLQ_URL: 'http://q/slack-dlq.fifo',
   EVENTS: 'all',
 };
 
@@ -124,7 +124,7 @@ describe('worker config', () => {
       destinations: undefined,
       timeoutMs: 10_000,
       queueUrl: QUEUES.SLACK_QUEUE_URL,
-      dlqUrl: QUEUES.SLACK_DLQ_URL,
+      dlqUrl: QUEUES.DLQ_URL,
       retry: { baseSeconds: 2, capSeconds: 900, maxReceiveCount: 1000, windowSeconds: 7200 },
       minIntervalMs: 2000,
       sqs: { region: 'us-east-1', endpoint: undefined },
@@ -163,7 +163,7 @@ describe('worker config', () => {
 
   it('names each missing queue variable', async () => {
     await expect(loadWorkerConfig({ SLACK_WEBHOOK_URL: SECRET_URL }, slack)).rejects.toThrow(
-      /SLACK_QUEUE_URL: .*; SLACK_DLQ_URL: /,
+      /SLACK_QUEUE_URL: .*; DLQ_URL: /,
     );
   });
 

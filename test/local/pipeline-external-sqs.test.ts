@@ -30,7 +30,7 @@ describe('npm start with SQS_ENDPOINT', () => {
 
   it('uses the external endpoint instead of starting its own emulator, creating the declared queues there', async () => {
     expect(pipeline.sqsEndpoint).toBe(external.emulator.endpoint);
-    for (const name of ['flagger-notify-local-slack.fifo', 'flagger-notify-local-slack-dlq.fifo']) {
+    for (const name of ['flagger-notify-local-slack.fifo', 'flagger-notify-local-dlq.fifo']) {
       const { QueueUrl } = await external.sqs.send(new GetQueueUrlCommand({ QueueName: name }));
       expect(QueueUrl).toContain(name);
     }

@@ -37,61 +37,89 @@ beforeAll(async () => {
 afterAll(async () => env?.close());
 
 describe('flagger-notify dlq (against the local pipeline’s queues)', () => {
-  it('lists dead letters with the worker’s reason, and recognises ones SQS moved itself', async () => {
-    const dlq = urls.get('SlackDLQ')?.url as string;
-    await sendToDeadLetter(
+  const workerDeadLetter = (provider: string, messageId: string, line: string) =>
+    sendToDeadLetter(
       env.sqs,
-      dlq,
-      { messageId: 'm1', body: body(fixtureLines[0] as string), groupId: 'slack/test/podinfo' },
+      urls.get('DeadLetterQueue')?.url as string,
+      { messageId, body: body(line), groupId: `${provider}/test/podinfo` },
       {
-        provider: 'slack',
-        reason: 'PermanentDeliveryError: slack webhook (hooks.slack.com) answered 404: no_service',
+        provider,
+        reason: `PermanentDeliveryError: ${provider} webhook (hooks.example.com) answered 404: no_service`,
         errorType: 'PermanentDeliveryError',
         status: 404,
         attempts: 1,
         firstFailedAt: '2026-01-01T00:00:01.000Z',
       },
     );
+  const drainQueue = async (id: string) => {
+    const url = urls.get(id)?.url as string;
+    const bodies: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const m = await env.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }));
+      for (const x of m.Messages ?? []) {
+        bodies.push(x.Body ?? '');
+        await env.sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: x.ReceiptHandle }));
+      }
+    }
+    return bodies;
+  };
+
+  it('lists every provider’s dead letters, or one provider’s, with the worker’s reason; SQS’s own moves too', async () => {
+    await workerDeadLetter('slack', 'm1', fixtureLines[0] as string);
+    await workerDeadLetter('teams', 'm3', fixtureLines[1] as string);
+    // As SQS moves a record after maxReceiveCount: no worker attributes (and, from the local
+    // emulator, no source queue either).
     await env.sqs.send(
       new SendMessageCommand({
-        QueueUrl: dlq,
+        QueueUrl: urls.get('DeadLetterQueue')?.url,
         MessageBody: body(fixtureLines[13] as string),
         MessageGroupId: 'shop/checkout',
         MessageDeduplicationId: 'm2',
       }),
     );
+    const all = await cli('dlq', 'list');
+    expect(all.code).toBe(0);
+    expect(all.out).toContain('flagger-notify-local-dlq.fifo: 3 dead letters of 2 canaries');
+    expect(all.out).toContain(
+      'slack  podinfo.test  Progressing  "New revision detected! Scaling up podinfo.test"',
+    );
+    expect(all.out).toContain('teams  podinfo.test');
+    expect(all.out).toContain('provider unknown  checkout.shop');
+    expect(all.out).toContain('reason: moved by SQS after maxReceiveCount receives');
+
     const r = await cli('dlq', 'list', 'slack');
-    expect(r.code).toBe(0);
-    expect(r.out).toContain('flagger-notify-local-slack-dlq.fifo: 2 dead letters');
-    expect(r.out).toContain('podinfo.test  Progressing  "New revision detected! Scaling up podinfo.test"');
+    expect(r.out).toContain('flagger-notify-local-dlq.fifo, slack: 1 dead letter of 1 canary');
     expect(r.out).toContain(
-      'reason: PermanentDeliveryError: slack webhook (hooks.slack.com) answered 404: no_service',
+      'reason: PermanentDeliveryError: slack webhook (hooks.example.com) answered 404: no_service',
     );
     expect(r.out).toContain('status 404 · attempts 1 · first failed 2026-01-01T00:00:01.000Z');
-    expect(r.out).toContain('checkout.shop');
-    expect(r.out).toContain('reason: moved by SQS after maxReceiveCount receives');
+    expect(r.out).not.toContain('teams');
+    expect(r.out).not.toContain('checkout.shop');
   });
 
-  it('redrives every dead letter to the main queue, leaving the DLQ empty', async () => {
-    const r = await cli('dlq', 'redrive', 'slack');
-    expect(r.code).toBe(0);
-    expect(r.out).toContain(
-      '2 dead letters moved from flagger-notify-local-slack-dlq.fifo to flagger-notify-local-slack.fifo',
+  it('redrives one provider’s dead letters to its queue, then the rest to theirs, keeping what has no provider', async () => {
+    const slack = await cli('dlq', 'redrive', 'slack');
+    expect(slack.out).toContain(
+      '1 dead letter moved from flagger-notify-local-dlq.fifo to flagger-notify-local-slack.fifo',
     );
-    const main = urls.get('SlackQueue')?.url as string;
-    const bodies: string[] = [];
-    for (let i = 0; i < 5 && bodies.length < 2; i++) {
-      const m = await env.sqs.send(new ReceiveMessageCommand({ QueueUrl: main, MaxNumberOfMessages: 10 }));
-      bodies.push(...(m.Messages ?? []).map((x) => x.Body ?? ''));
-    }
-    expect(bodies.sort()).toEqual([body(fixtureLines[0] as string), body(fixtureLines[13] as string)].sort());
-    expect((await cli('dlq', 'list', 'slack')).out).toContain('0 dead letters');
+    expect(await drainQueue('SlackQueue')).toEqual([body(fixtureLines[0] as string)]);
+    expect((await cli('dlq', 'list', 'teams')).out).toContain('teams: 1 dead letter');
+
+    const rest = await cli('dlq', 'redrive');
+    expect(rest.out).toContain(
+      '1 dead letter moved from flagger-notify-local-dlq.fifo to flagger-notify-local-teams.fifo',
+    );
+    expect(rest.out).toMatch(/1 left in flagger-notify-local-dlq\.fifo: no provider recorded \(.+\)/);
+    expect(await drainQueue('TeamsQueue')).toEqual([body(fixtureLines[1] as string)]);
+    // Kept visible, not hidden by the redrive that passed it over.
+    expect((await cli('dlq', 'list')).out).toContain('1 dead letter of 1 canary');
+    expect(await drainQueue('DeadLetterQueue')).toHaveLength(1);
   });
 
   it('lists every dead letter of two canaries (4 and 2) with reasons, and redrives them in per-canary order', async () => {
     const rx = await startReceiver(answer(404, 'no_service'));
     const teamsQueue = urls.get('TeamsQueue')?.url as string;
-    const teamsDlq = urls.get('TeamsDLQ')?.url as string;
+    const teamsDlq = urls.get('DeadLetterQueue')?.url as string;
     const handle = workerFor(teams, destination(teams, rx.url('/workflows/x')), {
       queueUrl: teamsQueue,
       dlqUrl: teamsDlq,
@@ -109,7 +137,7 @@ describe('flagger-notify dlq (against the local pipeline’s queues)', () => {
     await rx.close();
 
     const list = await cli('dlq', 'list', 'teams');
-    expect(list.out).toContain('flagger-notify-local-teams-dlq.fifo: 6 dead letters of 2 canaries');
+    expect(list.out).toContain('flagger-notify-local-dlq.fifo, teams: 6 dead letters of 2 canaries');
     expect(list.out).toContain('6 × PermanentDeliveryError: teams webhook (127.0.0.1');
     expect(list.out).not.toContain('more behind these');
     const json = JSON.parse((await cli('dlq', 'list', 'teams', '--json')).out);
@@ -149,7 +177,7 @@ describe('flagger-notify dlq (against the local pipeline’s queues)', () => {
   });
 
   it.each([
-    [['dlq', 'list'], 2, 'usage:'],
+    [['dlq'], 2, 'usage:'],
     [['dlq', 'peek', 'slack'], 2, 'usage:'],
     [
       ['dlq', 'list', 'pager'],
@@ -171,7 +199,7 @@ describe('flagger-notify dlq (against the local pipeline’s queues)', () => {
     });
     expect(r).toBe(1);
     expect(errs.join('\n')).toMatch(
-      /cannot reach the teams queues of stage "local" at http:\/\/127\.0\.0\.1:1: .*\nis `npm start` running\?/,
+      /cannot reach the queues of stage "local" at http:\/\/127\.0\.0\.1:1: .*\nis `npm start` running\?/,
     );
   });
   const errs: string[] = [];
