@@ -3,6 +3,8 @@
 import { request as httpRequest } from 'node:http';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { request } from 'undici';
+import { parseQueuedBody } from '../lib/aws/queue';
+import { postJson } from '../lib/delivery/http';
 import type { FlaggerEvent } from '../lib/event/event';
 import { formatSlack, slack } from '../lib/providers/slack';
 import { fixtures } from '../test/helpers/fixtures';
@@ -14,17 +16,19 @@ const N = 2000;
 const rx = await startReceiver(answer(200, 'ok'));
 const url = rx.url('/services/T/B/x');
 // Production timing; the retry settings never come into play (the receiver always answers 200).
-const handler = workerFor(slack, destination(slack, url), {
+const dest = destination(slack, url);
+const handler = workerFor(slack, dest, {
   timeoutMs: 10_000,
   retry: { baseSeconds: 2, capSeconds: 900, maxReceiveCount: 24, windowSeconds: 7200 },
 });
 const event = fixtures.find((e) => e.metadata.eventMessage.startsWith('Halt checkout')) as FlaggerEvent;
+const queuedBody = () => JSON.stringify({ v: 1, receivedAt: new Date().toISOString(), event });
 const sqsEvent = (i: number): SQSEvent => ({
   Records: [
     {
       messageId: `m${i}`,
       receiptHandle: `r${i}`,
-      body: JSON.stringify({ v: 1, receivedAt: new Date().toISOString(), event }),
+      body: queuedBody(),
       attributes: {
         ApproximateReceiveCount: '1',
         SentTimestamp: '0',
@@ -48,20 +52,22 @@ const sqsEvent = (i: number): SQSEvent => ({
   ],
 });
 const ctx = { functionName: 'slack', awsRequestId: 'r', getRemainingTimeInMillis: () => 60_000 } as Context;
-const payload = JSON.stringify(formatSlack(event));
+const formatted = formatSlack(event);
+const payload = JSON.stringify(formatted);
 
 const subject = async (i: number) => {
   const res = await handler(sqsEvent(i), ctx);
   if (res.batchItemFailures.length) throw new Error('delivery failed');
 };
 // The same POST over node:http, the transport the worker uses: what is left is the worker's own work.
-const rawHttp = () =>
+const rawHttp = (deadline = false) =>
   new Promise<void>((resolve, reject) => {
     const req = httpRequest(
       url,
       {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) },
+        ...(deadline ? { signal: AbortSignal.timeout(10_000) } : {}),
       },
       (res) => {
         res.resume();
@@ -83,13 +89,37 @@ const raw = async () => {
 
 await interleaved(200, subject, raw);
 const { subject: a, baseline: b } = await interleaved(N, subject, raw);
-const { subject: c, baseline: d } = await interleaved(N, subject, rawHttp);
+const { subject: c, baseline: d } = await interleaved(N, subject, () => rawHttp());
+
+// Where the worker's time goes: each step adds one layer of what it must do, each against the
+// same raw POST. The target above is out of reach once the payload is formatted at all.
+const send = { timeoutMs: 10_000, moreInGroup: false };
+const ladder: [string, (i: number) => Promise<unknown>][] = [
+  ['raw POST with a 10 s deadline', () => rawHttp(true)],
+  [
+    'postJson (deadline, answer read and classified)',
+    () => postJson(url, formatted, { timeoutMs: 10_000, label: 'slack' }),
+  ],
+  ['+ formatting (the provider’s send)', (i) => dest.sender.send(event, { ...send, messageId: `m${i}` })],
+  [
+    '+ validating the queued body',
+    (i) => dest.sender.send(parseQueuedBody(queuedBody()).event, { ...send, messageId: `m${i}` }),
+  ],
+];
+const steps = [];
+for (const [name, fn] of ladder) {
+  const { subject: s, baseline: r } = await interleaved(N, fn, () => rawHttp());
+  steps.push(
+    row(`worker step: ${name}, p50 vs raw node:http POST`, percentile(s, 50), percentile(r, 50), 'ms'),
+  );
+}
 console.log(
   JSON.stringify([
     row(`worker delivery p50 (n=${N}) vs raw undici POST`, percentile(a, 50), percentile(b, 50), 'ms', 1.2),
     row(`worker delivery p99 (n=${N}) vs raw undici POST`, percentile(a, 99), percentile(b, 99), 'ms', 1.2),
     row(`worker delivery p50 (n=${N}) vs raw node:http POST`, percentile(c, 50), percentile(d, 50), 'ms'),
     row(`worker delivery p99 (n=${N}) vs raw node:http POST`, percentile(c, 99), percentile(d, 99), 'ms'),
+    ...steps,
   ]),
 );
 await rx.close();
