@@ -1,6 +1,9 @@
 // What Flagger waits for on a cold ingest: a fresh process loads the bundle, reads its token from
 // SSM, checks its configuration and answers its first event with one SendMessage. The baseline is
-// an empty handler's first SendMessage from a fresh process. SSM and SQS are loopback stand-ins.
+// an empty handler's first SendMessage from a fresh process. And a worker's cold start at
+// scale-out: load, its webhook URL from SSM, its first delivery (the rollout state read and
+// written as deployed), against an empty handler's first POST. SSM, SQS, DynamoDB and the
+// platform are loopback stand-ins.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,9 +11,12 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../lib/aws/queue';
+import { ensureStateTable, startDynalite } from '../lib/local/dynamo';
 import { startEmulator } from '../lib/local/emulator';
+import { createDynamoClient } from '../lib/stores/dynamo';
 import { startFakeSsm } from '../test/helpers/fake-ssm';
 import { fixtureLines } from '../test/helpers/fixtures';
+import { answer, startReceiver } from '../test/helpers/receiver';
 import { lambdaBundle } from './lambda-bundle';
 import { percentile, row } from './stats';
 
@@ -18,7 +24,15 @@ const root = resolve(import.meta.dirname, '..');
 const out = mkdtempSync(join(tmpdir(), 'bench-coldstart-'));
 const TOKEN = 'bench-token-0123456789abcdef';
 const emulator = await startEmulator(0, 'us-east-1');
-const ssm = await startFakeSsm({ '/flagger-notify/bench/ingest-token': TOKEN });
+const rx = await startReceiver(answer(200, 'ok'));
+const ssm = await startFakeSsm({
+  '/flagger-notify/bench/ingest-token': TOKEN,
+  '/flagger-notify/bench/slack-webhook-url': rx.url('/services/T/B/x'),
+});
+const dynamo = await startDynalite();
+const db = createDynamoClient('us-east-1', dynamo.endpoint);
+await ensureStateTable(db, 'bench-state');
+db.destroy();
 const sqs = createSqsClient({ region: 'us-east-1', endpoint: emulator.endpoint });
 const { QueueUrl } = await sqs.send(
   new CreateQueueCommand({ QueueName: 'coldstart.fifo', Attributes: { FifoQueue: 'true' } }),
@@ -67,21 +81,79 @@ const env = {
   CONFIG_PARAM: '/flagger-notify/bench/config',
   BODY: body,
 };
-/** One fresh process: require the bundle, answer one event; ms from before require to the answer. */
+/**
+ * One fresh process: require the bundle, hand it one event; ms from before require to its answer,
+ * which `ok` checks (a JavaScript expression over `r`).
+ */
 const run = promisify(execFile);
-const coldMs = async (file: string) => {
-  const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)}).handler(${JSON.stringify(event)},{functionName:'ingest',awsRequestId:'r',getRemainingTimeInMillis:()=>10000}).then((r)=>{if(r.statusCode!==202)throw new Error('answered '+r.statusCode+' '+r.body);console.log(Number(process.hrtime.bigint()-t)/1e6);process.exit(0)})`;
-  // Asynchronously: the SQS and SSM stand-ins answer from this process's event loop.
-  return run(process.execPath, ['-e', script], { env, encoding: 'utf8' }).then((r) =>
+const coldMs = async (file: string, input: unknown, ok: string, childEnv: NodeJS.ProcessEnv) => {
+  const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)}).handler(${JSON.stringify(input)},{functionName:'bench',awsRequestId:'r',getRemainingTimeInMillis:()=>300000}).then((r)=>{if(!(${ok}))throw new Error('answered '+JSON.stringify(r));console.log(Number(process.hrtime.bigint()-t)/1e6);process.exit(0)})`;
+  // Asynchronously: the stand-ins answer from this process's event loop.
+  return run(process.execPath, ['-e', script], { env: childEnv, encoding: 'utf8' }).then((r) =>
     Number(r.stdout.trim().split('\n').at(-1)),
   );
 };
 const a: number[] = [];
 const b: number[] = [];
 for (let i = 0; i < 15; i++) {
-  b.push(await coldMs(empty));
-  a.push(await coldMs(ingest));
+  b.push(await coldMs(empty, event, 'r.statusCode===202', env));
+  a.push(await coldMs(ingest, event, 'r.statusCode===202', env));
 }
+
+// The worker: Slack as deployed (URL from SSM, rollout state in DynamoDB, milestones by default),
+// but on the local stage, which lets it post over plain http to the loopback receiver.
+const emptyPostEntry = join(out, 'empty-post.ts');
+writeFileSync(
+  emptyPostEntry,
+  `import { request } from 'node:http';
+import { SQSClient } from '@aws-sdk/client-sqs';
+new SQSClient({});
+export const handler = () => new Promise((resolve, reject) => {
+  const req = request(process.env.POST_URL, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+    res.resume();
+    res.on('end', () => resolve({ batchItemFailures: [] }));
+  });
+  req.on('error', reject);
+  req.end(process.env.BODY);
+});
+`,
+);
+const emptyPost = await bundle(emptyPostEntry, 'empty-post');
+const worker = await bundle(join(root, 'functions/worker.ts'), 'worker');
+const workerEnv = {
+  ...env,
+  STAGE: 'local',
+  PROVIDER: 'slack',
+  SLACK_WEBHOOK_URL_PARAM: '/flagger-notify/bench/slack-webhook-url',
+  DLQ_URL: `${emulator.endpoint}/000000000000/coldstart-dlq.fifo`,
+  STATE_TABLE: 'bench-state',
+  DYNAMODB_ENDPOINT: dynamo.endpoint,
+  POST_URL: rx.url('/services/T/B/x'),
+};
+const record = (i: number) => ({
+  Records: [
+    {
+      messageId: `cold-${i}`,
+      receiptHandle: 'r',
+      // A new rollout of its own each time: its first event is a milestone, so it is sent.
+      body: JSON.stringify({
+        v: 1,
+        receivedAt: new Date().toISOString(),
+        event: { ...JSON.parse(body), name: `podinfo-${i}` },
+      }),
+      attributes: { ApproximateReceiveCount: '1', MessageGroupId: `slack/test/podinfo-${i}` },
+      messageAttributes: {},
+    },
+  ],
+});
+const c: number[] = [];
+const d: number[] = [];
+const posts = rx.received.length;
+for (let i = 0; i < 15; i++) {
+  d.push(await coldMs(emptyPost, {}, 'r.batchItemFailures.length===0', workerEnv));
+  c.push(await coldMs(worker, record(i), 'r.batchItemFailures.length===0', workerEnv));
+}
+if (rx.received.length - posts !== 30) throw new Error('a cold worker did not post');
 console.log(
   JSON.stringify([
     row(
@@ -90,8 +162,16 @@ console.log(
       percentile(b, 50),
       'ms',
     ),
+    row(
+      'slack worker cold start to first delivery (load, SSM URL, config, rollout state, POST; median of 15) vs empty handler’s first POST',
+      percentile(c, 50),
+      percentile(d, 50),
+      'ms',
+    ),
   ]),
 );
+await rx.close();
+await dynamo.close();
 sqs.destroy();
 await ssm.close();
 await emulator.close();
