@@ -51,6 +51,12 @@ function describe(d: DeadLetter): string {
   ].join('\n');
 }
 
+/** The provider whose main queue (of this stage) an ARN names, as SQS records for what it moves. */
+export const providerOfQueue =
+  (stage: string) =>
+  (arn: string): string | undefined =>
+    PROVIDER_IDS.find((id) => arn.endsWith(`:${queueName(SERVICE, stage, id)}`));
+
 /** `flagger-notify dlq …`; returns the process exit code. */
 export async function main(
   argv: string[],
@@ -102,9 +108,7 @@ export async function main(
   }
   // The names lib/infra gives every deploy's queues (and npm start's).
   const dlq = { name: dlqName(SERVICE, stage) };
-  const ofQueue = (arn: string) =>
-    PROVIDER_IDS.find((id) => arn.endsWith(`:${queueName(SERVICE, stage, id)}`));
-  const select = { provider, ofQueue };
+  const select = { provider, ofQueue: providerOfQueue(stage) };
   const endpoint =
     opt.endpoint ??
     io.env.SQS_ENDPOINT ??

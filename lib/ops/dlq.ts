@@ -154,17 +154,18 @@ export async function redrive(
   const kept: Message[] = [];
   try {
     for (;;) {
-      const batch = inOrder(await receiveAll(sqs, dlqUrl, 120));
-      const mine = batch.filter((m) => {
+      const mine: { m: Message; d: DeadLetter }[] = [];
+      for (const m of inOrder(await receiveAll(sqs, dlqUrl, 120))) {
         const d = describeDeadLetter(m, select.ofQueue);
-        const take = d.provider !== undefined && (!select.provider || d.provider === select.provider);
-        if (!take) kept.push(m);
-        if (!d.provider && !select.provider) unknown.push(d);
-        return take;
-      });
+        if (d.provider !== undefined && (!select.provider || d.provider === select.provider))
+          mine.push({ m, d });
+        else {
+          kept.push(m);
+          if (!d.provider && !select.provider) unknown.push(d);
+        }
+      }
       if (!mine.length) return { moved, unknown };
-      for (const m of mine) {
-        const d = describeDeadLetter(m, select.ofQueue);
+      for (const { m, d } of mine) {
         await sqs.send(
           new SendMessageCommand({
             QueueUrl: await queueUrlOf(d.provider as string),

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendToDeadLetter } from '../../lib/aws/queue';
 import { createQueues } from '../../lib/local/queues';
 import { localServiceDef } from '../../lib/local/serverless-config';
-import { main } from '../../lib/ops/cli';
+import { main, providerOfQueue } from '../../lib/ops/cli';
+import { describeDeadLetter } from '../../lib/ops/dlq';
 import { teams } from '../../lib/providers/teams';
 import { fixtureLines } from '../helpers/fixtures';
 import { fakeRecord } from '../helpers/queues';
@@ -174,6 +175,23 @@ describe('flagger-notify dlq (against the local pipeline’s queues)', () => {
       'teams/test/podinfo': podinfo.map((l) => JSON.parse(l).metadata.eventMessage),
       'teams/shop/checkout': checkout.map((l) => JSON.parse(l).metadata.eventMessage),
     });
+  });
+
+  it.each([
+    ['flagger-notify-prod-slack.fifo', 'slack'],
+    ['flagger-notify-prod-slack-app.fifo', 'slack-app'],
+    ['flagger-notify-staging-slack.fifo', undefined],
+  ])('names the provider of a dead letter SQS moved from %s (stage prod): %s', (queue, provider) => {
+    const d = describeDeadLetter(
+      {
+        MessageId: 'x',
+        Body: body(fixtureLines[0] as string),
+        Attributes: { DeadLetterQueueSourceArn: `arn:aws:sqs:eu-west-1:123456789012:${queue}` },
+      },
+      providerOfQueue('prod'),
+    );
+    expect(d.provider).toBe(provider);
+    expect(d.reason).toContain('moved by SQS');
   });
 
   it.each([
