@@ -44,7 +44,7 @@ export interface PipelineOptions {
 export interface Pipeline {
   ingestUrl: string;
   sqsEndpoint: string;
-  providers: { id: string; queueUrl: string; dlqUrl: string }[];
+  providers: { id: string; queueUrl: string }[];
   /** Accepted events still in the queues (undelivered, or waiting for a retry). */
   backlog(): Promise<number>;
   stop(): Promise<void>;
@@ -153,7 +153,7 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
       process.env[queueEnv(id)] = q.url;
       process.env[DLQ_ENV] = dlq.url;
       process.env.MAX_RECEIVE_COUNT = String(env.LOCAL_MAX_RECEIVE_COUNT ?? redrive?.maxReceiveCount);
-      providers.push({ id, queueUrl: q.url, dlqUrl: dlq.url });
+      providers.push({ id, queueUrl: q.url });
       // One process serves every provider: the handler is built per provider rather than read
       // from PROVIDER as functions/worker.ts does in Lambda.
       const handler = workerHandler(provider) as SqsHandler;

@@ -121,18 +121,21 @@ export async function listDeadLetters(
   dlqUrl: string,
   select: Selection = {},
 ): Promise<{ total: number; shown: DeadLetter[] }> {
-  const attrs = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
-  );
+  // The queue's count covers every provider: asked only when listing them all.
+  const attrs = select.provider
+    ? undefined
+    : await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+      );
   const seen = await receiveAll(sqs, dlqUrl, 30);
   await release(sqs, dlqUrl, seen);
   const shown = inOrder(seen)
     .map((m) => describeDeadLetter(m, select.ofQueue))
     .filter((d) => !select.provider || d.provider === select.provider);
   return {
-    total: select.provider
-      ? shown.length
-      : Math.max(seen.length, Number(attrs.Attributes?.ApproximateNumberOfMessages ?? 0)),
+    total: attrs
+      ? Math.max(seen.length, Number(attrs.Attributes?.ApproximateNumberOfMessages ?? 0))
+      : shown.length,
     shown,
   };
 }
