@@ -10,7 +10,7 @@ import { handleIngest, type IngestDeps } from '../lib/ingest/ingest';
 import { startEmulator } from '../lib/local/emulator';
 import { routeEvent } from '../lib/routing/route';
 import { fixtures } from '../test/helpers/fixtures';
-import { interleaved, percentile, row } from './stats';
+import { interleaved, type Ladder, percentile, row, stepRows } from './stats';
 
 const N = 2000;
 const emulator = await startEmulator(0, 'us-east-1');
@@ -79,7 +79,7 @@ const deps: IngestDeps = {
 };
 const queue = (e: FlaggerEvent, i: number) =>
   enqueue(sqs, QueueUrl as string, 'slack', e, { receivedAt: new Date(), correlationId: `s${i}` });
-const ladder: [string, (i: number) => Promise<unknown>][] = [
+const ladder: Ladder = [
   ['enqueue (dedup id, ASCII-safe body)', (i) => queue(eventN(2 * N + i) as FlaggerEvent, i)],
   [
     '+ JSON.parse, validation, routing',
@@ -101,12 +101,13 @@ const ladder: [string, (i: number) => Promise<unknown>][] = [
     },
   ],
 ];
-const steps = [];
-for (const [k, [name, fn]] of ladder.entries()) {
-  // Fresh dedup ids for every step's baseline, or SQS would drop the repeats.
-  const { subject: s, baseline: r } = await interleaved(N, fn, (i) => raw((5 + k) * N + i));
-  steps.push(row(`ingest step: ${name}, p50 vs raw SendMessage`, percentile(s, 50), percentile(r, 50), 'ms'));
-}
+// Fresh dedup ids for every step's baseline, or SQS would drop the repeats.
+const steps = await stepRows(
+  N,
+  (name) => `ingest step: ${name}, p50 vs raw SendMessage`,
+  ladder,
+  (i, k) => raw((5 + k) * N + i),
+);
 console.log(
   JSON.stringify([
     row(`ingest handler p50 (n=${N}) vs raw SendMessage`, percentile(a, 50), percentile(b, 50), 'ms', 1.1),

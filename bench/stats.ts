@@ -78,6 +78,27 @@ export async function interleaved(
   return { subject: a, baseline: b };
 }
 
+/** Named steps, each adding one layer of work to a raw call. */
+export type Ladder = [string, (i: number) => Promise<unknown>][];
+
+/**
+ * One p50 row per step, each interleaved with a run of its own of the baseline; `base` gets the
+ * step's index too, so a baseline that must not repeat itself (SQS dedup ids) can keep apart.
+ */
+export async function stepRows(
+  n: number,
+  label: (step: string) => string,
+  ladder: Ladder,
+  base: (i: number, step: number) => Promise<unknown>,
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const [k, [name, fn]] of ladder.entries()) {
+    const { subject, baseline } = await interleaved(n, fn, (i) => base(i, k));
+    rows.push(row(label(name), percentile(subject, 50), percentile(baseline, 50), 'ms'));
+  }
+  return rows;
+}
+
 /** A measured value with nothing to compare it to. */
 export const info = (measure: string, value: string): Row => ({
   measure,

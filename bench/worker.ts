@@ -10,7 +10,7 @@ import { formatSlack, slack } from '../lib/providers/slack';
 import { fixtures } from '../test/helpers/fixtures';
 import { answer, destination, startReceiver } from '../test/helpers/receiver';
 import { workerFor } from '../test/helpers/worker';
-import { interleaved, percentile, row } from './stats';
+import { interleaved, type Ladder, percentile, row, stepRows } from './stats';
 
 const N = 2000;
 const rx = await startReceiver(answer(200, 'ok'));
@@ -94,7 +94,7 @@ const { subject: c, baseline: d } = await interleaved(N, subject, () => rawHttp(
 // Where the worker's time goes: each step adds one layer of what it must do, each against the
 // target's baseline (undici), interleaved anew; the full handler then adds the batch handling.
 const send = { timeoutMs: 10_000, moreInGroup: false };
-const ladder: [string, (i: number) => Promise<unknown>][] = [
+const ladder: Ladder = [
   ['node:http POST with a 10 s deadline', () => rawHttp(true)],
   [
     'postJson (deadline, answer read and classified)',
@@ -106,11 +106,7 @@ const ladder: [string, (i: number) => Promise<unknown>][] = [
     (i) => dest.sender.send(parseQueuedBody(queuedBody()).event, { ...send, messageId: `m${i}` }),
   ],
 ];
-const steps = [];
-for (const [name, fn] of ladder) {
-  const { subject: s, baseline: r } = await interleaved(N, fn, raw);
-  steps.push(row(`worker step: ${name}, p50 vs raw undici POST`, percentile(s, 50), percentile(r, 50), 'ms'));
-}
+const steps = await stepRows(N, (name) => `worker step: ${name}, p50 vs raw undici POST`, ladder, raw);
 console.log(
   JSON.stringify([
     row(`worker delivery p50 (n=${N}) vs raw undici POST`, percentile(a, 50), percentile(b, 50), 'ms', 1.2),
