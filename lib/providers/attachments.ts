@@ -11,12 +11,20 @@ const FACTS_MAX = 20;
 const FALLBACK_MAX = 300;
 
 /**
- * Both render Markdown and ping on `@all`, `@channel`, `@here` and `@user`: a zero-width space
- * after `@` keeps the text readable and the mention inert; `[text](url)` links are broken the same
- * way so an event cannot disguise a link.
+ * Both render Markdown and ping on `@all`, `@channel`, `@here` and `@user`, and both read Slack's
+ * syntax too: Mattermost turns `<!channel>`, `<!here>` and `<!all>` into those mentions and
+ * `<url|text>` into a link (developers.mattermost.com, "Slack compatibility"), Rocket.Chat renders
+ * `<url|text>` as a link. A zero-width space after `@` and after a `<` that opens `!`, `@` or `#`
+ * keeps the text readable and the mention inert; the `|` of a `<…|…>` becomes `∣` (U+2223), so
+ * no disguised link can form, and `[text](url)` is broken as everywhere else.
  */
 export const inert = (s: string): string =>
-  neutralizeMarkdownLinks(s.replace(/(^|[^\w])@(?=[\w.-])/g, '$1@\u200b'));
+  neutralizeMarkdownLinks(
+    s
+      .replace(/(^|[^\w])@(?=[\w.-])/g, '$1@\u200b')
+      .replace(/<(?=[!@#])/g, '<\u200b')
+      .replace(/<[^<>\n]*\|[^<>\n]*>/g, (m) => m.replace(/\|/g, '\u2223')),
+  );
 
 export interface Attachment {
   /** The notification line, where the attachment cannot be shown. */
