@@ -50,6 +50,8 @@ export function cut(s: string, head: number, tail: number): string {
   const end = s.slice(at(s.length - tail));
   return `${start}\n… [cut: ${s.length} characters in all] …\n${end}`;
 }
+/** ECMAScript's last representable time, 275760-09-13. */
+const MAX_TIME_MS = 8.64e15;
 export const MESSAGE_HEAD = 12_000;
 export const MESSAGE_TAIL = 2_000;
 const VALUE_HEAD = 1_500;
@@ -63,9 +65,15 @@ const metadata = z
         z.transform((m) => cut(m, MESSAGE_HEAD, MESSAGE_TAIL)),
       ),
       eventType: z.enum(['Normal', 'Warning']),
-      timestamp: z
-        .string()
-        .check(z.regex(/^\d{1,16}$/, 'must be Unix epoch milliseconds as a decimal string')),
+      // Refused, not guessed at: a time no Date can hold (beyond ±8.64e15 ms) would fail every
+      // formatter on every try (README "The HTTP contract").
+      timestamp: z.string().check(
+        z.regex(/^\d{1,16}$/, 'must be Unix epoch milliseconds as a decimal string'),
+        z.refine(
+          (t) => !/^\d+$/.test(t) || Number(t) <= MAX_TIME_MS,
+          `must be at most ${MAX_TIME_MS} (the latest time a date can hold)`,
+        ),
+      ),
     }),
     z.pipe(
       z.string(),

@@ -25,7 +25,6 @@ function deps(config: Partial<IngestConfig> = {}, enqueue: IngestDeps['enqueue']
         tokens: [],
         providers,
         routing: defaultRouting,
-        dedup: true,
         sqs: { region: 'us-east-1' },
         ...config,
       },
