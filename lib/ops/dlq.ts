@@ -7,6 +7,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { REDRIVEN_AT } from '../aws/queue';
 
 export interface DeadLetter {
   messageId: string;
@@ -141,17 +142,22 @@ export async function listDeadLetters(
 }
 
 /**
- * Moves dead letters (of one provider, or all) back to their provider's main queue into their
- * original message group, oldest first per canary, each sent before it is deleted. The dedup id
- * is derived from the dead letter, so re-running after an interruption within 5 minutes does not
- * send any twice. Dead letters of other providers, and any whose provider is unknown, stay.
+ * Moves the dead letters present when it starts (of one provider, or all) back to their
+ * provider's main queue into their original message group, oldest first per canary, each sent
+ * before it is deleted. The dedup id is derived from the dead letter, so re-running after an
+ * interruption within 5 minutes does not send any twice. Each is stamped `redrivenAt`: it gets a
+ * whole retry window again, and if it fails again *during* this redrive the worker's new dead
+ * letter carries the stamp and is left for the next redrive, never moved (and posted) twice.
+ * Dead letters of other providers, and any whose provider is unknown, stay.
  */
 export async function redrive(
   sqs: SQSClient,
   dlqUrl: string,
   queueUrlOf: (provider: string) => Promise<string>,
   select: Selection = {},
+  now = Date.now(),
 ): Promise<{ moved: DeadLetter[]; unknown: DeadLetter[] }> {
+  const startedAt = now;
   const moved: DeadLetter[] = [];
   const unknown: DeadLetter[] = [];
   const kept: Message[] = [];
@@ -160,7 +166,9 @@ export async function redrive(
       const mine: { m: Message; d: DeadLetter }[] = [];
       for (const m of inOrder(await receiveAll(sqs, dlqUrl, 120))) {
         const d = describeDeadLetter(m, select.ofQueue);
-        if (d.provider !== undefined && (!select.provider || d.provider === select.provider))
+        const back = Number(m.MessageAttributes?.[REDRIVEN_AT]?.StringValue) >= startedAt;
+        if (back) kept.push(m);
+        else if (d.provider !== undefined && (!select.provider || d.provider === select.provider))
           mine.push({ m, d });
         else {
           kept.push(m);
@@ -175,9 +183,12 @@ export async function redrive(
             MessageBody: m.Body ?? '',
             MessageGroupId: origin(m).group,
             MessageDeduplicationId: `rd-${m.MessageId}`,
-            ...(m.MessageAttributes?.correlationId
-              ? { MessageAttributes: { correlationId: m.MessageAttributes.correlationId } }
-              : {}),
+            MessageAttributes: {
+              [REDRIVEN_AT]: { DataType: 'Number', StringValue: String(startedAt) },
+              ...(m.MessageAttributes?.correlationId
+                ? { correlationId: m.MessageAttributes.correlationId }
+                : {}),
+            },
           }),
         );
         await sqs.send(new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: m.ReceiptHandle }));
