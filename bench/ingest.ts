@@ -6,6 +6,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { createSqsClient, enqueue, messageGroupId } from '../lib/aws/queue';
 import { loadIngestConfig } from '../lib/config/config';
 import { type FlaggerEvent, parseFlaggerEvent } from '../lib/event/event';
+import { eventIdentity } from '../lib/event/identity';
 import { handleIngest, type IngestDeps } from '../lib/ingest/ingest';
 import { startEmulator } from '../lib/local/emulator';
 import { routeEvent } from '../lib/routing/route';
@@ -75,12 +76,16 @@ const { subject: a, baseline: b } = await interleaved(N, subject, raw);
 const config = await loadIngestConfig(process.env);
 const deps: IngestDeps = {
   config,
-  enqueue: (t, e, meta) => enqueue(sqs, t.queueUrl, t.destination, e, meta, config.dedup),
+  enqueue: (t, e, meta) => enqueue(sqs, t.queueUrl, t.destination, e, meta),
 };
 const queue = (e: FlaggerEvent, i: number) =>
-  enqueue(sqs, QueueUrl as string, 'slack', e, { receivedAt: new Date(), correlationId: `s${i}` });
+  enqueue(sqs, QueueUrl as string, 'slack', e, {
+    receivedAt: new Date(),
+    correlationId: `s${i}`,
+    id: eventIdentity(e),
+  });
 const ladder: Ladder = [
-  ['enqueue (dedup id, ASCII-safe body)', (i) => queue(eventN(2 * N + i) as FlaggerEvent, i)],
+  ['enqueue (event identity, ASCII-safe body)', (i) => queue(eventN(2 * N + i) as FlaggerEvent, i)],
   [
     '+ JSON.parse, validation, routing',
     (i) => {

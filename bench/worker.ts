@@ -100,10 +100,18 @@ const ladder: Ladder = [
     'postJson (deadline, answer read and classified)',
     () => postJson(url, formatted, { timeoutMs: 10_000, label: 'slack' }),
   ],
-  ['+ formatting (the provider’s send)', (i) => dest.sender.send(event, { ...send, messageId: `m${i}` })],
+  [
+    '+ formatting (the provider’s send)',
+    (i) => dest.sender.send(event, { ...send, messageId: `m${i}`, eventId: `m${i}` }),
+  ],
   [
     '+ validating the queued body',
-    (i) => dest.sender.send(parseQueuedBody(queuedBody()).event, { ...send, messageId: `m${i}` }),
+    (i) =>
+      dest.sender.send(parseQueuedBody(queuedBody()).event, {
+        ...send,
+        messageId: `m${i}`,
+        eventId: `m${i}`,
+      }),
   ],
 ];
 const steps = await stepRows(N, (name) => `worker step: ${name}, p50 vs raw undici POST`, ladder, raw);

@@ -51,7 +51,7 @@ const ingest = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayPr
     {
       config,
       mute,
-      enqueue: (t, e, meta) => enqueue(sqs, t.queueUrl, t.destination, e, meta, config.dedup),
+      enqueue: (t, e, meta) => enqueue(sqs, t.queueUrl, t.destination, e, meta),
     },
   );
   flushMetrics();

@@ -39,3 +39,11 @@ export class PermanentDeliveryError extends Error {
 export class InvalidMessageError extends Error {
   override name = 'InvalidMessageError';
 }
+
+/**
+ * The event cannot be turned into a message (a formatter or the rollout tracker threw on it): the
+ * same event fails the same way every time, so it is dead-lettered at once with the reason.
+ */
+export class UnprocessableEventError extends PermanentDeliveryError {
+  override name = 'UnprocessableEventError';
+}

@@ -88,7 +88,7 @@ describe.skipIf(!binary)('against a real Alertmanager (0.25, loopback)', () => {
     let n = 0;
     const send = async (events: FlaggerEvent[]) => {
       for (const e of events)
-        await sender.send(e, { timeoutMs: 2000, messageId: `r${++n}`, moreInGroup: false });
+        await sender.send(e, { timeoutMs: 2000, eventId: `r${++n}`, messageId: `r${n}`, moreInGroup: false });
     };
     await send(checkout);
     const firing = await active();

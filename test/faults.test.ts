@@ -130,7 +130,6 @@ describe('fault injection through the local pipeline', () => {
       LOCAL_MAX_RECEIVE_COUNT: '6',
       // A crashed invocation changes no visibility: its batch returns after this timeout.
       LOCAL_VISIBILITY_TIMEOUT: '2',
-      DEDUP: 'on',
       INGEST_TOKEN: TOKEN,
     });
     // Handler log lines (info to stdout, warnings to stderr) are kept for the secrets check, not

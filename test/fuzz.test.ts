@@ -98,7 +98,6 @@ describe('fuzzing ingest (10,000 generated requests)', () => {
             tokens: [TOKEN],
             providers: [{ id: 'slack', queueUrl: 'q' }],
             routing: await loadRouting({}, ['slack']),
-            dedup: true,
             sqs: { region: 'x' },
           },
           enqueue: async (_c, e) => {

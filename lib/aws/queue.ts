@@ -12,6 +12,8 @@ export interface QueuedEvent {
   event: FlaggerEvent;
   /** The routing destination; absent means the provider's default destination (named like it). */
   destination?: string;
+  /** The event's identity (lib/event/identity.ts); absent in messages queued by older versions. */
+  id?: string;
 }
 
 /** `requestTimeoutMs` must exceed any long-poll wait made with the client (pollers, tools). */
@@ -51,25 +53,12 @@ export function messageGroupId(destination: string, e: Pick<FlaggerEvent, 'names
 }
 
 /**
- * SQS FIFO drops a message whose dedup id it saw in the last 5 minutes. By default the id leaves
- * the timestamp out, so Flagger's identical repeats (the "Halt …" lines every interval, its retries,
- * a client retrying after our 503) become one message. With `dedup: false` the timestamp is
- * included: only byte-identical resends are collapsed.
+ * SQS FIFO drops a message whose dedup id it saw in the last 5 minutes: the event's identity (the
+ * whole event, never its text alone) per destination, so only a byte-identical resend collapses.
+ * Repeats with a new timestamp are new events; the rollout tracker decides what they are worth.
  */
-export function deduplicationId(destination: string, e: FlaggerEvent, dedup = true): string {
-  const { eventMessage, eventType, timestamp } = e.metadata;
-  return sha256(
-    JSON.stringify([
-      destination,
-      e.namespace,
-      e.name,
-      e.phase,
-      eventType,
-      eventMessage,
-      dedup ? '' : timestamp,
-    ]),
-  );
-}
+export const deduplicationId = (destination: string, eventId: string): string =>
+  sha256(JSON.stringify([destination, eventId]));
 
 /**
  * JSON with every character outside printable ASCII as a `\u` escape: SQS refuses some characters
@@ -87,16 +76,21 @@ export async function enqueue(
   queueUrl: string,
   destination: string,
   event: FlaggerEvent,
-  meta: { receivedAt: Date; correlationId: string },
-  dedup = true,
+  meta: { receivedAt: Date; correlationId: string; id: string },
 ): Promise<string | undefined> {
-  const body: QueuedEvent = { v: 1, receivedAt: meta.receivedAt.toISOString(), event, destination };
+  const body: QueuedEvent = {
+    v: 1,
+    receivedAt: meta.receivedAt.toISOString(),
+    event,
+    destination,
+    id: meta.id,
+  };
   const out = await sqs.send(
     new SendMessageCommand({
       QueueUrl: queueUrl,
       MessageBody: asciiJson(body),
       MessageGroupId: messageGroupId(destination, event),
-      MessageDeduplicationId: deduplicationId(destination, event, dedup),
+      MessageDeduplicationId: deduplicationId(destination, meta.id),
       // Lets the worker's log lines be joined to ingest's for the same event.
       MessageAttributes: { correlationId: { DataType: 'String', StringValue: meta.correlationId } },
     }),
@@ -111,6 +105,7 @@ const queuedSchema = z.object({
   receivedAt: z.string(),
   event: flaggerEventSchema,
   destination: z.optional(z.string()),
+  id: z.optional(z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be a sha256 hex digest'))),
 });
 
 /**
@@ -129,6 +124,12 @@ export function parseQueuedBody(body: string): QueuedEvent {
   return r.data;
 }
 
+/**
+ * Stamped by `dlq redrive` on what it sends (epoch ms) and kept by the worker on a new dead
+ * letter: the retry window restarts there, and a redrive knows what came back while it ran.
+ */
+export const REDRIVEN_AT = 'redrivenAt';
+
 export interface DeadLetterInfo {
   provider: string;
   reason: string;
@@ -138,6 +139,8 @@ export interface DeadLetterInfo {
   firstFailedAt: string;
   /** When the record was first sent to the main queue (epoch ms): the order a redrive restores. */
   sentAt?: string;
+  /** The redrive that sent it back (epoch ms), when one did: that redrive leaves it be. */
+  redrivenAt?: string;
 }
 
 /**
@@ -169,6 +172,7 @@ export async function sendToDeadLetter(
         firstFailedAt: str(info.firstFailedAt),
         group: str(record.groupId),
         ...(info.sentAt ? { sentAt: num(Number(info.sentAt)) } : {}),
+        ...(info.redrivenAt ? { [REDRIVEN_AT]: num(Number(info.redrivenAt)) } : {}),
         ...(info.status !== undefined ? { status: num(info.status) } : {}),
       },
     }),

@@ -31,8 +31,6 @@ export interface IngestConfig {
   providers: { id: string; queueUrl: string }[];
   /** Destinations and routes (lib/routing): a routing file, or one destination per provider. */
   routing: RoutingConfig;
-  /** Collapse identical events within SQS's 5-minute window (DEDUP=off to keep every repeat). */
-  dedup: boolean;
   sqs: SqsSettings;
 }
 
@@ -70,7 +68,6 @@ export async function loadIngestConfig(env: Env): Promise<IngestConfig> {
     INGEST_TOKEN: token,
     INGEST_TOKEN_PREVIOUS: token,
     CHANNELS: optionalEnv(z.string()),
-    DEDUP: optionalEnv(z.enum(['on', 'off'], { error: 'must be on or off' })),
   };
   for (const id of PROVIDER_IDS) shape[queueEnv(id)] = optionalEnv(httpUrl);
   const e = parseEnv(z.extend(sqsSchema, shape), env, 'ingest') as Record<string, string | undefined> &
@@ -108,7 +105,7 @@ export async function loadIngestConfig(env: Env): Promise<IngestConfig> {
       );
     }
   }
-  return { tokens, providers, routing, dedup: e.DEDUP !== 'off', sqs: sqsOf(e) };
+  return { tokens, providers, routing, sqs: sqsOf(e) };
 }
 
 /**

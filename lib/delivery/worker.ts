@@ -1,24 +1,65 @@
-import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type MetricName, record as metric, recordAll } from '../aws/metrics';
-import { createSqsClient, delayRedelivery, parseQueuedBody, sendToDeadLetter } from '../aws/queue';
+import {
+  createSqsClient,
+  delayRedelivery,
+  parseQueuedBody,
+  type QueuedEvent,
+  REDRIVEN_AT,
+  sendToDeadLetter,
+} from '../aws/queue';
 import { coldStart, resolveSecrets, ssmFetcher } from '../aws/secrets';
 import { loadWorkerConfig, type WorkerConfig } from '../config/config';
-import { InvalidMessageError, NotSentError, PermanentDeliveryError, RetryableDeliveryError } from '../errors';
+import {
+  InvalidMessageError,
+  NotSentError,
+  PermanentDeliveryError,
+  RetryableDeliveryError,
+  UnprocessableEventError,
+} from '../errors';
 import { canaryId } from '../event/event';
+import { eventIdentity } from '../event/identity';
 import { logger, withOwnLogger } from '../log';
-import type { Provider } from '../providers/provider';
+import type { Provider, SendResult } from '../providers/provider';
 import { milestoneGate } from '../rollouts/milestones';
+import { groupOf, processFifoBatch } from './batch';
 import { createPacer, type Pacer } from './pacer';
 import { retryDelaySeconds } from './retry';
 
 const attemptOf = (r: SQSRecord) => Number(r.attributes.ApproximateReceiveCount) || 1;
-const groupOf = (r: SQSRecord) => r.attributes.MessageGroupId ?? r.messageId;
 /** When the record could first have been tried: its first receive (its send, if unknown). */
 const firstReceivedAt = (r: SQSRecord) =>
   Number(r.attributes.ApproximateFirstReceiveTimestamp) || Number(r.attributes.SentTimestamp) || Date.now();
 const describe = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+
+/**
+ * When the retry window started: when ingest accepted the event, so a canary's backlog behind a
+ * dead destination gives up together, about one window after its first event; or when a redrive
+ * gave it another chance.
+ */
+export function windowStart(record: SQSRecord, queued?: QueuedEvent): number {
+  const redriven = Number(record.messageAttributes?.[REDRIVEN_AT]?.stringValue);
+  if (redriven > 0) return redriven;
+  const accepted = queued ? Date.parse(queued.receivedAt) : Number.NaN;
+  return Number.isFinite(accepted) ? accepted : firstReceivedAt(record);
+}
+
+/**
+ * An error of the language itself (RangeError from a date no Date can hold, a TypeError from an
+ * odd value) escaping a formatter or the rollout tracker: the same event fails the same way on
+ * every try, so it is dead-lettered at once with the reason instead of blocking its canary.
+ * Transport and AWS errors are never of these types (lib/delivery/http.ts types its own).
+ */
+function asDeliveryError(err: unknown): unknown {
+  const builtin =
+    err instanceof TypeError ||
+    err instanceof RangeError ||
+    err instanceof SyntaxError ||
+    err instanceof ReferenceError ||
+    err instanceof URIError;
+  return builtin ? new UnprocessableEventError(`could not format the event: ${describe(err)}`) : err;
+}
 
 /**
  * Flagger's timestamp → now, when that is a latency: a replayed or hand-posted old event (the
@@ -37,18 +78,20 @@ async function deliverRecord(
   config: WorkerConfig,
   pacerFor: (destination: string) => Pacer,
   record: SQSRecord,
+  queued: QueuedEvent,
   context: Context,
   moreInGroup: boolean,
 ): Promise<void> {
-  const queued = parseQueuedBody(record.body);
   const { event } = queued;
+  // Redeliveries and byte-identical resends share it; any other event, however alike, does not.
+  const eventId = queued.id ?? eventIdentity(event);
   const name = queued.destination ?? provider.id;
   const destination = config.destinations[name];
   // Removed from the routing file since it was queued: keep it, with the reason, for a redrive.
   if (!destination) throw new InvalidMessageError(`unknown ${provider.id} destination "${name}"`);
   const gate =
     destination.events === 'milestones' && config.store
-      ? await milestoneGate(config.store, name, event, record.messageId)
+      ? await milestoneGate(config.store, name, event, eventId)
       : undefined;
   if (gate && !gate.send) {
     logger.info('not a milestone, not sent', {
@@ -59,60 +102,76 @@ async function deliverRecord(
     return;
   }
   const pacer = pacerFor(name);
-  const blocked = pacer.blockedMs();
-  if (blocked > 0) {
-    // The platform said 429 + Retry-After (or an empty rate-limit bucket): sending now would only
-    // earn another 429.
-    throw new NotSentError('not sent: waiting out the destination’s rate limit', 429, blocked / 1000);
-  }
-  if (context.getRemainingTimeInMillis() < config.timeoutMs + config.minIntervalMs + 1000) {
-    throw new NotSentError('not sent: too little function time left for another attempt', undefined, 0);
-  }
-  await pacer.turn();
-  const started = performance.now();
-  try {
-    const send = () =>
-      destination.sender.send(event, {
-        timeoutMs: config.timeoutMs,
-        messageId: record.messageId,
-        moreInGroup,
-        ...(gate ? { rolloutStartedAt: gate.startedAt } : {}),
-      });
-    // Milestones and live messages keep their own record of what was done; every-event
-    // destinations record completed deliveries, so a crashed batch does not post them twice.
-    const dedupId = record.attributes.MessageDeduplicationId ?? record.messageId;
-    const { status, waitSeconds, calls } =
-      destination.events === 'all' && config.once
-        ? await config.once(`${provider.id}#${name}#${dedupId}`, send, context)
-        : await send();
-    if (waitSeconds) pacer.block(waitSeconds);
-    await gate?.done();
-    const ms = Math.round(performance.now() - started);
-    const endToEndMs = sinceFlagger(event.metadata.timestamp);
-    logger.info('delivered', {
-      provider: provider.id,
-      destination: name,
-      canary: canaryId(event),
-      messageId: record.messageId,
-      status,
-      ...(calls !== undefined ? { calls } : {}),
-      attempt: attemptOf(record),
-      ms,
-      // Accepted by ingest → delivered: what the relay itself took, queueing and retries included.
-      relayMs: Date.now() - Date.parse(queued.receivedAt),
-      ...(endToEndMs !== undefined ? { endToEndMs } : {}),
-    });
-    recordAll({ provider: provider.id }, [
-      ['MessagesDelivered', 1],
-      ['DeliveryLatency', ms],
-      ...(endToEndMs !== undefined ? [['EndToEndLatency', endToEndMs] as [MetricName, number]] : []),
-    ]);
-  } catch (err) {
-    if (err instanceof RetryableDeliveryError && err.status === 429 && err.retryAfterSeconds !== undefined) {
-      pacer.block(err.retryAfterSeconds);
+  // One event at a time per destination, in its turn; other destinations' records run meanwhile.
+  await pacer.exclusive(async () => {
+    const blocked = pacer.blockedMs();
+    if (blocked > 0) {
+      // The platform said 429 + Retry-After (or an empty rate-limit bucket): sending now would only
+      // earn another 429.
+      throw new NotSentError('not sent: waiting out the destination’s rate limit', 429, blocked / 1000);
     }
-    throw err;
-  }
+    if (context.getRemainingTimeInMillis() < config.timeoutMs + config.minIntervalMs + 1000) {
+      throw new NotSentError('not sent: too little function time left for another attempt', undefined, 0);
+    }
+    const started = performance.now();
+    try {
+      const send = () =>
+        destination.sender.send(event, {
+          timeoutMs: config.timeoutMs,
+          messageId: record.messageId,
+          eventId,
+          moreInGroup,
+          ...(gate ? { rolloutStartedAt: gate.startedAt } : {}),
+        });
+      // Milestones and live messages keep their own record of what was done; every-event
+      // destinations record completed deliveries per event, so a crashed batch or a resend of the
+      // same bytes does not post them twice.
+      const { status, waitSeconds, calls, repeated }: SendResult & { repeated?: boolean } =
+        destination.events === 'all' && config.once
+          ? await config.once(`${provider.id}#${name}#${eventId}`, send, context)
+          : await send();
+      if (repeated) {
+        logger.info('already delivered, not sent again', {
+          provider: provider.id,
+          destination: name,
+          canary: canaryId(event),
+          messageId: record.messageId,
+        });
+        return;
+      }
+      if (waitSeconds) pacer.block(waitSeconds);
+      await gate?.done();
+      const ms = Math.round(performance.now() - started);
+      const endToEndMs = sinceFlagger(event.metadata.timestamp);
+      logger.info('delivered', {
+        provider: provider.id,
+        destination: name,
+        canary: canaryId(event),
+        messageId: record.messageId,
+        status,
+        ...(calls !== undefined ? { calls } : {}),
+        attempt: attemptOf(record),
+        ms,
+        // Accepted by ingest → delivered: what the relay itself took, queueing and retries included.
+        relayMs: Date.now() - Date.parse(queued.receivedAt),
+        ...(endToEndMs !== undefined ? { endToEndMs } : {}),
+      });
+      recordAll({ provider: provider.id }, [
+        ['MessagesDelivered', 1],
+        ['DeliveryLatency', ms],
+        ...(endToEndMs !== undefined ? [['EndToEndLatency', endToEndMs] as [MetricName, number]] : []),
+      ]);
+    } catch (err) {
+      if (
+        err instanceof RetryableDeliveryError &&
+        err.status === 429 &&
+        err.retryAfterSeconds !== undefined
+      ) {
+        pacer.block(err.retryAfterSeconds);
+      }
+      throw err;
+    }
+  });
 }
 
 /** Moves a record to the DLQ with why, then counts it; a failed send leaves it to be retried. */
@@ -123,9 +182,10 @@ async function deadLetter(
   record: SQSRecord,
   err: unknown,
   permanent: boolean,
+  since: number,
 ): Promise<void> {
   const attempt = attemptOf(record);
-  const hours = ((Date.now() - firstReceivedAt(record)) / 3_600_000).toFixed(1);
+  const hours = ((Date.now() - since) / 3_600_000).toFixed(1);
   const reason = permanent
     ? describe(err)
     : attempt >= config.retry.maxReceiveCount
@@ -145,6 +205,9 @@ async function deadLetter(
       attempts: attempt,
       firstFailedAt: firstFailedAt.toISOString(),
       ...(record.attributes.SentTimestamp ? { sentAt: record.attributes.SentTimestamp } : {}),
+      ...(record.messageAttributes?.[REDRIVEN_AT]?.stringValue
+        ? { redrivenAt: record.messageAttributes[REDRIVEN_AT].stringValue }
+        : {}),
     },
   );
   logger.warn('dead-lettered', {
@@ -171,7 +234,6 @@ export function createWorker(
   sqs: SQSClient,
   pacers = new Map<string, Pacer>(),
 ) {
-  const processor = new SqsFifoPartialProcessorAsync();
   // One per destination: platforms limit per webhook or token, and a 429 from one says nothing of another.
   const pacerFor = (name: string) => {
     const known = pacers.get(name);
@@ -188,52 +250,47 @@ export function createWorker(
     logger.addContext(context);
     const delays = new Map<string, number>();
 
-    const handle = async (record: SQSRecord) => {
-      const attempt = attemptOf(record);
-      // Joins this record's lines to ingest's for the same event.
-      logger.appendKeys({
-        correlationId: record.messageAttributes?.correlationId?.stringValue ?? record.messageId,
-      });
-      try {
-        // Later records of the same group in this batch: a live message is redrawn once, after them.
-        const moreInGroup = event.Records.some(
-          (r, i) => i > event.Records.indexOf(record) && groupOf(r) === groupOf(record),
-        );
-        await deliverRecord(provider, config, pacerFor, record, context, moreInGroup);
-      } catch (err) {
-        const permanent = err instanceof PermanentDeliveryError || err instanceof InvalidMessageError;
-        // Given up by time, not by receives: only a real attempt that fails after the retry window
-        // dead-letters; SQS's receive count is a backstop for workers that crash every time.
-        const expired =
-          !(err instanceof NotSentError) &&
-          Date.now() - firstReceivedAt(record) >= config.retry.windowSeconds * 1000;
-        if (permanent || expired || attempt >= config.retry.maxReceiveCount) {
-          await deadLetter(provider, config, sqs, record, err, permanent);
-          return; // handled: the record leaves the main queue and its canary's next events flow
-        }
-        const seconds = retryDelaySeconds(err, attempt, config.retry);
-        delays.set(groupOf(record), seconds);
-        logger.warn('delivery failed, will retry', {
-          provider: provider.id,
-          messageId: record.messageId,
-          group: groupOf(record),
-          attempt,
-          retryInSeconds: seconds,
-          error: describe(err),
+    // Groups run concurrently, so each record logs through a logger of its own (its correlation id).
+    const handle = (record: SQSRecord, moreInGroup: boolean) =>
+      withOwnLogger(async () => {
+        logger.addContext(context);
+        // Joins this record's lines to ingest's for the same event.
+        logger.appendKeys({
+          correlationId: record.messageAttributes?.correlationId?.stringValue ?? record.messageId,
         });
-        metric('DeliveryRetried', { provider: provider.id });
-        throw err;
-      } finally {
-        logger.removeKeys(['correlationId']);
-      }
-    };
+        const attempt = attemptOf(record);
+        let queued: QueuedEvent | undefined;
+        try {
+          queued = parseQueuedBody(record.body);
+          await deliverRecord(provider, config, pacerFor, record, queued, context, moreInGroup);
+        } catch (caught) {
+          const err = asDeliveryError(caught);
+          const permanent = err instanceof PermanentDeliveryError || err instanceof InvalidMessageError;
+          const since = windowStart(record, queued);
+          // Given up by time, not by receives: only a real attempt that fails after the retry window
+          // dead-letters; SQS's receive count is a backstop for workers that crash every time.
+          const expired =
+            !(err instanceof NotSentError) && Date.now() - since >= config.retry.windowSeconds * 1000;
+          if (permanent || expired || attempt >= config.retry.maxReceiveCount) {
+            await deadLetter(provider, config, sqs, record, err, permanent, since);
+            return; // handled: the record leaves the main queue and its canary's next events flow
+          }
+          const seconds = retryDelaySeconds(err, attempt, config.retry);
+          delays.set(groupOf(record), seconds);
+          logger.warn('delivery failed, will retry', {
+            provider: provider.id,
+            messageId: record.messageId,
+            group: groupOf(record),
+            attempt,
+            retryInSeconds: seconds,
+            error: describe(err),
+          });
+          metric('DeliveryRetried', { provider: provider.id });
+          throw err;
+        }
+      });
 
-    const result = await processPartialResponse(event, handle, processor, {
-      context,
-      skipGroupOnError: true,
-      // A fully failed batch is reported item by item rather than thrown: same redelivery, clearer logs.
-      throwOnFullBatchFailure: false,
-    });
+    const result = await processFifoBatch(event.Records, handle);
 
     // The failed record and the skipped later records of its canary come back together after the delay.
     const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));

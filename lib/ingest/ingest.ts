@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { record } from '../aws/metrics';
 import type { IngestConfig } from '../config/config';
 import { canaryId, type FlaggerEvent, parseFlaggerEvent } from '../event/event';
+import { eventIdentity } from '../event/identity';
 import { canaryStatus } from '../event/status';
 import { logger } from '../log';
 import { type Decision, routeEvent } from '../routing/route';
@@ -35,7 +36,7 @@ export interface IngestDeps {
   enqueue(
     target: { destination: string; queueUrl: string },
     event: FlaggerEvent,
-    meta: { receivedAt: Date; correlationId: string },
+    meta: { receivedAt: Date; correlationId: string; id: string },
   ): Promise<unknown>;
   /** For routes with `mute`; without one, nothing is muted. */
   mute?: MuteStore;
@@ -164,8 +165,9 @@ export async function handleIngest(req: IngestRequest, deps: IngestDeps): Promis
     return { destination: name, queueUrl: config.providers.find((c) => c.id === type)?.queueUrl as string };
   });
   const receivedAt = (deps.now ?? (() => new Date()))();
+  const id = eventIdentity(event, { route: req.route });
   const results = await Promise.allSettled(
-    targets.map((t) => deps.enqueue(t, event, { receivedAt, correlationId })),
+    targets.map((t) => deps.enqueue(t, event, { receivedAt, correlationId, id })),
   );
   const failed = destinations.filter((_, i) => results[i]?.status === 'rejected');
   if (failed.length) {

@@ -7,8 +7,13 @@ export type EventsMode = 'live' | 'milestones' | 'all';
 /** What a destination's sender needs besides the event. */
 export interface SendContext {
   timeoutMs: number;
-  /** The queue message: the same id on every redelivery, so stateful senders apply it once. */
+  /** The queue message, for logs. */
   messageId: string;
+  /**
+   * The event's identity (lib/event/identity.ts): the same on every redelivery and for a
+   * byte-identical resend, so stateful senders apply an event once.
+   */
+  eventId: string;
   /** More of this canary's events follow in the batch: a live message may wait to redraw once. */
   moreInGroup: boolean;
   /** When the event's rollout started, where the destination keeps rollout state (milestones). */

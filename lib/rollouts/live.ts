@@ -50,12 +50,12 @@ export async function sendLive(
   const got = await store.get(key);
   let record = got?.value;
   let version = got?.version ?? 0;
-  if (!record?.applied.includes(ctx.messageId)) {
+  if (!record?.applied.includes(ctx.eventId)) {
     const step = reduce(record?.rollout, event);
     const keep = step.started ? undefined : record;
     record = {
       rollout: step.rollout,
-      applied: [...(record?.applied ?? []), ctx.messageId],
+      applied: [...(record?.applied ?? []), ctx.eventId],
       ...(keep?.message ? { message: keep.message } : {}),
       ...(keep?.uncertainPost ? { uncertainPost: keep.uncertainPost } : {}),
       pending: {

@@ -12,7 +12,7 @@ export interface Gate {
 
 /**
  * For a destination that hears only milestones: applies the event to the canary's rollout once
- * (a redelivered record is recognised by its message id) and says whether it is to be sent. The
+ * (a redelivered record or a byte-identical resend is recognised by its identity) and says whether it is to be sent. The
  * decision is stored before sending, so a send that fails is retried as a milestone even though
  * the rollout has already moved on.
  */
@@ -20,25 +20,25 @@ export async function milestoneGate(
   store: RolloutStore,
   destination: string,
   event: FlaggerEvent,
-  messageId: string,
+  eventId: string,
 ): Promise<Gate> {
   const key = rolloutKey(destination, event);
   const got = await store.get(key);
   let record = got?.value;
   let version = got?.version ?? 0;
-  if (!record?.applied.includes(messageId)) {
+  if (!record?.applied.includes(eventId)) {
     const step = reduce(record?.rollout, event);
     record = {
       ...record,
       rollout: step.rollout,
-      applied: [...(record?.applied ?? []), messageId],
-      pending: step.milestone ? { milestone: messageId } : undefined,
+      applied: [...(record?.applied ?? []), eventId],
+      pending: step.milestone ? { milestone: eventId } : undefined,
     };
     version = await store.put(key, record, version);
   }
   const current = record;
   const startedAt = current.rollout.startedAt;
-  if (current.pending?.milestone !== messageId) return { send: false, startedAt, done: async () => {} };
+  if (current.pending?.milestone !== eventId) return { send: false, startedAt, done: async () => {} };
   return {
     send: true,
     startedAt,

@@ -6,7 +6,10 @@ import type { Rollout } from './tracker';
 /** What is kept per destination and canary: the rollout and what was done about it. */
 export interface RolloutRecord {
   rollout: Rollout;
-  /** Queue message ids already applied, newest last: a redelivered record is not applied twice. */
+  /**
+   * Identities of the events already applied, newest last: a redelivered record or a byte-identical
+   * resend is not applied twice. (Stacks before event identity stored queue message ids here.)
+   */
   applied: string[];
   /** Work decided but not yet done (a milestone to send, replies, an update): done on retry. */
   pending?: Pending;
@@ -27,7 +30,7 @@ export interface AlertState {
 }
 
 export interface Pending {
-  /** A milestone message for this queue message id. */
+  /** A milestone message for the event of this identity. */
   milestone?: string;
   replies?: { text: string; broadcast: boolean }[];
   /** The live message should be redrawn (or first posted). */

@@ -29,7 +29,6 @@ describe('CloudWatch metrics (EMF)', () => {
       tokens: [],
       providers: [],
       routing: await loadRouting({}, []),
-      dedup: true,
       sqs: { region: 'x' },
     },
     enqueue: async () => {},

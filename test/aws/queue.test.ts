@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deduplicationId, messageGroupId } from '../../lib/aws/queue';
 import type { FlaggerEvent } from '../../lib/event/event';
+import { eventIdentity } from '../../lib/event/identity';
 import { fixtures } from '../helpers/fixtures';
 
 const e = fixtures[0] as FlaggerEvent;
@@ -23,25 +24,35 @@ describe('message group', () => {
   });
 });
 
-describe('deduplication id', () => {
-  it('collapses the same event repeated with a new timestamp (Flagger’s per-interval repeats)', () => {
-    expect(deduplicationId('slack', later)).toBe(deduplicationId('slack', e));
+describe('deduplication id: the event’s identity per destination', () => {
+  const id = (ev: FlaggerEvent, route?: string) => eventIdentity(ev, { route });
+  it('keeps Flagger’s repeat of a message with a new timestamp apart (a new event, never dropped)', () => {
+    expect(deduplicationId('slack', id(later))).not.toBe(deduplicationId('slack', id(e)));
   });
-  it('keeps repeats apart with DEDUP=off, while byte-identical resends still collapse', () => {
-    expect(deduplicationId('slack', later, false)).not.toBe(deduplicationId('slack', e, false));
-    expect(deduplicationId('slack', e, false)).toBe(deduplicationId('slack', { ...e }, false));
+  it('collapses only a byte-identical resend, whatever the order of its metadata keys', () => {
+    const reordered: FlaggerEvent = {
+      ...e,
+      metadata: Object.fromEntries(Object.entries(e.metadata).reverse()) as FlaggerEvent['metadata'],
+    };
+    expect(deduplicationId('slack', id(reordered))).toBe(deduplicationId('slack', id(e)));
   });
   it.each([
-    ['channel', 'teams', e],
-    ['phase', 'slack', { ...e, phase: 'Failed' }],
-    ['eventType', 'slack', { ...e, metadata: { ...e.metadata, eventType: 'Warning' } }],
-    ['eventMessage', 'slack', { ...e, metadata: { ...e.metadata, eventMessage: 'other' } }],
-    ['name', 'slack', { ...e, name: 'other' }],
-    ['namespace', 'slack', { ...e, namespace: 'other' }],
-  ] as const)('differs when the %s differs', (_, channel, other) => {
-    expect(deduplicationId(channel, other)).not.toBe(deduplicationId('slack', e));
+    ['destination', 'teams', e, undefined],
+    ['phase', 'slack', { ...e, phase: 'Failed' }, undefined],
+    ['checksum (the next rollout, same words)', 'slack', { ...e, checksum: 'other' }, undefined],
+    ['timestamp', 'slack', later, undefined],
+    ['eventType', 'slack', { ...e, metadata: { ...e.metadata, eventType: 'Warning' } }, undefined],
+    ['eventMessage', 'slack', { ...e, metadata: { ...e.metadata, eventMessage: 'other' } }, undefined],
+    ['extra metadata', 'slack', { ...e, metadata: { ...e.metadata, team: 'a' } }, undefined],
+    ['name', 'slack', { ...e, name: 'other' }, undefined],
+    ['namespace', 'slack', { ...e, namespace: 'other' }, undefined],
+    ['route', 'slack', e, 'team-a'],
+  ] as const)('differs when the %s differs', (_, destination, other, route) => {
+    expect(deduplicationId(destination, id(other as FlaggerEvent, route))).not.toBe(
+      deduplicationId('slack', id(e)),
+    );
   });
   it('fits SQS’s 128-character limit', () => {
-    expect(deduplicationId('slack', e)).toMatch(/^[0-9a-f]{64}$/);
+    expect(deduplicationId('slack', id(e))).toMatch(/^[0-9a-f]{64}$/);
   });
 });

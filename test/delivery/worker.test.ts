@@ -30,7 +30,8 @@ afterEach(async () => {
   rx = undefined;
 });
 
-const body = (event: FlaggerEvent) => JSON.stringify({ v: 1, receivedAt: '2026-01-01T00:00:00.000Z', event });
+const ACCEPTED = new Date().toISOString();
+const body = (event: FlaggerEvent) => JSON.stringify({ v: 1, receivedAt: ACCEPTED, event });
 /** A record that never came from a queue: enough for ordering tests that need no SQS calls. */
 const record = (event: FlaggerEvent, id: string, raw?: string): SQSRecord => ({
   messageId: id,
@@ -251,19 +252,25 @@ describe('worker', () => {
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: '2' }]);
   });
 
-  it('gives up by time: an attempt failing after the retry window dead-letters, with the reason', async () => {
+  it('gives up by time since ingest accepted the event: an attempt failing after the window dead-letters', async () => {
     rx = await startReceiver(answer(500, 'rollup_error'));
     const { dlq, config } = await setup({
       retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 1000, windowSeconds: 60 },
     });
-    const old = (id: string, firstMsAgo: number, receives: number): SQSRecord => {
-      const r = record(a1, id);
+    const old = (id: string, acceptedMsAgo: number, receives: number): SQSRecord => {
+      const raw = JSON.stringify({
+        v: 1,
+        receivedAt: new Date(Date.now() - acceptedMsAgo).toISOString(),
+        event: a1,
+      });
+      const r = record(a1, id, raw);
+      // First received just now: the window counts from acceptance, not from the first receive.
       return {
         ...r,
         attributes: {
           ...r.attributes,
           ApproximateReceiveCount: String(receives),
-          ApproximateFirstReceiveTimestamp: String(Date.now() - firstMsAgo),
+          ApproximateFirstReceiveTimestamp: String(Date.now()),
         },
       };
     };
@@ -285,11 +292,11 @@ describe('worker', () => {
     const { dlq, config } = await setup({
       retry: { baseSeconds: 1, capSeconds: 1, maxReceiveCount: 1000, windowSeconds: 60 },
     });
-    const r = record(a1, 'waiting');
-    const late: SQSRecord = {
-      ...r,
-      attributes: { ...r.attributes, ApproximateFirstReceiveTimestamp: String(Date.now() - 3_600_000) },
-    };
+    const late = record(
+      a1,
+      'waiting',
+      JSON.stringify({ v: 1, receivedAt: new Date(Date.now() - 3_600_000).toISOString(), event: a1 }),
+    );
     // Too little function time left: no attempt, so no dead letter however old the record is.
     const res = await createWorker(slack, config, env.sqs)({ Records: [late] }, ctx(500));
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'waiting' }]);

@@ -81,7 +81,7 @@ export function fakeRecord(
     receiptHandle: `rh-${id}`,
     body: JSON.stringify({
       v: 1,
-      receivedAt: '2026-01-01T00:00:00.000Z',
+      receivedAt: new Date().toISOString(),
       event,
       ...(destination ? { destination } : {}),
     }),

@@ -108,6 +108,7 @@ export async function trySend(
       ok: await destination(provider, url, provider.id, options).sender.send(event, {
         timeoutMs,
         messageId: 'm1',
+        eventId: 'm1',
         moreInGroup: false,
       }),
     };

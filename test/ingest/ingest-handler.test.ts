@@ -188,37 +188,33 @@ describe('ingest Lambda handler', () => {
   });
 
   it.each([
-    ['on', 1],
-    ['off', 2],
-  ] as const)(
-    'with DEDUP=%s queues %i message(s) for two events that differ only in their timestamp',
-    async (dedup, count) => {
-      const sqs = await startSqs();
-      try {
-        const { QueueUrl } = await sqs.sqs.send(
-          new CreateQueueCommand({ QueueName: `dedup-${dedup}.fifo`, Attributes: { FifoQueue: 'true' } }),
-        );
-        const handler = await loadHandler({
-          DEDUP: dedup,
-          SLACK_QUEUE_URL: QueueUrl as string,
-          SQS_ENDPOINT: sqs.emulator.endpoint,
-          CHANNELS: 'slack',
+    ['differ only in their timestamp (Flagger repeating a halt)', ['1764115200000', '1764115260000'], 2],
+    ['are byte-identical (a per-canary webhook’s retry)', ['1764115200000', '1764115200000'], 1],
+  ] as const)('queues two events that %s as %i message(s)', async (_, timestamps, count) => {
+    const sqs = await startSqs();
+    try {
+      const { QueueUrl } = await sqs.sqs.send(
+        new CreateQueueCommand({ QueueName: `dedup-${count}.fifo`, Attributes: { FifoQueue: 'true' } }),
+      );
+      const handler = await loadHandler({
+        SLACK_QUEUE_URL: QueueUrl as string,
+        SQS_ENDPOINT: sqs.emulator.endpoint,
+        CHANNELS: 'slack',
+      });
+      const e = JSON.parse(sample.body ?? '{}');
+      for (const ts of timestamps) {
+        const res = await handler({
+          ...sample,
+          body: JSON.stringify({ ...e, metadata: { ...e.metadata, timestamp: ts } }),
         });
-        const e = JSON.parse(sample.body ?? '{}');
-        for (const ts of ['1764115200000', '1764115260000']) {
-          const res = await handler({
-            ...sample,
-            body: JSON.stringify({ ...e, metadata: { ...e.metadata, timestamp: ts } }),
-          });
-          expect(res.statusCode).toBe(202);
-        }
-        const { Attributes } = await sqs.sqs.send(
-          new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
-        );
-        expect(Number(Attributes?.ApproximateNumberOfMessages)).toBe(count);
-      } finally {
-        await sqs.close();
+        expect(res.statusCode).toBe(202);
       }
-    },
-  );
+      const { Attributes } = await sqs.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+      );
+      expect(Number(Attributes?.ApproximateNumberOfMessages)).toBe(count);
+    } finally {
+      await sqs.close();
+    }
+  });
 });

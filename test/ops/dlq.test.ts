@@ -17,8 +17,8 @@ import { lambdaContext as ctx, workerFor } from '../helpers/worker';
 
 let env: Awaited<ReturnType<typeof startSqs>>;
 let urls: Map<string, { url: string }>;
-const body = (line: string) =>
-  JSON.stringify({ v: 1, receivedAt: '2026-01-01T00:00:00.000Z', event: JSON.parse(line) });
+const ACCEPTED = new Date().toISOString();
+const body = (line: string) => JSON.stringify({ v: 1, receivedAt: ACCEPTED, event: JSON.parse(line) });
 
 async function cli(...argv: string[]) {
   const out: string[] = [];

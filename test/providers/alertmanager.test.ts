@@ -163,14 +163,24 @@ describe('Alertmanager: canary_rollback while a canary is failed', () => {
   it('dead-letters a 400 (invalid alert) and retries a 5xx, never quoting credentials', async () => {
     const bad = await setup({ token: 'SECRET-token' }, answer(400, 'start time must be before end time'));
     const err = await bad.sender
-      .send(checkout[6] as FlaggerEvent, { timeoutMs: 1000, messageId: 'x1', moreInGroup: false })
+      .send(checkout[6] as FlaggerEvent, {
+        timeoutMs: 1000,
+        messageId: 'x1',
+        eventId: 'x1',
+        moreInGroup: false,
+      })
       .catch((e: Error) => e);
     expect(err).toBeInstanceOf(PermanentDeliveryError);
     expect((err as Error).message).toContain('start time must be before end time');
     expect((err as Error).message).not.toContain('SECRET');
     const down = await setup({}, answer(503, 'unavailable'));
     const err2 = await down.sender
-      .send(checkout[6] as FlaggerEvent, { timeoutMs: 1000, messageId: 'x2', moreInGroup: false })
+      .send(checkout[6] as FlaggerEvent, {
+        timeoutMs: 1000,
+        messageId: 'x2',
+        eventId: 'x2',
+        moreInGroup: false,
+      })
       .catch((e: Error) => e);
     expect(err2).toBeInstanceOf(RetryableDeliveryError);
   });

@@ -120,7 +120,8 @@ describe('Slack app: failures', () => {
   it('waits out ratelimited with Slack’s Retry-After, then finishes', async () => {
     const { sender } = await setup();
     const first = rolloutOf('podinfo')[0] as (typeof fixtures)[number];
-    const send = () => sender.send(first, { timeoutMs: 1000, messageId: 'rl-1', moreInGroup: false });
+    const send = () =>
+      sender.send(first, { timeoutMs: 1000, messageId: 'rl-1', eventId: 'rl-1', moreInGroup: false });
     slack.api.failNext('chat.postMessage', { status: 429, retryAfter: 7 });
     const err = await send().catch((e: Error) => e);
     expect(err).toBeInstanceOf(RetryableDeliveryError);
@@ -188,6 +189,7 @@ describe('Slack app: failures', () => {
       .send(rolloutOf('podinfo')[0] as (typeof fixtures)[number], {
         timeoutMs: 1000,
         messageId: `x-${code}`,
+        eventId: `x-${code}`,
         moreInGroup: false,
       })
       .catch((e: Error) => e);
@@ -204,6 +206,7 @@ describe('Slack app: failures', () => {
       .send(rolloutOf('podinfo')[0] as (typeof fixtures)[number], {
         timeoutMs: 1000,
         messageId: 'x-int',
+        eventId: 'x-int',
         moreInGroup: false,
       })
       .catch((e: Error) => e);

@@ -139,7 +139,7 @@ export const alertmanager: Provider = {
         const got = await store.get(key);
         let record: RolloutRecord | undefined = got?.value;
         let version = got?.version ?? 0;
-        if (!record?.applied.includes(ctx.messageId)) {
+        if (!record?.applied.includes(ctx.eventId)) {
           const step = reduce(record?.rollout, event);
           const alerts: (AlertState & { resolved: boolean })[] = [...(record?.pending?.alerts ?? [])];
           let alert = record?.alert;
@@ -155,7 +155,7 @@ export const alertmanager: Provider = {
           }
           record = {
             rollout: step.rollout,
-            applied: [...(record?.applied ?? []), ctx.messageId],
+            applied: [...(record?.applied ?? []), ctx.eventId],
             ...(alert ? { alert } : {}),
             ...(alerts.length ? { pending: { alerts } } : {}),
           };
