@@ -6,7 +6,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { markdown, type Row } from './stats';
 
-const sections = ['ingest', 'ack', 'worker', 'rollouts', 'bundles', 'coldstart'];
+const sections = ['ingest', 'ack', 'worker', 'sibling', 'rollouts', 'bundles', 'coldstart'];
 const rows: Row[] = [];
 const started = Date.now();
 for (const s of sections) {

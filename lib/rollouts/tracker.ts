@@ -74,16 +74,26 @@ const newRollout = (e: FlaggerEvent, at: number): Rollout => ({
   events: 0,
 });
 
+// After an outcome, these say the analysis runs again: a rollout whose "New revision detected" we
+// never saw (filtered, or lost upstream). Outcome echoes ("Rolling back" after "Canary failed!"),
+// a later termination and interval noise ("skipping canary run …", "Rollback hook … not
+// signaling a rollback") stay with the ended rollout.
+const RUNS_AGAIN: readonly Kind[] = ['progress', 'waiting', 'check-failed', 'initialized'];
+const runsAgain = (kind: Kind, message: string) =>
+  RUNS_AGAIN.includes(kind) && !/^Rollback hook /.test(message);
+
 /**
- * Does this event belong to a new rollout? A "New revision detected" always starts one; so does an
- * event whose checksum differs from a revision already learnt (a start we never saw), and any
- * event after initialization. Checksums are compared only once learnt from a later event,
+ * Does this event belong to a new rollout? A "New revision detected" always starts one, whatever
+ * its checksum and however soon after the last; so does the first sign of analysis after an
+ * outcome, an event whose checksum differs from a revision already learnt (a start we never saw),
+ * and any event after initialization. Checksums are compared only once learnt from a later event,
  * because the first event of a rollout still carries the previous revision's.
  */
 function startsNew(prev: Rollout | undefined, e: FlaggerEvent, kind: Kind): boolean {
   if (!prev) return true;
   if (kind === 'started') return true;
   if (prev.status === 'initializing') return kind !== 'initialized';
+  if (isEnded(prev) && runsAgain(kind, e.metadata.eventMessage)) return true;
   return Boolean(prev.revision && e.checksum && e.checksum !== prev.revision);
 }
 

@@ -112,6 +112,50 @@ describe('rollout tracker on the sample rollouts', () => {
   });
 });
 
+describe('the same canary rolling out again', () => {
+  const stamp = (e: FlaggerEvent, ms: number, checksum = e.checksum): FlaggerEvent => ({
+    ...e,
+    ...(checksum ? { checksum } : {}),
+    metadata: { ...e.metadata, timestamp: String(Number(e.metadata.timestamp) + ms) },
+  });
+
+  it('starts a second rollout on “New revision detected” seconds after a failure, same checksum, and says all of it again', () => {
+    const first = of('shop', 'checkout');
+    // The same revision retried 5 s later: the same words, the same checksums.
+    const second = first.map((e) => stamp(e, 60_000));
+    const steps = run([...first, ...second]);
+    expect(steps.filter((s) => s.started)).toHaveLength(2);
+    expect(milestones(steps)).toEqual([...milestones(run(first)), ...milestones(run(first))]);
+    expect(steps.at(-1)?.rollout).toMatchObject({
+      status: 'failed',
+      startedAt: Number(second[0]?.metadata.timestamp),
+    });
+  });
+
+  it('starts a new rollout on the first sign of analysis after an outcome when its start was never seen', () => {
+    const [start, ...rest] = of('test', 'podinfo');
+    const done = run([start as FlaggerEvent, ...rest]).at(-1)?.rollout as Rollout;
+    expect(done.status).toBe('promoted');
+    const advance = stamp(rest[3] as FlaggerEvent, 120_000); // "Advance podinfo.test canary weight 10"
+    const step = reduce(done, advance);
+    expect(step.started).toBe(true);
+    expect(step.rollout).toMatchObject({ status: 'progressing', weight: 10 });
+  });
+
+  it('counts a halt repeated every interval (new timestamps) on one rollout instead of repeating it', () => {
+    const halt = of('shop', 'checkout').find((e) =>
+      e.metadata.eventMessage.startsWith('Halt checkout.shop advancement request'),
+    );
+    const [start] = of('shop', 'checkout');
+    const steps = run([
+      start as FlaggerEvent,
+      ...[0, 60_000, 120_000].map((ms) => stamp(halt as FlaggerEvent, ms)),
+    ]);
+    expect(steps.filter((s) => s.milestone)).toHaveLength(2); // the start and the first halt
+    expect(steps.at(-1)?.rollout.failed).toEqual([expect.objectContaining({ count: 3 })]);
+  });
+});
+
 describe('rollout tracker on generated sequences', () => {
   const canaryEvents = fc.array(
     fc.constantFrom(
