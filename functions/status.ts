@@ -47,7 +47,8 @@ async function run(context?: Context) {
     senders,
     gauge: (namespace, name, value) => record('CanaryStatus', { namespace, name }, value),
   });
-  logger.info('status', result);
+  // Every minute, deployed: a line only when there is something to say.
+  if (result.failedCanaries || result.refreshed) logger.info('status', result);
   flushMetrics();
   return result;
 }

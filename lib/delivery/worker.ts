@@ -141,6 +141,15 @@ async function deliverRecord(
       }
       if (waitSeconds) pacer.block(waitSeconds);
       await gate?.done();
+      if (calls === 0) {
+        // Applied to the rollout, nothing to send (no alert changed, a redraw left for the batch's last).
+        logger.debug('applied, nothing sent', {
+          provider: provider.id,
+          destination: name,
+          canary: canaryId(event),
+        });
+        return;
+      }
       const ms = Math.round(performance.now() - started);
       const endToEndMs = sinceFlagger(event.metadata.timestamp);
       logger.info('delivered', {
