@@ -1,17 +1,14 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { flushMetrics } from '../lib/aws/metrics';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { lambdaHandler } from '../lib/aws/handler';
 import { createSqsClient, enqueue } from '../lib/aws/queue';
-import { coldStart, resolveSecrets, ssmFetcher } from '../lib/aws/secrets';
+import { resolveSecrets, ssmFetcher } from '../lib/aws/secrets';
 import { loadIngestConfig } from '../lib/config/config';
 import { handleIngest } from '../lib/ingest/ingest';
-import { logger, withOwnLogger } from '../lib/log';
 import { type MuteStore, memoryMuteStore } from '../lib/stores/mute';
 
 // Cold start: tokens from SSM (deployed) or env (local), then every setting validated once; a bad
 // one fails each invocation with a message naming the variable.
-const ready = coldStart(async () => {
+async function init() {
   const env = await resolveSecrets(
     process.env,
     [
@@ -35,33 +32,33 @@ const ready = coldStart(async () => {
     );
   }
   return { config, sqs: createSqsClient(config.sqs), mute };
-});
+}
 
-const ingest = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-  const { config, sqs, mute } = await ready();
-  const res = await handleIngest(
-    {
-      id: event.requestContext.requestId,
-      route: event.pathParameters?.route,
-      method: event.requestContext.http.method,
-      headers: event.headers ?? {},
-      query: event.queryStringParameters ?? {},
-      body: Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8'),
-    },
-    {
-      config,
-      mute,
-      enqueue: (t, e, meta) => enqueue(sqs, t.queueUrl, t.destination, e, meta),
-    },
-  );
-  flushMetrics();
-  return {
-    statusCode: res.statusCode,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(res.body),
-  };
-}).use(injectLambdaContext(logger));
-
-// Its own logger per invocation: under npm start, ingest shares a process with every worker.
-export const handler = (event: APIGatewayProxyEventV2, context: Context) =>
-  withOwnLogger(() => ingest(event, context));
+export const handler = lambdaHandler(
+  init,
+  async (
+    { config, sqs, mute },
+    event: APIGatewayProxyEventV2,
+  ): Promise<APIGatewayProxyStructuredResultV2> => {
+    const res = await handleIngest(
+      {
+        id: event.requestContext.requestId,
+        route: event.pathParameters?.route,
+        method: event.requestContext.http.method,
+        headers: event.headers ?? {},
+        query: event.queryStringParameters ?? {},
+        body: Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8'),
+      },
+      {
+        config,
+        mute,
+        enqueue: (t, e, meta) => enqueue(sqs, t.queueUrl, t.destination, e, meta),
+      },
+    );
+    return {
+      statusCode: res.statusCode,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(res.body),
+    };
+  },
+);

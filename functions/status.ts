@@ -1,19 +1,18 @@
-import type { Context } from 'aws-lambda';
-import { flushMetrics, record } from '../lib/aws/metrics';
-import { coldStart, resolveSecrets, ssmFetcher } from '../lib/aws/secrets';
+import { lambdaHandler } from '../lib/aws/handler';
+import { record } from '../lib/aws/metrics';
+import { resolveSecrets, ssmFetcher } from '../lib/aws/secrets';
 import { loadDestinations } from '../lib/config/destinations';
-import { logger, withOwnLogger } from '../lib/log';
+import { logger } from '../lib/log';
 import { runStatus } from '../lib/ops/status';
-import { PROVIDERS } from '../lib/providers/catalog';
+import { parseChannels } from '../lib/providers/catalog';
 import { createDynamoClient } from '../lib/stores/dynamo';
 import { dynamoRolloutStore } from '../lib/stores/rollouts';
 
 // EventBridge → every minute: the CanaryStatus gauge for failed canaries and the re-sending of
 // firing Alertmanager alerts (lib/ops/status.ts). Its destinations are the deploy's providers
 // that have periodic work (CHANNELS), read like a worker reads its own.
-const ready = coldStart(async () => {
-  const wanted = (process.env.CHANNELS ?? '').split(',').map((s) => s.trim());
-  const scheduled = PROVIDERS.filter((p) => p.scheduled && wanted.includes(p.id));
+async function init() {
+  const scheduled = (parseChannels(process.env.CHANNELS) ?? []).filter((p) => p.scheduled);
   const routingFile = Boolean(process.env.CONFIG_PARAM || process.env.CONFIG_FILE);
   const env = await resolveSecrets(
     process.env,
@@ -35,13 +34,9 @@ const ready = coldStart(async () => {
     (d) => Object.values(d.destinations).map((x) => x.sender),
   );
   return { store, senders };
-});
+}
 
-export const handler = (_event: unknown, context?: Context) => withOwnLogger(() => run(context));
-
-async function run(context?: Context) {
-  if (context) logger.addContext(context);
-  const { store, senders } = await ready();
+export const handler = lambdaHandler(init, async ({ store, senders }, _event: unknown) => {
   const result = await runStatus({
     store,
     senders,
@@ -49,6 +44,5 @@ async function run(context?: Context) {
   });
   // Every minute, deployed: a line only when there is something to say.
   if (result.failedCanaries || result.refreshed) logger.info('status', result);
-  flushMetrics();
   return result;
-}
+});

@@ -1,5 +1,5 @@
 import { providerFromEnv } from '../lib/config/config';
-import { workerHandler } from '../lib/delivery/worker';
+import { workerHandler } from '../lib/config/worker';
 
 // SQS → one provider's destinations. Every worker function is this handler; PROVIDER (set per
 // function by lib/infra) says which provider it serves. See lib/delivery/worker.ts.

@@ -66,6 +66,7 @@ export function recordAll(dimensions: Record<string, string>, points: [MetricNam
   m.publishStoredMetrics();
 }
 
+/** Writes the invocation's batch; nothing (and no Powertools warning) when it is empty. */
 export function flushMetrics(): void {
-  if (!off) metrics.publishStoredMetrics();
+  if (!off && metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
 }

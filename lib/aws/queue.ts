@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod/mini';
-import type { SqsSettings } from '../config/config';
 import { InvalidMessageError } from '../errors';
 import { type FlaggerEvent, flaggerEventSchema } from '../event/event';
 
@@ -14,6 +13,12 @@ export interface QueuedEvent {
   destination?: string;
   /** The event's identity (lib/event/identity.ts); absent in messages queued by older versions. */
   id?: string;
+}
+
+/** Where the queues are: a region, or a local emulator's endpoint. */
+export interface SqsSettings {
+  region: string;
+  endpoint?: string;
 }
 
 /** `requestTimeoutMs` must exceed any long-poll wait made with the client (pollers, tools). */

@@ -1,5 +1,5 @@
 import type { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
-import type { Env } from '../config/env';
+import type { Env } from '../env';
 import { ConfigError } from '../errors';
 
 export type SecretFetcher = (parameterName: string) => Promise<string | undefined>;

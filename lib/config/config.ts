@@ -1,13 +1,13 @@
 import * as z from 'zod/mini';
-import type { Once } from '../delivery/once';
-import type { RetryPolicy } from '../delivery/retry';
+import type { SqsSettings } from '../aws/queue';
+import type { WorkerConfig } from '../delivery/worker';
+import { type Env, intEnv, isDeployed, optionalEnv, parseEnv } from '../env';
 import { ConfigError } from '../errors';
-import { PROVIDER_IDS, providerById } from '../providers/catalog';
+import { PROVIDER_IDS, parseChannels, providerById } from '../providers/catalog';
 import { DLQ_ENV, type Provider, queueEnv } from '../providers/provider';
 import type { RolloutStore } from '../rollouts/state';
 import { loadRouting, type RoutingConfig } from '../routing/config';
 import { type Destination, loadDestinations } from './destinations';
-import { type Env, intEnv, isDeployed, optionalEnv, parseEnv } from './env';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
@@ -16,10 +16,7 @@ const sqsSchema = z.object({
   SQS_ENDPOINT: optionalEnv(httpUrl),
 });
 
-export interface SqsSettings {
-  region: string;
-  endpoint?: string;
-}
+export type { SqsSettings };
 
 export interface IngestConfig {
   /**
@@ -34,24 +31,7 @@ export interface IngestConfig {
   sqs: SqsSettings;
 }
 
-export type { Destination };
-
-export interface WorkerConfig {
-  /** By name; without a routing file, one named after the provider. */
-  destinations: Record<string, Destination>;
-  timeoutMs: number;
-  /** The provider's queue (for ChangeMessageVisibility) and its dead-letter queue. */
-  queueUrl: string;
-  dlqUrl: string;
-  retry: RetryPolicy;
-  /** Minimum spacing between calls to one destination from one worker instance. */
-  minIntervalMs: number;
-  sqs: SqsSettings;
-  /** Rollout state, when a destination sends milestones or keeps a live message. */
-  store?: RolloutStore;
-  /** Records completed deliveries (every-event destinations), where there is a state table. */
-  once?: Once;
-}
+export type { Destination, WorkerConfig };
 
 const sqsOf = (e: z.infer<typeof sqsSchema>): SqsSettings => ({
   region: e.AWS_REGION,
@@ -73,12 +53,8 @@ export async function loadIngestConfig(env: Env): Promise<IngestConfig> {
   const e = parseEnv(z.extend(sqsSchema, shape), env, 'ingest') as Record<string, string | undefined> &
     z.infer<typeof sqsSchema>;
 
-  const wanted = e.CHANNELS?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const wanted = parseChannels(e.CHANNELS)?.map((p) => p.id);
   for (const id of wanted ?? []) {
-    if (!PROVIDER_IDS.includes(id))
-      throw new ConfigError(`CHANNELS: unknown provider "${id}" (known: ${PROVIDER_IDS.join(', ')})`);
     if (!e[queueEnv(id)]) throw new ConfigError(`CHANNELS names "${id}" but ${queueEnv(id)} is not set`);
   }
   const providers = PROVIDER_IDS.filter((id) => e[queueEnv(id)] && (!wanted || wanted.includes(id))).map(

@@ -1,17 +1,11 @@
 import * as z from 'zod/mini';
+import { type Env, isDeployed, optionalEnv, parseEnv } from '../env';
 import { ConfigError } from '../errors';
-import { dashboardTemplate, type EventsMode, type Provider, type Sender } from '../providers/provider';
+import { type Destination, dashboardTemplate, type EventsMode, type Provider } from '../providers/provider';
 import type { RolloutStore } from '../rollouts/state';
 import { loadRouting } from '../routing/config';
-import { type Env, isDeployed, optionalEnv, parseEnv } from './env';
 
-/** Where a worker delivers: a named destination and its sender, checked at cold start. */
-export interface Destination {
-  name: string;
-  sender: Sender;
-  /** Every event, only milestones (rollout state decides), or a live message the sender keeps. */
-  events: EventsMode;
-}
+export type { Destination };
 
 const schema = z.object({
   DASHBOARD_URL: optionalEnv(dashboardTemplate),

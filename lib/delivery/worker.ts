@@ -2,15 +2,13 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type MetricName, record as metric, recordAll } from '../aws/metrics';
 import {
-  createSqsClient,
   delayRedelivery,
   parseQueuedBody,
   type QueuedEvent,
   REDRIVEN_AT,
+  type SqsSettings,
   sendToDeadLetter,
 } from '../aws/queue';
-import { coldStart, resolveSecrets, ssmFetcher } from '../aws/secrets';
-import { loadWorkerConfig, type WorkerConfig } from '../config/config';
 import {
   InvalidMessageError,
   NotSentError,
@@ -21,11 +19,31 @@ import {
 import { canaryId } from '../event/event';
 import { eventIdentity } from '../event/identity';
 import { logger, withOwnLogger } from '../log';
-import type { Provider, SendResult } from '../providers/provider';
+import type { Destination, Provider, SendResult } from '../providers/provider';
 import { milestoneGate } from '../rollouts/milestones';
+import type { RolloutStore } from '../rollouts/state';
 import { groupOf, processFifoBatch } from './batch';
+import type { Once } from './once';
 import { createPacer, type Pacer } from './pacer';
-import { retryDelaySeconds } from './retry';
+import { type RetryPolicy, retryDelaySeconds } from './retry';
+
+/** A provider's worker, as composed at cold start (lib/config/worker.ts). */
+export interface WorkerConfig {
+  /** By name; without a routing file, one named after the provider. */
+  destinations: Record<string, Destination>;
+  timeoutMs: number;
+  /** The provider's queue (for ChangeMessageVisibility) and its dead-letter queue. */
+  queueUrl: string;
+  dlqUrl: string;
+  retry: RetryPolicy;
+  /** Minimum spacing between calls to one destination from one worker instance. */
+  minIntervalMs: number;
+  sqs: SqsSettings;
+  /** Rollout state, when a destination sends milestones or keeps a live message. */
+  store?: RolloutStore;
+  /** Records completed deliveries (every-event destinations), where there is a state table. */
+  once?: Once;
+}
 
 const attemptOf = (r: SQSRecord) => Number(r.attributes.ApproximateReceiveCount) || 1;
 /** When the record could first have been tried: its first receive (its send, if unknown). */
@@ -317,43 +335,4 @@ export function createWorker(
     }
     return result;
   }
-}
-
-/**
- * The Lambda handler for one provider. Cold start: its secrets from SSM (deployed) or the
- * environment (local), then every destination checked once; a bad one fails each invocation
- * naming the destination and field, and the messages stay queued.
- */
-export function workerHandler(provider: Provider) {
-  const ready = coldStart(async () => {
-    const routingFile = Boolean(process.env.CONFIG_PARAM || process.env.CONFIG_FILE);
-    const env = await resolveSecrets(
-      process.env,
-      [
-        { name: 'CONFIG', optional: true },
-        // With a routing file the destinations carry their own URLs and secrets.
-        ...provider.secrets.map((name) => ({ name, optional: routingFile || name !== provider.on })),
-      ],
-      ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
-    );
-    // The DynamoDB client (~10 ms to load) only with a state table to talk to.
-    const dynamo = env.STATE_TABLE ? await import('../stores/dynamo') : undefined;
-    const rollouts = env.STATE_TABLE ? await import('../stores/rollouts') : undefined;
-    const client = dynamo?.createDynamoClient(
-      env.AWS_REGION ?? 'us-east-1',
-      env.DYNAMODB_ENDPOINT || undefined,
-    );
-    const config = await loadWorkerConfig(
-      env,
-      provider,
-      rollouts && client ? (table) => rollouts.dynamoRolloutStore(table, client) : undefined,
-    );
-    if (client && env.STATE_TABLE) {
-      const { deliveredOnce } = await import('./once');
-      config.once = deliveredOnce(env.STATE_TABLE, client);
-    }
-    return createWorker(provider, config, createSqsClient(config.sqs, 5000));
-  });
-  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    (await ready())(event, context);
 }

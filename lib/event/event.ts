@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { describeIssues } from '../config/zod';
+import { describeIssues } from '../zod';
 
 /** Phases Flagger v1.44 sends; unknown strings are still accepted for forward compatibility. */
 export const KNOWN_PHASES = [

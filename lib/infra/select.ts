@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import type { Env } from '../config/env';
+import type { Env } from '../env';
 import { ConfigError } from '../errors';
-import { PROVIDER_IDS, PROVIDERS } from '../providers/catalog';
+import { PROVIDERS, parseChannels } from '../providers/catalog';
 import type { Provider } from '../providers/provider';
 
 /** What a deploy builds when nothing says otherwise: the two providers flagger-notify began with. */
@@ -14,16 +14,8 @@ export const DEFAULT_PROVIDERS = ['slack', 'teams'];
  * destinations; else the default pair. Unused providers cost nothing deployed.
  */
 export function selectProviders(env: Env): Provider[] {
-  if (env.CHANNELS?.trim()) {
-    const ids = env.CHANNELS.split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    for (const id of ids) {
-      if (!PROVIDER_IDS.includes(id))
-        throw new ConfigError(`CHANNELS: unknown provider "${id}" (known: ${PROVIDER_IDS.join(', ')})`);
-    }
-    return PROVIDERS.filter((p) => ids.includes(p.id));
-  }
+  const named = parseChannels(env.CHANNELS);
+  if (named) return named;
   const wanted = new Set(routingFileTypes(env.CONFIG_FILE));
   for (const p of PROVIDERS) if (env[p.on] || env[`${p.on}_PARAM`]) wanted.add(p.id);
   if (!wanted.size) for (const id of DEFAULT_PROVIDERS) wanted.add(id);

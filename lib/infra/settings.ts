@@ -1,4 +1,4 @@
-import type { Env } from '../config/env';
+import type { Env } from '../env';
 import type { Provider } from '../providers/provider';
 
 export type Json = Record<string, unknown>;
@@ -46,4 +46,16 @@ export function providerSettings(
     WEBHOOK_ALLOWED_HOSTS: env.WEBHOOK_ALLOWED_HOSTS ?? '',
   });
   return { environment, params };
+}
+
+export interface StackInput {
+  service: string;
+  stage: string;
+  providers: readonly Provider[];
+  /** The deployer's environment: options to pass on, parameter name overrides, local secrets. */
+  env: Env;
+  /** SSM parameter holding the routing file ('' locally). */
+  configParam: string;
+  /** Local stage only: the embedded SQS emulator's port. */
+  sqsPort?: string;
 }

@@ -1,7 +1,16 @@
-import type { Env } from '../config/env';
 import { DLQ_ENV, type Provider, queueEnv } from '../providers/provider';
-import { assumeLambda, getAtt, type Json, logsArn, providerSettings, ssmArn } from './settings';
+import {
+  assumeLambda,
+  getAtt,
+  type Json,
+  logsArn,
+  providerSettings,
+  type StackInput,
+  ssmArn,
+} from './settings';
 import { statusStack } from './status';
+
+export type { StackInput } from './settings';
 
 /**
  * Delivery arithmetic (README "Delivery guarantees"). A record is given up after a 2-hour retry
@@ -66,18 +75,6 @@ const queueAlarm = (description: string, metric: string, queueId: string, thresh
     OKActions: [{ Ref: 'AlarmTopic' }],
   },
 });
-
-export interface StackInput {
-  service: string;
-  stage: string;
-  providers: readonly Provider[];
-  /** The deployer's environment: options to pass on, parameter name overrides, local secrets. */
-  env: Env;
-  /** SSM parameter holding the routing file ('' locally). */
-  configParam: string;
-  /** Local stage only: the embedded SQS emulator's port. */
-  sqsPort?: string;
-}
 
 /**
  * The queues, functions, roles and alarms of the given providers, in serverless.yml's shapes.

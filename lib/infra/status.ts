@@ -1,6 +1,13 @@
 import type { Provider } from '../providers/provider';
-import { assumeLambda, getAtt, type Json, logsArn, providerSettings, ssmArn } from './settings';
-import type { StackInput } from './stack';
+import {
+  assumeLambda,
+  getAtt,
+  type Json,
+  logsArn,
+  providerSettings,
+  type StackInput,
+  ssmArn,
+} from './settings';
 
 /**
  * The scheduled status function (functions/status.ts), every minute: CanaryStatus for failed

@@ -1,3 +1,4 @@
+import { ConfigError } from '../errors';
 import { alertmanager } from './alertmanager';
 import { discord } from './discord';
 import { googlechat } from './googlechat';
@@ -26,6 +27,23 @@ export const PROVIDERS: readonly Provider[] = [
 ];
 
 export const PROVIDER_IDS: readonly string[] = PROVIDERS.map((p) => p.id);
+
+/**
+ * `CHANNELS=slack,discord` — a deploy's providers — read the one way ingest, the status function
+ * and the stack builder all read it: unset or blank is undefined, an unknown id a ConfigError.
+ */
+export function parseChannels(value: string | undefined): Provider[] | undefined {
+  if (!value?.trim()) return undefined;
+  const ids = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const id of ids) {
+    if (!PROVIDER_IDS.includes(id))
+      throw new ConfigError(`CHANNELS: unknown provider "${id}" (known: ${PROVIDER_IDS.join(', ')})`);
+  }
+  return PROVIDERS.filter((p) => ids.includes(p.id));
+}
 
 export function providerById(id: string): Provider | undefined {
   return PROVIDERS.find((p) => p.id === id);

@@ -28,6 +28,14 @@ export interface SendResult {
   calls?: number;
 }
 
+/** Where a worker delivers: a named destination and its sender, checked at cold start. */
+export interface Destination {
+  name: string;
+  sender: Sender;
+  /** Every event, only milestones (rollout state decides), or a live message the sender keeps. */
+  events: EventsMode;
+}
+
 /** A configured destination, ready to deliver: made once at cold start by `Provider.create`. */
 export interface Sender {
   /** Delivers one event; throws RetryableDeliveryError or PermanentDeliveryError when it could not. */

@@ -2,8 +2,8 @@ import type * as z from 'zod/mini';
 import { type HttpAnswer, type PostOptions, postJson } from '../delivery/http';
 import { ConfigError } from '../errors';
 import type { FlaggerEvent } from '../event/event';
-import { type LivePlatform, sendLive } from '../rollouts/live';
 import { destinationUrl, parseOptions } from './destination';
+import { type LivePlatform, sendLive } from './live';
 import type { CommonSettings, Provider, SendContext, SendResult } from './provider';
 
 /** A stateless webhook provider: settings, a formatter and, where the platform needs it, a twist. */

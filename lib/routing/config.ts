@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
-import type { Env } from '../config/env';
+import type { Env } from '../env';
 import { ConfigError } from '../errors';
 import { KINDS, type Kind, SEVERITIES, type Severity } from '../event/classify';
 import { PROVIDER_IDS, PROVIDERS, providerById } from '../providers/catalog';
 import { envDestination } from '../providers/destination';
 import type { DestinationDef } from '../providers/provider';
-import '../config/zod';
+import '../zod';
 import type { Route } from './match';
 
 export type { DestinationDef };

@@ -2,10 +2,10 @@ import type { PostOptions } from '../../delivery/http';
 import { postJson } from '../../delivery/http';
 import { RetryableDeliveryError } from '../../errors';
 import type { FlaggerEvent } from '../../event/event';
-import { LiveMessageGoneError, type LivePlatform } from '../../rollouts/live';
-import { checks, duration, LOOK, step } from '../../rollouts/summary';
 import { isEnded, progressOf, type Rollout } from '../../rollouts/tracker';
+import { LiveMessageGoneError, type LivePlatform } from '../live';
 import { dashboardLink, progressBar, TONE_COLOR } from '../presentation';
+import { checks, duration, LOOK, step } from '../summary';
 import { neutralizeMarkdownLinks as safe, truncate } from '../text';
 
 // Discord's error codes (discord.com/developers/docs/topics/opcodes-and-status-codes):

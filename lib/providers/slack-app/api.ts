@@ -1,6 +1,6 @@
 import { describeAnswer, type HttpAnswer, postJson } from '../../delivery/http';
 import { PermanentDeliveryError, RetryableDeliveryError } from '../../errors';
-import { LiveMessageGoneError } from '../../rollouts/live';
+import { LiveMessageGoneError } from '../live';
 
 /**
  * Slack's Web API answers 200 with `{"ok":false,"error":code}` (docs.slack.dev, "Web API basics");

@@ -1,6 +1,6 @@
-import { checks, duration, LOOK, step } from '../../rollouts/summary';
 import { isEnded, type Note, progressOf, type Rollout } from '../../rollouts/tracker';
 import { dashboardLink, progressBar, TONE_COLOR } from '../presentation';
+import { checks, duration, LOOK, step } from '../summary';
 import { escapeMrkdwn as esc, truncate } from '../text';
 
 // Block Kit limits (docs.slack.dev, Block Kit reference): 3,000 per section text, 2,000 per field,

@@ -1,9 +1,9 @@
 import { RetryableDeliveryError } from '../errors';
 import type { FlaggerEvent } from '../event/event';
 import { logger } from '../log';
-import type { SendContext } from '../providers/provider';
-import { type RolloutRecord, type RolloutStore, rolloutKey } from './state';
-import { type Note, type Rollout, reduce } from './tracker';
+import { type RolloutRecord, type RolloutStore, rolloutKey } from '../rollouts/state';
+import { type Note, type Rollout, reduce } from '../rollouts/tracker';
+import type { SendContext } from './provider';
 
 /** The live message cannot be updated or replied to any more: the rollout goes on in a new one. */
 export class LiveMessageGoneError extends Error {

@@ -1,5 +1,5 @@
-import type { TONE_COLOR } from '../providers/presentation';
-import { isEnded, type Rollout, type RolloutStatus } from './tracker';
+import { isEnded, type Rollout, type RolloutStatus } from '../rollouts/tracker';
+import type { TONE_COLOR } from './presentation';
 
 // How every live message names a rollout's state: the Slack app's and Discord's.
 export const LOOK: Record<RolloutStatus, { emoji: string; label: string; tone: keyof typeof TONE_COLOR }> = {

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { ConfigError } from '../errors';
+import { ConfigError } from './errors';
 import { describeIssues } from './zod';
 
 export type Env = Record<string, string | undefined>;

@@ -1,0 +1,47 @@
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { lambdaHandler } from '../aws/handler';
+import { createSqsClient } from '../aws/queue';
+import { resolveSecrets, ssmFetcher } from '../aws/secrets';
+import { createWorker } from '../delivery/worker';
+import type { Provider } from '../providers/provider';
+import { loadWorkerConfig } from './config';
+
+/**
+ * The Lambda handler for one provider. Cold start: its secrets from SSM (deployed) or the
+ * environment (local), then every destination checked once; a bad one fails each invocation
+ * naming the destination and field, and the messages stay queued.
+ */
+export function workerHandler(provider: Provider) {
+  return lambdaHandler(
+    async () => {
+      const routingFile = Boolean(process.env.CONFIG_PARAM || process.env.CONFIG_FILE);
+      const env = await resolveSecrets(
+        process.env,
+        [
+          { name: 'CONFIG', optional: true },
+          // With a routing file the destinations carry their own URLs and secrets.
+          ...provider.secrets.map((name) => ({ name, optional: routingFile || name !== provider.on })),
+        ],
+        ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
+      );
+      // The DynamoDB client (~10 ms to load) only with a state table to talk to.
+      const dynamo = env.STATE_TABLE ? await import('../stores/dynamo') : undefined;
+      const rollouts = env.STATE_TABLE ? await import('../stores/rollouts') : undefined;
+      const client = dynamo?.createDynamoClient(
+        env.AWS_REGION ?? 'us-east-1',
+        env.DYNAMODB_ENDPOINT || undefined,
+      );
+      const config = await loadWorkerConfig(
+        env,
+        provider,
+        rollouts && client ? (table) => rollouts.dynamoRolloutStore(table, client) : undefined,
+      );
+      if (client && env.STATE_TABLE) {
+        const { deliveredOnce } = await import('../delivery/once');
+        config.once = deliveredOnce(env.STATE_TABLE, client);
+      }
+      return createWorker(provider, config, createSqsClient(config.sqs, 5000));
+    },
+    (worker, event: SQSEvent, context: Context): Promise<SQSBatchResponse> => worker(event, context),
+  );
+}
