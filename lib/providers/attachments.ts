@@ -41,11 +41,11 @@ export function attachment(event: FlaggerEvent, dashboardUrl?: string): Attachme
   const p = present(event, dashboardUrl);
   const facts: [string, string][] = [...factRows(event, p), ['Time', p.time.toISOString()]];
   return {
-    fallback: inert(truncate(`${p.emoji} ${canaryId(event)}: ${event.metadata.eventMessage}`, FALLBACK_MAX)),
+    fallback: inert(truncate(`${p.emoji} ${canaryId(event)}: ${p.message}`, FALLBACK_MAX)),
     color: TONE_COLOR[p.tone],
     title: inert(`${p.emoji} ${p.title}`),
     ...(p.link ? { title_link: p.link.url } : {}),
-    text: inert(truncate(event.metadata.eventMessage, MESSAGE_MAX)),
+    text: inert(truncate(p.message, MESSAGE_MAX)),
     fields: facts.slice(0, FACTS_MAX).map(([k, v]) => ({
       title: inert(truncate(k, FACT_MAX)),
       value: inert(truncate(v, FACT_MAX)),

@@ -1,11 +1,16 @@
 import { type Classification, classify, type Facts, type Kind, type Severity } from '../event/classify';
 import { canaryId, eventTime, extraMetadata, type FlaggerEvent } from '../event/event';
+import { plainText } from '../event/text';
 
 /** What every provider shows, decided once; providers only translate it into their markup. */
 export interface Presentation {
   c: Classification;
   emoji: string;
   title: string;
+  /** Flagger's message as chat shows it: HTML stripped, a few hundred characters at most. */
+  message: string;
+  /** The rollout's state as the message says it (Flagger's phase lags on non-milestone events). */
+  state: string;
   /** green for success, red for errors, amber for warnings, neutral otherwise: a provider's colour key */
   tone: 'good' | 'bad' | 'warn' | 'neutral';
   progress?: { fraction: number; label: string };
@@ -41,6 +46,32 @@ const LABEL: Record<Kind, string> = {
   terminated: 'Terminated',
   other: 'Event',
 };
+
+// What the message says of the rollout's state; `other` messages fall back to Flagger's phase.
+const STATE: Record<Kind, string | undefined> = {
+  started: 'Progressing',
+  progress: 'Progressing',
+  waiting: 'Waiting',
+  'check-failed': 'Progressing',
+  succeeded: 'Succeeded',
+  failed: 'Failed',
+  'rolled-back': 'Failed',
+  initialized: 'Initialized',
+  terminated: 'Terminated',
+  other: undefined,
+};
+
+/** The state a message implies; promotion's steps say Promoting, `other` keeps Flagger's phase. */
+function stateOf(c: Classification, event: FlaggerEvent): string {
+  const promoting =
+    c.kind === 'progress' &&
+    (c.facts.primaryWeight !== undefined ||
+      /^(Copying \S+ template spec|Routing all traffic to primary)/.test(event.metadata.eventMessage));
+  return promoting ? 'Promoting' : (STATE[c.kind] ?? (event.phase || 'none'));
+}
+
+/** Chat shows this much of a message; the generic webhook and dead letters keep all of it. */
+export const CHAT_MESSAGE_MAX = 500;
 
 function toneOf(kind: Kind, severity: Severity): Presentation['tone'] {
   if (kind === 'succeeded') return 'good';
@@ -98,6 +129,8 @@ export function present(event: FlaggerEvent, dashboardUrl?: string): Presentatio
     c,
     emoji: EMOJI[c.kind],
     title: `${canaryId(event)} · ${LABEL[c.kind]}`,
+    message: plainText(event.metadata.eventMessage, CHAT_MESSAGE_MAX),
+    state: stateOf(c, event),
     tone: toneOf(c.kind, c.severity),
     progress: progressOf(c.facts),
     details: detailsOf(c.facts),
@@ -107,10 +140,10 @@ export function present(event: FlaggerEvent, dashboardUrl?: string): Presentatio
   };
 }
 
-/** The facts a card lists under the message: phase, event type, progress, parsed numbers, metadata. */
+/** The facts a card lists under the message: state, event type, progress, parsed numbers, metadata. */
 export function factRows(event: FlaggerEvent, p: Presentation): [string, string][] {
   return [
-    ['Phase', event.phase || 'none'],
+    ['State', p.state],
     ['Event', event.metadata.eventType],
     ...(p.progress
       ? [['Progress', `${progressBar(p.progress.fraction)} ${p.progress.label}`] as [string, string]]

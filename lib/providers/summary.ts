@@ -20,6 +20,8 @@ export function duration(ms: number): string {
 }
 
 export function step(r: Rollout): string {
+  // Promotion routes all traffic to the primary, whatever weight the last advance named.
+  if (r.status === 'promoted') return 'primary weight 100%';
   if (r.primaryWeight !== undefined) return `primary weight ${r.primaryWeight}%`;
   if (r.iteration) return `iteration ${r.iteration.n}/${r.iteration.of}`;
   if (r.weight !== undefined) return `canary weight ${r.weight}%`;
@@ -33,5 +35,5 @@ export function checks(r: Rollout): string {
     failing.length ? `✗ ${failing.join(', ')}` : '',
     r.failedChecks !== undefined ? `${r.failedChecks} failed checks` : '',
   ].filter(Boolean);
-  return parts.length ? parts.join(' · ') : 'none yet';
+  return parts.length ? parts.join(' · ') : isEnded(r) ? 'none' : 'none yet';
 }

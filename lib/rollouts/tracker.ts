@@ -1,5 +1,6 @@
 import { classify, type Kind } from '../event/classify';
 import { canaryId, eventTime, type FlaggerEvent } from '../event/event';
+import { plainText } from '../event/text';
 
 export type RolloutStatus = 'initializing' | 'progressing' | 'waiting' | 'promoted' | 'failed' | 'terminated';
 
@@ -137,7 +138,13 @@ export function reduce(prev: Rollout | undefined, e: FlaggerEvent): Step {
       }
       break;
     case 'check-failed': {
-      const name = f.metric?.name || f.webhook || e.metadata.eventMessage;
+      // A failing webhook is named with its type; a bare halt by its first words, never by the
+      // whole answer a webhook sent back (an HTML page is no name).
+      const hook = f.webhook && e.metadata.eventMessage.match(/^(\S+) check \S+ failed/)?.[1];
+      const name =
+        f.metric?.name ||
+        (f.webhook ? (hook ? `${f.webhook} (${hook.toLowerCase()})` : f.webhook) : '') ||
+        plainText(e.metadata.eventMessage, 120);
       const known = r.failed.find((x) => x.name === name);
       if (known) {
         known.count += 1;

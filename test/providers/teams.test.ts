@@ -65,7 +65,7 @@ describe('Teams message', () => {
     expect(header?.style).toBe(style);
   });
 
-  it('shows canary, namespace, phase, event, time, progress, details and sorted extra metadata as facts', () => {
+  it('shows canary, namespace, state, event, time, progress, details and sorted extra metadata as facts', () => {
     const e = fixtures.find((x) => x.metadata.cluster) as FlaggerEvent;
     const card = cardOf(formatTeams(e));
     expect(card.body[0]?.items?.[0]?.text).toBe('⏩ api.team-a · Progressing');
@@ -73,7 +73,7 @@ describe('Teams message', () => {
     expect(factsOf(formatTeams(e)).map((f) => f.title)).toEqual([
       'Canary',
       'Namespace',
-      'Phase',
+      'State',
       'Event',
       'Time',
       'Progress',

@@ -67,7 +67,7 @@ export function formatDiscord(event: FlaggerEvent, options: DiscordOptions = {})
     kept.push(f);
     budget -= size;
   }
-  const description = truncate(safe(event.metadata.eventMessage), Math.min(DESCRIPTION_MAX, budget));
+  const description = truncate(safe(p.message), Math.min(DESCRIPTION_MAX, budget));
   return {
     ...(options.username ? { username: options.username } : {}),
     ...(options.avatarUrl ? { avatar_url: options.avatarUrl } : {}),

@@ -2,11 +2,14 @@ import type { PostOptions } from '../../delivery/http';
 import { postJson } from '../../delivery/http';
 import { RetryableDeliveryError } from '../../errors';
 import type { FlaggerEvent } from '../../event/event';
+import { plainText, plural } from '../../event/text';
 import { isEnded, progressOf, type Rollout } from '../../rollouts/tracker';
 import { LiveMessageGoneError, type LivePlatform } from '../live';
-import { dashboardLink, progressBar, TONE_COLOR } from '../presentation';
+import { CHAT_MESSAGE_MAX, dashboardLink, progressBar, TONE_COLOR } from '../presentation';
 import { checks, duration, LOOK, step } from '../summary';
 import { neutralizeMarkdownLinks as safe, truncate } from '../text';
+
+const chat = (s: string) => plainText(s, CHAT_MESSAGE_MAX);
 
 // Discord's error codes (discord.com/developers/docs/topics/opcodes-and-status-codes):
 // 10008 Unknown Message (deleted), 30046 too many edits to a message older than an hour.
@@ -24,7 +27,7 @@ export function rolloutEmbed(r: Rollout, dashboardUrl: string | undefined, e: Fl
   });
   return {
     title: truncate(`${look.emoji} ${r.canary} · ${look.label}`, 256),
-    description: truncate(safe(r.reason ?? r.lastMessage), 2000),
+    description: truncate(safe(chat(r.reason ?? r.lastMessage)), 2000),
     color: Number.parseInt(TONE_COLOR[look.tone].slice(1), 16),
     ...(link && link.url.length <= 2048 ? { url: link.url } : {}),
     fields: [
@@ -38,10 +41,10 @@ export function rolloutEmbed(r: Rollout, dashboardUrl: string | undefined, e: Fl
       ...(progress !== undefined
         ? [field('Progress', `${progressBar(progress)} ${Math.round(progress * 100)}%`, false)]
         : []),
-      field('Last', r.lastMessage, false),
+      field('Last', chat(r.lastMessage), false),
     ],
     timestamp: new Date(r.updatedAt).toISOString(),
-    footer: { text: `flagger-notify · ${r.events} events` },
+    footer: { text: `flagger-notify · ${plural(r.events, 'event')}` },
   };
 }
 
@@ -88,7 +91,7 @@ export function discordLive(
       },
     );
   return {
-    note: (n) => truncate(`${n.kind === 'outcome' ? '' : '⚠️ '}${safe(n.text)}`, 1900),
+    note: (n) => truncate(`${n.kind === 'outcome' ? '' : '⚠️ '}${safe(chat(n.text))}`, 1900),
     async post(record) {
       const answer = await send(
         at('', true),

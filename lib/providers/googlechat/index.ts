@@ -46,11 +46,9 @@ export function formatGoogleChat(
 ): unknown {
   const p = present(event, options.dashboardUrl);
   const facts = factRows(event, p).slice(0, FACTS_MAX);
-  const title = truncateBytes(html(p.title), 1000);
-  const message = truncateBytes(html(event.metadata.eventMessage), MESSAGE_BYTES);
-  const widgets: unknown[] = [
-    { textParagraph: { text: `<font color="${COLOR[p.tone]}"><b>${title}</b></font><br>${message}` } },
-  ];
+  const message = truncateBytes(html(p.message), MESSAGE_BYTES);
+  // The card's header already carries the title; the tone's colour marks the message instead.
+  const widgets: unknown[] = [{ textParagraph: { text: `<font color="${COLOR[p.tone]}">●</font> ${message}` } }];
   let budget = FACTS_BYTES;
   for (const [k, v] of facts) {
     const topLabel = truncateBytes(html(k), FACT_BYTES / 3);
@@ -65,10 +63,7 @@ export function formatGoogleChat(
     });
   }
   // The fallback shows in notifications; `<` would start Chat markup such as <users/all>.
-  const text = truncateBytes(
-    `${p.emoji} ${canaryId(event)}: ${event.metadata.eventMessage}`.replace(/</g, '‹'),
-    TEXT_BYTES,
-  );
+  const text = truncateBytes(`${p.emoji} ${canaryId(event)}: ${p.message}`.replace(/</g, '‹'), TEXT_BYTES);
   return {
     text,
     thread: { threadKey: threadKey(event, ctx.rolloutStartedAt) },

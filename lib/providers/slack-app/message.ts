@@ -1,7 +1,10 @@
+import { plainText, plural } from '../../event/text';
 import { isEnded, type Note, progressOf, type Rollout } from '../../rollouts/tracker';
-import { dashboardLink, progressBar, TONE_COLOR } from '../presentation';
+import { CHAT_MESSAGE_MAX, dashboardLink, progressBar, TONE_COLOR } from '../presentation';
 import { checks, duration, LOOK, step } from '../summary';
 import { escapeMrkdwn as esc, truncate } from '../text';
+
+const chat = (s: string) => plainText(s, CHAT_MESSAGE_MAX);
 
 // Block Kit limits (docs.slack.dev, Block Kit reference): 3,000 per section text, 2,000 per field,
 // 10 fields; chat.update refuses `text` over 4,000 characters (msg_too_long).
@@ -39,7 +42,7 @@ export function rolloutMessage(
       text: {
         type: 'mrkdwn',
         text: truncate(
-          `${look.emoji} *${esc(r.canary)}* · ${look.label}\n${esc(r.reason ?? r.lastMessage)}`,
+          `${look.emoji} *${esc(r.canary)}* · ${look.label}\n${esc(chat(r.reason ?? r.lastMessage))}`,
           SECTION_MAX,
         ),
       },
@@ -65,7 +68,7 @@ export function rolloutMessage(
       {
         type: 'mrkdwn',
         text: truncate(
-          `Last: ${esc(r.lastMessage)}  ·  ${r.events} events  ·  ${date(r.updatedAt)}`,
+          `Last: ${esc(chat(r.lastMessage))}  ·  ${plural(r.events, 'event')}  ·  ${date(r.updatedAt)}`,
           SECTION_MAX,
         ),
       },
@@ -91,5 +94,5 @@ const NOTE: Record<Note['kind'], string> = {
 /** A thread reply: a line of its own for a failing check, an approval gate or the outcome. */
 export function noteMessage(n: { kind: Note['kind']; text: string }, r: Rollout): { text: string } {
   const head = n.kind === 'outcome' ? `${LOOK[r.status].emoji} ${LOOK[r.status].label}` : NOTE[n.kind];
-  return { text: truncate(`${head}: ${esc(n.text)}`, 3900) };
+  return { text: truncate(`${head}: ${esc(chat(n.text))}`, 3900) };
 }

@@ -35,7 +35,7 @@ const mrkdwn = (text: string, max = SECTION_MAX) => ({ type: 'mrkdwn', text: tru
 
 export function formatSlack(event: FlaggerEvent, options: SlackOptions = {}): unknown {
   const p = present(event, options.dashboardUrl);
-  const message = esc(event.metadata.eventMessage);
+  const message = esc(p.message);
   const seconds = Math.floor(p.time.getTime() / 1000);
   // The date token renders in each reader's time zone; the text after | is the fallback.
   const time = `<!date^${seconds}^{date_short_pretty} {time_secs}|${p.time.toISOString()}>`;

@@ -61,7 +61,7 @@ function facts(event: FlaggerEvent, p: Presentation): [string, string][] {
   const rows: [string, string][] = [
     ['Canary', event.name],
     ['Namespace', event.namespace],
-    ['Phase', event.phase || 'none'],
+    ['State', p.state],
     ['Event', event.metadata.eventType],
     ['Time', p.time.toISOString()],
     ...(p.progress
@@ -100,7 +100,7 @@ function adaptiveCard(event: FlaggerEvent, p: Presentation): unknown {
                 },
               ],
             },
-            { type: 'TextBlock', text: safe(truncate(event.metadata.eventMessage, MESSAGE_MAX)), wrap: true },
+            { type: 'TextBlock', text: safe(truncate(p.message, MESSAGE_MAX)), wrap: true },
             { type: 'FactSet', facts: facts(event, p).map(([title, value]) => ({ title, value })) },
           ],
           ...(p.link ? { actions: [{ type: 'Action.OpenUrl', title: p.link.title, url: p.link.url }] } : {}),
@@ -115,11 +115,11 @@ function messageCard(event: FlaggerEvent, p: Presentation): unknown {
     '@type': 'MessageCard',
     '@context': 'https://schema.org/extensions',
     themeColor: THEME[p.tone],
-    summary: safe(truncate(`${canaryId(event)}: ${event.metadata.eventMessage}`, 200)),
+    summary: safe(truncate(`${canaryId(event)}: ${p.message}`, 200)),
     sections: [
       {
         activityTitle: safe(`${p.emoji} ${p.title}`),
-        text: safe(truncate(event.metadata.eventMessage, MESSAGE_MAX)),
+        text: safe(truncate(p.message, MESSAGE_MAX)),
         facts: facts(event, p).map(([name, value]) => ({ name, value })),
       },
     ],
