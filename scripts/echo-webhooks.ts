@@ -36,7 +36,7 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
   res.end(JSON.stringify(body));
 };
 
-// Each platform's success answer (README "Providers").
+// Each platform's success answer (docs/providers.md).
 const ANSWER: Record<string, (res: ServerResponse) => void> = {
   slack: (res) => res.writeHead(200).end('ok'),
   teams: (res) => res.writeHead(202).end(),

@@ -58,7 +58,7 @@ const scenarios: Scenario[] = [
   { name: 'worker-crash-mid-batch', fault: () => ok },
   // A crash (or a lost connection, or a timeout) after the platform has the message but before the
   // worker has its answer: nothing on the worker's side can tell "posted" from "not posted", so the
-  // retry posts it again. README "Delivery guarantees" names this window.
+  // retry posts it again. docs/delivery.md names this window.
   { name: 'crash-during-post', fault: (n) => (n === 1 ? 'posted-then-reset' : ok), duplicates: 1 },
 ];
 const EVENTS_PER_SCENARIO = 4;

@@ -39,7 +39,7 @@ type Rule = { kind: Kind; severity?: Severity; re: RegExp; facts?: (m: RegExpMat
 const num = (s: string | undefined) => Number(s);
 
 // Message templates from Flagger's scheduler (v1.44), most specific first. A message's own words
-// decide: the phase of non-milestone events lags behind (README "The messages").
+// decide: the phase of non-milestone events lags behind (docs/messages.md).
 const RULES: Rule[] = [
   { kind: 'started', re: /^New revision detected!/ },
   { kind: 'succeeded', re: /^Promotion completed!/ },

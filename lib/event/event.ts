@@ -66,7 +66,7 @@ const metadata = z
       ),
       eventType: z.enum(['Normal', 'Warning']),
       // Refused, not guessed at: a time no Date can hold (beyond ±8.64e15 ms) would fail every
-      // formatter on every try (README "The HTTP contract").
+      // formatter on every try (docs/http.md).
       timestamp: z.string().check(
         z.regex(/^\d{1,16}$/, 'must be Unix epoch milliseconds as a decimal string'),
         z.refine(

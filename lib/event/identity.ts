@@ -10,7 +10,7 @@ export interface Received {
  * An event's identity: everything Flagger sent (every metadata key, the timestamp included) and
  * what ingest added. Only a byte-for-byte resend — Flagger's own `retries` on a per-canary
  * webhook, a client retrying after a lost 202 — has the same identity; a halt repeated a minute
- * later, or the next rollout's "Canary failed!", is a new event (README "Delivery guarantees").
+ * later, or the next rollout's "Canary failed!", is a new event (docs/delivery.md).
  * Metadata is sorted by key, so the JSON key order a client happens to use does not matter.
  */
 export function eventIdentity(e: FlaggerEvent, received: Received = {}): string {

@@ -13,7 +13,7 @@ import { statusStack } from './status';
 export type { StackInput } from './settings';
 
 /**
- * Delivery arithmetic (README "Delivery guarantees"). A record is given up after a 2-hour retry
+ * Delivery arithmetic (docs/delivery.md). A record is given up after a 2-hour retry
  * window (the worker decides, by time); SQS's receive count (1,000, its maximum) is only a
  * backstop for workers that crash every time. The function timeout fits a whole batch.
  */
@@ -52,7 +52,7 @@ export const queueName = (service: string, stage: string, id: string) => `${serv
 /**
  * One dead-letter queue for every provider: CloudWatch bills an alarm per metric it watches, so
  * one queue needs one alarm where a queue per provider needed one each. Each dead letter carries
- * its provider (README "Dead letters").
+ * its provider (docs/dead-letters.md).
  */
 export const dlqName = (service: string, stage: string) => `${service}-${stage}-dlq.fifo`;
 const DLQ = 'DeadLetterQueue';

@@ -156,7 +156,7 @@ export async function handleIngest(req: IngestRequest, deps: IngestDeps): Promis
   };
   record('EventsReceived');
   const decision = routeEvent(event, config.routing, req.route);
-  // Flagger's CanaryStatus gauge, on the events that change it (README "CanaryStatus").
+  // Flagger's CanaryStatus gauge, on the events that change it (docs/canary-status.md).
   const status = canaryStatus(decision.classification.kind);
   if (status !== undefined) record('CanaryStatus', { namespace: event.namespace, name: event.name }, status);
   const { destinations, claims } = await unmuted(decision, event, deps.mute);

@@ -18,7 +18,7 @@ export interface InboxItem {
 
 const KEEP = 2000;
 
-// How each stand-in answers (the platform's success shape: README "Providers").
+// How each stand-in answers (the platform's success shape: docs/providers.md).
 const ANSWERS: Record<string, { status: number; type?: string; body: (id: string) => string }> = {
   slack: { status: 200, type: 'text/plain', body: () => 'ok' },
   teams: { status: 202, body: () => '' },

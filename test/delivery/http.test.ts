@@ -63,7 +63,7 @@ describe('postJson against a misbehaving loopback webhook', () => {
     const r = await attempt(reset);
     expect(r.err).toBeInstanceOf(RetryableDeliveryError);
     expect(r.err?.message).toMatch(/network error/);
-    // A new connection reset is not sent again here: it may have been posted (README "Delivery guarantees").
+    // A new connection reset is not sent again here: it may have been posted (docs/delivery.md).
     expect(rx?.received).toHaveLength(1);
   });
 

@@ -21,7 +21,7 @@ export function slackLimitViolations(p: SlackPayload): string[] {
   return out;
 }
 
-// adaptivecards' lib/ entry does not load in Node; its browser bundle does (README "Microsoft Teams").
+// adaptivecards' lib/ entry does not load in Node; its browser bundle does (docs/providers/teams.md).
 const AC = createRequire(import.meta.url)('adaptivecards/dist/adaptivecards.js');
 
 /** What Microsoft's own parser reports for a card: unknown elements, invalid values, … */

@@ -52,7 +52,7 @@ describe.each(PROVIDERS.map((p) => [p.id, p] as const))('provider %s', (id, p) =
   });
 });
 
-// Each platform's documented per-destination limit, per minute (README "Providers"): pacing times
+// Each platform's documented per-destination limit, per minute (docs/providers.md): pacing times
 // the instances that may run at once must stay inside it, or steady traffic earns 429s.
 const LIMIT_PER_MINUTE: Record<string, number> = {
   slack: 60, // incoming webhooks: about 1 message a second

@@ -186,7 +186,7 @@ routes:
 });
 
 describe('noise control', () => {
-  it('lets exclusion win over include (README "Routing")', async () => {
+  it('lets exclusion win over include (docs/routing.md)', async () => {
     const config = await parseRoutingConfig(
       'destinations:\n  a: { type: slack }\nroutes:\n  - include: ["^Halt"]\n    exclude: ["no values found"]\n    to: [a]\n',
       {},

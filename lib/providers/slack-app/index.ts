@@ -74,7 +74,7 @@ function slackPlatform(
     /**
      * Our own rollout message among the channel's latest, after a post whose outcome is unknown.
      * Needs `channels:history` (or `groups:history`); without it a second parent is possible and
-     * is logged (README "Slack app").
+     * is logged (docs/providers/slack-app.md).
      */
     async find(id) {
       try {

@@ -5,7 +5,7 @@ import { type Presentation, present, progressBar } from '../presentation';
 import { neutralizeMarkdownLinks as safe, truncate } from '../text';
 import { webhookProvider } from '../webhook-provider';
 
-// Teams via Workflows renders Adaptive Cards up to 1.4 and drops cards over ~28 KB (README "Microsoft Teams"):
+// Teams via Workflows renders Adaptive Cards up to 1.4 and drops cards over ~28 KB (docs/providers/teams.md):
 // 8,000 + 30 facts × ~550 stays well under it whatever the event carries.
 const MESSAGE_MAX = 8000;
 const FACT_MAX = 500;

@@ -5,7 +5,7 @@ import { canaryId, type FlaggerEvent } from '../../event/event';
 import { opt } from '../destination';
 import { webhookProvider } from '../webhook-provider';
 
-/** The body every generic webhook receives (README "Generic webhook"); a change bumps `version`. */
+/** The body every generic webhook receives (docs/providers/webhook.md); a change bumps `version`. */
 export interface WebhookBody {
   version: 'flagger-notify/v1';
   /** `name.namespace`, as Flagger writes it in its messages. */

@@ -1,0 +1,104 @@
+// The README and docs/ stay true: short enough to read, links that resolve, and the commands they
+// show either run here (the smoke test, flagger-notify's command lines, npm scripts) or name
+// files and scripts that exist.
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { main as cli } from '../lib/ops/cli';
+import { pipeline } from './helpers/pipeline';
+
+const root = resolve(import.meta.dirname, '..');
+const docs = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => join('docs', f)),
+];
+const text = (f: string) => readFileSync(join(root, f), 'utf8');
+/** Shell blocks and inline code, where commands are shown. */
+const code = (f: string) => [
+  ...[...text(f).matchAll(/```(?:sh|bash)?\n([\s\S]*?)```/g)].map((m) => m[1] as string),
+  ...[...text(f).matchAll(/`([^`\n]+)`/g)].map((m) => m[1] as string),
+];
+const slug = (h: string) =>
+  h
+    .toLowerCase()
+    .replace(/[^\w\- ]/g, '')
+    .replace(/ /g, '-');
+
+describe('README and docs/', () => {
+  it('keeps the README a ten-minute read (≤ 300 lines)', () => {
+    expect(text('README.md').split('\n').length).toBeLessThanOrEqual(300);
+  });
+
+  it.each(docs)('%s: every relative link resolves (file and heading)', (f) => {
+    // Links in prose; inline code (`[text](url)` shown as an example) is not a link.
+    for (const [, target] of text(f).replace(/`[^`\n]*`/g, '').matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^(https?:|mailto:)/.test(target as string)) continue;
+      const [path, anchor] = (target as string).split('#');
+      const file = path ? join(dirname(f), path) : f;
+      expect(existsSync(join(root, file)), `${f} → ${target}`).toBe(true);
+      if (anchor && file.endsWith('.md')) {
+        const headings = [...text(file).matchAll(/^#+ (.+)$/gm)].map((m) => slug(m[1] as string));
+        expect(headings, `${f} → ${target}`).toContain(anchor);
+      }
+    }
+  });
+
+  it('names only npm scripts that exist', () => {
+    const scripts = JSON.parse(text('package.json')).scripts as Record<string, string>;
+    for (const f of docs)
+      for (const c of code(f))
+        for (const [, name] of c.matchAll(/npm run (?:-s )?([\w:-]+)/g))
+          expect(scripts, `${f}: npm run ${name}`).toHaveProperty([name as string]);
+  });
+
+  it('names only files of the repository that exist (events/, docs/examples/)', () => {
+    for (const f of docs)
+      for (const c of code(f))
+        for (const [path] of c.matchAll(/\b(?:events|docs\/examples)\/[\w.-]+\.(?:json|jsonl|yaml)\b/g))
+          expect(existsSync(join(root, path)), `${f}: ${path}`).toBe(true);
+  });
+
+  it('shows only flagger-notify command lines the CLI accepts', async () => {
+    const lines = docs.flatMap((f) =>
+      code(f).flatMap((c) =>
+        [...c.matchAll(/npx flagger-notify ([^\n`#|;&]+)/g)].map((m) => ({
+          f,
+          args: (m[1] as string).trim(),
+        })),
+      ),
+    );
+    expect(lines.length).toBeGreaterThan(5);
+    for (const { f, args } of lines) {
+      const argv = args.split(/\s+/).filter((a) => !a.startsWith('<') && a !== '…');
+      // Never AWS: an endpoint nobody listens on; a usage error exits 2, anything else got past parsing.
+      const code = await cli([...argv, '--endpoint', 'http://127.0.0.1:1'], {
+        out: () => {},
+        err: () => {},
+        env: {},
+      });
+      expect(code, `${f}: npx flagger-notify ${args}`).not.toBe(2);
+    }
+  }, 60_000);
+
+  it('the smoke test in "Point Flagger at it" queues a fresh event, twice in a row', async () => {
+    const block = [...text('README.md').matchAll(/```sh\n([\s\S]*?)```/g)]
+      .map((m) => m[1] as string)
+      .find((b) => b.includes('events/smoke-event.json'));
+    expect(block).toBeDefined();
+    const p = await pipeline({ INGEST_TOKEN: 'docs-token-0123456789abcdef' });
+    const local = (block as string).replace(/https:\/\/<api-id>[^"]+\/events/, p.url);
+    const run = promisify(execFile);
+    for (let i = 0; i < 2; i++) {
+      const { stdout } = await run('bash', ['-c', local], {
+        cwd: root,
+        env: { ...process.env, TOKEN: 'docs-token-0123456789abcdef' },
+      });
+      expect(JSON.parse(stdout)).toMatchObject({ status: 'queued' });
+      await new Promise((r) => setTimeout(r, 1100)); // a new second: a new timestamp
+    }
+  }, 60_000);
+});
