@@ -2,8 +2,10 @@
 // and answer the way the platform does, for trying the pipeline before you have real webhooks.
 // Point a provider at http://127.0.0.1:4000/<provider>, e.g. DISCORD_WEBHOOK_URL=…/discord.
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import { slackApiStandIn } from '../lib/local/slack-api';
+import { STAND_INS } from '../lib/local/stand-ins';
+import { isProviderId, PROVIDER_IDS } from '../lib/providers/catalog';
 
 const port = Number(process.env.ECHO_PORT ?? 4000);
 const verbose = process.argv.includes('--verbose');
@@ -31,24 +33,6 @@ function summary(body: string): string {
     return body.slice(0, 160);
   }
 }
-const json = (res: ServerResponse, status: number, body: unknown) => {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-};
-
-// Each platform's success answer (docs/providers.md).
-const ANSWER: Record<string, (res: ServerResponse) => void> = {
-  slack: (res) => res.writeHead(200).end('ok'),
-  teams: (res) => res.writeHead(202).end(),
-  // With ?wait=true Discord returns the message; its id is what a live message is edited by.
-  discord: (res) => json(res, 200, { id: String(Date.now()), type: 0 }),
-  googlechat: (res) => json(res, 200, { name: `spaces/local/messages/${randomUUID()}` }),
-  rocketchat: (res) => json(res, 200, { success: true }),
-  mattermost: (res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'),
-  webhook: (res) => res.writeHead(204).end(),
-  // ALERTMANAGER_URL=http://127.0.0.1:4000/alertmanager: POST /api/v2/alerts answers 200.
-  alertmanager: (res) => res.writeHead(200).end(),
-};
 
 /** Checks a generic webhook's X-Signature the way a receiver should, when WEBHOOK_SECRET is set here too. */
 function signatureNote(body: string, header: string | undefined): string {
@@ -71,7 +55,8 @@ createServer((req, res) => {
   });
   req.on('end', () => {
     const provider = req.url?.split(/[/?]/)[1] ?? '';
-    if (provider === 'slack-app') {
+    const standIn = isProviderId(provider) ? STAND_INS[provider].answer : STAND_INS.slack.answer;
+    if (standIn === 'slack-api') {
       const method = req.url?.split('/')[2] ?? '';
       let json: Record<string, unknown> = {};
       try {
@@ -89,7 +74,6 @@ createServer((req, res) => {
       res.end(JSON.stringify(out.json));
       return;
     }
-    const answer = ANSWER[provider] ?? ANSWER.slack;
     const note =
       provider === 'webhook' ? ` ${signatureNote(body, req.headers['x-signature'] as string)}` : '';
     // One line per message; --verbose adds the whole body.
@@ -103,10 +87,17 @@ createServer((req, res) => {
         console.log(body);
       }
     }
-    answer?.(res);
+    if (standIn === 'discord-message') {
+      // With ?wait=true Discord returns the message; its id is what a live message is edited by.
+      const id = req.method === 'PATCH' ? (req.url?.split('/messages/')[1] ?? '') : String(Date.now());
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id, type: 0 }));
+    } else {
+      res.writeHead(standIn.status, standIn.type ? { 'content-type': standIn.type } : {});
+      res.end(standIn.body(randomUUID()));
+    }
   });
 }).listen(port, '127.0.0.1', () => {
   console.log(
-    `echo webhooks on http://127.0.0.1:${port}/<provider>: ${Object.keys(ANSWER).join(', ')}; Slack Web API at http://127.0.0.1:${port}/slack-app`,
+    `echo webhooks on http://127.0.0.1:${port}/<provider>: ${PROVIDER_IDS.filter((id) => id !== 'slack-app').join(', ')}; Slack Web API at http://127.0.0.1:${port}/slack-app`,
   );
 });

@@ -6,10 +6,13 @@ import { launchChromium } from './chromium';
 const base = `http://127.0.0.1:${process.env.PORT ?? 3000}`;
 const browser = await launchChromium(process.env.CHROMIUM ?? '/usr/bin/chromium');
 const page = await browser.newPage();
-await page.setViewport({ width: 1800, height: 1000 });
+// INBOX_SIZE=1366x768 and INBOX_PNG=… for other shots (the browser test checks a laptop's width).
+const [width, height] = (process.env.INBOX_SIZE ?? '1800x1000').split('x').map(Number);
+await page.setViewport({ width: width ?? 1800, height: height ?? 1000 });
 await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
 await replayDemo(resolve(import.meta.dirname, '..'), `${base}/events`, { spacingMs: 40 });
 await new Promise((r) => setTimeout(r, 4000));
-await page.screenshot({ path: resolve(import.meta.dirname, '../docs/img/inbox.png') });
+const out = process.env.INBOX_PNG ?? resolve(import.meta.dirname, '../docs/img/inbox.png');
+await page.screenshot({ path: out });
 await browser.close();
-console.log('docs/img/inbox.png');
+console.log(out);

@@ -35,7 +35,9 @@ describe('README and docs/', () => {
 
   it.each(docs)('%s: every relative link resolves (file and heading)', (f) => {
     // Links in prose; inline code (`[text](url)` shown as an example) is not a link.
-    for (const [, target] of text(f).replace(/`[^`\n]*`/g, '').matchAll(/\]\(([^)\s]+)\)/g)) {
+    for (const [, target] of text(f)
+      .replace(/`[^`\n]*`/g, '')
+      .matchAll(/\]\(([^)\s]+)\)/g)) {
       if (/^(https?:|mailto:)/.test(target as string)) continue;
       const [path, anchor] = (target as string).split('#');
       const file = path ? join(dirname(f), path) : f;

@@ -3,6 +3,7 @@ import { PROVIDERS } from '../providers/catalog';
 import { replayDemo } from './demo';
 import type { Inbox } from './inbox';
 import { inboxHtml } from './inbox-page';
+import { STAND_INS } from './stand-ins';
 
 /** A provider is configured when its variable is set, or a routing file names destinations. */
 export const anyProviderConfigured = (env = process.env) =>
@@ -13,17 +14,7 @@ export const anyProviderConfigured = (env = process.env) =>
  * `npm start` shows real formatted messages. Loopback stand-ins need no pacing.
  */
 export function useStandIns(base: string, env = process.env): void {
-  for (const p of PROVIDERS) {
-    if (p.id === 'slack-app') {
-      Object.assign(env, {
-        SLACK_BOT_TOKEN: 'xoxb-inbox',
-        SLACK_CHANNEL_ID: 'C0INBOX0001',
-        SLACK_API_URL: `${base}/slack-app`,
-      });
-    } else {
-      env[p.on] = `${base}/${p.id}`;
-    }
-  }
+  for (const p of PROVIDERS) Object.assign(env, STAND_INS[p.id].env(base));
   env.MIN_INTERVAL_MS ??= '0';
 }
 

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Delivered } from '../delivery/http';
+import { isProviderId } from '../providers/catalog';
 import { slackApiStandIn } from './slack-api';
+import { STAND_INS } from './stand-ins';
 
 /** One thing a destination received: a message, an edit of one, or a reply in its thread. */
 export interface InboxItem {
@@ -17,21 +19,6 @@ export interface InboxItem {
 }
 
 const KEEP = 2000;
-
-// How each stand-in answers (the platform's success shape: docs/providers.md).
-const ANSWERS: Record<string, { status: number; type?: string; body: (id: string) => string }> = {
-  slack: { status: 200, type: 'text/plain', body: () => 'ok' },
-  teams: { status: 202, body: () => '' },
-  googlechat: {
-    status: 200,
-    type: 'application/json',
-    body: (id) => JSON.stringify({ name: `spaces/inbox/messages/${id}` }),
-  },
-  rocketchat: { status: 200, type: 'application/json', body: () => '{"success":true}' },
-  mattermost: { status: 200, type: 'text/plain', body: () => 'ok' },
-  webhook: { status: 204, body: () => '' },
-  alertmanager: { status: 200, body: () => '' },
-};
 
 /**
  * The local inbox: loopback stand-ins for every provider that keep what they receive, and a feed
@@ -95,7 +82,8 @@ export function createInbox() {
     } catch {
       json = body;
     }
-    if (provider === 'slack-app') {
+    const answer = isProviderId(provider) ? STAND_INS[provider].answer : undefined;
+    if (answer === 'slack-api') {
       const out = slackApi.handle(parts[1] ?? '', (json ?? {}) as Record<string, unknown>);
       note(provider, method, parts, json, out.json);
       res
@@ -103,14 +91,13 @@ export function createInbox() {
         .end(JSON.stringify(out.json));
       return;
     }
-    if (provider === 'discord') {
+    if (answer === 'discord-message') {
       const edit = method === 'PATCH' ? parts[parts.indexOf('messages') + 1] : undefined;
       const id = edit ?? String(seq + 1);
       note(provider, method, parts, json, { id });
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id }));
       return;
     }
-    const answer = ANSWERS[provider];
     if (!answer) {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"no such stand-in"}');
       return;

@@ -4,7 +4,7 @@ import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../aws/queue';
 import { SERVICE } from '../infra/names';
 import { dlqName, queueName } from '../infra/stack';
-import { PROVIDER_IDS } from '../providers/catalog';
+import { isProviderId, PROVIDER_IDS } from '../providers/catalog';
 import { loadRouting } from '../routing/config';
 import { eventsFrom, explain } from './check-config';
 import { type DeadLetter, listDeadLetters, redrive } from './dlq';
@@ -102,7 +102,7 @@ export async function main(
     return 2;
   }
   const stage = opt.stage ?? 'local';
-  if (provider !== undefined && !PROVIDER_IDS.includes(provider)) {
+  if (provider !== undefined && !isProviderId(provider)) {
     io.err(`unknown provider "${provider}": expected one of ${PROVIDER_IDS.join(', ')}`);
     return 2;
   }

@@ -14,7 +14,7 @@ import { webhook } from './webhook';
  * Every provider, once. Config, worker start-up, the local pipeline, the DLQ CLI and the
  * deployed queues, functions, roles and alarms (lib/infra) are all made from this list.
  */
-export const PROVIDERS: readonly Provider[] = [
+export const PROVIDERS = [
   slack,
   slackApp,
   teams,
@@ -24,9 +24,18 @@ export const PROVIDERS: readonly Provider[] = [
   mattermost,
   webhook,
   alertmanager,
-];
+] as const satisfies readonly Provider[];
 
-export const PROVIDER_IDS: readonly string[] = PROVIDERS.map((p) => p.id);
+/**
+ * A provider's id as a type: a table keyed by it (`Record<ProviderId, …>`) fails to compile
+ * until it has a row for every provider, so adding one cannot leave a table behind.
+ */
+export type ProviderId = (typeof PROVIDERS)[number]['id'];
+
+export const PROVIDER_IDS: readonly ProviderId[] = PROVIDERS.map((p) => p.id);
+
+export const isProviderId = (id: string): id is ProviderId =>
+  (PROVIDER_IDS as readonly string[]).includes(id);
 
 /**
  * `CHANNELS=slack,discord` — a deploy's providers — read the one way ingest, the status function
@@ -39,7 +48,7 @@ export function parseChannels(value: string | undefined): Provider[] | undefined
     .map((s) => s.trim())
     .filter(Boolean);
   for (const id of ids) {
-    if (!PROVIDER_IDS.includes(id))
+    if (!isProviderId(id))
       throw new ConfigError(`CHANNELS: unknown provider "${id}" (known: ${PROVIDER_IDS.join(', ')})`);
   }
   return PROVIDERS.filter((p) => ids.includes(p.id));

@@ -77,9 +77,9 @@ export interface CommonSettings {
  * `catalog.ts`: config, queues, functions, roles, alarms, the local pipeline and the DLQ CLI
  * follow from the catalog.
  */
-export interface Provider {
-  /** Routing-file `type`, queue suffix and function name. */
-  readonly id: string;
+export interface Provider<Id extends string = string> {
+  /** Routing-file `type`, queue suffix and function name; a literal, so the catalog's ids are a type. */
+  readonly id: Id;
   /** For people: README, logs, the local pipeline's banner. */
   readonly title: string;
   /** Routing-file option → zero-config environment variable; also what a deploy passes on. */

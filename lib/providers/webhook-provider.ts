@@ -7,7 +7,8 @@ import { type LivePlatform, sendLive } from './live';
 import type { CommonSettings, Provider, SendContext, SendResult } from './provider';
 
 /** A stateless webhook provider: settings, a formatter and, where the platform needs it, a twist. */
-export interface WebhookSpec<O> extends Omit<Provider, 'create' | 'options' | 'preview' | 'on' | 'modes'> {
+export interface WebhookSpec<O, Id extends string = string>
+  extends Omit<Provider<Id>, 'create' | 'options' | 'preview' | 'on' | 'modes'> {
   /** Defaults to milestones, then every event; a platform that can edit its messages adds live. */
   modes?: Provider['modes'];
   env: Readonly<Record<string, string>> & { readonly url: string };
@@ -30,7 +31,7 @@ export interface WebhookSpec<O> extends Omit<Provider, 'create' | 'options' | 'p
 }
 
 /** Builds a Provider from a spec: the URL and options are checked once, at cold start. */
-export function webhookProvider<O>(spec: WebhookSpec<O>): Provider {
+export function webhookProvider<O, const Id extends string = string>(spec: WebhookSpec<O, Id>): Provider<Id> {
   const { format, url: urlFor, request, onDelivered, live, ...rest } = spec;
   return {
     ...rest,

@@ -40,7 +40,7 @@ const regex = z.string().check(
 
 // Each type accepts exactly its provider's options: one that belongs to another type is an error,
 // not silently dropped. Values are checked again, field by field, by the provider's own schema.
-const destinationSchemas = new Map(
+const destinationSchemas = new Map<string, z.ZodMiniType>(
   PROVIDERS.map((p) => [
     p.id,
     z.strictObject({

@@ -55,7 +55,7 @@ describe('Slack message', () => {
     expect(p.text.startsWith(emoji)).toBe(true);
   });
 
-  it('leads with emoji, canary and outcome, then the message, and names phase, type, extras and time', () => {
+  it('leads with emoji, canary and outcome, then the message, and names the state, type, extras and time', () => {
     const e = fixtures.find((x) => x.metadata.cluster) as FlaggerEvent;
     const p = formatSlack(e) as SlackPayload;
     expect(blocksOf(p)[0]?.text?.text).toBe(
@@ -63,7 +63,7 @@ describe('Slack message', () => {
     );
     const context = blocksOf(p).find((b) => b.type === 'context')?.elements?.[0]?.text ?? '';
     for (const part of [
-      'Phase *Progressing*',
+      'State *Progressing*',
       'Normal',
       'cluster: prod-eu-1',
       'team: a-team',

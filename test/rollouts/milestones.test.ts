@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { googlechat } from '../../lib/providers/googlechat';
+import type { Provider } from '../../lib/providers/provider';
 import { slack } from '../../lib/providers/slack';
 import { teams } from '../../lib/providers/teams';
 import { dynamoRolloutStore } from '../../lib/stores/rollouts';
@@ -19,7 +20,7 @@ const sampleRollouts = ['podinfo', 'checkout', 'frontend', 'payments', 'legacy']
   fixtures.filter((e) => e.name === name),
 );
 
-function worker(name: string, url: string, provider = slack) {
+function worker(name: string, url: string, provider: Provider = slack) {
   const store = dynamoRolloutStore(db.table, db.client);
   return workerFor(provider, { ...destination(provider, url, name), events: 'milestones' }, { store });
 }

@@ -80,7 +80,7 @@ const alertmanagerSchema = z
  * Alertmanager: `canary_rollback` fires while a canary's rollout is failed and resolves when its
  * next rollout starts (POST <base>/api/v2/alerts, an array of alerts; 400 is permanent, 5xx retried).
  */
-export const alertmanager: Provider = {
+export const alertmanager: Provider<'alertmanager'> = {
   id: 'alertmanager',
   title: 'Alertmanager',
   env: {

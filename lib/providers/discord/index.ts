@@ -98,7 +98,7 @@ function checkRateLimit(a: HttpAnswer, where: string): void {
   throw new RetryableDeliveryError(describeAnswer(a, where), 429, seconds);
 }
 
-export const discord = webhookProvider<DiscordOptions>({
+export const discord = webhookProvider<DiscordOptions, 'discord'>({
   id: 'discord',
   title: 'Discord',
   env: { url: 'DISCORD_WEBHOOK_URL', username: 'DISCORD_USERNAME', avatarUrl: 'DISCORD_AVATAR_URL' },

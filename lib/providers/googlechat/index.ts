@@ -48,7 +48,9 @@ export function formatGoogleChat(
   const facts = factRows(event, p).slice(0, FACTS_MAX);
   const message = truncateBytes(html(p.message), MESSAGE_BYTES);
   // The card's header already carries the title; the tone's colour marks the message instead.
-  const widgets: unknown[] = [{ textParagraph: { text: `<font color="${COLOR[p.tone]}">●</font> ${message}` } }];
+  const widgets: unknown[] = [
+    { textParagraph: { text: `<font color="${COLOR[p.tone]}">●</font> ${message}` } },
+  ];
   let budget = FACTS_BYTES;
   for (const [k, v] of facts) {
     const topLabel = truncateBytes(html(k), FACT_BYTES / 3);
@@ -79,7 +81,7 @@ export function formatGoogleChat(
   };
 }
 
-export const googlechat = webhookProvider<GoogleChatOptions>({
+export const googlechat = webhookProvider<GoogleChatOptions, 'googlechat'>({
   id: 'googlechat',
   title: 'Google Chat',
   env: { url: 'GOOGLE_CHAT_WEBHOOK_URL' },

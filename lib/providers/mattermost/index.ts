@@ -38,7 +38,7 @@ export function formatMattermost(event: FlaggerEvent, options: MattermostOptions
   };
 }
 
-export const mattermost = webhookProvider<MattermostOptions>({
+export const mattermost = webhookProvider<MattermostOptions, 'mattermost'>({
   id: 'mattermost',
   title: 'Mattermost',
   env: {

@@ -44,7 +44,7 @@ function checkSuccess(a: HttpAnswer, where: string): void {
   }
 }
 
-export const rocketchat = webhookProvider<RocketChatOptions>({
+export const rocketchat = webhookProvider<RocketChatOptions, 'rocketchat'>({
   id: 'rocketchat',
   title: 'Rocket.Chat',
   env: {

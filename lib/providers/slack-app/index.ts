@@ -99,7 +99,7 @@ function slackPlatform(
  * failing checks, approval gates and the outcome as thread replies, a failure broadcast to the
  * channel. State per destination and canary lives in the state table.
  */
-export const slackApp: Provider = {
+export const slackApp: Provider<'slack-app'> = {
   id: 'slack-app',
   title: 'Slack app',
   modes: ['live'],

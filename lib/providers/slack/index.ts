@@ -40,7 +40,7 @@ export function formatSlack(event: FlaggerEvent, options: SlackOptions = {}): un
   // The date token renders in each reader's time zone; the text after | is the fallback.
   const time = `<!date^${seconds}^{date_short_pretty} {time_secs}|${p.time.toISOString()}>`;
   const context = [
-    `Phase *${esc(event.phase || 'none')}*`,
+    `State *${esc(p.state)}*`,
     esc(event.metadata.eventType),
     ...p.extras.map(([k, v]) => `${esc(k)}: ${esc(v)}`),
     time,
@@ -77,7 +77,7 @@ export function formatSlack(event: FlaggerEvent, options: SlackOptions = {}): un
   };
 }
 
-export const slack = webhookProvider<SlackOptions>({
+export const slack = webhookProvider<SlackOptions, 'slack'>({
   id: 'slack',
   title: 'Slack',
   env: {

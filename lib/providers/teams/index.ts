@@ -139,7 +139,7 @@ export function formatTeams(event: FlaggerEvent, options: TeamsOptions = {}): un
   return format === 'messagecard' ? messageCard(event, p) : adaptiveCard(event, p);
 }
 
-export const teams = webhookProvider<TeamsOptions>({
+export const teams = webhookProvider<TeamsOptions, 'teams'>({
   id: 'teams',
   title: 'Microsoft Teams',
   env: { url: 'TEAMS_WEBHOOK_URL', format: 'TEAMS_FORMAT' },

@@ -32,7 +32,7 @@ export function formatWebhook(event: FlaggerEvent): WebhookBody {
 export const signature = (secret: string, body: string): string =>
   `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
-export const webhook = webhookProvider<WebhookOptions>({
+export const webhook = webhookProvider<WebhookOptions, 'webhook'>({
   id: 'webhook',
   title: 'Generic webhook',
   env: { url: 'WEBHOOK_URL', secret: 'WEBHOOK_SECRET' },

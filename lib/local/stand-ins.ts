@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import type { ProviderId } from '../providers/catalog';
+
+/** How a platform answers a call it accepted: what the inbox and `npm run echo-webhooks` send back. */
+export type Answer =
+  | { status: number; type?: string; body: (id: string) => string }
+  /** A Web API with state (the Slack app): lib/local/slack-api.ts answers. */
+  | 'slack-api'
+  /** Discord's `?wait=true` answer carries the message id a live message is edited by. */
+  | 'discord-message';
+
+export interface StandIn {
+  /** Zero-config variables pointing the provider at a stand-in served under `base`. */
+  env(base: string): Record<string, string>;
+  answer: Answer;
+}
+
+const at = (variable: string, id: ProviderId) => (base: string) => ({ [variable]: `${base}/${id}` });
+const json = (body: (id: string) => unknown) => ({
+  status: 200,
+  type: 'application/json',
+  body: (id: string) => JSON.stringify(body(id)),
+});
+
+/**
+ * Every provider's stand-in, keyed by provider id: a provider added to the catalog without one
+ * here does not compile, so the first zero-config `npm start` can never answer it 404.
+ * The answers are each platform's documented success shapes (docs/providers/).
+ */
+export const STAND_INS: Record<ProviderId, StandIn> = {
+  slack: {
+    env: at('SLACK_WEBHOOK_URL', 'slack'),
+    answer: { status: 200, type: 'text/plain', body: () => 'ok' },
+  },
+  'slack-app': {
+    env: (base) => ({
+      SLACK_BOT_TOKEN: 'xoxb-inbox',
+      SLACK_CHANNEL_ID: 'C0INBOX0001',
+      SLACK_API_URL: `${base}/slack-app`,
+    }),
+    answer: 'slack-api',
+  },
+  teams: { env: at('TEAMS_WEBHOOK_URL', 'teams'), answer: { status: 202, body: () => '' } },
+  discord: { env: at('DISCORD_WEBHOOK_URL', 'discord'), answer: 'discord-message' },
+  googlechat: {
+    env: at('GOOGLE_CHAT_WEBHOOK_URL', 'googlechat'),
+    answer: json((id) => ({ name: `spaces/inbox/messages/${id || randomUUID()}` })),
+  },
+  rocketchat: { env: at('ROCKETCHAT_WEBHOOK_URL', 'rocketchat'), answer: json(() => ({ success: true })) },
+  mattermost: {
+    env: at('MATTERMOST_WEBHOOK_URL', 'mattermost'),
+    answer: { status: 200, type: 'text/plain', body: () => 'ok' },
+  },
+  webhook: { env: at('WEBHOOK_URL', 'webhook'), answer: { status: 204, body: () => '' } },
+  // ALERTMANAGER_URL is a base URL: alerts go to <base>/api/v2/alerts, answered 200.
+  alertmanager: { env: at('ALERTMANAGER_URL', 'alertmanager'), answer: { status: 200, body: () => '' } },
+};
