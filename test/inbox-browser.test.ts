@@ -33,6 +33,8 @@ describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium
         PORT: '0',
         SQS_PORT: '0',
         DEMO_SPACING_MS: '40',
+        // The status function re-sends firing alerts: often, to prove they stay one card each.
+        LOCAL_STATUS_SECONDS: '1',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         EVENTS: '',
         SLACK_WEBHOOK_URL: '',
@@ -56,6 +58,33 @@ describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium
     await browser?.close();
     child?.kill('SIGTERM');
   });
+
+  it('before any event, says what to do; at 1366 × 768 shows four whole columns, named for people', async () => {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1366, height: 768 });
+    await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
+    expect(await page.$eval('#empty', (e) => e.textContent)).toContain('No messages yet.');
+    const cols = await page.$$eval('.col', (cs) =>
+      cs.map((c) => ({
+        title: c.querySelector('h2')?.firstChild?.textContent,
+        right: c.getBoundingClientRect().right,
+      })),
+    );
+    // Zero-config npm start: every provider is on (the stand-ins), live ones first.
+    expect(cols.map((c) => c.title)).toEqual([
+      'Slack app',
+      'Discord',
+      'Slack',
+      'Microsoft Teams',
+      'Google Chat',
+      'Rocket.Chat',
+      'Mattermost',
+      'Generic webhook',
+      'Alertmanager',
+    ]);
+    expect(cols.filter((c) => c.right <= 1366).length).toBeGreaterThanOrEqual(4);
+    await page.close();
+  }, 30_000);
 
   it('shows the demo live: one Slack message per rollout with its outcome, Teams cards by adaptivecards, no errors, hostile text inert', async () => {
     const page = await browser.newPage();
@@ -93,6 +122,26 @@ describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium
       t.map((x) => x.textContent).join('\n'),
     );
     expect(thread).toContain('❌ Failed: Rolling back checkout.shop failed checks threshold reached 5');
+    // Oldest first, as a chat shows it: the first rollout's message above the last one's.
+    const order = await page.$$eval('.col[data-provider="slack-app"] .msg[data-kind="message"]', (m) =>
+      m.map((x) => x.textContent ?? ''),
+    );
+    expect(order.findIndex((t) => t.includes('podinfo.test'))).toBeLessThan(
+      order.findIndex((t) => t.includes('api.team-a')),
+    );
+    expect(await page.$eval('#empty', () => true).catch(() => false)).toBe(false);
+    // Alertmanager: one card per alert however often it is re-sent, showing its current state.
+    const cards = () =>
+      page.$$eval('.col[data-provider="alertmanager"] .alert', (a) => a.map((x) => x.textContent ?? ''));
+    await page.waitForFunction(
+      () => document.querySelectorAll('.col[data-provider="alertmanager"] .alert').length > 0,
+      { timeout: 10_000 },
+    );
+    await new Promise((r) => setTimeout(r, 3000)); // three status runs re-send the firing alert
+    const alerts = await cards();
+    expect(alerts.filter((t) => t.includes('shop/checkout'))).toHaveLength(1);
+    expect(alerts.find((t) => t.includes('shop/checkout'))).toMatch(/^firing/);
+    expect(new Set(alerts).size).toBe(alerts.length);
 
     // Hostile event text stays text.
     const hostile = {

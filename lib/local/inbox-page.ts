@@ -1,38 +1,55 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { PROVIDERS, type ProviderId } from '../providers/catalog';
 
 // Microsoft's own renderer for the Teams cards; the other platforms are drawn by look-alikes.
 const require = createRequire(import.meta.url);
 const acScript = () => readFileSync(require.resolve('adaptivecards/dist/adaptivecards.min.js'), 'utf8');
 
 const CSS = `body{font-family:-apple-system,"Segoe UI",Lato,Helvetica,Arial,sans-serif;margin:0;background:#f4f4f4;color:#1d1c1d}
-header{padding:10px 16px;background:#1d1c1d;color:#fff;display:flex;gap:16px;align-items:center}
+header{padding:10px 16px;background:#1d1c1d;color:#fff;display:flex;gap:16px;align-items:center;flex-wrap:wrap}
 header button{padding:4px 12px}
-main{display:flex;gap:12px;padding:12px;overflow-x:auto;align-items:flex-start}
-.col{min-width:360px;max-width:420px;background:#fff;border-radius:6px;box-shadow:0 1px 3px #0002;padding:8px}
-.col h2{font-size:12px;text-transform:uppercase;letter-spacing:.05em;color:#666;margin:4px 0 8px}
-.msg{border-left:4px solid #ccc;padding:4px 8px;margin:8px 0;font-size:14px;white-space:pre-wrap;word-break:break-word}
+#empty{margin:24px auto;max-width:640px;background:#fff;border-radius:6px;box-shadow:0 1px 3px #0002;padding:16px 20px;line-height:1.5}
+#empty code{background:#f0f0f0;padding:1px 4px;border-radius:3px}
+main{display:flex;gap:10px;padding:10px;overflow-x:auto;align-items:flex-start}
+.col{flex:0 0 318px;background:#fff;border-radius:6px;box-shadow:0 1px 3px #0002;padding:8px;box-sizing:border-box}
+.col h2{font-size:13px;color:#444;margin:4px 0 8px}.col h2 small{font-weight:normal;color:#888;margin-left:6px}
+.msg{border-left:4px solid #ccc;padding:4px 8px;margin:8px 0;font-size:13px;white-space:pre-wrap;word-break:break-word}
+.who{font-size:12px;color:#616061}.who b{color:#1d1c1d;margin-right:4px}.who .app{background:#e8e8e8;border-radius:3px;padding:0 3px;font-size:10px;margin-right:6px}
 .title{font-weight:bold}.field{display:inline-block;margin:2px 12px 2px 0}.field b{display:block;font-size:12px}
-.thread{margin-left:16px;border-left:2px solid #e8e8e8;padding-left:8px;font-size:13px}.muted{color:#777;font-size:12px}`;
+.thread{margin-left:16px;border-left:2px solid #e8e8e8;padding-left:8px;font-size:13px}.muted{color:#777;font-size:12px}
+.col[data-look=discord]{background:#313338;color:#dbdee1}.col[data-look=discord] h2{color:#b5bac1}
+.col[data-look=discord] .msg{background:#2b2d31;border-radius:4px}.col[data-look=discord] .who,.col[data-look=discord] .who b{color:#f2f3f5}
+.col[data-look=discord] .who .app{background:#5865f2;color:#fff}.col[data-look=discord] .muted{color:#949ba4}
+.col[data-look=discord] .reply{border-left-color:#f23f43}
+.alert .state{display:inline-block;border-radius:3px;padding:0 5px;color:#fff;font-size:11px;margin-right:6px}`;
 
 // Client side: every string from an event goes through textContent, never innerHTML.
 const CLIENT = `
 const cols = {};
 const byId = {};
+const looks = {};
 function col(provider) {
   if (cols[provider]) return cols[provider];
-  const c = document.createElement('section'); c.className = 'col'; c.dataset.provider = provider;
-  const h = document.createElement('h2'); h.textContent = provider; c.appendChild(h);
+  const info = COLUMNS.find((c) => c.id === provider) || { id: provider, title: provider, look: 'json' };
+  looks[provider] = info.look;
+  const c = document.createElement('section'); c.className = 'col'; c.dataset.provider = provider; c.dataset.look = info.look;
+  const h = document.createElement('h2'); h.textContent = info.title; h.appendChild(el('small', provider)); c.appendChild(h);
   document.querySelector('main').appendChild(c);
   return (cols[provider] = c);
 }
+function who(name, badge, at) {
+  const w = el('div', undefined, 'who'); w.appendChild(el('b', name)); w.appendChild(el('span', badge, 'app'));
+  w.appendChild(el('span', new Date(at).toLocaleTimeString())); return w;
+}
 function el(tag, text, cls) { const e = document.createElement(tag); if (text !== undefined) e.textContent = String(text); if (cls) e.className = cls; return e; }
 // Slack mrkdwn to plain text: date tokens, *bold* and \`code\` marks, then the escaped entities.
-function plain(s) { return String(s ?? '').replace(/<!date\\^\\d+\\^[^|]*\\|([^>]*)>/g, '$1').replace(/\\*([^*\\n]+)\\*/g, '$1').replace(/\`([^\`]+)\`/g, '$1').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'); }
+function plain(s) { return String(s ?? '').replace(/<!date\\^(\\d+)\\^[^|]*\\|([^>]*)>/g, (_, t) => new Date(Number(t) * 1000).toLocaleString()).replace(/\\*([^*\\n]+)\\*/g, '$1').replace(/\`([^\`]+)\`/g, '$1').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'); }
 function fields(box, list) { for (const [k, v] of list) { const f = el('span', undefined, 'field'); f.appendChild(el('b', k)); f.appendChild(el('span', v)); box.appendChild(f); } }
-function render(provider, p) {
+function render(look, p, at) {
   const box = el('div', undefined, 'msg');
-  if (provider === 'slack' || provider === 'slack-app') {
+  if (look === 'slack') {
+    box.appendChild(who(p.username || 'flagger-notify', 'APP', at));
     const a = (p.attachments || [])[0] || {};
     box.style.borderColor = a.color || '#ccc';
     for (const b of a.blocks || []) {
@@ -41,36 +58,40 @@ function render(provider, p) {
       if (b.type === 'context') box.appendChild(el('div', plain((b.elements || []).map((e) => e.text).join(' ')), 'muted'));
     }
     if (!a.blocks) box.appendChild(el('div', plain(p.text)));
-  } else if (provider === 'teams') {
+  } else if (look === 'teams') {
     const content = ((p.attachments || [])[0] || {}).content;
     if (content && window.AdaptiveCards) { const card = new AdaptiveCards.AdaptiveCard(); card.parse(content); box.appendChild(card.render()); }
     else { box.appendChild(el('div', p.title || p.summary, 'title')); box.appendChild(el('div', (p.sections || [{}])[0].text)); }
-  } else if (provider === 'discord') {
-    if (p.content) box.appendChild(el('div', p.content));
+  } else if (look === 'discord') {
+    box.appendChild(who(p.username || 'flagger-notify', 'BOT', at));
+    if (p.content) { box.classList.add('reply'); box.style.borderColor = '#f23f43'; box.appendChild(el('div', p.content)); }
     for (const e of p.embeds || []) {
       box.style.borderColor = '#' + Number(e.color || 0).toString(16).padStart(6, '0');
       box.appendChild(el('div', e.title, 'title')); box.appendChild(el('div', e.description));
       fields(box, (e.fields || []).map((f) => [f.name, f.value]));
     }
-  } else if (provider === 'googlechat') {
+  } else if (look === 'googlechat') {
     const card = ((p.cardsV2 || [])[0] || {}).card || {};
     box.appendChild(el('div', (card.header || {}).title, 'title'));
     for (const w of ((card.sections || [])[0] || {}).widgets || []) {
       const t = w.textParagraph ? w.textParagraph.text : w.decoratedText ? w.decoratedText.topLabel + ': ' + w.decoratedText.text : '';
       if (t) box.appendChild(el('div', plain(t.replace(/<br>/g, '\\n').replace(/<[^>]*>/g, ''))));
     }
-  } else if (provider === 'rocketchat' || provider === 'mattermost') {
+  } else if (look === 'attachments') {
+    box.appendChild(who(p.username || p.alias || 'flagger-notify', 'BOT', at));
     const a = (p.attachments || [])[0] || {};
     box.style.borderColor = a.color || '#ccc';
     box.appendChild(el('div', a.title, 'title')); box.appendChild(el('div', a.text));
     fields(box, (a.fields || []).map((f) => [f.title, f.value]));
-  } else if (provider === 'alertmanager') {
-    for (const a of Array.isArray(p) ? p : []) {
-      const resolved = Date.parse(a.endsAt) <= Date.now();
-      box.style.borderColor = resolved ? '#2eb886' : '#d40e0d';
-      box.appendChild(el('div', (resolved ? 'resolved ' : 'firing ') + a.labels.alertname + ' ' + a.labels.namespace + '/' + a.labels.name, 'title'));
-      box.appendChild(el('div', (a.annotations || {}).reason)); box.appendChild(el('div', 'until ' + a.endsAt, 'muted'));
-    }
+  } else if (look === 'alert') {
+    // One alert (the inbox keeps one card per alert, redrawn as it changes).
+    const resolved = Date.parse(p.endsAt) <= at + 1000;
+    box.classList.add('alert'); box.style.borderColor = resolved ? '#2eb886' : '#d40e0d';
+    const t = el('div', undefined, 'title'); const st = el('span', resolved ? 'resolved' : 'firing', 'state');
+    st.style.background = resolved ? '#2eb886' : '#d40e0d'; t.appendChild(st);
+    t.appendChild(el('span', p.labels.alertname + ' ' + p.labels.namespace + '/' + p.labels.name)); box.appendChild(t);
+    box.appendChild(el('div', (p.annotations || {}).reason));
+    box.appendChild(el('div', (resolved ? 'resolved ' : 'firing until ') + new Date(resolved ? at : p.endsAt).toLocaleTimeString(), 'muted'));
   } else {
     box.appendChild(el('div', (p.kind || '') + ' ' + (p.canary || ''), 'title'));
     box.appendChild(el('div', ((p.event || {}).metadata || {}).eventMessage));
@@ -78,8 +99,20 @@ function render(provider, p) {
   return box;
 }
 function show(item) {
+  document.getElementById('empty')?.remove();
   const c = col(item.provider);
-  const box = render(item.provider, item.payload);
+  const look = looks[item.provider];
+  if (look === 'alert') {
+    // Alertmanager gets every alert again and again (resends, resolves): one card per alert.
+    for (const a of Array.isArray(item.payload) ? item.payload : []) {
+      const key = item.provider + JSON.stringify(a.labels || {});
+      const box = render(look, a, item.at);
+      if (byId[key]) byId[key].replaceWith(box); else c.appendChild(box);
+      byId[key] = box;
+    }
+    return;
+  }
+  const box = render(look, item.payload, item.at);
   box.dataset.kind = item.kind;
   if (item.via) box.appendChild(el('div', 'delivered to ' + item.via, 'muted via'));
   if (item.kind === 'update' && byId[item.provider + item.id]) {
@@ -97,21 +130,49 @@ function show(item) {
     return;
   }
   byId[item.provider + item.id] = box;
-  c.insertBefore(box, c.children[1] || null);
+  // Oldest first, as a chat shows it.
+  c.appendChild(box);
 }
-// Live messages first, then the platforms people read, then machine receivers; others as they come.
-for (const p of ['slack-app', 'discord', 'slack', 'teams', 'googlechat', 'rocketchat', 'mattermost', 'webhook', 'alertmanager']) col(p);
+// Only the providers that are on; live messages first, then the platforms people read, then machines.
+for (const c of COLUMNS) col(c.id);
 const feed = new EventSource('/inbox/feed');
 feed.onmessage = (e) => show(JSON.parse(e.data));
 document.getElementById('demo').onclick = () => fetch('/inbox/demo', { method: 'POST' });
 `;
 
-/** The inbox page: a column per provider, messages as each platform would show them, live. */
-export function inboxHtml(): string {
+/** Which look-alike draws each provider's payloads: every provider has one, or this does not compile. */
+export const LOOKS: Record<
+  ProviderId,
+  { look: 'slack' | 'teams' | 'discord' | 'googlechat' | 'attachments' | 'json' | 'alert'; order: number }
+> = {
+  'slack-app': { look: 'slack', order: 0 },
+  discord: { look: 'discord', order: 1 },
+  slack: { look: 'slack', order: 2 },
+  teams: { look: 'teams', order: 3 },
+  googlechat: { look: 'googlechat', order: 4 },
+  rocketchat: { look: 'attachments', order: 5 },
+  mattermost: { look: 'attachments', order: 6 },
+  webhook: { look: 'json', order: 7 },
+  alertmanager: { look: 'alert', order: 8 },
+};
+
+const EMPTY = `<div id="empty"><b>No messages yet.</b> Press <i>replay the sample rollouts</i> above (or run
+<code>npm run demo</code>), or point Flagger's event webhook, or <code>curl</code>, at <code>POST /events</code>.
+Each column below fills as its destination receives messages, oldest first.</div>`;
+
+/** The inbox page: a column per provider that is on, messages as each platform would show them, live. */
+export function inboxHtml(on: readonly ProviderId[]): string {
+  const columns = PROVIDERS.filter((p) => on.includes(p.id))
+    .map((p) => ({ id: p.id, title: p.title, look: LOOKS[p.id].look, order: LOOKS[p.id].order }))
+    .sort((a, b) => a.order - b.order);
+  // JSON in a script: `<` escaped so no value can close the tag.
+  const data = JSON.stringify(columns).replace(/</g, '\\u003c');
   return `<!doctype html><html><head><meta charset="utf-8"><title>flagger-notify inbox</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,"><style>${CSS}</style></head><body>
 <header><b>flagger-notify inbox</b><span>POST Flagger events to /events, or</span><button id="demo">replay the sample rollouts</button></header>
+${EMPTY}
 <main></main>
 <script>${acScript()}</script>
-<script>${CLIENT}</script></body></html>`;
+<script>const COLUMNS = ${data};${CLIENT}</script></body></html>`;
 }

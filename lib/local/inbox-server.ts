@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PROVIDERS } from '../providers/catalog';
+import { PROVIDERS, type ProviderId } from '../providers/catalog';
 import { replayDemo } from './demo';
 import type { Inbox } from './inbox';
 import { inboxHtml } from './inbox-page';
@@ -26,9 +26,10 @@ export async function serveInbox(
   res: ServerResponse,
   path: string,
   ingestUrl: () => string,
+  on: () => readonly ProviderId[],
 ): Promise<boolean> {
   if (req.method === 'GET' && path === '/') {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(inboxHtml());
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(inboxHtml(on()));
     return true;
   }
   if (req.method === 'GET' && path === '/inbox/feed') {

@@ -8,7 +8,7 @@ import { workerHandler } from '../config/worker';
 import { type Delivered, deliveries } from '../delivery/http';
 import { intEnv, intFromEnv, optionalEnv, parseEnv } from '../env';
 import { SERVICE } from '../infra/names';
-import { PROVIDERS } from '../providers/catalog';
+import { isProviderId, PROVIDERS } from '../providers/catalog';
 import { DLQ_ENV, queueEnv } from '../providers/provider';
 import { hostOf } from '../redact';
 import { loadRouting } from '../routing/config';
@@ -108,7 +108,16 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
       paths: ingest.http.map((h) => h.path),
       functionName: ingest.name,
       handler: (e, c) => (ingestHandler as HttpHandler)(e, c),
-      extra: (req, res, path) => serveInbox(inbox, root, req, res, path, () => http.url),
+      extra: (req, res, path) =>
+        serveInbox(
+          inbox,
+          root,
+          req,
+          res,
+          path,
+          () => http.url,
+          () => providers.map((p) => p.id).filter(isProviderId),
+        ),
     });
     stops.push(http.close);
     const standIns = `http://127.0.0.1:${http.port}/inbox/`;
