@@ -1,8 +1,9 @@
 import { RetryableDeliveryError } from '../errors';
 import type { FlaggerEvent } from '../event/event';
 import { logger } from '../log';
+import { applyOnce } from '../rollouts/journal';
 import { type RolloutRecord, type RolloutStore, rolloutKey } from '../rollouts/state';
-import { type Note, type Rollout, reduce } from '../rollouts/tracker';
+import type { Note, Rollout } from '../rollouts/tracker';
 import type { SendContext } from './provider';
 
 /** The live message cannot be updated or replied to any more: the rollout goes on in a new one. */
@@ -46,16 +47,11 @@ export async function sendLive(
   event: FlaggerEvent,
   ctx: SendContext,
 ): Promise<{ calls: number }> {
-  const key = rolloutKey(destination, event);
-  const got = await store.get(key);
-  let record = got?.value;
-  let version = got?.version ?? 0;
-  if (!record?.applied.includes(ctx.eventId)) {
-    const step = reduce(record?.rollout, event);
-    const keep = step.started ? undefined : record;
-    record = {
+  const journal = await applyOnce(store, rolloutKey(destination, event), ctx.eventId, event, (prev, step) => {
+    // A new rollout is a new message; the old one keeps what it said.
+    const keep = step.started ? undefined : prev;
+    return {
       rollout: step.rollout,
-      applied: [...(record?.applied ?? []), ctx.eventId],
       ...(keep?.message ? { message: keep.message } : {}),
       ...(keep?.uncertainPost ? { uncertainPost: keep.uncertainPost } : {}),
       pending: {
@@ -66,12 +62,11 @@ export async function sendLive(
         update: true,
       },
     };
-    version = await store.put(key, record, version);
-  }
-  let current = record;
+  });
+  let current = journal.record;
   let calls = 0;
   const save = async (next: RolloutRecord) => {
-    version = await store.put(key, next, version);
+    await journal.save(next);
     current = next;
   };
   for (let round = 0; round < 3; round++) {

@@ -1,6 +1,6 @@
 import type { FlaggerEvent } from '../event/event';
+import { applyOnce } from './journal';
 import { type RolloutStore, rolloutKey } from './state';
-import { reduce } from './tracker';
 
 export interface Gate {
   /** This event is a milestone not yet delivered: send it, then call `done`. */
@@ -22,28 +22,13 @@ export async function milestoneGate(
   event: FlaggerEvent,
   eventId: string,
 ): Promise<Gate> {
-  const key = rolloutKey(destination, event);
-  const got = await store.get(key);
-  let record = got?.value;
-  let version = got?.version ?? 0;
-  if (!record?.applied.includes(eventId)) {
-    const step = reduce(record?.rollout, event);
-    record = {
-      ...record,
-      rollout: step.rollout,
-      applied: [...(record?.applied ?? []), eventId],
-      pending: step.milestone ? { milestone: eventId } : undefined,
-    };
-    version = await store.put(key, record, version);
-  }
-  const current = record;
+  const journal = await applyOnce(store, rolloutKey(destination, event), eventId, event, (prev, step) => ({
+    ...prev,
+    rollout: step.rollout,
+    pending: step.milestone ? { milestone: eventId } : undefined,
+  }));
+  const current = journal.record;
   const startedAt = current.rollout.startedAt;
   if (current.pending?.milestone !== eventId) return { send: false, startedAt, done: async () => {} };
-  return {
-    send: true,
-    startedAt,
-    done: async () => {
-      await store.put(key, { ...current, pending: undefined }, version);
-    },
-  };
+  return { send: true, startedAt, done: () => journal.save({ ...current, pending: undefined }) };
 }

@@ -63,6 +63,9 @@ export function parseRolloutKey(
 
 /** The sparse index the status function reads: only failed rollouts and firing alerts are in it. */
 export const FAILING_INDEX = 'failing';
+/** How many applied event identities a record keeps: far more than one batch redelivers. */
+export const MAX_APPLIED = 50;
+
 export const isFailing = (r: RolloutRecord) => r.rollout.status === 'failed' || Boolean(r.alert);
 
 export const rolloutKey = (destination: string, e: { namespace: string; name: string }) =>

@@ -6,7 +6,13 @@ import {
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import { RetryableDeliveryError } from '../errors';
-import { FAILING_INDEX, isFailing, type RolloutRecord, type RolloutStore } from '../rollouts/state';
+import {
+  FAILING_INDEX,
+  isFailing,
+  MAX_APPLIED,
+  type RolloutRecord,
+  type RolloutStore,
+} from '../rollouts/state';
 import { isConditionFailed } from './dynamo';
 
 export {
@@ -23,7 +29,6 @@ export {
 
 // Rollouts end; their state is worth keeping for late events and redrives, then expires by TTL.
 const KEEP_SECONDS = 30 * 24 * 3600;
-const MAX_APPLIED = 50;
 
 export function dynamoRolloutStore(
   table: string,

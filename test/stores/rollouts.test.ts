@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RetryableDeliveryError } from '../../lib/errors';
+import { applyOnce } from '../../lib/rollouts/journal';
+import { memoryRolloutStore } from '../../lib/rollouts/memory-store';
+import type { RolloutStore } from '../../lib/rollouts/state';
 import { reduce } from '../../lib/rollouts/tracker';
 import { dynamoRolloutStore, type RolloutRecord, rolloutKey } from '../../lib/stores/rollouts';
 import { useDynamo } from '../helpers/dynamo';
@@ -12,9 +15,13 @@ const record = (i: number): RolloutRecord => ({
   applied: [`m${i}`],
 });
 
-describe('DynamoDB rollout store (dynalite)', () => {
+// One contract, two stores: what the journal relies on holds in memory and in DynamoDB alike.
+describe.each([
+  ['memory', () => memoryRolloutStore()],
+  ['DynamoDB (dynalite)', () => dynamoRolloutStore(db.table, db.client)],
+] as [string, () => RolloutStore][])('rollout store contract: %s', (_, makeStore) => {
   it('keeps a record per destination and canary, versioned', async () => {
-    const store = dynamoRolloutStore(db.table, db.client);
+    const store = makeStore();
     const key = rolloutKey('ops', { namespace: 'test', name: 'podinfo' });
     expect(key).toBe('rollout#ops#test/podinfo');
     expect(await store.get(key)).toBeUndefined();
@@ -25,7 +32,7 @@ describe('DynamoDB rollout store (dynalite)', () => {
   });
 
   it('refuses a write over a version someone else moved on from, as retryable', async () => {
-    const store = dynamoRolloutStore(db.table, db.client);
+    const store = makeStore();
     const key = rolloutKey('ops', { namespace: 'shop', name: 'checkout' });
     await store.put(key, record(13), 0);
     await store.put(key, record(14), 1);
@@ -34,11 +41,48 @@ describe('DynamoDB rollout store (dynalite)', () => {
   });
 
   it('bounds the applied ids it keeps', async () => {
-    const store = dynamoRolloutStore(db.table, db.client);
+    const store = makeStore();
     const key = rolloutKey('ops', { namespace: 'x', name: 'y' });
     await store.put(key, { ...record(0), applied: Array.from({ length: 80 }, (_, i) => `m${i}`) }, 0);
     const got = (await store.get(key))?.value.applied ?? [];
     expect(got).toHaveLength(50);
     expect(got.at(-1)).toBe('m79');
+  });
+
+  it('lists failed rollouts in the failing index, and only those', async () => {
+    const store = makeStore();
+    const failed = (await store.failing()).length;
+    const checkout = fixtures.filter((e) => e.name === 'checkout');
+    let r: RolloutRecord['rollout'] | undefined;
+    for (const e of checkout) r = reduce(r, e).rollout;
+    await store.put(
+      rolloutKey('ops', { namespace: 'shop', name: `c${failed}` }),
+      { rollout: r as RolloutRecord['rollout'], applied: [] },
+      0,
+    );
+    await store.put(rolloutKey('ops', { namespace: 'test', name: `p${failed}` }), record(0), 0);
+    expect((await store.failing()).map((f) => f.key)).toContain(`rollout#ops#shop/c${failed}`);
+    expect((await store.failing()).map((f) => f.key)).not.toContain(`rollout#ops#test/p${failed}`);
+  });
+
+  it('journal: applies an event once, however often it comes back, and saves its pending work', async () => {
+    const store = makeStore();
+    const key = rolloutKey('journal', { namespace: 'test', name: `p${Math.random()}` });
+    const e = fixtures[0] as (typeof fixtures)[number];
+    const plan = (prev: RolloutRecord | undefined, step: ReturnType<typeof reduce>) => ({
+      rollout: step.rollout,
+      pending: {
+        update: true,
+        replies: [...(prev?.pending?.replies ?? []), { text: 'x', broadcast: false }],
+      },
+    });
+    const first = await applyOnce(store, key, 'id-1', e, plan);
+    const again = await applyOnce(store, key, 'id-1', e, plan);
+    expect(again.record).toEqual(first.record);
+    expect(again.record.rollout.events).toBe(1);
+    await again.save({ ...again.record, pending: undefined });
+    expect((await store.get(key))?.value.pending).toBeUndefined();
+    // A journal whose version someone else moved on from cannot overwrite it.
+    await expect(first.save({ ...first.record })).rejects.toBeInstanceOf(RetryableDeliveryError);
   });
 });

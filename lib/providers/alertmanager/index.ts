@@ -2,8 +2,8 @@ import * as z from 'zod/mini';
 import { postJson } from '../../delivery/http';
 import { ConfigError } from '../../errors';
 import { eventTime, extraMetadata, type FlaggerEvent } from '../../event/event';
-import { type AlertState, parseRolloutKey, type RolloutRecord, rolloutKey } from '../../rollouts/state';
-import { reduce } from '../../rollouts/tracker';
+import { applyOnce } from '../../rollouts/journal';
+import { type AlertState, parseRolloutKey, rolloutKey } from '../../rollouts/state';
 import { destinationUrl, opt, parseOptions } from '../destination';
 import { dashboardLink } from '../presentation';
 import type { DestinationDef, Provider } from '../provider';
@@ -135,36 +135,36 @@ export const alertmanager: Provider<'alertmanager'> = {
     return {
       async send(event, ctx) {
         timeoutMs = ctx.timeoutMs;
-        const key = rolloutKey(d.name, event);
-        const got = await store.get(key);
-        let record: RolloutRecord | undefined = got?.value;
-        let version = got?.version ?? 0;
-        if (!record?.applied.includes(ctx.eventId)) {
-          const step = reduce(record?.rollout, event);
-          const alerts: (AlertState & { resolved: boolean })[] = [...(record?.pending?.alerts ?? [])];
-          let alert = record?.alert;
-          // The next rollout starts (or the canary is gone): the failure is over, as Flagger's
-          // gauge leaves 2 then.
-          if (alert && (step.started || step.rollout.status !== 'failed')) {
-            alerts.push({ ...alert, resolved: true });
-            alert = undefined;
-          }
-          if (step.rollout.status === 'failed' && !alert) {
-            alert = rollbackAlert(event, step.rollout.reason, common.dashboardUrl);
-            alerts.push({ ...alert, resolved: false });
-          }
-          record = {
-            rollout: step.rollout,
-            applied: [...(record?.applied ?? []), ctx.eventId],
-            ...(alert ? { alert } : {}),
-            ...(alerts.length ? { pending: { alerts } } : {}),
-          };
-          version = await store.put(key, record, version);
-        }
+        const journal = await applyOnce(
+          store,
+          rolloutKey(d.name, event),
+          ctx.eventId,
+          event,
+          (prev, step) => {
+            const alerts: (AlertState & { resolved: boolean })[] = [...(prev?.pending?.alerts ?? [])];
+            let alert = prev?.alert;
+            // The next rollout starts (or the canary is gone): the failure is over, as Flagger's
+            // gauge leaves 2 then.
+            if (alert && (step.started || step.rollout.status !== 'failed')) {
+              alerts.push({ ...alert, resolved: true });
+              alert = undefined;
+            }
+            if (step.rollout.status === 'failed' && !alert) {
+              alert = rollbackAlert(event, step.rollout.reason, common.dashboardUrl);
+              alerts.push({ ...alert, resolved: false });
+            }
+            return {
+              rollout: step.rollout,
+              ...(alert ? { alert } : {}),
+              ...(alerts.length ? { pending: { alerts } } : {}),
+            };
+          },
+        );
+        const record = journal.record;
         const pending = record.pending?.alerts ?? [];
         if (!pending.length) return { status: 200, calls: 0 };
         await post(pending, Date.now());
-        await store.put(key, { ...record, pending: undefined }, version);
+        await journal.save({ ...record, pending: undefined });
         return { status: 200, calls: urls.length };
       },
       async refresh(now) {

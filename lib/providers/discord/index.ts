@@ -20,12 +20,8 @@ const FIELD_VALUE_MAX = 1024;
 const TOTAL_MAX = 6000;
 const URL_MAX = 2048;
 
-export interface DiscordOptions {
-  url?: string;
-  username?: string;
-  avatarUrl?: string;
-  dashboardUrl?: string;
-}
+/** Its routing-file options, as its schema reads them, plus the shared dashboard link. */
+export type DiscordOptions = z.infer<typeof discordSchema> & { dashboardUrl?: string };
 
 const discordSchema = z.object({
   url: opt(z.string()),

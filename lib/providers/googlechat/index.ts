@@ -15,10 +15,10 @@ const FACTS_BYTES = 14_000;
 const FACTS_MAX = 40;
 const TEXT_BYTES = 1500;
 
-export interface GoogleChatOptions {
-  url?: string;
-  dashboardUrl?: string;
-}
+const googlechatSchema = z.object({ url: opt(z.string()) });
+
+/** Its routing-file options, as its schema reads them, plus the shared dashboard link. */
+export type GoogleChatOptions = z.infer<typeof googlechatSchema> & { dashboardUrl?: string };
 
 // Google Chat's own grey for neutral reads better on its white cards than Slack's.
 const COLOR: Record<Presentation['tone'], string> = {
@@ -86,7 +86,7 @@ export const googlechat = webhookProvider<GoogleChatOptions, 'googlechat'>({
   title: 'Google Chat',
   env: { url: 'GOOGLE_CHAT_WEBHOOK_URL' },
   secrets: ['GOOGLE_CHAT_WEBHOOK_URL'],
-  options: z.object({ url: opt(z.string()) }),
+  options: googlechatSchema,
   allowedHosts: ['chat.googleapis.com'],
   // 60 writes per minute per space, shared by every app in it; 2 instances × 1 per 2 s = 1/s.
   // A 429 carries no Retry-After: the exponential backoff decides.

@@ -4,14 +4,8 @@ import { attachment } from '../attachments';
 import { notBoth, opt } from '../destination';
 import { webhookProvider } from '../webhook-provider';
 
-export interface MattermostOptions {
-  url?: string;
-  channel?: string;
-  username?: string;
-  iconUrl?: string;
-  iconEmoji?: string;
-  dashboardUrl?: string;
-}
+/** Its routing-file options, as its schema reads them, plus the shared dashboard link. */
+export type MattermostOptions = z.infer<typeof mattermostSchema> & { dashboardUrl?: string };
 
 const mattermostSchema = z
   .object({

@@ -6,14 +6,8 @@ import { attachment } from '../attachments';
 import { notBoth, opt } from '../destination';
 import { webhookProvider } from '../webhook-provider';
 
-export interface RocketChatOptions {
-  url?: string;
-  channel?: string;
-  alias?: string;
-  emoji?: string;
-  avatar?: string;
-  dashboardUrl?: string;
-}
+/** Its routing-file options, as its schema reads them, plus the shared dashboard link. */
+export type RocketChatOptions = z.infer<typeof rocketchatSchema> & { dashboardUrl?: string };
 
 const rocketchatSchema = z
   .object({

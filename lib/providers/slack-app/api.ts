@@ -27,8 +27,37 @@ const TRANSIENT = new Set([
   'fatal_error',
 ]);
 
+/**
+ * A call Slack answered `ok: false`, retried or dead-lettered as its code says, carrying the code
+ * (same names as their parents, so logs and dead letters read as before).
+ */
+export class SlackRetryableError extends RetryableDeliveryError {
+  constructor(
+    message: string,
+    readonly code: string,
+    status: number,
+    retryAfterSeconds?: number,
+  ) {
+    super(message, status, retryAfterSeconds);
+  }
+}
+export class SlackPermanentError extends PermanentDeliveryError {
+  constructor(
+    message: string,
+    readonly code: string,
+    status: number,
+  ) {
+    super(message, status);
+  }
+}
+
 /** Slack's error code, when the call failed with one (ratelimited, fatal_error, …). */
-export const slackCode = (err: unknown): string | undefined => (err as { slackCode?: string })?.slackCode;
+export const slackCode = (err: unknown): string | undefined =>
+  err instanceof SlackRetryableError ||
+  err instanceof SlackPermanentError ||
+  err instanceof LiveMessageGoneError
+    ? err.code
+    : undefined;
 
 function classify(a: HttpAnswer, where: string): void {
   const body = a.json as { ok?: boolean; error?: string } | undefined;
@@ -40,21 +69,15 @@ function classify(a: HttpAnswer, where: string): void {
   }
   const code = String(body.error ?? 'unknown_error');
   const detail = `${where}: ${code}`;
-  let err: Error;
   if (code === 'ratelimited' || code === 'rate_limited') {
     const after = Number(a.headers.get('retry-after'));
-    err = new RetryableDeliveryError(detail, 429, Number.isFinite(after) && after > 0 ? after : undefined);
-  } else if (GONE.has(code)) {
-    err = new LiveMessageGoneError(code);
-  } else if (TRANSIENT.has(code)) {
-    err = new RetryableDeliveryError(detail, 200);
-  } else {
-    // Auth and channel errors (invalid_auth, token_revoked, missing_scope, channel_not_found,
-    // not_in_channel, is_archived, …) and payload errors: no retry fixes them.
-    err = new PermanentDeliveryError(detail, 200);
+    throw new SlackRetryableError(detail, code, 429, Number.isFinite(after) && after > 0 ? after : undefined);
   }
-  Object.assign(err, { slackCode: code });
-  throw err;
+  if (GONE.has(code)) throw new LiveMessageGoneError(code);
+  if (TRANSIENT.has(code)) throw new SlackRetryableError(detail, code, 200);
+  // Auth and channel errors (invalid_auth, token_revoked, missing_scope, channel_not_found,
+  // not_in_channel, is_archived, …) and payload errors: no retry fixes them.
+  throw new SlackPermanentError(detail, code, 200);
 }
 
 export interface SlackApi {

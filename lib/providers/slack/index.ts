@@ -13,13 +13,8 @@ const CONTEXT_MAX = 2000;
 const FALLBACK_MAX = 300;
 const URL_MAX = 3000;
 
-export interface SlackOptions {
-  username?: string;
-  iconEmoji?: string;
-  iconUrl?: string;
-  channel?: string;
-  dashboardUrl?: string;
-}
+/** Its routing-file options, as its schema reads them, plus the shared dashboard link. */
+export type SlackOptions = z.infer<typeof slackSchema> & { dashboardUrl?: string };
 
 const slackSchema = z
   .object({

@@ -12,12 +12,8 @@ const FACT_MAX = 500;
 const EXTRA_FACTS_MAX = 20;
 
 export type TeamsFormat = 'adaptive' | 'messagecard';
-export interface TeamsOptions {
-  url?: string;
-  /** Unset: chosen by the URL (defaultTeamsFormat). */
-  format?: TeamsFormat;
-  dashboardUrl?: string;
-}
+/** Its routing-file options, as its schema reads them, plus the shared dashboard link. */
+export type TeamsOptions = z.infer<typeof teamsSchema> & { dashboardUrl?: string };
 
 /** Old Office 365 connector URLs still take only the legacy MessageCard. */
 export function defaultTeamsFormat(webhookUrl: string | undefined): TeamsFormat {

@@ -18,10 +18,14 @@ export interface WebhookBody {
   event: FlaggerEvent;
 }
 
-export interface WebhookOptions {
-  url?: string;
-  secret?: string;
-}
+const webhookSchema = z.object({
+  url: opt(z.string()),
+  // Short secrets are guessable from signed bodies offline.
+  secret: opt(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
+});
+
+/** Its routing-file options, as its schema reads them. */
+export type WebhookOptions = z.infer<typeof webhookSchema>;
 
 export function formatWebhook(event: FlaggerEvent): WebhookBody {
   const { kind, severity, facts } = classify(event);
@@ -37,11 +41,7 @@ export const webhook = webhookProvider<WebhookOptions, 'webhook'>({
   title: 'Generic webhook',
   env: { url: 'WEBHOOK_URL', secret: 'WEBHOOK_SECRET' },
   secrets: ['WEBHOOK_URL', 'WEBHOOK_SECRET'],
-  options: z.object({
-    url: opt(z.string()),
-    // Short secrets are guessable from signed bodies offline.
-    secret: opt(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
-  }),
+  options: webhookSchema,
   // Anything the deployer names in WEBHOOK_ALLOWED_HOSTS, over https.
   allowedHosts: [],
   minIntervalMs: 250,
