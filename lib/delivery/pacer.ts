@@ -24,8 +24,8 @@ export function createPacer(minIntervalMs: number, now = () => Date.now()) {
       if (start > t) await sleep(start - t);
     },
     /**
-     * Runs `fn` when the destination is free (the previous event's calls are done) and its turn
-     * has come: the destination's own events queue here, nobody else's.
+     * Runs `fn` when the destination is free (the previous event's calls are done): the
+     * destination's own events queue here, nobody else's. `fn` takes its turn(s) itself.
      */
     async exclusive<T>(fn: () => Promise<T>): Promise<T> {
       const before = last;
@@ -35,7 +35,6 @@ export function createPacer(minIntervalMs: number, now = () => Date.now()) {
       });
       try {
         await before;
-        await this.turn();
         return await fn();
       } finally {
         done();

@@ -131,6 +131,10 @@ async function deliverRecord(
     if (context.getRemainingTimeInMillis() < config.timeoutMs + config.minIntervalMs + 1000) {
       throw new NotSentError('not sent: too little function time left for another attempt', undefined, 0);
     }
+    // A live message paces each of its calls (none when its redraw waits for the batch's last
+    // record); every other sender makes one call per event.
+    const live = destination.events === 'live';
+    if (!live) await pacer.turn();
     const started = performance.now();
     try {
       const send = () =>
@@ -139,6 +143,7 @@ async function deliverRecord(
           messageId: record.messageId,
           eventId,
           moreInGroup,
+          ...(live ? { pace: () => pacer.turn() } : {}),
           ...(gate ? { rolloutStartedAt: gate.startedAt } : {}),
         });
       // Milestones and live messages keep their own record of what was done; every-event

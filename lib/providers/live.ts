@@ -73,12 +73,15 @@ export async function sendLive(
     try {
       if (!current.message) {
         const id = rolloutId(destination, current);
-        const found = current.uncertainPost === id && platform.find ? await platform.find(id) : undefined;
+        const look = current.uncertainPost === id && platform.find;
+        if (look) await ctx.pace?.();
+        const found = look ? await platform.find?.(id) : undefined;
         if (found) {
           await save({ ...current, message: found, uncertainPost: undefined });
         } else {
           await save({ ...current, uncertainPost: id });
           calls++;
+          await ctx.pace?.();
           const message = await platform.post(current, id);
           await save({
             ...current,
@@ -92,11 +95,13 @@ export async function sendLive(
       while (current.pending?.replies?.length) {
         const [reply, ...rest] = current.pending.replies;
         calls++;
+        await ctx.pace?.();
         await platform.reply(message, reply as { text: string; broadcast: boolean });
         await save({ ...current, pending: { ...current.pending, replies: rest } });
       }
       if (current.pending?.update && !ctx.moreInGroup) {
         calls++;
+        await ctx.pace?.();
         await platform.update(current, message);
         await save({ ...current, pending: { ...current.pending, update: false } });
       }

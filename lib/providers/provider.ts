@@ -18,6 +18,12 @@ export interface SendContext {
   moreInGroup: boolean;
   /** When the event's rollout started, where the destination keeps rollout state (milestones). */
   rolloutStartedAt?: number;
+  /**
+   * Waits for the destination's next slot. A sender that makes several calls per event (a live
+   * message) takes one before each, so an event whose redraw is left to the batch's last record
+   * costs no slot; without it the worker takes one slot per event.
+   */
+  pace?: () => Promise<void>;
 }
 
 export interface SendResult {

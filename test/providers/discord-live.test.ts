@@ -92,3 +92,29 @@ describe('Discord: one live message per rollout, edited in place', () => {
     expect(all[1]?.embeds?.[0]?.title).toBe('✅ podinfo.test · Promoted');
   });
 });
+
+describe('Discord: edits coalesced per batch, paced per call', () => {
+  it('a batch of one rollout’s events costs the calls it makes, not a paced slot per event', async () => {
+    const d = await startDiscord();
+    rx = d.server;
+    const store = dynamoRolloutStore(db.table, db.client);
+    const name = `dl-batch-${++n}`;
+    const def = {
+      ...envDestination(discord, { DISCORD_WEBHOOK_URL: rx.url('/api/webhooks/1/x') }),
+      name,
+      events: 'live' as const,
+    };
+    const sender = discord.create(def, { deployed: false, extraAllowedHosts: [], store });
+    const handle = workerFor(discord, { name, sender, events: 'live' }, { store, minIntervalMs: 300 });
+    const podinfo = fixtures.filter((e) => e.name === 'podinfo').slice(0, 8);
+    const t0 = Date.now();
+    const res = await handle({ Records: podinfo.map((e, i) => fakeRecord(e, `pb${n}-${i}`, name)) }, ctx);
+    expect(res.batchItemFailures).toEqual([]);
+    const ms = Date.now() - t0;
+    // One post (the first event) and one redraw after the last: two calls, so about one 300 ms gap,
+    // where a slot per event would have taken 7 × 300 ms.
+    expect(rx.received).toHaveLength(2);
+    expect(ms).toBeLessThan(1500);
+    expect([...d.messages.values()][0]?.edits).toBe(1);
+  });
+});
