@@ -86,6 +86,19 @@ describe('README and docs/', () => {
     }
   }, 60_000);
 
+  it('shows check-config output the command really prints (docs/routing.md)', async () => {
+    const sample = text('docs/routing.md').match(/```\n(checkout\.shop Failed[\s\S]*?)```/)?.[1];
+    expect(sample).toBeDefined();
+    const out: string[] = [];
+    const code = await cli(['check-config', 'docs/examples/per-team.yaml'], {
+      out: (l) => out.push(l),
+      err: () => {},
+      env: {},
+    });
+    expect(code).toBe(0);
+    expect(out.join('\n')).toContain((sample as string).trim());
+  });
+
   it('the smoke test in "Point Flagger at it" queues a fresh event, twice in a row', async () => {
     const block = [...text('README.md').matchAll(/```sh\n([\s\S]*?)```/g)]
       .map((m) => m[1] as string)
