@@ -6,7 +6,7 @@ const LAYERS = [
   ['lib/rollouts/', 'lib/stores/', 'lib/aws/'],
   ['lib/delivery/', 'lib/providers/'],
   ['lib/routing/', 'lib/config/'],
-  ['lib/ingest/', 'lib/infra/'],
+  ['lib/ingest/', 'lib/infra/', 'lib/web/'],
   ['lib/ops/'],
   ['lib/local/'],
   ['functions/', 'scripts/', 'bench/', 'bin/', 'infra/'],

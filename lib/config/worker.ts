@@ -5,6 +5,7 @@ import { resolveSecrets, ssmFetcher } from '../aws/secrets';
 import { createWorker } from '../delivery/worker';
 import type { Provider } from '../providers/provider';
 import { loadWorkerConfig } from './config';
+import { loadLinks } from './links';
 
 /**
  * The Lambda handler for one provider. Cold start: its secrets from SSM (deployed) or the
@@ -19,6 +20,7 @@ export function workerHandler(provider: Provider) {
         process.env,
         [
           { name: 'CONFIG', optional: true },
+          { name: 'LINK_SECRET', optional: true },
           // With a routing file the destinations carry their own URLs and secrets.
           ...provider.secrets.map((name) => ({ name, optional: routingFile || name !== provider.on })),
         ],
@@ -38,7 +40,10 @@ export function workerHandler(provider: Provider) {
       );
       if (client && env.STATE_TABLE) {
         const { deliveredOnce } = await import('../delivery/once');
+        const { dynamoStoryStore } = await import('../stores/story');
         config.once = deliveredOnce(env.STATE_TABLE, client);
+        config.stories = dynamoStoryStore(env.STATE_TABLE, client);
+        config.links = loadLinks(env);
       }
       return createWorker(provider, config, createSqsClient(config.sqs, 5000));
     },

@@ -22,10 +22,12 @@ import { logger, withOwnLogger } from '../log';
 import type { Destination, Provider, SendResult } from '../providers/provider';
 import { milestoneGate } from '../rollouts/milestones';
 import type { RolloutStore } from '../rollouts/state';
+import type { DeliveryResult, StoryStore } from '../rollouts/story';
 import { groupOf, processFifoBatch } from './batch';
 import type { Once } from './once';
 import { createPacer, type Pacer } from './pacer';
 import { type RetryPolicy, retryDelaySeconds } from './retry';
+import { type LinkSettings, type StoryPart, storyPart } from './story';
 
 /** A provider's worker, as composed at cold start (lib/config/worker.ts). */
 export interface WorkerConfig {
@@ -43,7 +45,14 @@ export interface WorkerConfig {
   store?: RolloutStore;
   /** Records completed deliveries (every-event destinations), where there is a state table. */
   once?: Once;
+  /** Rollout stories for the rollout pages, where there is a state table. */
+  stories?: StoryStore;
+  /** Signs the page link each message carries (LINK_SECRET); without it, messages carry none. */
+  links?: LinkSettings;
 }
+
+/** What a record's attempt came to, for its rollout page; undefined when nothing new happened. */
+type Outcome = Omit<DeliveryResult, 'at'> | undefined;
 
 const attemptOf = (r: SQSRecord) => Number(r.attributes.ApproximateReceiveCount) || 1;
 /** When the record could first have been tried: its first receive (its send, if unknown). */
@@ -97,12 +106,12 @@ async function deliverRecord(
   pacerFor: (destination: string) => Pacer,
   record: SQSRecord,
   queued: QueuedEvent,
+  eventId: string,
+  link: string | undefined,
   context: Context,
   moreInGroup: boolean,
-): Promise<void> {
+): Promise<Outcome> {
   const { event } = queued;
-  // Redeliveries and byte-identical resends share it; any other event, however alike, does not.
-  const eventId = queued.id ?? eventIdentity(event);
   const name = queued.destination ?? provider.id;
   const destination = config.destinations[name];
   // Removed from the routing file since it was queued: keep it, with the reason, for a redrive.
@@ -117,11 +126,11 @@ async function deliverRecord(
       destination: name,
       canary: canaryId(event),
     });
-    return;
+    return { state: 'not-sent', detail: 'not a milestone of its rollout' };
   }
   const pacer = pacerFor(name);
   // One event at a time per destination, in its turn; other destinations' records run meanwhile.
-  await pacer.exclusive(async () => {
+  return pacer.exclusive(async (): Promise<Outcome> => {
     const blocked = pacer.blockedMs();
     if (blocked > 0) {
       // The platform said 429 + Retry-After (or an empty rate-limit bucket): sending now would only
@@ -143,6 +152,7 @@ async function deliverRecord(
           messageId: record.messageId,
           eventId,
           moreInGroup,
+          ...(link ? { links: { rollout: link } } : {}),
           ...(live ? { pace: () => pacer.turn() } : {}),
           ...(gate ? { rolloutStartedAt: gate.startedAt } : {}),
         });
@@ -160,7 +170,7 @@ async function deliverRecord(
           canary: canaryId(event),
           messageId: record.messageId,
         });
-        return;
+        return undefined;
       }
       if (waitSeconds) pacer.block(waitSeconds);
       await gate?.done();
@@ -171,7 +181,7 @@ async function deliverRecord(
           destination: name,
           canary: canaryId(event),
         });
-        return;
+        return { state: 'not-sent', detail: 'nothing to send (no change, or left for a later redraw)' };
       }
       const ms = Math.round(performance.now() - started);
       const endToEndMs = sinceFlagger(event.metadata.timestamp);
@@ -193,6 +203,18 @@ async function deliverRecord(
         ['DeliveryLatency', ms],
         ...(endToEndMs !== undefined ? [['EndToEndLatency', endToEndMs] as [MetricName, number]] : []),
       ]);
+      const mode =
+        destination.events === 'all'
+          ? 'the event'
+          : destination.events === 'live'
+            ? 'the live message'
+            : 'a milestone';
+      return {
+        state: 'delivered',
+        status,
+        attempts: attemptOf(record),
+        sent: `${mode}${calls !== undefined ? ` (${calls} call${calls === 1 ? '' : 's'})` : ''}`,
+      };
     } catch (err) {
       if (
         err instanceof RetryableDeliveryError &&
@@ -215,7 +237,7 @@ async function deadLetter(
   err: unknown,
   permanent: boolean,
   since: number,
-): Promise<void> {
+): Promise<string> {
   const attempt = attemptOf(record);
   const hours = ((Date.now() - since) / 3_600_000).toFixed(1);
   const reason = permanent
@@ -252,6 +274,7 @@ async function deadLetter(
   const kind =
     err instanceof InvalidMessageError ? 'invalid-message' : permanent ? 'permanent' : 'retries-exhausted';
   metric('DeadLettered', { provider: provider.id, reason: kind });
+  return reason;
 }
 
 /**
@@ -292,9 +315,27 @@ export function createWorker(
         });
         const attempt = attemptOf(record);
         let queued: QueuedEvent | undefined;
+        let story: StoryPart | undefined;
         try {
           queued = parseQueuedBody(record.body);
-          await deliverRecord(provider, config, pacerFor, record, queued, context, moreInGroup);
+          // Redeliveries and byte-identical resends share it; any other event, however alike, does not.
+          const eventId = queued.id ?? eventIdentity(queued.event);
+          story = await storyPart(config.stories, config.links, queued.event, eventId, {
+            provider: provider.id,
+            destination: queued.destination ?? provider.id,
+          });
+          const outcome = await deliverRecord(
+            provider,
+            config,
+            pacerFor,
+            record,
+            queued,
+            eventId,
+            story.link,
+            context,
+            moreInGroup,
+          );
+          if (outcome) await story.record(outcome);
         } catch (caught) {
           const err = asDeliveryError(caught);
           const permanent = err instanceof PermanentDeliveryError || err instanceof InvalidMessageError;
@@ -304,7 +345,15 @@ export function createWorker(
           const expired =
             !(err instanceof NotSentError) && Date.now() - since >= config.retry.windowSeconds * 1000;
           if (permanent || expired || attempt >= config.retry.maxReceiveCount) {
-            await deadLetter(provider, config, sqs, record, err, permanent, since);
+            const reason = await deadLetter(provider, config, sqs, record, err, permanent, since);
+            await story?.record({
+              state: 'dead-lettered',
+              attempts: attempt,
+              detail: reason,
+              ...((err as { status?: number }).status !== undefined
+                ? { status: (err as { status?: number }).status }
+                : {}),
+            });
             return; // handled: the record leaves the main queue and its canary's next events flow
           }
           const seconds = retryDelaySeconds(err, attempt, config.retry);
@@ -318,6 +367,12 @@ export function createWorker(
             error: describe(err),
           });
           metric('DeliveryRetried', { provider: provider.id });
+          await story?.record({
+            state: err instanceof NotSentError ? 'not-sent' : 'retrying',
+            attempts: attempt,
+            nextTryAt: Date.now() + seconds * 1000,
+            detail: describe(err),
+          });
           throw err;
         }
       });

@@ -38,7 +38,14 @@ export function providerSettings(
     params.push(param);
   }
   for (const name of Object.values(p.env)) if (!p.secrets.includes(name)) environment[name] = env[name] ?? '';
+  // The rollout pages' link secret (SSM when deployed) and where the pages are served: the
+  // stack's own API unless PUBLIC_URL names a custom domain (docs/rollout-page.md).
+  const linkParam = local ? '' : secretParam(service, stage, 'LINK_SECRET', env);
+  if (linkParam) params.push(linkParam);
   Object.assign(environment, {
+    LINK_SECRET: local ? (env.LINK_SECRET ?? '') : '',
+    LINK_SECRET_PARAM: linkParam,
+    PUBLIC_URL: env.PUBLIC_URL || (local ? '' : getAtt('HttpApi', 'ApiEndpoint')),
     // Rollout state for milestones and live messages; npm start points it at dynalite.
     STATE_TABLE: local ? (env.STATE_TABLE ?? '') : { Ref: 'StateTable' },
     EVENTS: env.EVENTS ?? '',

@@ -90,13 +90,19 @@ export async function startHttpApi(o: {
   handler: HttpHandler;
   /** Paths outside the API (the local inbox): answers and returns true when it took the request. */
   extra?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean>;
+  /** The API's other functions (the rollout pages), each on its own routes. */
+  others?: { paths: string[]; functionName: string; handler: HttpHandler }[];
 }): Promise<{ url: string; port: number; server: Server; close(): Promise<void> }> {
   // `{name}` segments become path parameters, as API Gateway does.
-  const routes = o.paths.map((p) => ({
-    path: p,
-    names: [...p.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string),
-    re: new RegExp(`^${p.replace(/\{\w+\}/g, '([^/]+)')}$`),
-  }));
+  const fns = [{ paths: o.paths, functionName: o.functionName, handler: o.handler }, ...(o.others ?? [])];
+  const routes = fns.flatMap((f) =>
+    f.paths.map((p) => ({
+      path: p,
+      fn: f,
+      names: [...p.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string),
+      re: new RegExp(`^${p.replace(/\{\w+\}/g, '([^/]+)')}$`),
+    })),
+  );
   const server = createServer(async (req, res) => {
     const send = (status: number, body: string, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers, connection: 'close' });
@@ -117,12 +123,12 @@ export async function startHttpApi(o: {
         return send(400, JSON.stringify({ error: 'malformed path: bad percent-encoding' }));
       }
       const body = await readCapped(req, MAX_BODY_BYTES);
-      const out = (await o.handler(
+      const out = (await route.fn.handler(
         toHttpApiEvent(req, body, `${req.method} ${route.path}`, params),
-        context(o.functionName),
+        context(route.fn.functionName),
       )) as APIGatewayProxyStructuredResultV2;
       const headers = Object.fromEntries(Object.entries(out.headers ?? {}).map(([k, v]) => [k, String(v)]));
-      send(out.statusCode ?? 200, out.body ?? '', headers);
+      send(out.statusCode ?? 200, req.method === 'HEAD' ? '' : (out.body ?? ''), headers);
     } catch (err) {
       // Lambda answers an unhandled error as 500 through API Gateway; so do we, and log why.
       console.error('ingest handler threw', err);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
@@ -98,8 +99,13 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
 
     // The HTTP side first: the inbox's stand-ins live on the ingest port, and the workers need
     // their URLs. Ingest's handler is bound once the workers' environment is complete.
-    const ingest = service.functions.find((f) => f.http);
+    const ingest = service.functions.find((f) => f.http?.some((h) => h.method === 'POST'));
     if (!ingest?.http) throw new Error('serverless.yml has no httpApi function');
+    // The rollout pages: signed with a secret of this run unless LINK_SECRET is set, and served
+    // on the ingest port, where the messages' links point.
+    const web = service.functions.find((f) => f.http && f !== ingest);
+    process.env.LINK_SECRET ||= randomBytes(32).toString('base64url');
+    const webModule = web ? await import(pathToFileURL(resolve(root, `${web.module}.ts`)).href) : undefined;
     let ingestHandler: HttpHandler | undefined;
     const inbox = createInbox();
     stops.push(async () => inbox.close());
@@ -108,6 +114,16 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
       paths: ingest.http.map((h) => h.path),
       functionName: ingest.name,
       handler: (e, c) => (ingestHandler as HttpHandler)(e, c),
+      others:
+        web?.http && webModule
+          ? [
+              {
+                paths: web.http.map((h) => h.path),
+                functionName: web.name,
+                handler: webModule[web.exportName] as HttpHandler,
+              },
+            ]
+          : [],
       extra: (req, res, path) =>
         serveInbox(
           inbox,
@@ -121,6 +137,7 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
     });
     stops.push(http.close);
     const standIns = `http://127.0.0.1:${http.port}/inbox/`;
+    process.env.PUBLIC_URL ||= `http://127.0.0.1:${http.port}`;
     const standing = !anyProviderConfigured();
     if (standing) useStandIns(standIns.slice(0, -1));
     // Deliveries to configured destinations are mirrored on the page too (the stand-ins keep theirs).

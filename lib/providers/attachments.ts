@@ -37,19 +37,25 @@ export interface Attachment {
 }
 
 /** The Slack-style message attachment Rocket.Chat and Mattermost both read. */
-export function attachment(event: FlaggerEvent, dashboardUrl?: string): Attachment {
-  const p = present(event, dashboardUrl);
+export function attachment(event: FlaggerEvent, dashboardUrl?: string, rolloutUrl?: string): Attachment {
+  const p = present(event, dashboardUrl, rolloutUrl);
   const facts: [string, string][] = [...factRows(event, p), ['Time', p.time.toISOString()]];
   return {
     fallback: inert(truncate(`${p.emoji} ${canaryId(event)}: ${p.message}`, FALLBACK_MAX)),
     color: TONE_COLOR[p.tone],
     title: inert(`${p.emoji} ${p.title}`),
-    ...(p.link ? { title_link: p.link.url } : {}),
+    ...((p.rollout ?? p.link) ? { title_link: (p.rollout ?? p.link)?.url } : {}),
     text: inert(truncate(p.message, MESSAGE_MAX)),
-    fields: facts.slice(0, FACTS_MAX).map(([k, v]) => ({
-      title: inert(truncate(k, FACT_MAX)),
-      value: inert(truncate(v, FACT_MAX)),
-      short: v.length <= 40,
-    })),
+    fields: [
+      ...facts.slice(0, FACTS_MAX).map(([k, v]) => ({
+        title: inert(truncate(k, FACT_MAX)),
+        value: inert(truncate(v, FACT_MAX)),
+        short: v.length <= 40,
+      })),
+      // Our own Markdown link, added after the event's text was made inert.
+      ...(p.rollout
+        ? [{ title: p.rollout.title, value: `[Open the rollout page](${p.rollout.url})`, short: false }]
+        : []),
+    ],
   };
 }

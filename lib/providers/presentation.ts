@@ -19,6 +19,8 @@ export interface Presentation {
   extras: [string, string][];
   time: Date;
   link?: { title: string; url: string };
+  /** The rollout's page (a signed link), when the stack serves pages. */
+  rollout?: { title: string; url: string };
 }
 
 const EMOJI: Record<Kind, string> = {
@@ -123,7 +125,10 @@ export function dashboardLink(template: string | undefined, e: FlaggerEvent): Pr
   return { title: 'Open dashboard', url };
 }
 
-export function present(event: FlaggerEvent, dashboardUrl?: string): Presentation {
+/** Every message's way to its rollout's whole story (docs/rollout-page.md). */
+export const ROLLOUT_LINK_TITLE = 'Rollout details';
+
+export function present(event: FlaggerEvent, dashboardUrl?: string, rolloutUrl?: string): Presentation {
   const c = classify(event);
   return {
     c,
@@ -137,6 +142,7 @@ export function present(event: FlaggerEvent, dashboardUrl?: string): Presentatio
     extras: extraMetadata(event),
     time: eventTime(event),
     link: dashboardLink(dashboardUrl, event),
+    ...(rolloutUrl ? { rollout: { title: ROLLOUT_LINK_TITLE, url: rolloutUrl } } : {}),
   };
 }
 
@@ -152,6 +158,10 @@ export function factRows(event: FlaggerEvent, p: Presentation): [string, string]
     ...p.extras,
   ];
 }
+
+/** The links a message offers, its rollout's page first. */
+export const linksOf = (p: Presentation): { title: string; url: string }[] =>
+  [p.rollout, p.link].filter((l): l is { title: string; url: string } => Boolean(l));
 
 /** One colour per tone, as `#rrggbb`, shared by every provider that colours its messages. */
 export const TONE_COLOR: Record<Presentation['tone'], string> = {

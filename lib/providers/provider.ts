@@ -24,6 +24,8 @@ export interface SendContext {
    * costs no slot; without it the worker takes one slot per event.
    */
   pace?: () => Promise<void>;
+  /** Links the message carries: its rollout's page (signed), when the stack serves pages. */
+  links?: { rollout?: string };
 }
 
 export interface SendResult {

@@ -32,6 +32,7 @@ export function rollbackAlert(
   e: FlaggerEvent,
   reason: string | undefined,
   dashboardUrl?: string,
+  rolloutUrl?: string,
 ): AlertState {
   const labels: Record<string, string> = {};
   for (const [k, v] of extraMetadata(e)) {
@@ -51,6 +52,8 @@ export function rollbackAlert(
       summary: 'Canary failed',
       description: `Workload ${e.name} namespace ${e.namespace}`,
       ...(reason ? { reason: reason.slice(0, 4096) } : {}),
+      // The failed rollout's page (a signed link), for the receiver's template.
+      ...(rolloutUrl ? { rollout_url: rolloutUrl } : {}),
     },
     startsAt: eventTime(e).toISOString(),
     ...(link ? { generatorURL: link.url } : {}),
@@ -150,7 +153,7 @@ export const alertmanager: Provider<'alertmanager'> = {
               alert = undefined;
             }
             if (step.rollout.status === 'failed' && !alert) {
-              alert = rollbackAlert(event, step.rollout.reason, common.dashboardUrl);
+              alert = rollbackAlert(event, step.rollout.reason, common.dashboardUrl, ctx.links?.rollout);
               alerts.push({ ...alert, resolved: false });
             }
             return {

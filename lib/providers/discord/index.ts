@@ -5,6 +5,7 @@ import { RetryableDeliveryError } from '../../errors';
 import type { FlaggerEvent } from '../../event/event';
 import { opt } from '../destination';
 import { factRows, present, TONE_COLOR } from '../presentation';
+import type { SendContext } from '../provider';
 import { neutralizeMarkdownLinks as safe, truncate } from '../text';
 import { webhookProvider } from '../webhook-provider';
 import { discordLive } from './live';
@@ -48,8 +49,13 @@ const field = (name: string, value: string, inline = true): Field => ({
   inline,
 });
 
-export function formatDiscord(event: FlaggerEvent, options: DiscordOptions = {}): unknown {
-  const p = present(event, options.dashboardUrl);
+export function formatDiscord(
+  event: FlaggerEvent,
+  options: DiscordOptions = {},
+  ctx: Partial<SendContext> = {},
+): unknown {
+  const p = present(event, options.dashboardUrl, ctx.links?.rollout);
+  const titleLink = (p.rollout ?? p.link)?.url;
   const title = truncate(`${p.emoji} ${p.title}`, TITLE_MAX);
   const footer = 'flagger-notify';
   // The progress bar gets a line of its own; the other facts sit side by side.
@@ -73,7 +79,8 @@ export function formatDiscord(event: FlaggerEvent, options: DiscordOptions = {})
         description,
         // Discord takes the colour as an integer.
         color: Number.parseInt(TONE_COLOR[p.tone].slice(1), 16),
-        ...(p.link && p.link.url.length <= URL_MAX ? { url: p.link.url } : {}),
+        // The title links to the rollout's page when there is one, else to the dashboard.
+        ...(titleLink && titleLink.length <= URL_MAX ? { url: titleLink } : {}),
         fields: kept,
         timestamp: p.time.toISOString(),
         footer: { text: footer },

@@ -16,10 +16,16 @@ const chat = (s: string) => plainText(s, CHAT_MESSAGE_MAX);
 const GONE_CODES = new Set([10008, 30046]);
 
 /** The rollout message as one Discord embed, redrawn in full on every edit. */
-export function rolloutEmbed(r: Rollout, dashboardUrl: string | undefined, e: FlaggerEvent): unknown {
+export function rolloutEmbed(
+  r: Rollout,
+  dashboardUrl: string | undefined,
+  e: FlaggerEvent,
+  rolloutUrl?: string,
+): unknown {
   const look = LOOK[r.status];
   const progress = progressOf(r);
-  const link = dashboardLink(dashboardUrl, e);
+  // The title opens the rollout's page when there is one, else the dashboard.
+  const link = rolloutUrl ? { url: rolloutUrl } : dashboardLink(dashboardUrl, e);
   const field = (name: string, value: string, inline = true) => ({
     name,
     value: truncate(safe(value), 1024) || '-',
@@ -58,7 +64,7 @@ export function discordLive(
   base: URL,
   options: { username?: string; avatarUrl?: string; dashboardUrl?: string },
   event: FlaggerEvent,
-  ctx: { timeoutMs: number },
+  ctx: { timeoutMs: number; links?: { rollout?: string } },
   request: Pick<PostOptions, 'headers' | 'sign' | 'check'>,
 ): LivePlatform {
   const at = (path: string, wait: boolean) => {
@@ -95,7 +101,7 @@ export function discordLive(
     async post(record) {
       const answer = await send(
         at('', true),
-        { ...who, embeds: [rolloutEmbed(record.rollout, options.dashboardUrl, event)] },
+        { ...who, embeds: [rolloutEmbed(record.rollout, options.dashboardUrl, event, ctx.links?.rollout)] },
         'POST',
       );
       const id = (answer.json as { id?: string } | undefined)?.id;
@@ -106,7 +112,7 @@ export function discordLive(
     async update(record, message) {
       await send(
         at(`/messages/${message.id}`, false),
-        { embeds: [rolloutEmbed(record.rollout, options.dashboardUrl, event)] },
+        { embeds: [rolloutEmbed(record.rollout, options.dashboardUrl, event, ctx.links?.rollout)] },
         'PATCH',
       );
     },

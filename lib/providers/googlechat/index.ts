@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { canaryId, type FlaggerEvent } from '../../event/event';
 import { opt } from '../destination';
-import { factRows, type Presentation, present, TONE_COLOR } from '../presentation';
+import { factRows, linksOf, type Presentation, present, TONE_COLOR } from '../presentation';
 import type { SendContext } from '../provider';
 import { truncateBytes } from '../text';
 import { webhookProvider } from '../webhook-provider';
@@ -44,7 +44,7 @@ export function formatGoogleChat(
   options: GoogleChatOptions = {},
   ctx: Partial<SendContext> = {},
 ): unknown {
-  const p = present(event, options.dashboardUrl);
+  const p = present(event, options.dashboardUrl, ctx.links?.rollout);
   const facts = factRows(event, p).slice(0, FACTS_MAX);
   const message = truncateBytes(html(p.message), MESSAGE_BYTES);
   // The card's header already carries the title; the tone's colour marks the message instead.
@@ -59,9 +59,11 @@ export function formatGoogleChat(
     if (budget < 0) break;
     widgets.push({ decoratedText: { topLabel, text, wrapText: true } });
   }
-  if (p.link) {
+  if (linksOf(p).length) {
     widgets.push({
-      buttonList: { buttons: [{ text: p.link.title, onClick: { openLink: { url: p.link.url } } }] },
+      buttonList: {
+        buttons: linksOf(p).map((l) => ({ text: l.title, onClick: { openLink: { url: l.url } } })),
+      },
     });
   }
   // The fallback shows in notifications; `<` would start Chat markup such as <users/all>.

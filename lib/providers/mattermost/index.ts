@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import type { FlaggerEvent } from '../../event/event';
 import { attachment } from '../attachments';
 import { notBoth, opt } from '../destination';
+import type { SendContext } from '../provider';
 import { webhookProvider } from '../webhook-provider';
 
 /** Its routing-file options, as its schema reads them, plus the shared dashboard link. */
@@ -21,14 +22,18 @@ const mattermostSchema = z
   .check(notBoth('iconEmoji', 'iconUrl', 'set an icon emoji or an icon URL, not both'));
 
 /** Mattermost's incoming webhook takes Slack-style attachments (developers.mattermost.com). */
-export function formatMattermost(event: FlaggerEvent, options: MattermostOptions = {}): unknown {
+export function formatMattermost(
+  event: FlaggerEvent,
+  options: MattermostOptions = {},
+  ctx: Partial<SendContext> = {},
+): unknown {
   return {
     // Username and icon overrides work only where the server's admin enabled them.
     ...(options.username ? { username: options.username } : {}),
     ...(options.iconUrl ? { icon_url: options.iconUrl } : {}),
     ...(options.iconEmoji ? { icon_emoji: options.iconEmoji.replace(/:/g, '') } : {}),
     ...(options.channel ? { channel: options.channel } : {}),
-    attachments: [attachment(event, options.dashboardUrl)],
+    attachments: [attachment(event, options.dashboardUrl, ctx.links?.rollout)],
   };
 }
 

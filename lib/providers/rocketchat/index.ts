@@ -4,6 +4,7 @@ import { PermanentDeliveryError } from '../../errors';
 import type { FlaggerEvent } from '../../event/event';
 import { attachment } from '../attachments';
 import { notBoth, opt } from '../destination';
+import type { SendContext } from '../provider';
 import { webhookProvider } from '../webhook-provider';
 
 /** Its routing-file options, as its schema reads them, plus the shared dashboard link. */
@@ -19,7 +20,11 @@ const rocketchatSchema = z
   })
   .check(notBoth('emoji', 'avatar', 'set an emoji or an avatar, not both'));
 
-export function formatRocketChat(event: FlaggerEvent, options: RocketChatOptions = {}): unknown {
+export function formatRocketChat(
+  event: FlaggerEvent,
+  options: RocketChatOptions = {},
+  ctx: Partial<SendContext> = {},
+): unknown {
   return {
     ...(options.alias ? { alias: options.alias } : {}),
     ...(options.emoji ? { emoji: options.emoji } : {}),
@@ -27,7 +32,7 @@ export function formatRocketChat(event: FlaggerEvent, options: RocketChatOptions
     // Rocket.Chat answers 400 "overriding destination channel is disabled for this integration"
     // to any `channel` unless its admin allowed it: sent only when the destination sets one.
     ...(options.channel ? { channel: options.channel } : {}),
-    attachments: [attachment(event, options.dashboardUrl)],
+    attachments: [attachment(event, options.dashboardUrl, ctx.links?.rollout)],
   };
 }
 

@@ -32,6 +32,7 @@ function slackPlatform(
   destination: string,
   options: Options & { dashboardUrl?: string },
   event: FlaggerEvent,
+  rolloutUrl?: string,
 ): LivePlatform {
   const channel = options.channel as string;
   const customise = {
@@ -43,6 +44,7 @@ function slackPlatform(
       namespace: event.namespace,
       name: event.name,
       dashboardUrl: options.dashboardUrl,
+      ...(rolloutUrl ? { rolloutUrl } : {}),
     });
   return {
     note: (n, r) => noteMessage(n, r).text,
@@ -141,7 +143,13 @@ export const slackApp: Provider<'slack-app'> = {
     return {
       async send(event, ctx) {
         timeoutMs = ctx.timeoutMs;
-        const { calls } = await sendLive(store, d.name, slackPlatform(api, d.name, all, event), event, ctx);
+        const { calls } = await sendLive(
+          store,
+          d.name,
+          slackPlatform(api, d.name, all, event, ctx.links?.rollout),
+          event,
+          ctx,
+        );
         return { status: 200, calls };
       },
     };

@@ -1,6 +1,12 @@
 import { plainText, plural } from '../../event/text';
 import { isEnded, type Note, progressOf, type Rollout } from '../../rollouts/tracker';
-import { CHAT_MESSAGE_MAX, dashboardLink, progressBar, TONE_COLOR } from '../presentation';
+import {
+  CHAT_MESSAGE_MAX,
+  dashboardLink,
+  progressBar,
+  ROLLOUT_LINK_TITLE,
+  TONE_COLOR,
+} from '../presentation';
 import { checks, duration, LOOK, step } from '../summary';
 import { escapeMrkdwn as esc, truncate } from '../text';
 
@@ -21,7 +27,7 @@ const date = (ms: number) =>
  */
 export function rolloutMessage(
   r: Rollout,
-  options: { namespace: string; name: string; dashboardUrl?: string },
+  options: { namespace: string; name: string; dashboardUrl?: string; rolloutUrl?: string },
 ): { text: string; attachments: unknown[] } {
   const look = LOOK[r.status];
   const progress = progressOf(r);
@@ -74,11 +80,18 @@ export function rolloutMessage(
       },
     ],
   });
-  const link = dashboardLink(options.dashboardUrl, { ...options } as Parameters<typeof dashboardLink>[1]);
-  if (link && link.url.length <= 3000) {
+  const links = [
+    options.rolloutUrl ? { title: ROLLOUT_LINK_TITLE, url: options.rolloutUrl } : undefined,
+    dashboardLink(options.dashboardUrl, { ...options } as Parameters<typeof dashboardLink>[1]),
+  ].filter((l): l is { title: string; url: string } => Boolean(l && l.url.length <= 3000));
+  if (links.length) {
     blocks.push({
       type: 'actions',
-      elements: [{ type: 'button', text: { type: 'plain_text', text: link.title }, url: link.url }],
+      elements: links.map((l) => ({
+        type: 'button',
+        text: { type: 'plain_text', text: l.title },
+        url: l.url,
+      })),
     });
   }
   const text = truncate(`${look.emoji} ${r.canary}: ${look.label}, ${step(r)}`, TEXT_MAX);

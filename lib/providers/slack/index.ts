@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
 import { canaryId, type FlaggerEvent } from '../../event/event';
 import { notBoth, opt } from '../destination';
-import { present, progressBar, TONE_COLOR } from '../presentation';
+import { linksOf, present, progressBar, TONE_COLOR } from '../presentation';
+import type { SendContext } from '../provider';
 import { escapeMrkdwn as esc, truncate } from '../text';
 import { webhookProvider } from '../webhook-provider';
 
@@ -28,8 +29,12 @@ const slackSchema = z
 
 const mrkdwn = (text: string, max = SECTION_MAX) => ({ type: 'mrkdwn', text: truncate(text, max) });
 
-export function formatSlack(event: FlaggerEvent, options: SlackOptions = {}): unknown {
-  const p = present(event, options.dashboardUrl);
+export function formatSlack(
+  event: FlaggerEvent,
+  options: SlackOptions = {},
+  ctx: Partial<SendContext> = {},
+): unknown {
+  const p = present(event, options.dashboardUrl, ctx.links?.rollout);
   const message = esc(p.message);
   const seconds = Math.floor(p.time.getTime() / 1000);
   // The date token renders in each reader's time zone; the text after | is the fallback.
@@ -55,10 +60,15 @@ export function formatSlack(event: FlaggerEvent, options: SlackOptions = {}): un
     });
   }
   blocks.push({ type: 'context', elements: [mrkdwn(context, CONTEXT_MAX)] });
-  if (p.link && p.link.url.length <= URL_MAX) {
+  const buttons = linksOf(p).filter((l) => l.url.length <= URL_MAX);
+  if (buttons.length) {
     blocks.push({
       type: 'actions',
-      elements: [{ type: 'button', text: { type: 'plain_text', text: p.link.title }, url: p.link.url }],
+      elements: buttons.map((l) => ({
+        type: 'button',
+        text: { type: 'plain_text', text: l.title },
+        url: l.url,
+      })),
     });
   }
   const fallback = truncate(`${p.emoji} ${esc(canaryId(event))}: ${message}`, FALLBACK_MAX);

@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
 import { canaryId, type FlaggerEvent } from '../../event/event';
 import { opt } from '../destination';
-import { type Presentation, present, progressBar } from '../presentation';
+import { linksOf, type Presentation, present, progressBar } from '../presentation';
+import type { SendContext } from '../provider';
 import { neutralizeMarkdownLinks as safe, truncate } from '../text';
 import { webhookProvider } from '../webhook-provider';
 
@@ -99,7 +100,9 @@ function adaptiveCard(event: FlaggerEvent, p: Presentation): unknown {
             { type: 'TextBlock', text: safe(truncate(p.message, MESSAGE_MAX)), wrap: true },
             { type: 'FactSet', facts: facts(event, p).map(([title, value]) => ({ title, value })) },
           ],
-          ...(p.link ? { actions: [{ type: 'Action.OpenUrl', title: p.link.title, url: p.link.url }] } : {}),
+          ...(linksOf(p).length
+            ? { actions: linksOf(p).map((l) => ({ type: 'Action.OpenUrl', title: l.title, url: l.url })) }
+            : {}),
         },
       },
     ],
@@ -119,18 +122,24 @@ function messageCard(event: FlaggerEvent, p: Presentation): unknown {
         facts: facts(event, p).map(([name, value]) => ({ name, value })),
       },
     ],
-    ...(p.link
+    ...(linksOf(p).length
       ? {
-          potentialAction: [
-            { '@type': 'OpenUri', name: p.link.title, targets: [{ os: 'default', uri: p.link.url }] },
-          ],
+          potentialAction: linksOf(p).map((l) => ({
+            '@type': 'OpenUri',
+            name: l.title,
+            targets: [{ os: 'default', uri: l.url }],
+          })),
         }
       : {}),
   };
 }
 
-export function formatTeams(event: FlaggerEvent, options: TeamsOptions = {}): unknown {
-  const p = present(event, options.dashboardUrl);
+export function formatTeams(
+  event: FlaggerEvent,
+  options: TeamsOptions = {},
+  ctx: Partial<SendContext> = {},
+): unknown {
+  const p = present(event, options.dashboardUrl, ctx.links?.rollout);
   const format = options.format ?? defaultTeamsFormat(options.url);
   return format === 'messagecard' ? messageCard(event, p) : adaptiveCard(event, p);
 }

@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { classify, type Facts, type Kind, type Severity } from '../../event/classify';
 import { canaryId, type FlaggerEvent } from '../../event/event';
 import { opt } from '../destination';
+import type { SendContext } from '../provider';
 import { webhookProvider } from '../webhook-provider';
 
 /** The body every generic webhook receives (docs/providers/webhook.md); a change bumps `version`. */
@@ -16,6 +17,8 @@ export interface WebhookBody {
   facts: Facts;
   /** Flagger's event exactly as it was accepted. */
   event: FlaggerEvent;
+  /** The rollout's page (a signed link), when the stack serves pages. */
+  links?: { rollout: string };
 }
 
 const webhookSchema = z.object({
@@ -27,9 +30,22 @@ const webhookSchema = z.object({
 /** Its routing-file options, as its schema reads them. */
 export type WebhookOptions = z.infer<typeof webhookSchema>;
 
-export function formatWebhook(event: FlaggerEvent): WebhookBody {
+export function formatWebhook(
+  event: FlaggerEvent,
+  _options: unknown = {},
+  ctx: Partial<SendContext> = {},
+): WebhookBody {
   const { kind, severity, facts } = classify(event);
-  return { version: 'flagger-notify/v1', canary: canaryId(event), kind, severity, facts, event };
+  const rollout = ctx.links?.rollout;
+  return {
+    version: 'flagger-notify/v1',
+    canary: canaryId(event),
+    kind,
+    severity,
+    facts,
+    event,
+    ...(rollout ? { links: { rollout } } : {}),
+  };
 }
 
 /** Flux's `generic-hmac` convention: `X-Signature: sha256=<hex HMAC-SHA256(secret, body)>`. */

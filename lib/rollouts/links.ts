@@ -1,0 +1,39 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/** A rollout page's path: the canary and its rollout's start (Flagger's timestamp, ms). */
+export const rolloutPath = (namespace: string, name: string, startedAt: number): string =>
+  `/rollouts/${namespace}/${name}/${startedAt}`;
+
+// Links stay valid this long after they are drawn; a live message redraws (and re-signs) its
+// link with every update, so its link lasts 30 days past the rollout's end.
+export const LINK_DAYS = 30;
+
+const mac = (secret: string, path: string, exp: number) =>
+  createHmac('sha256', secret).update(`${path}\n${exp}`).digest('base64url');
+
+/**
+ * A signed link: the path, an expiry (epoch seconds) and an HMAC-SHA256 over both with a secret
+ * only the stack knows. No login: whoever has the link sees that one rollout until it expires.
+ */
+export function signedLink(secret: string, base: string, path: string, now = Date.now()): string {
+  const exp = Math.floor(now / 1000) + LINK_DAYS * 24 * 3600;
+  return `${base.replace(/\/+$/, '')}${path}?exp=${exp}&sig=${mac(secret, path, exp)}`;
+}
+
+export type LinkCheck = 'ok' | 'missing' | 'tampered' | 'expired';
+
+/** Checks a link's signature (constant time) and expiry; says which part failed. */
+export function checkLink(
+  secret: string,
+  path: string,
+  exp: string | undefined,
+  sig: string | undefined,
+  now = Date.now(),
+): LinkCheck {
+  if (!exp || !sig) return 'missing';
+  if (!/^\d{1,12}$/.test(exp) || !/^[\w-]{43}$/.test(sig)) return 'tampered';
+  const want = Buffer.from(mac(secret, path, Number(exp)));
+  const got = Buffer.from(sig);
+  if (want.length !== got.length || !timingSafeEqual(want, got)) return 'tampered';
+  return Number(exp) * 1000 <= now ? 'expired' : 'ok';
+}

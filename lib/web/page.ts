@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import type { DeliveryResult, Story } from '../rollouts/story';
+import { isEnded, type Rollout } from '../rollouts/tracker';
+
+/** Every value that reaches the page passes through here: it can only ever be text. */
+export const esc = (v: unknown): string =>
+  String(v ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
+
+const CSS = `body{font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:0;color:#1d1c1d;background:#f6f6f6}
+main{max-width:960px;margin:0 auto;padding:16px}h1{font-size:20px;margin:8px 0}h2{font-size:16px;margin:24px 0 8px}
+.card{background:#fff;border-radius:6px;box-shadow:0 1px 3px #0002;padding:12px 16px;margin:8px 0}
+.facts{display:flex;flex-wrap:wrap;gap:8px 24px}.facts b{display:block;font-size:12px;color:#666}
+table{border-collapse:collapse;width:100%;background:#fff;font-size:14px}td,th{border-bottom:1px solid #eee;padding:6px 8px;text-align:left;vertical-align:top}
+th{font-size:12px;color:#666}td.msg{white-space:pre-wrap;word-break:break-word}.muted{color:#777;font-size:12px}
+.s-delivered{color:#1a7f4b}.s-retrying{color:#9a6700}.s-dead-lettered{color:#c62828;font-weight:bold}.s-not-sent{color:#777}
+.status-failed{color:#c62828}.status-promoted{color:#1a7f4b}
+@media (max-width:640px){td,th{padding:4px}table{font-size:13px}.hide-narrow{display:none}}`;
+
+/** The page's only style, allowed by hash: the Content-Security-Policy forbids everything else. */
+export const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(CSS).digest('base64')}'; img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+
+const time = (ms: number | undefined) =>
+  ms === undefined ? '' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+const duration = (ms: number) => {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 60
+    ? `${s}s`
+    : s < 3600
+      ? `${Math.floor(s / 60)}m ${s % 60}s`
+      : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+};
+
+function shell(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer"><title>${esc(title)}</title><style>${CSS}</style></head><body><main>${body}</main></body></html>`;
+}
+
+function facts(r: Rollout): string {
+  const rows: [string, string][] = [
+    ['Status', r.status],
+    ['Started', time(r.startedAt)],
+    [isEnded(r) ? 'Took' : 'Running for', duration((r.endedAt ?? r.updatedAt) - r.startedAt)],
+    ['Revision', r.revision ?? 'pending'],
+    ['Events', String(r.events)],
+  ];
+  if (r.weight !== undefined) rows.push(['Canary weight', `${r.weight}%`]);
+  if (r.iteration) rows.push(['Iteration', `${r.iteration.n}/${r.iteration.of}`]);
+  if (r.failedChecks !== undefined) rows.push(['Failed checks', String(r.failedChecks)]);
+  return `<div class="card facts">${rows.map(([k, v]) => `<div><b>${esc(k)}</b>${esc(v)}</div>`).join('')}</div>`;
+}
+
+function result(r: DeliveryResult | undefined): string {
+  if (!r) return '<span class="muted">—</span>';
+  const parts = [
+    r.status !== undefined ? `status ${r.status}` : '',
+    r.attempts !== undefined ? `attempt ${r.attempts}` : '',
+    r.nextTryAt !== undefined && r.state === 'retrying' ? `next try ${time(r.nextTryAt)}` : '',
+    r.sent ? `sent ${r.sent}` : '',
+  ].filter(Boolean);
+  return `<span class="s-${esc(r.state)}">${esc(r.state)}</span> <span class="muted">${esc(time(r.at))}${parts.length ? ` · ${esc(parts.join(' · '))}` : ''}</span>${r.detail ? `<div class="muted">${esc(r.detail)}</div>` : ''}`;
+}
+
+/** One rollout's page: its facts, every event, and what each destination was sent and what happened. */
+export function rolloutPage(s: Story): string {
+  const r = s.rollout;
+  const title = `${s.namespace}/${s.name} · ${r.status}`;
+  const checks = [
+    ...r.passed.map((p) => `<li>✓ ${esc(p)}</li>`),
+    ...r.failed.map(
+      (c) =>
+        `<li>✗ ${esc(c.name)}${c.count > 1 ? ` (${c.count}×)` : ''}<div class="muted">${esc(c.last)}</div></li>`,
+    ),
+  ];
+  const gates = r.gates.map((g) => `<li>${g.passed ? '✓ passed' : '⏸ waiting'}: ${esc(g.name)}</li>`);
+  const timeline = s.events
+    .map(
+      (e) =>
+        `<tr><td>${esc(time(e.at))}</td><td class="hide-narrow">${esc(e.phase || '—')}</td><td>${esc(e.kind)}</td><td class="msg">${esc(e.message)}</td></tr>`,
+    )
+    .join('');
+  const destinations = Object.entries(s.destinations)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(
+      ([name, d]) =>
+        `<h3>${esc(name)} <span class="muted">${esc(d.provider)}</span></h3><table><tr><th>event</th><th>result</th></tr>${s.events
+          .filter((e) => d.results[e.id])
+          .map(
+            (e) =>
+              `<tr><td class="msg">${esc(time(e.at))} ${esc(e.message.slice(0, 120))}</td><td>${result(d.results[e.id])}</td></tr>`,
+          )
+          .join('')}</table>`,
+    )
+    .join('');
+  return shell(
+    title,
+    `<h1 class="status-${esc(r.status)}">${esc(title)}</h1>${facts(r)}${r.reason ? `<div class="card"><b>Why</b><div>${esc(r.reason)}</div></div>` : ''}
+<h2>Checks</h2><ul class="card">${checks.join('') || '<li class="muted">none</li>'}</ul>
+${gates.length ? `<h2>Approval gates</h2><ul class="card">${gates.join('')}</ul>` : ''}
+<h2>Timeline</h2><table><tr><th>time (UTC)</th><th class="hide-narrow">Flagger phase</th><th>what</th><th>message</th></tr>${timeline}</table>
+${s.overflow ? `<p class="muted">${s.overflow} later events are not kept (a rollout keeps its first ${s.events.length}).</p>` : ''}
+<h2>Destinations</h2>${destinations || '<p class="muted">no delivery recorded yet</p>'}`,
+  );
+}
+
+/** A 4xx page that says what is wrong with the link, and nothing about any rollout. */
+export function problemPage(title: string, detail: string): string {
+  return shell(title, `<h1>${esc(title)}</h1><div class="card">${esc(detail)}</div>`);
+}
