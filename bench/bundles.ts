@@ -76,6 +76,10 @@ rows.push(load('ingest module load (median of 15) vs empty handler + SQS client'
 const status = await bundle(join(root, 'functions/status.ts'), 'status');
 rows.push(size('status', status));
 rows.push(load('status module load (median of 15) vs empty handler + DynamoDB client', status, baseDynamo));
+// The rollout pages (GET /rollouts/…): reads the state table.
+const web = await bundle(join(root, 'functions/web.ts'), 'web');
+rows.push(size('web (rollout pages)', web));
+rows.push(load('web module load (median of 15) vs empty handler + DynamoDB client', web, baseDynamo));
 // Every generated worker function runs this one bundle with its own PROVIDER.
 const worker = await bundle(join(root, 'functions/worker.ts'), 'worker');
 rows.push(size('worker (every provider)', worker));

@@ -14,5 +14,17 @@ await replayDemo(resolve(import.meta.dirname, '..'), `${base}/events`, { spacing
 await new Promise((r) => setTimeout(r, 4000));
 const out = process.env.INBOX_PNG ?? resolve(import.meta.dirname, '../docs/img/inbox.png');
 await page.screenshot({ path: out });
-await browser.close();
 console.log(out);
+// The failed checkout rollout's page, opened from its Slack message's link.
+const href = await page.$eval('.col[data-provider="slack"] a.link[href*="/rollouts/shop/checkout/"]', (a) =>
+  a.getAttribute('href'),
+);
+if (href) {
+  const rollout = await browser.newPage();
+  await rollout.setViewport({ width: 1000, height: 1400 });
+  await rollout.goto(href, { waitUntil: 'domcontentloaded' });
+  const png = process.env.PAGE_PNG ?? resolve(import.meta.dirname, '../docs/img/rollout-page.png');
+  await rollout.screenshot({ path: png, fullPage: false });
+  console.log(png);
+}
+await browser.close();

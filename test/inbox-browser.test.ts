@@ -167,5 +167,17 @@ describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.$$eval('main img', (i) => i.length)).toBe(0);
     expect(problems).toEqual([]);
+
+    // The rollout page behind a message, opened from the inbox.
+    const href = await page.$eval(
+      '.col[data-provider="slack"] a.link[href*="/rollouts/shop/checkout/"]',
+      (a) => (a as HTMLAnchorElement).getAttribute('href'),
+    );
+    const pageTab = await browser.newPage();
+    const opened = await pageTab.goto(href as string, { waitUntil: 'domcontentloaded' });
+    expect(opened?.status()).toBe(200);
+    expect(await pageTab.$eval('h1', (h) => h.textContent)).toBe('shop/checkout · failed');
+    expect(await pageTab.$$eval('table tr td.msg', (t) => t.length)).toBeGreaterThan(6);
+    await pageTab.close();
   }, 90_000);
 });

@@ -46,7 +46,8 @@ describe('serverless.yml', () => {
     }, 120_000);
 
     it('holds no secret: functions get SSM parameter names, not values', () => {
-      expect(templateText).not.toContain('SECRET');
+      // The values given at package time; variable names such as LINK_SECRET are not secrets.
+      for (const v of ['SECRETSLACK', 'SECRETTEAMS', 'SECRETTOKEN']) expect(templateText).not.toContain(v);
       const env = (fn: string) => envOf(fn);
       expect(env('IngestLambdaFunction')).toMatchObject({
         INGEST_TOKEN: '',
@@ -84,15 +85,39 @@ describe('serverless.yml', () => {
       expect(envOf('SlackLambdaFunction').STATE_TABLE).toEqual({ Ref: 'StateTable' });
     });
 
-    it('has an HTTP API routing POST /events and POST /events/{route} to the ingest function', () => {
+    it('has an HTTP API routing POST /events (and /{route}) to ingest and GET /rollouts/… to the pages', () => {
       expect(ofType('AWS::ApiGatewayV2::Api')).toHaveLength(1);
       const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
-      expect(routes).toEqual(['POST /events', 'POST /events/{route}']);
-      const integration = ofType('AWS::ApiGatewayV2::Integration')[0]?.[1].Properties;
-      expect(JSON.stringify(integration?.IntegrationUri)).toContain('IngestLambdaFunction');
+      expect(routes).toEqual([
+        'POST /events',
+        'POST /events/{route}',
+        'GET /rollouts/{namespace}/{name}/{rollout}',
+      ]);
+      const integrations = ofType('AWS::ApiGatewayV2::Integration').map(([, i]) =>
+        JSON.stringify(i.Properties.IntegrationUri),
+      );
+      expect(integrations.some((u) => u.includes('IngestLambdaFunction'))).toBe(true);
+      expect(integrations.some((u) => u.includes('WebLambdaFunction'))).toBe(true);
     });
 
-    it('runs ingest, the two default workers and the status function on nodejs24.x arm64', () => {
+    it('lets the rollout pages read the state table and the link secret, and nothing else', () => {
+      const role = resources.WebRole as {
+        Properties: {
+          Policies: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } }[];
+        };
+      };
+      const statements = role.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement);
+      expect(statements.map((s) => s.Action)).toEqual([
+        ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        'dynamodb:GetItem',
+        'ssm:GetParameter',
+      ]);
+      expect(JSON.stringify(statements[2]?.Resource)).toContain('/flagger-notify/test/link-secret');
+      expect(envOf('WebLambdaFunction').LINK_SECRET_PARAM).toBe('/flagger-notify/test/link-secret');
+      expect(envOf('SlackLambdaFunction').PUBLIC_URL).toEqual({ 'Fn::GetAtt': ['HttpApi', 'ApiEndpoint'] });
+    });
+
+    it('runs ingest, the rollout pages, the two default workers and the status function on nodejs24.x arm64', () => {
       const fns = ofType('AWS::Lambda::Function').map(([id, r]) => [
         id,
         r.Properties.Runtime,
@@ -100,6 +125,7 @@ describe('serverless.yml', () => {
       ]);
       expect(fns).toEqual([
         ['IngestLambdaFunction', 'nodejs24.x', ['arm64']],
+        ['WebLambdaFunction', 'nodejs24.x', ['arm64']],
         ['SlackLambdaFunction', 'nodejs24.x', ['arm64']],
         ['TeamsLambdaFunction', 'nodejs24.x', ['arm64']],
         ['StatusLambdaFunction', 'nodejs24.x', ['arm64']],
@@ -251,7 +277,7 @@ describe('serverless.yml', () => {
           expect(grants(role, a)).toEqual([JSON.stringify({ 'Fn::GetAtt': ['StateTable', 'Arn'] })]);
         }
         expect(grants(role, 'ssm:GetParameter')).toEqual(
-          [`${ch.toLowerCase()}-webhook-url`, 'config'].map((p) =>
+          [`${ch.toLowerCase()}-webhook-url`, 'link-secret', 'config'].map((p) =>
             JSON.stringify({
               'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/flagger-notify/test/${p}`,
             }),
@@ -304,9 +330,16 @@ describe('serverless.yml', () => {
         'IngestLambdaFunction',
         'SlackLambdaFunction',
         'StatusLambdaFunction',
+        'WebLambdaFunction',
       ]);
       expect(of('AWS::Lambda::EventSourceMapping')).toHaveLength(2);
-      expect(of('AWS::IAM::Role')).toEqual(['DiscordRole', 'IngestRole', 'SlackRole', 'StatusRole']);
+      expect(of('AWS::IAM::Role')).toEqual([
+        'DiscordRole',
+        'IngestRole',
+        'SlackRole',
+        'StatusRole',
+        'WebRole',
+      ]);
       expect(of('AWS::CloudWatch::Alarm')).toEqual([
         'CanaryFailedAlarm',
         'DeadLettersAlarm',

@@ -17,7 +17,7 @@ main{display:flex;gap:10px;padding:10px;overflow-x:auto;align-items:flex-start}
 .msg{border-left:4px solid #ccc;padding:4px 8px;margin:8px 0;font-size:13px;white-space:pre-wrap;word-break:break-word}
 .who{font-size:12px;color:#616061}.who b{color:#1d1c1d;margin-right:4px}.who .app{background:#e8e8e8;border-radius:3px;padding:0 3px;font-size:10px;margin-right:6px}
 .title{font-weight:bold}.field{display:inline-block;margin:2px 12px 2px 0}.field b{display:block;font-size:12px}
-.thread{margin-left:16px;border-left:2px solid #e8e8e8;padding-left:8px;font-size:13px}.muted{color:#777;font-size:12px}
+.link{display:inline-block;margin:4px 8px 0 0;font-size:12px}.thread{margin-left:16px;border-left:2px solid #e8e8e8;padding-left:8px;font-size:13px}.muted{color:#777;font-size:12px}
 .col[data-look=discord]{background:#313338;color:#dbdee1}.col[data-look=discord] h2{color:#b5bac1}
 .col[data-look=discord] .msg{background:#2b2d31;border-radius:4px}.col[data-look=discord] .who,.col[data-look=discord] .who b{color:#f2f3f5}
 .col[data-look=discord] .who .app{background:#5865f2;color:#fff}.col[data-look=discord] .muted{color:#949ba4}
@@ -38,6 +38,12 @@ function col(provider) {
   document.querySelector('main').appendChild(c);
   return (cols[provider] = c);
 }
+// A message's own links: only this server's rollout pages become live links; anything else stays text.
+function link(box, title, url) {
+  const a = el('a', title, 'link');
+  if (typeof url === 'string' && url.startsWith(location.origin + '/rollouts/')) { a.href = url; a.target = '_blank'; a.rel = 'noopener noreferrer'; }
+  box.appendChild(a);
+}
 function who(name, badge, at) {
   const w = el('div', undefined, 'who'); w.appendChild(el('b', name)); w.appendChild(el('span', badge, 'app'));
   w.appendChild(el('span', new Date(at).toLocaleTimeString())); return w;
@@ -56,6 +62,7 @@ function render(look, p, at) {
       if (b.text) box.appendChild(el('div', plain(b.text.text)));
       if (b.fields) fields(box, b.fields.map((f) => { const [k, ...v] = plain(f.text).split('\\n'); return [k.replace(/\\*/g, ''), v.join(' ')]; }));
       if (b.type === 'context') box.appendChild(el('div', plain((b.elements || []).map((e) => e.text).join(' ')), 'muted'));
+      if (b.type === 'actions') for (const e of b.elements || []) if (e.url) link(box, e.text && e.text.text, e.url);
     }
     if (!a.blocks) box.appendChild(el('div', plain(p.text)));
   } else if (look === 'teams') {
@@ -69,6 +76,7 @@ function render(look, p, at) {
       box.style.borderColor = '#' + Number(e.color || 0).toString(16).padStart(6, '0');
       box.appendChild(el('div', e.title, 'title')); box.appendChild(el('div', e.description));
       fields(box, (e.fields || []).map((f) => [f.name, f.value]));
+      if (e.url) link(box, 'Rollout details', e.url);
     }
   } else if (look === 'googlechat') {
     const card = ((p.cardsV2 || [])[0] || {}).card || {};
@@ -82,6 +90,7 @@ function render(look, p, at) {
     const a = (p.attachments || [])[0] || {};
     box.style.borderColor = a.color || '#ccc';
     box.appendChild(el('div', a.title, 'title')); box.appendChild(el('div', a.text));
+    if (a.title_link) link(box, 'Rollout details', a.title_link);
     fields(box, (a.fields || []).map((f) => [f.title, f.value]));
   } else if (look === 'alert') {
     // One alert (the inbox keeps one card per alert, redrawn as it changes).

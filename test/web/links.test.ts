@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { checkLink, LINK_DAYS, rolloutPath, signedLink } from '../../lib/rollouts/links';
+
+const SECRET = 'test-link-secret-0123456789abcdef0123';
+const path = rolloutPath('test', 'podinfo', 1764115200000);
+const parts = (url: string) => {
+  const u = new URL(url);
+  return {
+    path: u.pathname,
+    exp: u.searchParams.get('exp') ?? undefined,
+    sig: u.searchParams.get('sig') ?? undefined,
+  };
+};
+
+describe('signed rollout links', () => {
+  const now = Date.UTC(2026, 0, 1);
+  const link = parts(signedLink(SECRET, 'https://api.example/', path, now));
+
+  it('carries the path, an expiry 30 days on and a signature over both', () => {
+    expect(link.path).toBe('/rollouts/test/podinfo/1764115200000');
+    expect(Number(link.exp)).toBe(now / 1000 + LINK_DAYS * 86400);
+    expect(checkLink(SECRET, link.path, link.exp, link.sig, now)).toBe('ok');
+  });
+
+  it('says which part is wrong: missing, tampered (path, expiry, signature, secret) or expired', () => {
+    expect(checkLink(SECRET, path, undefined, undefined, now)).toBe('missing');
+    expect(checkLink(SECRET, path, link.exp, undefined, now)).toBe('missing');
+    expect(checkLink(SECRET, rolloutPath('test', 'podinfo', 1764115200001), link.exp, link.sig, now)).toBe(
+      'tampered',
+    );
+    expect(checkLink(SECRET, path, String(Number(link.exp) + 1), link.sig, now)).toBe('tampered');
+    expect(checkLink(SECRET, path, link.exp, `${link.sig?.slice(0, -1)}A`, now)).not.toBe('ok');
+    expect(checkLink(`${SECRET}x`, path, link.exp, link.sig, now)).toBe('tampered');
+    expect(checkLink(SECRET, path, 'abc', link.sig, now)).toBe('tampered');
+    expect(checkLink(SECRET, path, link.exp, link.sig, now + (LINK_DAYS * 86400 + 1) * 1000)).toBe('expired');
+  });
+});
