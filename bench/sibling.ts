@@ -1,10 +1,10 @@
 // A slow destination beside a healthy one of the same provider, in the same batch: the healthy
 // one's delivery latency (batch start → its POST arrives) vs the same batch without the slow one.
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { messageGroupId } from '../lib/aws/queue';
+import type { Context, SQSEvent } from 'aws-lambda';
 import type { FlaggerEvent } from '../lib/event/event';
 import { slack } from '../lib/providers/slack';
 import { fixtures } from '../test/helpers/fixtures';
+import { queuedRecord } from '../test/helpers/queues';
 import { answer, destination, startReceiver } from '../test/helpers/receiver';
 import { workerFor } from '../test/helpers/worker';
 import { percentile, row } from './stats';
@@ -23,27 +23,7 @@ const handle = workerFor(slack, destination(slack, healthy.url('/healthy'), 'hea
 });
 const ctx = { functionName: 'slack', awsRequestId: 'r', getRemainingTimeInMillis: () => 300_000 } as Context;
 
-let n = 0;
-const record = (event: FlaggerEvent, dest: string): SQSRecord => {
-  const id = `b${++n}`;
-  return {
-    messageId: id,
-    receiptHandle: id,
-    body: JSON.stringify({ v: 1, receivedAt: new Date().toISOString(), event, destination: dest }),
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: String(Date.now()),
-      SenderId: 'bench',
-      ApproximateFirstReceiveTimestamp: String(Date.now()),
-      MessageGroupId: messageGroupId(dest, event),
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q.fifo',
-    awsRegion: 'us-east-1',
-  };
-};
+const record = queuedRecord;
 const base = fixtures[0] as FlaggerEvent;
 // Distinct canaries (message groups), each event distinct.
 const canary = (i: number): FlaggerEvent => ({

@@ -101,7 +101,7 @@ describe('serverless.yml', () => {
     });
 
     it('lets the rollout pages read the state table and the link secret, and nothing else', () => {
-      const role = resources.WebRole as {
+      const role = resources.WebRole as unknown as {
         Properties: {
           Policies: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } }[];
         };

@@ -1,4 +1,10 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { RetryableDeliveryError } from '../errors';
 
 /**
  * One client for the state table. A short deadline: state reads sit on the delivery path and a
@@ -19,3 +25,57 @@ export function createDynamoClient(region: string, endpoint?: string): DynamoDBC
 }
 
 export const isConditionFailed = (err: unknown) => (err as Error)?.name === 'ConditionalCheckFailedException';
+
+/**
+ * A versioned document in the state table: read it with its version, save it only over the
+ * version read (0 = not there yet), so a concurrent or redelivered writer cannot fork it.
+ * `what` names it in errors; a lost race and an unreachable table are both retryable.
+ */
+export function versionedDocs(
+  client: DynamoDBClient,
+  table: string,
+  what: string,
+  keepSeconds: number,
+  now: () => number,
+) {
+  return {
+    async get<T>(key: string): Promise<{ value: T; version: number } | undefined> {
+      const out = await client.send(
+        new GetItemCommand({ TableName: table, Key: { pk: { S: key } }, ConsistentRead: true }),
+      );
+      if (!out.Item?.doc?.S) return undefined;
+      return { value: JSON.parse(out.Item.doc.S) as T, version: Number(out.Item.v?.N ?? 0) };
+    },
+    async put(
+      key: string,
+      doc: unknown,
+      version: number,
+      extra: Record<string, AttributeValue> = {},
+    ): Promise<number> {
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: table,
+            Item: {
+              pk: { S: key },
+              v: { N: String(version + 1) },
+              doc: { S: JSON.stringify(doc) },
+              expiresAt: { N: String(Math.floor(now() / 1000) + keepSeconds) },
+              ...extra,
+            },
+            ...(version === 0
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : {
+                  ConditionExpression: 'v = :v',
+                  ExpressionAttributeValues: { ':v': { N: String(version) } },
+                }),
+          }),
+        );
+        return version + 1;
+      } catch (err) {
+        if (isConditionFailed(err)) throw new RetryableDeliveryError(`${what} changed meanwhile`);
+        throw new RetryableDeliveryError(`${what} unavailable: ${(err as Error).name}`);
+      }
+    },
+  };
+}

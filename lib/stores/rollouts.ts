@@ -1,11 +1,4 @@
-import {
-  type AttributeValue,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-} from '@aws-sdk/client-dynamodb';
-import { RetryableDeliveryError } from '../errors';
+import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import {
   FAILING_INDEX,
   isFailing,
@@ -13,7 +6,7 @@ import {
   type RolloutRecord,
   type RolloutStore,
 } from '../rollouts/state';
-import { isConditionFailed } from './dynamo';
+import { versionedDocs } from './dynamo';
 
 export {
   type AlertState,
@@ -35,6 +28,7 @@ export function dynamoRolloutStore(
   client: DynamoDBClient,
   now = () => Date.now(),
 ): RolloutStore {
+  const docs = versionedDocs(client, table, 'rollout state', KEEP_SECONDS, now);
   return {
     async failing() {
       const out: { key: string; value: RolloutRecord }[] = [];
@@ -56,45 +50,11 @@ export function dynamoRolloutStore(
       } while (start);
       return out;
     },
-    async get(key) {
-      const out = await client.send(
-        new GetItemCommand({ TableName: table, Key: { pk: { S: key } }, ConsistentRead: true }),
-      );
-      const item = out.Item;
-      if (!item?.doc?.S) return undefined;
-      return { value: JSON.parse(item.doc.S) as RolloutRecord, version: Number(item.v?.N ?? 0) };
-    },
-    async put(key, value, version) {
+    get: (key) => docs.get<RolloutRecord>(key),
+    put(key, value, version) {
       const record = { ...value, applied: value.applied.slice(-MAX_APPLIED) };
-      try {
-        await client.send(
-          new PutItemCommand({
-            TableName: table,
-            Item: {
-              pk: { S: key },
-              v: { N: String(version + 1) },
-              doc: { S: JSON.stringify(record) },
-              expiresAt: { N: String(Math.floor(now() / 1000) + KEEP_SECONDS) },
-              ...(isFailing(record) ? { failing: { S: 'yes' } } : {}),
-            },
-            // Conditional on the version read: a redelivered or concurrent record cannot fork it.
-            ...(version === 0
-              ? { ConditionExpression: 'attribute_not_exists(pk)' }
-              : {
-                  ConditionExpression: 'v = :v',
-                  ExpressionAttributeValues: { ':v': { N: String(version) } },
-                }),
-          }),
-        );
-        return version + 1;
-      } catch (err) {
-        if (isConditionFailed(err)) {
-          throw new RetryableDeliveryError(
-            'rollout state changed meanwhile (another delivery of this canary)',
-          );
-        }
-        throw new RetryableDeliveryError(`rollout state unavailable: ${(err as Error).name}`);
-      }
+      // The sparse index the status function reads: failed rollouts and firing alerts only.
+      return docs.put(key, record, version, isFailing(record) ? { failing: { S: 'yes' } } : {});
     },
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createPacer } from '../../lib/delivery/pacer';
+import { sinceFlagger } from '../../lib/delivery/record';
 import { backoffSeconds, retryDelaySeconds } from '../../lib/delivery/retry';
-import { sinceFlagger } from '../../lib/delivery/worker';
 import { RetryableDeliveryError } from '../../lib/errors';
 
 const policy = { baseSeconds: 2, capSeconds: 900, maxReceiveCount: 24, windowSeconds: 7200 };

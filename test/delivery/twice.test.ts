@@ -1,15 +1,12 @@
 // What happens twice, at the worker: Flagger repeating a message, a byte-identical resend, a slow
 // sibling in the same batch, a backlog behind a dead destination, an event no formatter can take.
-import type { SQSRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { messageGroupId } from '../../lib/aws/queue';
 import { deliveredOnce } from '../../lib/delivery/once';
 import type { FlaggerEvent } from '../../lib/event/event';
-import { eventIdentity } from '../../lib/event/identity';
 import { slack } from '../../lib/providers/slack';
 import { useDynamo } from '../helpers/dynamo';
 import { fixtures } from '../helpers/fixtures';
-import { drain, queuePair } from '../helpers/queues';
+import { drain, queuedRecord, queuePair } from '../helpers/queues';
 import { answer, destination, type Receiver, startReceiver } from '../helpers/receiver';
 import { startSqs } from '../helpers/sqs';
 import { captureJsonLines } from '../helpers/stdout';
@@ -45,34 +42,7 @@ const later = (e: FlaggerEvent, ms: number, checksum = e.checksum): FlaggerEvent
   metadata: { ...e.metadata, timestamp: String(Number(e.metadata.timestamp) + ms) },
 });
 
-let n = 0;
-/** A record as Lambda hands it over: ingest's envelope (identity included) on a destination's group. */
-function record(event: FlaggerEvent, dest = 'slack', acceptedAt = Date.now()): SQSRecord {
-  const id = `r${++n}`;
-  return {
-    messageId: id,
-    receiptHandle: `rh-${id}`,
-    body: JSON.stringify({
-      v: 1,
-      receivedAt: new Date(acceptedAt).toISOString(),
-      event,
-      destination: dest,
-      id: eventIdentity(event),
-    }),
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: String(Date.now()),
-      SenderId: 'test',
-      ApproximateFirstReceiveTimestamp: String(Date.now()),
-      MessageGroupId: messageGroupId(dest, event),
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q.fifo',
-    awsRegion: 'us-east-1',
-  };
-}
+const record = queuedRecord;
 
 describe('once-only delivery is per event, not per message text (events: all)', () => {
   it('delivers Flagger’s same “Canary failed!” 5.5 minutes later (new checksum, new timestamp)', async () => {

@@ -1,5 +1,8 @@
 import { type Message, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
+import { messageGroupId } from '../../lib/aws/queue';
+import type { FlaggerEvent } from '../../lib/event/event';
+import { eventIdentity } from '../../lib/event/identity';
 import { toRecord } from '../../lib/local/poller';
 import { type CreatedQueue, createQueues } from '../../lib/local/queues';
 import type { startSqs } from './sqs';
@@ -91,6 +94,42 @@ export function fakeRecord(
       SenderId: 'test',
       ApproximateFirstReceiveTimestamp: '0',
       MessageGroupId: group,
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q.fifo',
+    awsRegion: 'us-east-1',
+  };
+}
+
+let queued = 0;
+/**
+ * A record as Lambda hands it over after ingest queued `event` for `destination`: its envelope
+ * (identity included), group and attributes, first received now.
+ */
+export function queuedRecord(
+  event: FlaggerEvent,
+  destination = 'slack',
+  acceptedAt = Date.now(),
+): SQSEvent['Records'][number] {
+  const id = `q${++queued}`;
+  return {
+    messageId: id,
+    receiptHandle: `rh-${id}`,
+    body: JSON.stringify({
+      v: 1,
+      receivedAt: new Date(acceptedAt).toISOString(),
+      event,
+      destination,
+      id: eventIdentity(event),
+    }),
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: String(Date.now()),
+      SenderId: 'test',
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+      MessageGroupId: messageGroupId(destination, event),
     },
     messageAttributes: {},
     md5OfBody: '',
