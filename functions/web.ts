@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { lambdaHandler } from '../lib/aws/handler';
 import { resolveSecrets, ssmFetcher } from '../lib/aws/secrets';
 import { createDynamoClient } from '../lib/stores/dynamo';
-import { dynamoStoryStore } from '../lib/stores/story';
+import { dynamoGateStore, dynamoStoryStore } from '../lib/stores/story';
 import { handleWeb } from '../lib/web/web';
 
 // GET /rollouts/{namespace}/{name}/{rollout}: the page behind every message's link (docs/rollout-page.md).
@@ -14,7 +14,11 @@ async function init() {
   );
   if (!env.STATE_TABLE) throw new Error('STATE_TABLE: is not set (the rollout pages are read from it)');
   const client = createDynamoClient(env.AWS_REGION ?? 'us-east-1', env.DYNAMODB_ENDPOINT || undefined);
-  return { stories: dynamoStoryStore(env.STATE_TABLE, client), secret: env.LINK_SECRET || undefined };
+  return {
+    stories: dynamoStoryStore(env.STATE_TABLE, client),
+    gates: dynamoGateStore(env.STATE_TABLE, client),
+    secret: env.LINK_SECRET || undefined,
+  };
 }
 
 export const handler = lambdaHandler(

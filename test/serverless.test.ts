@@ -92,6 +92,8 @@ describe('serverless.yml', () => {
         'POST /events',
         'POST /events/{route}',
         'GET /rollouts/{namespace}/{name}/{rollout}',
+        'POST /gate/{action}',
+        'POST /rollback/{action}',
       ]);
       const integrations = ofType('AWS::ApiGatewayV2::Integration').map(([, i]) =>
         JSON.stringify(i.Properties.IntegrationUri),
@@ -126,6 +128,7 @@ describe('serverless.yml', () => {
       expect(fns).toEqual([
         ['IngestLambdaFunction', 'nodejs24.x', ['arm64']],
         ['WebLambdaFunction', 'nodejs24.x', ['arm64']],
+        ['GatesLambdaFunction', 'nodejs24.x', ['arm64']],
         ['SlackLambdaFunction', 'nodejs24.x', ['arm64']],
         ['TeamsLambdaFunction', 'nodejs24.x', ['arm64']],
         ['StatusLambdaFunction', 'nodejs24.x', ['arm64']],
@@ -327,6 +330,7 @@ describe('serverless.yml', () => {
       expect(of('AWS::SQS::Queue')).toEqual(['DeadLetterQueue', 'DiscordQueue', 'SlackQueue']);
       expect(of('AWS::Lambda::Function')).toEqual([
         'DiscordLambdaFunction',
+        'GatesLambdaFunction',
         'IngestLambdaFunction',
         'SlackLambdaFunction',
         'StatusLambdaFunction',
@@ -335,6 +339,7 @@ describe('serverless.yml', () => {
       expect(of('AWS::Lambda::EventSourceMapping')).toHaveLength(2);
       expect(of('AWS::IAM::Role')).toEqual([
         'DiscordRole',
+        'GatesRole',
         'IngestRole',
         'SlackRole',
         'StatusRole',

@@ -103,9 +103,19 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
     if (!ingest?.http) throw new Error('serverless.yml has no httpApi function');
     // The rollout pages: signed with a secret of this run unless LINK_SECRET is set, and served
     // on the ingest port, where the messages' links point.
-    const web = service.functions.find((f) => f.http && f !== ingest);
     process.env.LINK_SECRET ||= randomBytes(32).toString('base64url');
-    const webModule = web ? await import(pathToFileURL(resolve(root, `${web.module}.ts`)).href) : undefined;
+    // The API's other functions (rollout pages, gates), each on its own routes.
+    const others = await Promise.all(
+      service.functions
+        .filter((f) => f.http && f !== ingest)
+        .map(async (f) => ({
+          paths: (f.http ?? []).map((h) => h.path),
+          functionName: f.name,
+          handler: (await import(pathToFileURL(resolve(root, `${f.module}.ts`)).href))[
+            f.exportName
+          ] as HttpHandler,
+        })),
+    );
     let ingestHandler: HttpHandler | undefined;
     const inbox = createInbox();
     stops.push(async () => inbox.close());
@@ -114,16 +124,7 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
       paths: ingest.http.map((h) => h.path),
       functionName: ingest.name,
       handler: (e, c) => (ingestHandler as HttpHandler)(e, c),
-      others:
-        web?.http && webModule
-          ? [
-              {
-                paths: web.http.map((h) => h.path),
-                functionName: web.name,
-                handler: webModule[web.exportName] as HttpHandler,
-              },
-            ]
-          : [],
+      others,
       extra: (req, res, path) =>
         serveInbox(
           inbox,

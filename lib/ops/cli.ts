@@ -8,12 +8,20 @@ import { isProviderId, PROVIDER_IDS } from '../providers/catalog';
 import { loadRouting } from '../routing/config';
 import { eventsFrom, explain } from './check-config';
 import { type DeadLetter, listDeadLetters, redrive } from './dlq';
+import { gateCommand } from './gate-cli';
+import type { Io } from './io';
 
 const USAGE = `usage: flagger-notify dlq list|redrive [provider] [--stage local] [--region R] [--endpoint URL] [--json]
        flagger-notify check-config [file] [--event file.json|.jsonl] [--route name]
+       flagger-notify gate open|close|status <namespace>/<name> [--url URL]
+       flagger-notify rollback <namespace>/<name> [--url URL]
 
   check-config [file]     validate a routing file (default: $CONFIG_FILE) and show, for each sample
                           event (or --event), which destinations it reaches and which route decided
+
+  gate open|close|status  approve (or withdraw) a canary's rollout at its confirm gates, or show them
+  rollback                signal Flagger's rollback webhook for the canary's running rollout
+                          (npm start's API by default, --url a deployed one; INGEST_TOKEN as ingest)
 
   dlq list [provider]     show the dead letters (all, or one provider's: ${PROVIDER_IDS.join(', ')}) with why they failed
   dlq redrive [provider]  move them back to their provider's queue for another round of delivery
@@ -23,11 +31,7 @@ const USAGE = `usage: flagger-notify dlq list|redrive [provider] [--stage local]
   --endpoint SQS endpoint override (default: SQS_ENDPOINT)
   --json     dlq list as JSON, for scripts`;
 
-export interface Io {
-  out(line: string): void;
-  err(line: string): void;
-  env: Record<string, string | undefined>;
-}
+export type { Io };
 
 /** `3h 2m` since the first failure, for people scanning a list. */
 const age = (iso: string | undefined, now = Date.now()) => {
@@ -74,6 +78,7 @@ export async function main(
         endpoint: { type: 'string' },
         event: { type: 'string' },
         route: { type: 'string' },
+        url: { type: 'string' },
         help: { type: 'boolean' },
         json: { type: 'boolean' },
       },
@@ -89,6 +94,7 @@ export async function main(
     endpoint?: string;
     event?: string;
     route?: string;
+    url?: string;
     help?: boolean;
     json?: boolean;
   };
@@ -97,6 +103,8 @@ export async function main(
     return 0;
   }
   if (group === 'check-config') return checkConfig(command, opt, io, root);
+  if (group === 'gate' || group === 'rollback')
+    return gateCommand({ group, command, target: provider, ...(opt.url ? { url: opt.url } : {}) }, io);
   if (group !== 'dlq' || (command !== 'list' && command !== 'redrive')) {
     io.err(USAGE);
     return 2;

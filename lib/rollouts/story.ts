@@ -9,6 +9,7 @@ export interface StoryEvent {
   id: string;
   at: number;
   phase: string;
+  checksum?: string;
   kind: Kind;
   eventType: string;
   /** Flagger's message, HTML stripped, up to MESSAGE_MAX characters. */
@@ -53,9 +54,45 @@ export const EVENTS_MAX = 200;
 const MESSAGE_MAX = 4000;
 const FINAL: readonly DeliveryState[] = ['delivered', 'dead-lettered'];
 
+/** A kept event as the tracker reads it (its message as kept: the tracker reads only its start). */
+const asEvent = (s: Pick<Story, 'namespace' | 'name'>, e: StoryEvent): FlaggerEvent => ({
+  name: s.name,
+  namespace: s.namespace,
+  phase: e.phase,
+  ...(e.checksum ? { checksum: e.checksum } : {}),
+  metadata: {
+    eventMessage: e.message,
+    eventType: e.eventType as 'Normal' | 'Warning',
+    timestamp: String(e.at),
+  },
+});
+
+/** The events of one rollout, replayed through the tracker in Flagger's order. */
+function storyFrom(base: Pick<Story, 'namespace' | 'name'>, events: StoryEvent[], from?: Story): Story {
+  let rollout: Rollout | undefined;
+  for (const e of events) rollout = reduce(rollout, asEvent(base, e)).rollout;
+  const ids = new Set(events.map((e) => e.id));
+  const destinations: Story['destinations'] = {};
+  for (const [name, d] of Object.entries(from?.destinations ?? {})) {
+    const results = Object.fromEntries(Object.entries(d.results).filter(([id]) => ids.has(id)));
+    if (Object.keys(results).length) destinations[name] = { provider: d.provider, results };
+  }
+  return {
+    namespace: base.namespace,
+    name: base.name,
+    rollout: rollout as Rollout,
+    events,
+    overflow: from?.overflow ?? 0,
+    destinations,
+  };
+}
+
 /**
  * The event applied to the canary's current story, at most once (the story keeps its event ids).
- * When it starts a new rollout, the current story is returned as `archive` and a new one begins.
+ * Several providers' workers feed one story, each in its own order, so the story keeps its events
+ * in Flagger's order (by timestamp) and replays them through the tracker: the rollout it shows
+ * does not depend on which worker came first. When the events now hold the start of a new
+ * rollout, the earlier one is returned as `archive` and the story continues with the new one.
  */
 export function applyEvent(
   current: Story | undefined,
@@ -63,31 +100,32 @@ export function applyEvent(
   eventId: string,
 ): { story: Story; archive?: Story; changed: boolean } {
   if (current?.events.some((e) => e.id === eventId)) return { story: current, changed: false };
-  const step = reduce(current?.rollout, event);
-  const base: Story =
-    step.started || !current
-      ? {
-          namespace: event.namespace,
-          name: event.name,
-          rollout: step.rollout,
-          events: [],
-          overflow: 0,
-          destinations: {},
-        }
-      : { ...current, rollout: step.rollout };
+  if (current && current.events.length >= EVENTS_MAX && classify(event).kind !== 'started') {
+    return { story: { ...current, overflow: current.overflow + 1 }, changed: true };
+  }
   const e: StoryEvent = {
     id: eventId,
     at: eventTime(event).getTime(),
     phase: event.phase,
+    ...(event.checksum ? { checksum: event.checksum } : {}),
     kind: classify(event).kind,
     eventType: event.metadata.eventType,
     message: plainText(event.metadata.eventMessage, MESSAGE_MAX),
   };
-  const story =
-    base.events.length < EVENTS_MAX
-      ? { ...base, events: [...base.events, e] }
-      : { ...base, overflow: base.overflow + 1 };
-  return { story, ...(step.started && current ? { archive: current } : {}), changed: true };
+  const base = { namespace: event.namespace, name: event.name };
+  // Stable: events of the same millisecond keep their arrival order.
+  const events = [...(current?.events ?? []), e].sort((a, b) => a.at - b.at);
+  // Where the last rollout in these events starts.
+  let rollout: Rollout | undefined;
+  let start = 0;
+  events.forEach((x, i) => {
+    const step = reduce(rollout, asEvent(base, x));
+    if (step.started && i > 0) start = i;
+    rollout = step.rollout;
+  });
+  const story = storyFrom(base, events.slice(start), current);
+  if (start === 0 || !current) return { story, changed: true };
+  return { story, archive: storyFrom(base, events.slice(0, start), current), changed: true };
 }
 
 /** A destination's result for one event; a final one (delivered, dead-lettered) is never undone. */

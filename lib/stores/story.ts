@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { GateState, GateStore } from '../rollouts/gates';
 import type { Story, StoryStore } from '../rollouts/story';
 import { versionedDocs } from './dynamo';
 
@@ -19,5 +20,16 @@ export function dynamoStoryStore(table: string, client: DynamoDBClient, now = ()
         story,
         version,
       ),
+  };
+}
+
+export const gateKey = (namespace: string, name: string) => `gate#${namespace}/${name}`;
+
+/** A canary's gate decisions and their audit trail, versioned like the rest of the state table. */
+export function dynamoGateStore(table: string, client: DynamoDBClient, now = () => Date.now()): GateStore {
+  const docs = versionedDocs(client, table, 'gate state', KEEP_SECONDS, now);
+  return {
+    get: (namespace, name) => docs.get<GateState>(gateKey(namespace, name)),
+    put: (state, version) => docs.put(gateKey(state.namespace, state.name), state, version),
   };
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { GateChange } from '../rollouts/gates';
 import type { DeliveryResult, Story } from '../rollouts/story';
 import { isEnded, type Rollout } from '../rollouts/tracker';
 
@@ -64,7 +65,7 @@ function result(r: DeliveryResult | undefined): string {
 }
 
 /** One rollout's page: its facts, every event, and what each destination was sent and what happened. */
-export function rolloutPage(s: Story): string {
+export function rolloutPage(s: Story, audit: readonly GateChange[] = []): string {
   const r = s.rollout;
   const title = `${s.namespace}/${s.name} · ${r.status}`;
   const checks = [
@@ -74,7 +75,16 @@ export function rolloutPage(s: Story): string {
         `<li>✗ ${esc(c.name)}${c.count > 1 ? ` (${c.count}×)` : ''}<div class="muted">${esc(c.last)}</div></li>`,
     ),
   ];
-  const gates = r.gates.map((g) => `<li>${g.passed ? '✓ passed' : '⏸ waiting'}: ${esc(g.name)}</li>`);
+  const gates = [
+    ...r.gates.map((g) => `<li>${g.passed ? '✓ passed' : '⏸ waiting'}: ${esc(g.name)}</li>`),
+    // Who opened or closed this rollout's gates, how and when (the audit trail).
+    ...audit
+      .filter((a) => a.rollout === r.startedAt)
+      .map(
+        (a) =>
+          `<li>${esc(a.kind === 'rollback' ? (a.open ? 'Rolled back' : 'Rollback withdrawn') : a.open ? 'Approved' : 'Approval withdrawn')} by ${esc(a.by)} (${esc(a.how)}) at ${esc(time(a.at))}${a.revision ? ` · revision ${esc(a.revision)}` : ''}</li>`,
+      ),
+  ];
   const timeline = s.events
     .map(
       (e) =>

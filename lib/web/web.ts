@@ -1,3 +1,4 @@
+import type { GateStore } from '../rollouts/gates';
 import { checkLink, rolloutPath } from '../rollouts/links';
 import type { Story, StoryStore } from '../rollouts/story';
 import { PAGE_CSP, problemPage, rolloutPage } from './page';
@@ -40,7 +41,7 @@ const WHY = {
 /** GET /rollouts/{namespace}/{name}/{rollout}?exp=…&sig=…: one rollout's page, for a valid link only. */
 export async function handleWeb(
   req: WebRequest,
-  deps: { stories: StoryStore; secret?: string; now?: () => number },
+  deps: { stories: StoryStore; gates?: GateStore; secret?: string; now?: () => number },
 ): Promise<WebResponse> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     return page(405, problemPage('Method not allowed', 'Rollout pages are read with GET only.'));
@@ -80,5 +81,6 @@ export async function handleWeb(
       ),
     );
   }
-  return page(200, rolloutPage(story));
+  const audit = (await deps.gates?.get(namespace, name))?.value.audit ?? [];
+  return page(200, rolloutPage(story, audit));
 }

@@ -1,33 +1,15 @@
 // The rollout page function: a valid link shows its rollout, anything else a 4xx page that says
 // why, never a 500 and never another rollout's data.
 import { describe, expect, it } from 'vitest';
-import { RetryableDeliveryError } from '../../lib/errors';
 import type { FlaggerEvent } from '../../lib/event/event';
 import { eventIdentity } from '../../lib/event/identity';
 import { rolloutPath, signedLink } from '../../lib/rollouts/links';
 import { applyEvent, applyResult, type Story, type StoryStore } from '../../lib/rollouts/story';
 import { handleWeb } from '../../lib/web/web';
 import { fixtures } from '../helpers/fixtures';
+import { memoryStories } from '../helpers/memory-stores';
 
 const SECRET = 'test-link-secret-0123456789abcdef0123';
-
-/** Stories in memory, keyed like the DynamoDB store. */
-function memoryStories(): StoryStore {
-  const all = new Map<string, { v: number; s: Story }>();
-  const key = (ns: string, n: string, at?: number) => `${ns}/${n}${at === undefined ? '' : `#${at}`}`;
-  return {
-    async get(ns, n, at) {
-      const got = all.get(key(ns, n, at));
-      return got ? { value: structuredClone(got.s), version: got.v } : undefined;
-    },
-    async put(story, version, archived) {
-      const k = key(story.namespace, story.name, archived ? story.rollout.startedAt : undefined);
-      if ((all.get(k)?.v ?? 0) !== version) throw new RetryableDeliveryError('changed meanwhile');
-      all.set(k, { v: version + 1, s: structuredClone(story) });
-      return version + 1;
-    },
-  };
-}
 
 async function storyOfCheckout(stories: StoryStore, events: FlaggerEvent[]) {
   let story: Story | undefined;
@@ -186,7 +168,7 @@ describe('rollout page (GET /rollouts/{namespace}/{name}/{rollout})', () => {
     for (const e of checkout) first = await storyOf(stories, e, eventIdentity(e));
     const again = checkout.map((e) => ({
       ...e,
-      metadata: { ...e.metadata, timestamp: String(Number(e.metadata.timestamp) + 5000) },
+      metadata: { ...e.metadata, timestamp: String(Number(e.metadata.timestamp) + 3_600_000) },
     }));
     let second: Story | undefined;
     for (const e of again) second = await storyOf(stories, e, eventIdentity(e));

@@ -1,0 +1,77 @@
+import type { Versioned } from './state';
+import type { Story } from './story';
+import { isEnded } from './tracker';
+
+/** Flagger's two gate families: confirm-* hooks wait for `gate`, rollback hooks for `rollback`. */
+export type GateKind = 'gate' | 'rollback';
+export type GateHow = 'api' | 'cli' | 'slack' | 'link';
+
+/** One change of a gate, kept with the canary for its audit trail. */
+export interface GateChange {
+  kind: GateKind;
+  open: boolean;
+  by: string;
+  how: GateHow;
+  at: number;
+  /** The rollout (its start) and revision the change was for. */
+  rollout: number;
+  revision?: string;
+}
+
+/** A canary's gates: each decision belongs to one rollout, and only while that rollout runs. */
+export interface GateState {
+  namespace: string;
+  name: string;
+  decisions: Partial<Record<GateKind, GateChange>>;
+  audit: GateChange[];
+}
+
+export interface GateStore {
+  get(namespace: string, name: string): Promise<Versioned<GateState> | undefined>;
+  put(state: GateState, version: number): Promise<number>;
+}
+
+const AUDIT_MAX = 100;
+
+/**
+ * Open means: opened for the rollout running now, which has not reached its outcome, and (when
+ * Flagger's check says which revision waits) for that revision. So an approval never carries
+ * over to the next release, and a closed gate is what every other case gets.
+ */
+export function isOpen(
+  state: GateState | undefined,
+  kind: GateKind,
+  story: Story | undefined,
+  checksum?: string,
+): boolean {
+  const d = state?.decisions[kind];
+  if (!d?.open || !story) return false;
+  if (d.rollout !== story.rollout.startedAt || isEnded(story.rollout)) return false;
+  return !checksum || !d.revision || d.revision === checksum;
+}
+
+/**
+ * The state after opening or closing a gate for the rollout running now. Opening an open gate
+ * (twice, or from two places) changes nothing: one approval, one audit line.
+ */
+export function decide(
+  state: GateState | undefined,
+  story: Story,
+  change: Omit<GateChange, 'rollout' | 'revision'>,
+): { state: GateState; changed: boolean } {
+  const base: GateState = state ?? { namespace: story.namespace, name: story.name, decisions: {}, audit: [] };
+  if (isOpen(base, change.kind, story) === change.open) return { state: base, changed: false };
+  const full: GateChange = {
+    ...change,
+    rollout: story.rollout.startedAt,
+    ...(story.rollout.revision ? { revision: story.rollout.revision } : {}),
+  };
+  return {
+    state: {
+      ...base,
+      decisions: { ...base.decisions, [change.kind]: full },
+      audit: [...base.audit, full].slice(-AUDIT_MAX),
+    },
+    changed: true,
+  };
+}

@@ -1,0 +1,86 @@
+import { logger } from '../log';
+import { decide, type GateHow, type GateKind, type GateStore, isOpen } from '../rollouts/gates';
+import type { StoryStore } from '../rollouts/story';
+
+export interface GateAnswer {
+  statusCode: number;
+  body: string;
+}
+
+const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** `{name, namespace}` (Flagger sends `checksum` too) from a gate request's body. */
+export function parseGateBody(body: string): { name: string; namespace: string; checksum?: string } | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return 'body is not valid JSON';
+  }
+  const b = json as { name?: unknown; namespace?: unknown; checksum?: unknown };
+  if (typeof b?.name !== 'string' || b.name.length > 253 || !NAME.test(b.name))
+    return 'name: must be a Kubernetes name';
+  if (typeof b.namespace !== 'string' || b.namespace.length > 63 || !LABEL.test(b.namespace))
+    return 'namespace: must be a Kubernetes namespace';
+  return {
+    name: b.name,
+    namespace: b.namespace,
+    ...(typeof b.checksum === 'string' && b.checksum ? { checksum: b.checksum.slice(0, 128) } : {}),
+  };
+}
+
+/**
+ * Flagger's loadtester gate API, kept in the state table and tied to the rollout running now:
+ * `check` answers 200 "Approved" or 403 "Forbidden" (never 202: Flagger takes any status up to
+ * 202 as success), `open` and `close` answer 202. Every change is logged and kept in the audit trail.
+ */
+export async function handleGate(
+  kind: GateKind,
+  action: 'check' | 'open' | 'close',
+  target: { namespace: string; name: string; checksum?: string },
+  who: { by: string; how: GateHow },
+  deps: { stories: StoryStore; gates: GateStore; now?: () => number },
+): Promise<GateAnswer> {
+  const story = (await deps.stories.get(target.namespace, target.name))?.value;
+  if (action === 'check') {
+    const state = (await deps.gates.get(target.namespace, target.name))?.value;
+    return isOpen(state, kind, story, target.checksum)
+      ? { statusCode: 200, body: 'Approved' }
+      : { statusCode: 403, body: 'Forbidden' };
+  }
+  if (!story) {
+    return {
+      statusCode: 409,
+      body: `no rollout of ${target.name}.${target.namespace} is known yet: a gate opens for the rollout running now`,
+    };
+  }
+  const open = action === 'open';
+  // Two clicks at once: the second re-reads and finds the gate already as asked.
+  for (let i = 0; i < 5; i++) {
+    const got = await deps.gates.get(target.namespace, target.name);
+    const { state, changed } = decide(got?.value, story, {
+      kind,
+      open,
+      by: who.by,
+      how: who.how,
+      at: (deps.now ?? Date.now)(),
+    });
+    if (!changed) return { statusCode: 202, body: open ? 'Gate already open' : 'Gate already closed' };
+    try {
+      await deps.gates.put(state, got?.version ?? 0);
+      logger.info(open ? 'gate opened' : 'gate closed', {
+        gate: kind,
+        canary: `${target.name}.${target.namespace}`,
+        by: who.by,
+        how: who.how,
+        rollout: story.rollout.startedAt,
+        revision: story.rollout.revision,
+      });
+      return { statusCode: 202, body: open ? 'Gate opened' : 'Gate closed' };
+    } catch (err) {
+      if (i === 4) throw err;
+    }
+  }
+  throw new Error('unreachable');
+}

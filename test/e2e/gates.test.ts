@@ -1,0 +1,69 @@
+// npm start's command end to end: a canary waiting for approval, Flagger's /gate/check before and
+// after the CLI opens it, the next rollout closed again, a rollback, and the token.
+import { describe, expect, it } from 'vitest';
+import { main as cli } from '../../lib/ops/cli';
+import { fixtureLines } from '../helpers/fixtures';
+import { pipeline, postAll } from '../helpers/pipeline';
+
+const TOKEN = 'e2e-gate-token-0123456789abcdef';
+
+describe('local pipeline end to end: gates', () => {
+  it('answers /gate/check 403, then 200 once opened from the CLI; the next rollout waits again; rollback', async () => {
+    const p = await pipeline({ INGEST_TOKEN: TOKEN });
+    const base = p.url.replace(/\/events$/, '');
+    const port = new URL(base).port;
+    const flagger = (path: string, token = TOKEN) =>
+      fetch(`${base}${path}?token=${token}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        // What Flagger POSTs to a confirm hook: the canary, its phase and checksum, the hook's metadata.
+        body: JSON.stringify({
+          name: 'frontend',
+          namespace: 'web',
+          phase: 'Waiting',
+          checksum: '77aa88bb99',
+          metadata: {},
+        }),
+      });
+    const run = async (...argv: string[]) => {
+      const out: string[] = [];
+      const code = await cli(argv, {
+        out: (l) => out.push(l),
+        err: (l) => out.push(l),
+        env: { PORT: port, INGEST_TOKEN: TOKEN, USER: 'ana' },
+      });
+      return { code, out: out.join('\n') };
+    };
+    const frontend = fixtureLines.filter((l) => l.includes('"frontend"'));
+    // Initialized, then "Halt frontend.web advancement waiting for approval gate-keeper".
+    await postAll(`${p.url}?token=${TOKEN}`, frontend.slice(0, 3));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await flagger('/gate/check')).status).toBe(403);
+    expect((await flagger('/gate/check', 'wrong-token-0123456789')).status).toBe(401);
+
+    expect(await run('gate', 'open', 'web/frontend')).toEqual({
+      code: 0,
+      out: 'gate open frontend.web: 202 Gate opened',
+    });
+    const approved = await flagger('/gate/check');
+    expect([approved.status, await approved.text()]).toEqual([200, 'Approved']);
+    expect((await run('gate', 'status', 'web/frontend')).out).toBe(
+      'gate: open for frontend.web\nrollback: closed for frontend.web',
+    );
+
+    // The rollout runs on to its promotion; the next one (seconds later) waits again.
+    await postAll(`${p.url}?token=${TOKEN}`, frontend.slice(3));
+    const next = frontend.slice(1, 3).map((l) => {
+      const e = JSON.parse(l);
+      e.metadata.timestamp = String(Number(e.metadata.timestamp) + 600_000);
+      return JSON.stringify(e);
+    });
+    await postAll(`${p.url}?token=${TOKEN}`, next);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await flagger('/gate/check')).status).toBe(403);
+
+    expect((await run('rollback', 'web/frontend')).code).toBe(0);
+    expect((await flagger('/rollback/check')).status).toBe(200);
+    expect(p.output()).toContain('gate opened');
+  }, 60_000);
+});

@@ -1,0 +1,98 @@
+// Flagger's gate webhooks, as the loadtester answers them, but durable and bound to one rollout.
+import { describe, expect, it } from 'vitest';
+import type { FlaggerEvent } from '../../lib/event/event';
+import { eventIdentity } from '../../lib/event/identity';
+import { storyOf } from '../../lib/rollouts/story-log';
+import { handleGate, parseGateBody } from '../../lib/web/gates';
+import { fixtures } from '../helpers/fixtures';
+import { memoryGates, memoryStories } from '../helpers/memory-stores';
+
+const frontend = fixtures.filter((e) => e.name === 'frontend');
+const target = { namespace: 'web', name: 'frontend' };
+const api = { by: 'api', how: 'api' as const };
+const later = (e: FlaggerEvent, ms: number, checksum?: string): FlaggerEvent => ({
+  ...e,
+  ...(checksum ? { checksum } : {}),
+  metadata: { ...e.metadata, timestamp: String(Number(e.metadata.timestamp) + ms) },
+});
+
+async function setup(events = frontend.slice(0, 3)) {
+  const deps = { stories: memoryStories(), gates: memoryGates() };
+  for (const e of events) await storyOf(deps.stories, e, eventIdentity(e));
+  const gate = (action: 'check' | 'open' | 'close', kind: 'gate' | 'rollback' = 'gate', t: object = target) =>
+    handleGate(kind, action, { ...target, ...t }, api, deps);
+  return { deps, gate };
+}
+
+describe('gates (POST /gate/… and /rollback/…)', () => {
+  it('answers as the loadtester does: 403 closed, 202 open, 200 approved, 202 close, 403 again', async () => {
+    const { gate } = await setup();
+    expect(await gate('check')).toEqual({ statusCode: 403, body: 'Forbidden' });
+    expect(await gate('open')).toEqual({ statusCode: 202, body: 'Gate opened' });
+    expect(await gate('check')).toEqual({ statusCode: 200, body: 'Approved' });
+    // The rollback gate is another gate.
+    expect((await gate('check', 'rollback')).statusCode).toBe(403);
+    expect(await gate('close')).toEqual({ statusCode: 202, body: 'Gate closed' });
+    expect((await gate('check')).statusCode).toBe(403);
+  });
+
+  it('never opens for a canary with no rollout known (409), and a check stays 403', async () => {
+    const { gate } = await setup([]);
+    expect((await gate('open')).statusCode).toBe(409);
+    expect((await gate('check')).statusCode).toBe(403);
+  });
+
+  it('belongs to one rollout: closed again at its outcome, and for the next release', async () => {
+    const { deps, gate } = await setup();
+    await gate('open');
+    expect((await gate('check')).statusCode).toBe(200);
+    // The rollout goes on to its promotion: the approval is spent.
+    for (const e of frontend.slice(3)) await storyOf(deps.stories, e, eventIdentity(e));
+    expect((await gate('check')).statusCode).toBe(403);
+    // The next release waits again, minutes later, whatever was approved before.
+    const next = frontend.slice(1, 3).map((e) => later(e, 600_000, 'ffffffff99'));
+    for (const e of next) await storyOf(deps.stories, e, eventIdentity(e));
+    expect((await gate('check')).statusCode).toBe(403);
+  });
+
+  it('refuses another revision: Flagger’s checksum must be the one approved', async () => {
+    const { gate } = await setup([...frontend.slice(0, 3), later(frontend[3] as FlaggerEvent, 1000)]);
+    await gate('open');
+    expect((await gate('check', 'gate', { checksum: '77aa88bb99' })).statusCode).toBe(200);
+    expect((await gate('check', 'gate', { checksum: 'another-revision' })).statusCode).toBe(403);
+  });
+
+  it('counts opening twice, or from two places at once, as one approval in the audit trail', async () => {
+    const { deps, gate } = await setup();
+    const answers = await Promise.all([
+      gate('open'),
+      handleGate('gate', 'open', target, { by: 'ana', how: 'cli' }, deps),
+      gate('open'),
+    ]);
+    expect(answers.filter((a) => a.body === 'Gate opened')).toHaveLength(1);
+    const audit = (await deps.gates.get('web', 'frontend'))?.value.audit ?? [];
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ kind: 'gate', open: true, rollout: expect.any(Number) });
+  });
+
+  it('records who, how, when and which rollout and revision for each change', async () => {
+    const { deps } = await setup([...frontend.slice(0, 3), later(frontend[3] as FlaggerEvent, 1000)]);
+    await handleGate('gate', 'open', target, { by: 'ana', how: 'cli' }, { ...deps, now: () => 1_000 });
+    await handleGate('rollback', 'open', target, { by: 'bo', how: 'api' }, { ...deps, now: () => 2_000 });
+    const audit = (await deps.gates.get('web', 'frontend'))?.value.audit;
+    expect(
+      audit?.map(({ kind, open, by, how, at, revision }) => ({ kind, open, by, how, at, revision })),
+    ).toEqual([
+      { kind: 'gate', open: true, by: 'ana', how: 'cli', at: 1_000, revision: '77aa88bb99' },
+      { kind: 'rollback', open: true, by: 'bo', how: 'api', at: 2_000, revision: '77aa88bb99' },
+    ]);
+  });
+
+  it.each([
+    ['not JSON', '{', 'body is not valid JSON'],
+    ['no name', '{"namespace":"web"}', 'name: must be a Kubernetes name'],
+    ['a bad namespace', '{"name":"frontend","namespace":"Web"}', 'namespace: must be a Kubernetes namespace'],
+  ])('refuses a body with %s, naming the field', (_, body, error) => {
+    expect(parseGateBody(body)).toBe(error);
+  });
+});
