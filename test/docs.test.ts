@@ -76,11 +76,13 @@ describe('README and docs/', () => {
     expect(lines.length).toBeGreaterThan(5);
     for (const { f, args } of lines) {
       const argv = args.split(/\s+/).filter((a) => !a.startsWith('<') && a !== '…');
-      // Never AWS: an endpoint nobody listens on; a usage error exits 2, anything else got past parsing.
+      // Never AWS, never a running npm start: an endpoint and a port nobody listens on; a usage
+      // error exits 2, anything else got past parsing.
       const code = await cli([...argv, '--endpoint', 'http://127.0.0.1:1'], {
         out: () => {},
         err: () => {},
-        env: {},
+        // Nothing listens on port 1: a gate command fails to connect instead of opening a gate.
+        env: { PORT: '1' },
       });
       expect(code, `${f}: npx flagger-notify ${args}`).not.toBe(2);
     }
