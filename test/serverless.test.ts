@@ -94,6 +94,7 @@ describe('serverless.yml', () => {
         'GET /rollouts/{namespace}/{name}/{rollout}',
         'POST /gate/{action}',
         'POST /rollback/{action}',
+        'POST /slack/interactions',
       ]);
       const integrations = ofType('AWS::ApiGatewayV2::Integration').map(([, i]) =>
         JSON.stringify(i.Properties.IntegrationUri),
@@ -129,6 +130,7 @@ describe('serverless.yml', () => {
         ['IngestLambdaFunction', 'nodejs24.x', ['arm64']],
         ['WebLambdaFunction', 'nodejs24.x', ['arm64']],
         ['GatesLambdaFunction', 'nodejs24.x', ['arm64']],
+        ['InteractionsLambdaFunction', 'nodejs24.x', ['arm64']],
         ['SlackLambdaFunction', 'nodejs24.x', ['arm64']],
         ['TeamsLambdaFunction', 'nodejs24.x', ['arm64']],
         ['StatusLambdaFunction', 'nodejs24.x', ['arm64']],
@@ -332,6 +334,7 @@ describe('serverless.yml', () => {
         'DiscordLambdaFunction',
         'GatesLambdaFunction',
         'IngestLambdaFunction',
+        'InteractionsLambdaFunction',
         'SlackLambdaFunction',
         'StatusLambdaFunction',
         'WebLambdaFunction',
@@ -341,6 +344,7 @@ describe('serverless.yml', () => {
         'DiscordRole',
         'GatesRole',
         'IngestRole',
+        'SlackInteractionsRole',
         'SlackRole',
         'StatusRole',
         'WebRole',

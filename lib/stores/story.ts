@@ -33,3 +33,17 @@ export function dynamoGateStore(table: string, client: DynamoDBClient, now = () 
     put: (state, version) => docs.put(gateKey(state.namespace, state.name), state, version),
   };
 }
+
+/** Slack signatures already handled (10 minutes, past Slack's 5-minute window): a replay is refused. */
+export function slackSeenStore(table: string, client: DynamoDBClient, now = () => Date.now()) {
+  const docs = versionedDocs(client, table, 'slack request', 600, now);
+  return async (signature: string): Promise<boolean> => {
+    try {
+      await docs.put(`slack-seen#${signature}`, { at: now() }, 0);
+      return true;
+    } catch (err) {
+      if ((err as Error).message.includes('changed meanwhile')) return false;
+      throw err;
+    }
+  };
+}

@@ -79,3 +79,30 @@ describe('messages that read right', () => {
     expect(note.length).toBeLessThan(600);
   });
 });
+
+describe('the Slack app’s live message while a gate waits', () => {
+  it('offers Approve and Roll back behind confirmation dialogs, tied to this rollout, and not otherwise', () => {
+    const events = fixtures.filter((e) => e.name === 'frontend');
+    const waiting = follow(events.slice(0, 3));
+    expect(waiting.status).toBe('waiting');
+    const blocks = (
+      rolloutMessage(waiting, { namespace: 'web', name: 'frontend' }).attachments[0] as {
+        blocks: { type: string; elements?: { action_id?: string; value?: string; confirm?: unknown }[] }[];
+      }
+    ).blocks;
+    const buttons = blocks.find((b) => b.type === 'actions')?.elements ?? [];
+    expect(buttons.map((b) => b.action_id)).toEqual(['gate-open', 'rollback-open']);
+    for (const b of buttons) {
+      expect(b.confirm).toBeDefined();
+      expect(JSON.parse(b.value as string)).toEqual({
+        namespace: 'web',
+        name: 'frontend',
+        rollout: waiting.startedAt,
+      });
+    }
+    const done = follow(events);
+    expect(JSON.stringify(rolloutMessage(done, { namespace: 'web', name: 'frontend' }))).not.toContain(
+      'gate-open',
+    );
+  });
+});

@@ -80,6 +80,42 @@ export function rolloutMessage(
       },
     ],
   });
+  // While a gate waits: Approve and Roll back, each behind Slack's confirmation dialog. A click
+  // goes to POST /slack/interactions (docs/gates.md), tied to this rollout by its start.
+  if (r.status === 'waiting' && r.gates.some((g) => !g.passed)) {
+    const value = JSON.stringify({ namespace: options.namespace, name: options.name, rollout: r.startedAt });
+    const confirm = (title: string, text: string, ok: string) => ({
+      title: { type: 'plain_text', text: title },
+      text: { type: 'plain_text', text },
+      confirm: { type: 'plain_text', text: ok },
+      deny: { type: 'plain_text', text: 'Cancel' },
+    });
+    blocks.push({
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: 'gate-open',
+          style: 'primary',
+          text: { type: 'plain_text', text: 'Approve' },
+          value,
+          confirm: confirm(
+            'Approve this rollout?',
+            `Opens ${r.canary}'s waiting gate for the rollout running now.`,
+            'Approve',
+          ),
+        },
+        {
+          type: 'button',
+          action_id: 'rollback-open',
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Roll back' },
+          value,
+          confirm: confirm('Roll back this rollout?', `Signals ${r.canary}'s rollback webhook.`, 'Roll back'),
+        },
+      ],
+    });
+  }
   const links = [
     options.rolloutUrl ? { title: ROLLOUT_LINK_TITLE, url: options.rolloutUrl } : undefined,
     dashboardLink(options.dashboardUrl, { ...options } as Parameters<typeof dashboardLink>[1]),

@@ -1,0 +1,42 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { lambdaHandler } from '../lib/aws/handler';
+import { resolveSecrets, ssmFetcher } from '../lib/aws/secrets';
+import { createDynamoClient } from '../lib/stores/dynamo';
+import { dynamoGateStore, dynamoStoryStore, slackSeenStore } from '../lib/stores/story';
+import { handleSlackInteraction } from '../lib/web/slack-interactions';
+
+// POST /slack/interactions: Approve and Roll back clicks from the Slack app's live message.
+async function init() {
+  const env = await resolveSecrets(
+    process.env,
+    [{ name: 'SLACK_SIGNING_SECRET', optional: true }],
+    ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
+  );
+  if (!env.STATE_TABLE) throw new Error('STATE_TABLE: is not set (gates live in it)');
+  const client = createDynamoClient(env.AWS_REGION ?? 'us-east-1', env.DYNAMODB_ENDPOINT || undefined);
+  return {
+    secret: env.SLACK_SIGNING_SECRET || undefined,
+    approvers: (env.SLACK_APPROVERS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    firstSeen: slackSeenStore(env.STATE_TABLE, client),
+    stories: dynamoStoryStore(env.STATE_TABLE, client),
+    gates: dynamoGateStore(env.STATE_TABLE, client),
+  };
+}
+
+export const handler = lambdaHandler(
+  init,
+  async (deps, event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+    const text = (statusCode: number, body: string) => ({
+      statusCode,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      body,
+    });
+    if (!deps.secret) return text(404, 'Slack interactivity is off: SLACK_SIGNING_SECRET is not set');
+    const raw = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8').toString('utf8');
+    const res = await handleSlackInteraction(event.headers ?? {}, raw, { ...deps, secret: deps.secret });
+    return text(res.statusCode, res.body);
+  },
+);
