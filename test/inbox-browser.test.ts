@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -180,4 +181,44 @@ describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium
     expect(await pageTab.$$eval('table tr td.msg', (t) => t.length)).toBeGreaterThan(6);
     await pageTab.close();
   }, 90_000);
+
+  it('approves a waiting canary with a click in the Slack look-alike, signed as Slack signs it: /gate/check 403 → 200', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
+    const gateCheck = async () =>
+      (
+        await fetch(`${base}/gate/check`, {
+          method: 'POST',
+          body: JSON.stringify({ name: 'approve', namespace: 'web', phase: 'Waiting', metadata: {} }),
+        })
+      ).status;
+    // A canary of its own, initialised, then halted: "waiting for approval gate-keeper".
+    const lines = readFileSync(resolve(root, 'events/flagger-events.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"frontend"'))
+      .slice(0, 3);
+    for (const l of lines) {
+      const e = JSON.parse(l);
+      e.name = 'approve';
+      e.metadata.eventMessage = e.metadata.eventMessage.replace('frontend.web', 'approve.web');
+      e.metadata.timestamp = String(Date.now());
+      const r = await fetch(`${base}/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(e),
+      });
+      expect(r.status).toBe(202);
+    }
+    const button = '.col[data-provider="slack-app"] button[data-action="gate-open"]';
+    await page.waitForSelector(button, { timeout: 20_000 });
+    expect(await gateCheck()).toBe(403);
+    await page.click(button);
+    await page.waitForFunction(
+      (b) => document.querySelector(b)?.textContent?.includes('Gate opened'),
+      { timeout: 10_000 },
+      button,
+    );
+    expect(await gateCheck()).toBe(200);
+    await page.close();
+  }, 60_000);
 });

@@ -62,7 +62,18 @@ function render(look, p, at) {
       if (b.text) box.appendChild(el('div', plain(b.text.text)));
       if (b.fields) fields(box, b.fields.map((f) => { const [k, ...v] = plain(f.text).split('\\n'); return [k.replace(/\\*/g, ''), v.join(' ')]; }));
       if (b.type === 'context') box.appendChild(el('div', plain((b.elements || []).map((e) => e.text).join(' ')), 'muted'));
-      if (b.type === 'actions') for (const e of b.elements || []) if (e.url) link(box, e.text && e.text.text, e.url);
+      if (b.type === 'actions') for (const e of b.elements || []) {
+        if (e.url) link(box, e.text && e.text.text, e.url);
+        else if (e.action_id) {
+          // Approve / Roll back: sent on as Slack would send the click (signed), to the real endpoint.
+          const btn = el('button', e.text && e.text.text, 'action'); btn.dataset.action = e.action_id;
+          btn.onclick = async () => {
+            const r = await fetch('/inbox/click', { method: 'POST', body: JSON.stringify({ action_id: e.action_id, value: e.value }) });
+            btn.textContent = (e.text && e.text.text) + ': ' + (await r.text());
+          };
+          box.appendChild(btn);
+        }
+      }
     }
     if (!a.blocks) box.appendChild(el('div', plain(p.text)));
   } else if (look === 'teams') {

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PROVIDERS, type ProviderId } from '../providers/catalog';
 import { replayDemo } from './demo';
@@ -16,6 +17,37 @@ export const anyProviderConfigured = (env = process.env) =>
 export function useStandIns(base: string, env = process.env): void {
   for (const p of PROVIDERS) Object.assign(env, STAND_INS[p.id].env(base));
   env.MIN_INTERVAL_MS ??= '0';
+}
+
+/** The local Slack stand-in's user: clicks in the inbox are this user's. */
+export const INBOX_SLACK_USER = { id: 'U0INBOX0001', username: 'you' };
+
+async function slackClick(raw: string, base: string): Promise<{ status: number; text: string }> {
+  let click: { action_id?: unknown; value?: unknown };
+  try {
+    click = JSON.parse(raw);
+  } catch {
+    return { status: 400, text: 'not JSON' };
+  }
+  const secret = process.env.SLACK_SIGNING_SECRET ?? '';
+  const payload = {
+    type: 'block_actions',
+    user: INBOX_SLACK_USER,
+    actions: [{ action_id: String(click.action_id), value: String(click.value) }],
+  };
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  const ts = String(Math.floor(Date.now() / 1000));
+  const signature = `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
+  const res = await fetch(`${base}/slack/interactions`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': ts,
+      'x-slack-signature': signature,
+    },
+    body,
+  });
+  return { status: res.status, text: await res.text() };
 }
 
 /** GET / (the page), GET /inbox/feed (server-sent events), POST /inbox/demo, and the stand-ins. */
@@ -46,6 +78,15 @@ export async function serveInbox(
       token: process.env.INGEST_TOKEN,
     });
     res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"replaying"}');
+    return true;
+  }
+  if (req.method === 'POST' && path === '/inbox/click') {
+    // A click on an Approve or Roll back button in the Slack look-alike, sent on as Slack sends
+    // it: a signed block_actions payload to /slack/interactions, so it meets the real checks.
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    const out = await slackClick(body, ingestUrl().replace(/\/events$/, ''));
+    res.writeHead(out.status, { 'content-type': 'text/plain; charset=utf-8' }).end(out.text);
     return true;
   }
   if ((req.method === 'POST' || req.method === 'PATCH') && path.startsWith('/inbox/')) {

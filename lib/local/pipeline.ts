@@ -104,6 +104,8 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
     // The rollout pages: signed with a secret of this run unless LINK_SECRET is set, and served
     // on the ingest port, where the messages' links point.
     process.env.LINK_SECRET ||= randomBytes(32).toString('base64url');
+    // Clicks in the inbox are signed with it as Slack signs them (lib/local/inbox-server.ts).
+    process.env.SLACK_SIGNING_SECRET ||= randomBytes(24).toString('base64url');
     // The API's other functions (rollout pages, gates), each on its own routes.
     const others = await Promise.all(
       service.functions
