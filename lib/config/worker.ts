@@ -42,8 +42,9 @@ export function workerHandler(provider: Provider) {
         const { deliveredOnce } = await import('../delivery/once');
         const { dynamoStoryStore } = await import('../stores/story');
         config.once = deliveredOnce(env.STATE_TABLE, client);
-        config.stories = dynamoStoryStore(env.STATE_TABLE, client);
+        // Rollout pages cost writes per delivery: kept only where they can be opened (LINK_SECRET).
         config.links = loadLinks(env);
+        if (config.links) config.stories = dynamoStoryStore(env.STATE_TABLE, client);
       }
       return createWorker(provider, config, createSqsClient(config.sqs, 5000));
     },

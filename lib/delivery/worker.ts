@@ -254,6 +254,8 @@ export function createWorker(
   async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
     logger.addContext(context);
     const delays = new Map<string, number>();
+    // What each record came to, on its way to the rollout page (StoryPart.record never throws).
+    const recording: Promise<void>[] = [];
 
     // Groups run concurrently, so each record logs through a logger of its own (its correlation id).
     const handle = (record: SQSRecord, moreInGroup: boolean) =>
@@ -285,7 +287,7 @@ export function createWorker(
             context,
             moreInGroup,
           );
-          if (outcome) await story.record(outcome);
+          if (outcome) recording.push(story.record(outcome));
         } catch (caught) {
           const err = asDeliveryError(caught);
           const permanent = err instanceof PermanentDeliveryError || err instanceof InvalidMessageError;
@@ -296,14 +298,16 @@ export function createWorker(
             !(err instanceof NotSentError) && Date.now() - since >= config.retry.windowSeconds * 1000;
           if (permanent || expired || attempt >= config.retry.maxReceiveCount) {
             const reason = await deadLetter(provider, config, sqs, record, err, permanent, since);
-            await story?.record({
-              state: 'dead-lettered',
-              attempts: attempt,
-              detail: reason,
-              ...((err as { status?: number }).status !== undefined
-                ? { status: (err as { status?: number }).status }
-                : {}),
-            });
+            const status = (err as { status?: number }).status;
+            if (story)
+              recording.push(
+                story.record({
+                  state: 'dead-lettered',
+                  attempts: attempt,
+                  detail: reason,
+                  ...(status !== undefined ? { status } : {}),
+                }),
+              );
             return; // handled: the record leaves the main queue and its canary's next events flow
           }
           const seconds = retryDelaySeconds(err, attempt, config.retry);
@@ -317,17 +321,22 @@ export function createWorker(
             error: describe(err),
           });
           metric('DeliveryRetried', { provider: provider.id });
-          await story?.record({
-            state: err instanceof NotSentError ? 'not-sent' : 'retrying',
-            attempts: attempt,
-            nextTryAt: Date.now() + seconds * 1000,
-            detail: describe(err),
-          });
+          if (story)
+            recording.push(
+              story.record({
+                state: err instanceof NotSentError ? 'not-sent' : 'retrying',
+                attempts: attempt,
+                nextTryAt: Date.now() + seconds * 1000,
+                detail: describe(err),
+              }),
+            );
           throw err;
         }
       });
 
     const result = await processFifoBatch(event.Records, handle);
+    // Results go to the rollout pages off the delivery path, all done before the batch answers.
+    await Promise.all(recording);
 
     // The failed record and the skipped later records of its canary come back together after the delay.
     const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
