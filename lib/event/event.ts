@@ -19,21 +19,20 @@ export const KNOWN_PHASES = [
 
 // Kubernetes rules: a canary's name is a DNS-1123 subdomain (≤ 253), its namespace a DNS-1123
 // label (≤ 63). Anything else did not come from Flagger, and would end up in queue ids and messages.
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dns1123Name = z
   .string()
-  .check(
-    z.maxLength(253),
-    z.regex(
-      /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
-      'must be a Kubernetes name (DNS-1123 subdomain)',
-    ),
-  );
+  .check(z.maxLength(253), z.regex(DNS1123_SUBDOMAIN, 'must be a Kubernetes name (DNS-1123 subdomain)'));
 const dns1123Label = z
   .string()
-  .check(
-    z.maxLength(63),
-    z.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes namespace (DNS-1123 label)'),
-  );
+  .check(z.maxLength(63), z.regex(DNS1123_LABEL, 'must be a Kubernetes namespace (DNS-1123 label)'));
+
+/** The same rules for names met outside an event (a page's path, a gate's body). */
+export const isKubernetesName = (s: unknown): s is string =>
+  typeof s === 'string' && s.length <= 253 && DNS1123_SUBDOMAIN.test(s);
+export const isKubernetesNamespace = (s: unknown): s is string =>
+  typeof s === 'string' && s.length <= 63 && DNS1123_LABEL.test(s);
 
 export const MAX_METADATA_KEYS = 50;
 

@@ -1,3 +1,4 @@
+import { isKubernetesName, isKubernetesNamespace } from '../event/event';
 import { logger } from '../log';
 import { decide, type GateHow, type GateKind, type GateStore, isOpen } from '../rollouts/gates';
 import type { StoryStore } from '../rollouts/story';
@@ -6,9 +7,6 @@ export interface GateAnswer {
   statusCode: number;
   body: string;
 }
-
-const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** `{name, namespace}` (Flagger sends `checksum` too) from a gate request's body. */
 export function parseGateBody(body: string): { name: string; namespace: string; checksum?: string } | string {
@@ -19,10 +17,8 @@ export function parseGateBody(body: string): { name: string; namespace: string; 
     return 'body is not valid JSON';
   }
   const b = json as { name?: unknown; namespace?: unknown; checksum?: unknown };
-  if (typeof b?.name !== 'string' || b.name.length > 253 || !NAME.test(b.name))
-    return 'name: must be a Kubernetes name';
-  if (typeof b.namespace !== 'string' || b.namespace.length > 63 || !LABEL.test(b.namespace))
-    return 'namespace: must be a Kubernetes namespace';
+  if (!isKubernetesName(b?.name)) return 'name: must be a Kubernetes name';
+  if (!isKubernetesNamespace(b.namespace)) return 'namespace: must be a Kubernetes namespace';
   return {
     name: b.name,
     namespace: b.namespace,

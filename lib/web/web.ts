@@ -1,3 +1,4 @@
+import { isKubernetesName, isKubernetesNamespace } from '../event/event';
 import type { GateStore } from '../rollouts/gates';
 import { checkLink, rolloutPath } from '../rollouts/links';
 import type { Story, StoryStore } from '../rollouts/story';
@@ -14,9 +15,6 @@ export interface WebResponse {
   headers: Record<string, string>;
   body: string;
 }
-
-const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 const page = (statusCode: number, body: string): WebResponse => ({
   statusCode,
@@ -47,13 +45,7 @@ export async function handleWeb(
     return page(405, problemPage('Method not allowed', 'Rollout pages are read with GET only.'));
   }
   const { namespace = '', name = '', rollout = '' } = req.params;
-  if (
-    namespace.length > 63 ||
-    !LABEL.test(namespace) ||
-    name.length > 253 ||
-    !NAME.test(name) ||
-    !/^\d{1,16}$/.test(rollout)
-  ) {
+  if (!isKubernetesNamespace(namespace) || !isKubernetesName(name) || !/^\d{1,16}$/.test(rollout)) {
     return page(
       404,
       problemPage('Not a rollout page', 'The address is not /rollouts/<namespace>/<name>/<rollout>.'),
