@@ -7,6 +7,7 @@ import {
   ROLLOUT_LINK_TITLE,
   TONE_COLOR,
 } from '../presentation';
+import { linkButtons } from '../slack';
 import { checks, duration, LOOK, step } from '../summary';
 import { escapeMrkdwn as esc, truncate } from '../text';
 
@@ -116,20 +117,13 @@ export function rolloutMessage(
       ],
     });
   }
-  const links = [
-    options.rolloutUrl ? { title: ROLLOUT_LINK_TITLE, url: options.rolloutUrl } : undefined,
-    dashboardLink(options.dashboardUrl, { ...options } as Parameters<typeof dashboardLink>[1]),
-  ].filter((l): l is { title: string; url: string } => Boolean(l && l.url.length <= 3000));
-  if (links.length) {
-    blocks.push({
-      type: 'actions',
-      elements: links.map((l) => ({
-        type: 'button',
-        text: { type: 'plain_text', text: l.title },
-        url: l.url,
-      })),
-    });
-  }
+  const buttons = linkButtons(
+    [
+      options.rolloutUrl ? { title: ROLLOUT_LINK_TITLE, url: options.rolloutUrl } : undefined,
+      dashboardLink(options.dashboardUrl, { ...options } as Parameters<typeof dashboardLink>[1]),
+    ].filter((l): l is { title: string; url: string } => Boolean(l)),
+  );
+  if (buttons) blocks.push(buttons);
   const text = truncate(`${look.emoji} ${r.canary}: ${look.label}, ${step(r)}`, TEXT_MAX);
   return { text: esc(text), attachments: [{ color: TONE_COLOR[look.tone], fallback: esc(text), blocks }] };
 }

@@ -27,6 +27,16 @@ const slackSchema = z
   })
   .check(notBoth('iconEmoji', 'iconUrl', 'set an icon emoji or an icon URL, not both'));
 
+/** Link buttons as a Block Kit `actions` block (Slack refuses a button URL over 3,000 characters). */
+export function linkButtons(links: readonly { title: string; url: string }[]): unknown {
+  const fit = links.filter((l) => l.url.length <= URL_MAX);
+  if (!fit.length) return undefined;
+  return {
+    type: 'actions',
+    elements: fit.map((l) => ({ type: 'button', text: { type: 'plain_text', text: l.title }, url: l.url })),
+  };
+}
+
 const mrkdwn = (text: string, max = SECTION_MAX) => ({ type: 'mrkdwn', text: truncate(text, max) });
 
 export function formatSlack(
@@ -60,17 +70,8 @@ export function formatSlack(
     });
   }
   blocks.push({ type: 'context', elements: [mrkdwn(context, CONTEXT_MAX)] });
-  const buttons = linksOf(p).filter((l) => l.url.length <= URL_MAX);
-  if (buttons.length) {
-    blocks.push({
-      type: 'actions',
-      elements: buttons.map((l) => ({
-        type: 'button',
-        text: { type: 'plain_text', text: l.title },
-        url: l.url,
-      })),
-    });
-  }
+  const buttons = linkButtons(linksOf(p));
+  if (buttons) blocks.push(buttons);
   const fallback = truncate(`${p.emoji} ${esc(canaryId(event))}: ${message}`, FALLBACK_MAX);
   return {
     text: fallback,
