@@ -67,10 +67,13 @@ const asEvent = (s: Pick<Story, 'namespace' | 'name'>, e: StoryEvent): FlaggerEv
   },
 });
 
-/** The events of one rollout, replayed through the tracker in Flagger's order. */
-function storyFrom(base: Pick<Story, 'namespace' | 'name'>, events: StoryEvent[], from?: Story): Story {
-  let rollout: Rollout | undefined;
-  for (const e of events) rollout = reduce(rollout, asEvent(base, e)).rollout;
+/** One rollout's story: its events, the rollout they came to, and the results `from` had for them. */
+function storyFrom(
+  base: Pick<Story, 'namespace' | 'name'>,
+  events: StoryEvent[],
+  rollout: Rollout,
+  from?: Story,
+): Story {
   const ids = new Set(events.map((e) => e.id));
   const destinations: Story['destinations'] = {};
   for (const [name, d] of Object.entries(from?.destinations ?? {})) {
@@ -80,7 +83,7 @@ function storyFrom(base: Pick<Story, 'namespace' | 'name'>, events: StoryEvent[]
   return {
     namespace: base.namespace,
     name: base.name,
-    rollout: rollout as Rollout,
+    rollout,
     events,
     overflow: from?.overflow ?? 0,
     destinations,
@@ -100,7 +103,8 @@ export function applyEvent(
   eventId: string,
 ): { story: Story; archive?: Story; changed: boolean } {
   if (current?.events.some((e) => e.id === eventId)) return { story: current, changed: false };
-  if (current && current.events.length >= EVENTS_MAX && classify(event).kind !== 'started') {
+  const kind = classify(event).kind;
+  if (current && current.events.length >= EVENTS_MAX && kind !== 'started') {
     return { story: { ...current, overflow: current.overflow + 1 }, changed: true };
   }
   const e: StoryEvent = {
@@ -108,24 +112,33 @@ export function applyEvent(
     at: eventTime(event).getTime(),
     phase: event.phase,
     ...(event.checksum ? { checksum: event.checksum } : {}),
-    kind: classify(event).kind,
+    kind,
     eventType: event.metadata.eventType,
     message: plainText(event.metadata.eventMessage, MESSAGE_MAX),
   };
   const base = { namespace: event.namespace, name: event.name };
   // Stable: events of the same millisecond keep their arrival order.
   const events = [...(current?.events ?? []), e].sort((a, b) => a.at - b.at);
-  // Where the last rollout in these events starts.
+  // One replay: where the last rollout in these events starts, the rollout the events before it
+  // came to, and the last rollout's state (the tracker starts afresh at a start).
   let rollout: Rollout | undefined;
+  let before: Rollout | undefined;
   let start = 0;
   events.forEach((x, i) => {
     const step = reduce(rollout, asEvent(base, x));
-    if (step.started && i > 0) start = i;
+    if (step.started && i > 0) {
+      start = i;
+      before = rollout;
+    }
     rollout = step.rollout;
   });
-  const story = storyFrom(base, events.slice(start), current);
+  const story = storyFrom(base, events.slice(start), rollout as Rollout, current);
   if (start === 0 || !current) return { story, changed: true };
-  return { story, archive: storyFrom(base, events.slice(0, start), current), changed: true };
+  return {
+    story,
+    archive: storyFrom(base, events.slice(0, start), before as Rollout, current),
+    changed: true,
+  };
 }
 
 /** A destination's result for one event; a final one (delivered, dead-lettered) is never undone. */
