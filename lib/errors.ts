@@ -16,6 +16,11 @@ export class RetryableDeliveryError extends Error {
   }
 }
 
+/** A versioned record in the state table moved on since it was read: read it again and retry. */
+export class StateConflictError extends RetryableDeliveryError {
+  override name = 'StateConflictError';
+}
+
 /**
  * Not sent at all this time (the destination's rate limit runs, too little function time left):
  * retried, and never counted as a failed attempt towards the retry window.

@@ -1,4 +1,4 @@
-import { RetryableDeliveryError } from '../errors';
+import { StateConflictError } from '../errors';
 import { isFailing, MAX_APPLIED, type RolloutRecord, type RolloutStore } from './state';
 
 /**
@@ -16,7 +16,7 @@ export function memoryRolloutStore(): RolloutStore {
     async put(key, value, version) {
       const known = items.get(key)?.version ?? 0;
       if (known !== version) {
-        throw new RetryableDeliveryError('rollout state changed meanwhile (another delivery of this canary)');
+        throw new StateConflictError('rollout state changed meanwhile (another delivery of this canary)');
       }
       items.set(key, {
         doc: JSON.stringify({ ...value, applied: value.applied.slice(-MAX_APPLIED) }),

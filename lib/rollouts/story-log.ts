@@ -6,12 +6,13 @@ import { applyEvent, applyResult, type DeliveryResult, type Story, type StorySto
 const TRIES = 12;
 const pause = (i: number) => new Promise((r) => setTimeout(r, Math.random() * 15 * i));
 
-async function retrying<T>(fn: () => Promise<T>): Promise<T> {
+/** Runs a read-apply-write again, after a short jittered pause, while it fails retryably. */
+export async function retrying<T>(fn: () => Promise<T>, tries = TRIES): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await fn();
     } catch (err) {
-      if (!(err instanceof RetryableDeliveryError) || i >= TRIES) throw err;
+      if (!(err instanceof RetryableDeliveryError) || i >= tries) throw err;
       await pause(i);
     }
   }

@@ -4,7 +4,7 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { RetryableDeliveryError } from '../errors';
+import { RetryableDeliveryError, StateConflictError } from '../errors';
 
 /**
  * One client for the state table. A short deadline: state reads sit on the delivery path and a
@@ -73,7 +73,7 @@ export function versionedDocs(
         );
         return version + 1;
       } catch (err) {
-        if (isConditionFailed(err)) throw new RetryableDeliveryError(`${what} changed meanwhile`);
+        if (isConditionFailed(err)) throw new StateConflictError(`${what} changed meanwhile`);
         throw new RetryableDeliveryError(`${what} unavailable: ${(err as Error).name}`);
       }
     },

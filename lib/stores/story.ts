@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { StateConflictError } from '../errors';
 import type { GateState, GateStore } from '../rollouts/gates';
 import type { Story, StoryStore } from '../rollouts/story';
 import { versionedDocs } from './dynamo';
@@ -42,7 +43,7 @@ export function slackSeenStore(table: string, client: DynamoDBClient, now = () =
       await docs.put(`slack-seen#${signature}`, { at: now() }, 0);
       return true;
     } catch (err) {
-      if ((err as Error).message.includes('changed meanwhile')) return false;
+      if (err instanceof StateConflictError) return false;
       throw err;
     }
   };

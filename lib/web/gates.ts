@@ -2,6 +2,7 @@ import { isKubernetesName, isKubernetesNamespace } from '../event/event';
 import { logger } from '../log';
 import { decide, type GateHow, type GateKind, type GateStore, isOpen } from '../rollouts/gates';
 import type { StoryStore } from '../rollouts/story';
+import { retrying } from '../rollouts/story-log';
 
 export interface GateAnswer {
   statusCode: number;
@@ -53,7 +54,7 @@ export async function handleGate(
   }
   const open = action === 'open';
   // Two clicks at once: the second re-reads and finds the gate already as asked.
-  for (let i = 0; i < 5; i++) {
+  return retrying(async () => {
     const got = await deps.gates.get(target.namespace, target.name);
     const { state, changed } = decide(got?.value, story, {
       kind,
@@ -63,20 +64,15 @@ export async function handleGate(
       at: (deps.now ?? Date.now)(),
     });
     if (!changed) return { statusCode: 202, body: open ? 'Gate already open' : 'Gate already closed' };
-    try {
-      await deps.gates.put(state, got?.version ?? 0);
-      logger.info(open ? 'gate opened' : 'gate closed', {
-        gate: kind,
-        canary: `${target.name}.${target.namespace}`,
-        by: who.by,
-        how: who.how,
-        rollout: story.rollout.startedAt,
-        revision: story.rollout.revision,
-      });
-      return { statusCode: 202, body: open ? 'Gate opened' : 'Gate closed' };
-    } catch (err) {
-      if (i === 4) throw err;
-    }
-  }
-  throw new Error('unreachable');
+    await deps.gates.put(state, got?.version ?? 0);
+    logger.info(open ? 'gate opened' : 'gate closed', {
+      gate: kind,
+      canary: `${target.name}.${target.namespace}`,
+      by: who.by,
+      how: who.how,
+      rollout: story.rollout.startedAt,
+      revision: story.rollout.revision,
+    });
+    return { statusCode: 202, body: open ? 'Gate opened' : 'Gate closed' };
+  }, 5);
 }

@@ -1,4 +1,4 @@
-import { RetryableDeliveryError } from '../../lib/errors';
+import { StateConflictError } from '../../lib/errors';
 import type { GateState, GateStore } from '../../lib/rollouts/gates';
 import type { Story, StoryStore } from '../../lib/rollouts/story';
 
@@ -11,7 +11,7 @@ function docs<T>() {
       return got ? { value: structuredClone(got.doc), version: got.v } : undefined;
     },
     put: async (k: string, doc: T, version: number) => {
-      if ((all.get(k)?.v ?? 0) !== version) throw new RetryableDeliveryError('changed meanwhile');
+      if ((all.get(k)?.v ?? 0) !== version) throw new StateConflictError('changed meanwhile');
       all.set(k, { v: version + 1, doc: structuredClone(doc) });
       return version + 1;
     },
