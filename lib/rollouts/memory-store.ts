@@ -1,5 +1,26 @@
 import { StateConflictError } from '../errors';
-import { isFailing, MAX_APPLIED, type RolloutRecord, type RolloutStore } from './state';
+import { isFailing, MAX_APPLIED, type RolloutRecord, type RolloutStore, type Versioned } from './state';
+
+/**
+ * Versioned documents in memory, with the state table's semantics: a write over a version someone
+ * moved on from is a StateConflictError; documents are stored as JSON, so no caller shares one.
+ */
+export function memoryDocs<T>(what: string) {
+  const items = new Map<string, { doc: string; version: number }>();
+  return {
+    items,
+    async get(key: string): Promise<Versioned<T> | undefined> {
+      const item = items.get(key);
+      return item ? { value: JSON.parse(item.doc) as T, version: item.version } : undefined;
+    },
+    async put(key: string, value: T, version: number): Promise<number> {
+      if ((items.get(key)?.version ?? 0) !== version)
+        throw new StateConflictError(`${what} changed meanwhile`);
+      items.set(key, { doc: JSON.stringify(value), version: version + 1 });
+      return version + 1;
+    },
+  };
+}
 
 /**
  * Rollout state in memory, with the DynamoDB store's semantics (versioned conditional writes,
@@ -7,25 +28,13 @@ import { isFailing, MAX_APPLIED, type RolloutRecord, type RolloutStore } from '.
  * contract suite runs against both (test/stores/rollouts.test.ts).
  */
 export function memoryRolloutStore(): RolloutStore {
-  const items = new Map<string, { doc: string; version: number }>();
+  const docs = memoryDocs<RolloutRecord>('rollout state');
   return {
-    async get(key) {
-      const item = items.get(key);
-      return item ? { value: JSON.parse(item.doc) as RolloutRecord, version: item.version } : undefined;
-    },
-    async put(key, value, version) {
-      const known = items.get(key)?.version ?? 0;
-      if (known !== version) {
-        throw new StateConflictError('rollout state changed meanwhile (another delivery of this canary)');
-      }
-      items.set(key, {
-        doc: JSON.stringify({ ...value, applied: value.applied.slice(-MAX_APPLIED) }),
-        version: version + 1,
-      });
-      return version + 1;
-    },
+    get: (key) => docs.get(key),
+    put: (key, value, version) =>
+      docs.put(key, { ...value, applied: value.applied.slice(-MAX_APPLIED) }, version),
     async failing() {
-      return [...items.entries()]
+      return [...docs.items.entries()]
         .map(([key, item]) => ({ key, value: JSON.parse(item.doc) as RolloutRecord }))
         .filter((r) => isFailing(r.value));
     },
