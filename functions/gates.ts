@@ -4,7 +4,7 @@ import { resolveSecrets, ssmFetcher } from '../lib/aws/secrets';
 import { isDeployed } from '../lib/env';
 import { ConfigError } from '../lib/errors';
 import { presentedToken, tokenMatches } from '../lib/ingest/auth';
-import { createDynamoClient } from '../lib/stores/dynamo';
+import { stateTable } from '../lib/stores/dynamo';
 import { dynamoGateStore, dynamoStoryStore } from '../lib/stores/story';
 import { handleGate, parseGateBody } from '../lib/web/gates';
 
@@ -19,15 +19,14 @@ async function init() {
     ],
     ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
   );
-  if (!env.STATE_TABLE) throw new Error('STATE_TABLE: is not set (gates live in it)');
   // As ingest: a deployed stage's gates are never open to anyone with the URL.
   if (isDeployed(env) && !env.INGEST_TOKEN)
     throw new ConfigError(`INGEST_TOKEN: required in a deployed stage`);
-  const client = createDynamoClient(env.AWS_REGION ?? 'us-east-1', env.DYNAMODB_ENDPOINT || undefined);
+  const { table, client } = stateTable(env, 'gates live in it');
   return {
     tokens: [env.INGEST_TOKEN, env.INGEST_TOKEN_PREVIOUS].filter((t): t is string => Boolean(t)),
-    stories: dynamoStoryStore(env.STATE_TABLE, client),
-    gates: dynamoGateStore(env.STATE_TABLE, client),
+    stories: dynamoStoryStore(table, client),
+    gates: dynamoGateStore(table, client),
   };
 }
 

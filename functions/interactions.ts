@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { lambdaHandler } from '../lib/aws/handler';
 import { resolveSecrets, ssmFetcher } from '../lib/aws/secrets';
-import { createDynamoClient } from '../lib/stores/dynamo';
+import { stateTable } from '../lib/stores/dynamo';
 import { dynamoGateStore, dynamoStoryStore, slackSeenStore } from '../lib/stores/story';
 import { handleSlackInteraction } from '../lib/web/slack-interactions';
 
@@ -12,17 +12,16 @@ async function init() {
     [{ name: 'SLACK_SIGNING_SECRET', optional: true }],
     ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
   );
-  if (!env.STATE_TABLE) throw new Error('STATE_TABLE: is not set (gates live in it)');
-  const client = createDynamoClient(env.AWS_REGION ?? 'us-east-1', env.DYNAMODB_ENDPOINT || undefined);
+  const { table, client } = stateTable(env, 'gates live in it');
   return {
     secret: env.SLACK_SIGNING_SECRET || undefined,
     approvers: (env.SLACK_APPROVERS ?? '')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
-    firstSeen: slackSeenStore(env.STATE_TABLE, client),
-    stories: dynamoStoryStore(env.STATE_TABLE, client),
-    gates: dynamoGateStore(env.STATE_TABLE, client),
+    firstSeen: slackSeenStore(table, client),
+    stories: dynamoStoryStore(table, client),
+    gates: dynamoGateStore(table, client),
   };
 }
 

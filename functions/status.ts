@@ -5,7 +5,7 @@ import { loadDestinations } from '../lib/config/destinations';
 import { logger } from '../lib/log';
 import { runStatus } from '../lib/ops/status';
 import { parseChannels } from '../lib/providers/catalog';
-import { createDynamoClient } from '../lib/stores/dynamo';
+import { stateTable } from '../lib/stores/dynamo';
 import { dynamoRolloutStore } from '../lib/stores/rollouts';
 
 // EventBridge → every minute: the CanaryStatus gauge for failed canaries and the re-sending of
@@ -24,12 +24,8 @@ async function init() {
     ],
     ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
   );
-  const table = env.STATE_TABLE;
-  if (!table) throw new Error('STATE_TABLE: is not set (the status function reads rollout state)');
-  const store = dynamoRolloutStore(
-    table,
-    createDynamoClient(env.AWS_REGION ?? 'us-east-1', env.DYNAMODB_ENDPOINT || undefined),
-  );
+  const { table, client } = stateTable(env, 'the status function reads rollout state');
+  const store = dynamoRolloutStore(table, client);
   const senders = (await Promise.all(scheduled.map((p) => loadDestinations(env, p, () => store)))).flatMap(
     (d) => Object.values(d.destinations).map((x) => x.sender),
   );

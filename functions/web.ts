@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { lambdaHandler } from '../lib/aws/handler';
 import { resolveSecrets, ssmFetcher } from '../lib/aws/secrets';
-import { createDynamoClient } from '../lib/stores/dynamo';
+import { stateTable } from '../lib/stores/dynamo';
 import { dynamoGateStore, dynamoStoryStore } from '../lib/stores/story';
 import { handleWeb } from '../lib/web/web';
 
@@ -12,11 +12,10 @@ async function init() {
     [{ name: 'LINK_SECRET', optional: true }],
     ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
   );
-  if (!env.STATE_TABLE) throw new Error('STATE_TABLE: is not set (the rollout pages are read from it)');
-  const client = createDynamoClient(env.AWS_REGION ?? 'us-east-1', env.DYNAMODB_ENDPOINT || undefined);
+  const { table, client } = stateTable(env, 'the rollout pages are read from it');
   return {
-    stories: dynamoStoryStore(env.STATE_TABLE, client),
-    gates: dynamoGateStore(env.STATE_TABLE, client),
+    stories: dynamoStoryStore(table, client),
+    gates: dynamoGateStore(table, client),
     secret: env.LINK_SECRET || undefined,
   };
 }

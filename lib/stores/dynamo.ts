@@ -4,7 +4,8 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { RetryableDeliveryError, StateConflictError } from '../errors';
+import type { Env } from '../env';
+import { ConfigError, RetryableDeliveryError, StateConflictError } from '../errors';
 
 /**
  * One client for the state table. A short deadline: state reads sit on the delivery path and a
@@ -22,6 +23,15 @@ export function createDynamoClient(region: string, endpoint?: string): DynamoDBC
     maxAttempts: 2,
     requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true },
   });
+}
+
+/** The state table a function reads or writes, and one client for it; `why` names what for. */
+export function stateTable(env: Env, why: string): { table: string; client: DynamoDBClient } {
+  if (!env.STATE_TABLE) throw new ConfigError(`STATE_TABLE: is not set (${why})`);
+  return {
+    table: env.STATE_TABLE,
+    client: createDynamoClient(env.AWS_REGION ?? 'us-east-1', env.DYNAMODB_ENDPOINT || undefined),
+  };
 }
 
 export const isConditionFailed = (err: unknown) => (err as Error)?.name === 'ConditionalCheckFailedException';
