@@ -3,7 +3,7 @@ import { lambdaHandler } from '../lib/aws/handler';
 import { resolveSecrets, ssmFetcher } from '../lib/aws/secrets';
 import { isDeployed } from '../lib/env';
 import { ConfigError } from '../lib/errors';
-import { presentedToken, tokenMatches } from '../lib/ingest/auth';
+import { authorized, TOKEN_HELP } from '../lib/ingest/auth';
 import { stateTable } from '../lib/stores/dynamo';
 import { dynamoGateStore, dynamoStoryStore } from '../lib/stores/story';
 import { handleGate, parseGateBody } from '../lib/web/gates';
@@ -39,14 +39,8 @@ const text = (statusCode: number, body: string): APIGatewayProxyStructuredResult
 export const handler = lambdaHandler(
   init,
   async (deps, event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-    if (
-      deps.tokens.length &&
-      !tokenMatches(
-        presentedToken(event.queryStringParameters ?? {}, event.headers?.authorization),
-        deps.tokens,
-      )
-    )
-      return text(401, 'missing or invalid token: pass ?token=… or Authorization: Bearer …');
+    if (!authorized(deps.tokens, event.queryStringParameters ?? {}, event.headers?.authorization))
+      return text(401, TOKEN_HELP);
     const kind = event.rawPath.startsWith('/rollback/') ? 'rollback' : 'gate';
     const action = event.pathParameters?.action;
     if (action !== 'check' && action !== 'open' && action !== 'close')

@@ -22,3 +22,13 @@ export function presentedToken(
   const bearer = authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
   return bearer ?? query.token;
 }
+
+/** No tokens configured (local): open. Otherwise the request must carry one of them. */
+export const authorized = (
+  tokens: readonly string[],
+  query: Record<string, string | undefined>,
+  authorization: string | undefined,
+): boolean => !tokens.length || tokenMatches(presentedToken(query, authorization), tokens);
+
+/** What a refused request is told: where the token goes, never which one was expected. */
+export const TOKEN_HELP = 'missing or invalid token: pass ?token=… or Authorization: Bearer …';

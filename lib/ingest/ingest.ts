@@ -7,7 +7,7 @@ import { canaryStatus } from '../event/status';
 import { logger } from '../log';
 import { type Decision, routeEvent } from '../routing/route';
 import { type MuteStore, muteKey } from '../stores/mute';
-import { presentedToken, tokenMatches } from './auth';
+import { authorized, TOKEN_HELP } from './auth';
 
 // Flagger events are small, but a failing webhook's answer can make one large (README "The HTTP
 // contract"): up to 1 MiB is accepted and cut to a stored bound; above it, 413.
@@ -80,11 +80,8 @@ function decode(raw: Buffer, encoding: string | undefined): { text: string } | R
 function validate(req: IngestRequest, config: IngestConfig): { event: FlaggerEvent } | Rejection {
   if (req.method !== 'POST')
     return reject('method', 405, `method ${req.method} not allowed: POST a Flagger event`);
-  if (
-    config.tokens.length &&
-    !tokenMatches(presentedToken(req.query, req.headers.authorization), config.tokens)
-  ) {
-    return reject('unauthorized', 401, 'missing or invalid token: pass ?token=… or Authorization: Bearer …');
+  if (!authorized(config.tokens, req.query, req.headers.authorization)) {
+    return reject('unauthorized', 401, TOKEN_HELP);
   }
   const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json')
