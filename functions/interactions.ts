@@ -4,21 +4,24 @@ import { resolveSecrets, ssmFetcher } from '../lib/aws/secrets';
 import { stateTable } from '../lib/stores/dynamo';
 import { dynamoGateStore, dynamoStoryStore, slackSeenStore } from '../lib/stores/story';
 import { handleSlackInteraction } from '../lib/web/slack-interactions';
+import { slackDestinations } from '../lib/web/slack-setup';
 
 // POST /slack/interactions: Approve and Roll back clicks from the Slack app's live message.
 async function init() {
   const env = await resolveSecrets(
     process.env,
-    [{ name: 'SLACK_SIGNING_SECRET', optional: true }],
+    [
+      { name: 'SLACK_SIGNING_SECRET', optional: true },
+      // The destinations answer the click in the message and its thread with their bot token.
+      { name: 'CONFIG', optional: true },
+      { name: 'SLACK_BOT_TOKEN', optional: true },
+    ],
     ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
   );
   const { table, client } = stateTable(env, 'gates live in it');
   return {
     secret: env.SLACK_SIGNING_SECRET || undefined,
-    approvers: (env.SLACK_APPROVERS ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    destinations: await slackDestinations(env),
     firstSeen: slackSeenStore(table, client),
     stories: dynamoStoryStore(table, client),
     gates: dynamoGateStore(table, client),

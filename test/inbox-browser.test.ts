@@ -213,8 +213,13 @@ describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium
     await page.waitForSelector(button, { timeout: 20_000 });
     expect(await gateCheck()).toBe(403);
     await page.click(button);
+    // The message shows who approved in place of its buttons, and its thread says so too.
     await page.waitForFunction(
-      (b) => document.querySelector(b)?.textContent?.includes('Gate opened'),
+      (b) => {
+        const col = document.querySelector('.col[data-provider="slack-app"]');
+        const text = col?.textContent ?? '';
+        return !document.querySelector(b) && text.split('Approved by @U0INBOX0001').length === 3;
+      },
       { timeout: 10_000 },
       button,
     );

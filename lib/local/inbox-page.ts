@@ -50,9 +50,9 @@ function who(name, badge, at) {
 }
 function el(tag, text, cls) { const e = document.createElement(tag); if (text !== undefined) e.textContent = String(text); if (cls) e.className = cls; return e; }
 // Slack mrkdwn to plain text: date tokens, *bold* and \`code\` marks, then the escaped entities.
-function plain(s) { return String(s ?? '').replace(/<!date\\^(\\d+)\\^[^|]*\\|([^>]*)>/g, (_, t) => new Date(Number(t) * 1000).toLocaleString()).replace(/\\*([^*\\n]+)\\*/g, '$1').replace(/\`([^\`]+)\`/g, '$1').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'); }
+function plain(s) { return String(s ?? '').replace(/<@([UW][A-Z0-9]+)>/g, '@$1').replace(/<!date\\^(\\d+)\\^[^|]*\\|([^>]*)>/g, (_, t) => new Date(Number(t) * 1000).toLocaleString()).replace(/\\*([^*\\n]+)\\*/g, '$1').replace(/\`([^\`]+)\`/g, '$1').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'); }
 function fields(box, list) { for (const [k, v] of list) { const f = el('span', undefined, 'field'); f.appendChild(el('b', k)); f.appendChild(el('span', v)); box.appendChild(f); } }
-function render(look, p, at) {
+function render(look, p, at, id) {
   const box = el('div', undefined, 'msg');
   if (look === 'slack') {
     box.appendChild(who(p.username || 'flagger-notify', 'APP', at));
@@ -68,7 +68,7 @@ function render(look, p, at) {
           // Approve / Roll back: sent on as Slack would send the click (signed), to the real endpoint.
           const btn = el('button', e.text && e.text.text, 'action'); btn.dataset.action = e.action_id;
           btn.onclick = async () => {
-            const r = await fetch('/inbox/click', { method: 'POST', body: JSON.stringify({ action_id: e.action_id, value: e.value }) });
+            const r = await fetch('/inbox/click', { method: 'POST', body: JSON.stringify({ action_id: e.action_id, value: e.value, ts: id }) });
             btn.textContent = (e.text && e.text.text) + ': ' + (await r.text());
           };
           box.appendChild(btn);
@@ -132,7 +132,7 @@ function show(item) {
     }
     return;
   }
-  const box = render(look, item.payload, item.at);
+  const box = render(look, item.payload, item.at, item.kind === 'update' ? item.payload.ts : item.id);
   box.dataset.kind = item.kind;
   if (item.via) box.appendChild(el('div', 'delivered to ' + item.via, 'muted via'));
   if (item.kind === 'update' && byId[item.provider + item.id]) {

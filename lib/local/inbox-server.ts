@@ -22,18 +22,24 @@ export function useStandIns(base: string, env = process.env): void {
 /** The local Slack stand-in's user: clicks in the inbox are this user's. */
 export const INBOX_SLACK_USER = { id: 'U0INBOX0001', username: 'you' };
 
-async function slackClick(raw: string, base: string): Promise<{ status: number; text: string }> {
-  let click: { action_id?: unknown; value?: unknown };
+async function slackClick(
+  raw: string,
+  base: string,
+  inbox: Inbox,
+): Promise<{ status: number; text: string }> {
+  let click: { action_id?: unknown; value?: unknown; ts?: unknown };
   try {
     click = JSON.parse(raw);
   } catch {
     return { status: 400, text: 'not JSON' };
   }
   const secret = process.env.SLACK_SIGNING_SECRET ?? '';
+  const where = inbox.slackMessage(String(click.ts));
   const payload = {
     type: 'block_actions',
     user: INBOX_SLACK_USER,
     actions: [{ action_id: String(click.action_id), value: String(click.value) }],
+    ...(where ? { channel: { id: where.channel }, message: where.message } : {}),
   };
   const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
   const ts = String(Math.floor(Date.now() / 1000));
@@ -85,7 +91,7 @@ export async function serveInbox(
     // it: a signed block_actions payload to /slack/interactions, so it meets the real checks.
     let body = '';
     for await (const chunk of req) body += chunk;
-    const out = await slackClick(body, ingestUrl().replace(/\/events$/, ''));
+    const out = await slackClick(body, ingestUrl().replace(/\/events$/, ''), inbox);
     res.writeHead(out.status, { 'content-type': 'text/plain; charset=utf-8' }).end(out.text);
     return true;
   }

@@ -128,6 +128,13 @@ export function createInbox() {
     },
     standIn,
     mirror,
+    /** The Slack stand-in's message with this ts, as Slack puts it in an interaction payload. */
+    slackMessage(ts: string) {
+      const m = slackApi.messages.find((x) => x.ts === ts);
+      return m
+        ? { channel: m.channel, message: { ts: m.ts, text: m.text, attachments: m.attachments } }
+        : undefined;
+    },
     close() {
       for (const c of clients) c.end();
       clients.clear();

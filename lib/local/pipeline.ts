@@ -106,18 +106,25 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
     process.env.LINK_SECRET ||= randomBytes(32).toString('base64url');
     // Clicks in the inbox are signed with it as Slack signs them (lib/local/inbox-server.ts).
     process.env.SLACK_SIGNING_SECRET ||= randomBytes(24).toString('base64url');
-    // The API's other functions (rollout pages, gates), each on its own routes.
-    const others = await Promise.all(
-      service.functions
-        .filter((f) => f.http && f !== ingest)
-        .map(async (f) => ({
+    // The API's other functions (rollout pages, gates, Slack clicks), each on its own routes,
+    // loaded on their first request as Lambda does: their cold start then sees the stand-ins'
+    // environment, which is set once the server below has its port.
+    const others = service.functions
+      .filter((f) => f.http && f !== ingest)
+      .map((f) => {
+        let loaded: Promise<HttpHandler> | undefined;
+        const load = () => {
+          loaded ??= import(pathToFileURL(resolve(root, `${f.module}.ts`)).href).then(
+            (m) => m[f.exportName] as HttpHandler,
+          );
+          return loaded;
+        };
+        return {
           paths: (f.http ?? []).map((h) => h.path),
           functionName: f.name,
-          handler: (await import(pathToFileURL(resolve(root, `${f.module}.ts`)).href))[
-            f.exportName
-          ] as HttpHandler,
-        })),
-    );
+          handler: (async (e, c) => (await load())(e, c)) as HttpHandler,
+        };
+      });
     let ingestHandler: HttpHandler | undefined;
     const inbox = createInbox();
     stops.push(async () => inbox.close());

@@ -1,6 +1,6 @@
 /**
  * A stand-in for the part of Slack's Web API the Slack app provider calls (chat.postMessage,
- * chat.update, conversations.history), in memory: `npm run echo-webhooks` answers with it and
+ * chat.update, conversations.history, usergroups.users.list), in memory: `npm run echo-webhooks` answers with it and
  * the tests script its failures. Not a Slack emulator: just enough to show and check the live
  * message and its thread.
  */
@@ -31,6 +31,8 @@ export interface SlackApiStandIn {
   failNext(method: string, failure: ScriptedFailure): void;
   /** Whether conversations.history works (the token has channels:history). */
   history: boolean;
+  /** User groups (S… → user ids) that usergroups.users.list answers. */
+  groups: Record<string, string[]>;
   /** Answers one call: the status, headers and JSON body to send back. */
   handle(
     method: string,
@@ -48,6 +50,7 @@ export function slackApiStandIn(channel = 'C0LOCAL0001'): SlackApiStandIn {
     messages: [],
     calls: [],
     history: true,
+    groups: {},
     failNext(method, failure) {
       failures.set(method, [...(failures.get(method) ?? []), failure]);
     },
@@ -95,6 +98,10 @@ export function slackApiStandIn(channel = 'C0LOCAL0001'): SlackApiStandIn {
       m.attachments = body.attachments as unknown[];
       m.updates++;
       return { ok: true, channel, ts: m.ts };
+    }
+    if (method === 'usergroups.users.list') {
+      const users = self.groups[String(body.usergroup)];
+      return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
     }
     if (method === 'conversations.history') {
       if (!self.history) return { ok: false, error: 'missing_scope' };

@@ -14,7 +14,7 @@ export function hostAllowed(host: string, patterns: readonly string[]): boolean 
  */
 export function destinationUrl(
   d: DestinationDef,
-  common: CommonSettings,
+  common: Pick<CommonSettings, 'deployed' | 'extraAllowedHosts'>,
   allowedHosts: readonly string[],
   key = 'url',
 ): URL {

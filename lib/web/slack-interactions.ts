@@ -1,4 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { logger } from '../log';
+import { type SlackApi, slackCode } from '../providers/slack-app/api';
 import type { GateKind, GateStore } from '../rollouts/gates';
 import type { StoryStore } from '../rollouts/story';
 import { isEnded } from '../rollouts/tracker';
@@ -9,6 +11,8 @@ export interface GateButton {
   namespace: string;
   name: string;
   rollout: number;
+  /** The destination that drew it. */
+  d?: string;
 }
 
 export const GATE_ACTIONS: Record<string, GateKind> = { 'gate-open': 'gate', 'rollback-open': 'rollback' };
@@ -41,12 +45,26 @@ interface Payload {
   type?: string;
   user?: { id?: string; username?: string; name?: string };
   actions?: { action_id?: string; value?: string }[];
+  channel?: { id?: string };
+  container?: { channel_id?: string; message_ts?: string };
+  message?: {
+    ts?: string;
+    text?: string;
+    attachments?: { blocks?: { type?: string; elements?: unknown[] }[] }[];
+  };
+}
+
+/** A Slack app destination as the endpoint sees it: who may act, and its Web API for the answer. */
+export interface SlackDestination {
+  /** Slack user ids (U…, W…) and user-group ids (S…); empty: anyone who can see the message. */
+  approvers: readonly string[];
+  api?: SlackApi;
 }
 
 export interface SlackDeps {
   secret: string;
-  /** Slack user ids allowed to act; empty: anyone who can see the message (docs/gates.md). */
-  approvers: readonly string[];
+  /** The Slack app destinations, by name: a button names the one that drew it. */
+  destinations: Readonly<Record<string, SlackDestination>>;
   /** Remembers a signature; false when it was seen before (a replay). */
   firstSeen(signature: string): Promise<boolean>;
   stories: StoryStore;
@@ -56,11 +74,29 @@ export interface SlackDeps {
 
 const answer = (statusCode: number, body: string) => ({ statusCode, body });
 
+/** Whether the user is an approver: listed, or in a listed user group (usergroups:read). */
+async function mayAct(user: string, d: SlackDestination): Promise<true | string> {
+  if (!d.approvers.length || d.approvers.includes(user)) return true;
+  for (const group of d.approvers.filter((a) => a.startsWith('S'))) {
+    if (!d.api)
+      return `${user} is not an approver (user group ${group} cannot be read without the bot token)`;
+    try {
+      const res = await d.api.call<{ users?: string[] }>('usergroups.users.list', { usergroup: group });
+      if (res.users?.includes(user)) return true;
+    } catch (err) {
+      // Closed when in doubt: a group that cannot be read lets nobody in through it.
+      return `${user} is not an approver (user group ${group}: ${slackCode(err) ?? (err as Error).name})`;
+    }
+  }
+  return `${user} is not an approver`;
+}
+
 /**
  * POST /slack/interactions: a click on Approve or Roll back in the Slack app's live message.
- * Checked in order: Slack's signature and its age, a replay, the payload, the approver, and that
- * the rollout the button was drawn for is still the one running; only then the gate opens, as
- * the API opens it (one approval however often clicked), recorded as done by that Slack user.
+ * Checked in order: Slack's signature and its age, a replay, the payload, the destination and its
+ * approvers, and that the rollout the button was drawn for is still the one running; only then
+ * the gate opens, as the API opens it (one approval however often clicked), recorded as done by
+ * that Slack user, and the message says so (its buttons replaced by who did what, and a thread reply).
  */
 export async function handleSlackInteraction(
   headers: Record<string, string | undefined>,
@@ -82,16 +118,20 @@ export async function handleSlackInteraction(
   const action = payload.actions?.[0];
   const kind = action?.action_id ? GATE_ACTIONS[action.action_id] : undefined;
   const user = payload.user?.id;
-  if (payload.type !== 'block_actions' || !kind || !user)
+  if (payload.type !== 'block_actions' || !kind || !user || !/^[UW][A-Z0-9]{2,20}$/.test(user))
     return answer(400, 'payload: not an Approve or Roll back click');
-  if (deps.approvers.length && !deps.approvers.includes(user))
-    return answer(403, `${user} is not an approver`);
   let button: GateButton;
   try {
     button = JSON.parse(action?.value ?? '');
   } catch {
     return answer(400, 'payload: the button carries no rollout');
   }
+  // Buttons drawn before destinations were named in them belong to the only Slack app destination.
+  const names = Object.keys(deps.destinations);
+  const dest = deps.destinations[button.d ?? (names.length === 1 ? (names[0] as string) : '')];
+  if (!dest) return answer(409, 'the destination that drew this button is no longer configured');
+  const allowed = await mayAct(user, dest);
+  if (allowed !== true) return answer(403, allowed);
   const story = (await deps.stories.get(button.namespace, button.name))?.value;
   if (!story || story.rollout.startedAt !== button.rollout || isEnded(story.rollout)) {
     return answer(409, 'this rollout has ended or another one is running: nothing changed');
@@ -104,5 +144,56 @@ export async function handleSlackInteraction(
     { by: `${who} (${user})`.slice(0, 64), how: 'slack' },
     { ...deps, now: () => now },
   );
+  if (res.statusCode === 202 && res.body === 'Gate opened' && dest.api)
+    await announce(dest.api, payload, decisionText(kind, user, now));
   return answer(res.statusCode === 202 ? 200 : res.statusCode, res.body);
+}
+
+/** "✅ Approved by @ana 14:02": Slack draws the user and the time in each reader's own zone. */
+export function decisionText(kind: GateKind, user: string, at: number): string {
+  const when = `<!date^${Math.floor(at / 1000)}^{date_short_pretty} {time}|${new Date(at).toISOString()}>`;
+  return kind === 'gate' ? `✅ Approved by <@${user}> ${when}` : `↩️ Rollback requested by <@${user}> ${when}`;
+}
+
+/**
+ * The message shows the decision in place of its Approve / Roll back buttons, and a thread reply
+ * records it. Best effort within Slack's 3 s: the gate is open whatever happens here, the rollout
+ * page's audit trail has it, and a failure is logged.
+ */
+async function announce(api: SlackApi, p: Payload, text: string): Promise<void> {
+  const channel = p.channel?.id ?? p.container?.channel_id;
+  const ts = p.message?.ts ?? p.container?.message_ts;
+  if (!channel || !ts) return;
+  const calls: Promise<unknown>[] = [api.call('chat.postMessage', { channel, thread_ts: ts, text })];
+  const attachments = p.message?.attachments;
+  if (Array.isArray(attachments) && attachments[0]) {
+    const [first, ...rest] = attachments;
+    const blocks = (first.blocks ?? [])
+      .map((b) =>
+        b.type === 'actions'
+          ? {
+              ...b,
+              elements: (b.elements ?? []).filter(
+                (e) => !GATE_ACTIONS[(e as { action_id?: string }).action_id ?? ''],
+              ),
+            }
+          : b,
+      )
+      .filter((b) => b.type !== 'actions' || b.elements?.length);
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
+    calls.push(
+      api.call('chat.update', {
+        channel,
+        ts,
+        text: p.message?.text ?? '',
+        attachments: [{ ...first, blocks }, ...rest],
+      }),
+    );
+  }
+  for (const r of await Promise.allSettled(calls)) {
+    if (r.status === 'rejected')
+      logger.warn('could not show the gate decision in Slack', {
+        error: slackCode(r.reason) ?? (r.reason as Error).name,
+      });
+  }
 }

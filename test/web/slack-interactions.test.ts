@@ -3,11 +3,13 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { eventIdentity } from '../../lib/event/identity';
+import { type SlackApi, slackApi } from '../../lib/providers/slack-app/api';
 import { storyOf } from '../../lib/rollouts/story-log';
 import { handleGate } from '../../lib/web/gates';
-import { handleSlackInteraction, verifySlack } from '../../lib/web/slack-interactions';
+import { handleSlackInteraction, type SlackDestination, verifySlack } from '../../lib/web/slack-interactions';
 import { fixtures } from '../helpers/fixtures';
 import { memoryGates, memoryStories } from '../helpers/memory-stores';
+import { startSlackApi } from '../helpers/slack-api';
 
 const SECRET = 'slack-signing-secret-0123456789ab';
 const NOW = Date.UTC(2026, 11, 2, 12);
@@ -20,7 +22,7 @@ function signed(payload: unknown, { at = NOW, secret = SECRET } = {}) {
   return { headers: { 'x-slack-request-timestamp': ts, 'x-slack-signature': sig }, body };
 }
 
-async function setup(approvers: string[] = []) {
+async function setup(approvers: string[] = [], api?: SlackApi) {
   const stories = memoryStories();
   const gates = memoryGates();
   for (const e of fixtures.filter((x) => x.name === 'frontend').slice(0, 3))
@@ -29,7 +31,7 @@ async function setup(approvers: string[] = []) {
   const seen = new Set<string>();
   const deps = {
     secret: SECRET,
-    approvers,
+    destinations: { 'slack-app': { approvers, ...(api ? { api } : {}) } } as Record<string, SlackDestination>,
     firstSeen: async (s: string) => !seen.has(s) && Boolean(seen.add(s)),
     stories,
     gates,
@@ -104,6 +106,114 @@ describe('Slack interactions (POST /slack/interactions)', () => {
     expect(await check()).toBe(403);
     const ok = signed(click('gate-open', 'U0BOSS'), { at: NOW + 1000 });
     expect((await handleSlackInteraction(ok.headers, ok.body, deps)).statusCode).toBe(200);
+  });
+
+  it('takes a member of an approver user group (usergroups.users.list) and refuses everyone else', async () => {
+    const slack = await startSlackApi();
+    try {
+      slack.api.groups.S0ONCALL = ['U0BOB'];
+      const { deps, click, check } = await setup(
+        ['U0BOSS', 'S0ONCALL'],
+        slackApi(slack.url, 'xoxb-t', () => 1000),
+      );
+      const ana = signed(click('gate-open', 'U0ANA'));
+      expect(await handleSlackInteraction(ana.headers, ana.body, deps)).toEqual({
+        statusCode: 403,
+        body: 'U0ANA is not an approver',
+      });
+      expect(await check()).toBe(403);
+      const bob = signed(click('gate-open', 'U0BOB'), { at: NOW + 1000 });
+      expect((await handleSlackInteraction(bob.headers, bob.body, deps)).statusCode).toBe(200);
+      expect(await check()).toBe(200);
+    } finally {
+      await slack.close();
+    }
+  });
+
+  it('refuses when an approver group cannot be read (closed when in doubt), naming Slack’s code', async () => {
+    const slack = await startSlackApi();
+    try {
+      slack.api.failNext('usergroups.users.list', { error: 'missing_scope' });
+      const { deps, click, check } = await setup(
+        ['S0ONCALL'],
+        slackApi(slack.url, 'xoxb-t', () => 1000),
+      );
+      const r = signed(click('gate-open', 'U0ANA'));
+      expect(await handleSlackInteraction(r.headers, r.body, deps)).toEqual({
+        statusCode: 403,
+        body: 'U0ANA is not an approver (user group S0ONCALL: missing_scope)',
+      });
+      expect(await check()).toBe(403);
+    } finally {
+      await slack.close();
+    }
+  });
+
+  it('refuses a button whose destination is no longer configured (409)', async () => {
+    const { deps, click, check, rollout } = await setup();
+    const c = click();
+    const value = JSON.stringify({ namespace: 'web', name: 'frontend', rollout, d: 'removed' });
+    const r = signed({ ...c, actions: [{ action_id: 'gate-open', value }] });
+    expect((await handleSlackInteraction(r.headers, r.body, deps)).statusCode).toBe(409);
+    expect(await check()).toBe(403);
+  });
+
+  it('shows who approved in place of the buttons and replies in the thread, once for two clicks', async () => {
+    const slack = await startSlackApi();
+    try {
+      const { deps, click, rollout } = await setup(
+        [],
+        slackApi(slack.url, 'xoxb-t', () => 1000),
+      );
+      const value = JSON.stringify({ namespace: 'web', name: 'frontend', rollout, d: 'slack-app' });
+      const actions = {
+        type: 'actions',
+        elements: [
+          { type: 'button', action_id: 'gate-open', value },
+          { type: 'button', action_id: 'rollback-open', value },
+          {
+            type: 'button',
+            url: 'https://notify.example/rollouts/web/frontend/1',
+            text: { type: 'plain_text', text: 'Rollout details' },
+          },
+        ],
+      };
+      const attachments = [
+        { color: '#aaa', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'frontend' } }, actions] },
+      ];
+      const posted = slack.api.handle('chat.postMessage', {
+        channel: slack.api.channel,
+        text: 'frontend waits',
+        attachments,
+      });
+      const ts = (posted.json as { ts: string }).ts;
+      const payload = {
+        ...click(),
+        actions: [{ action_id: 'gate-open', value }],
+        channel: { id: slack.api.channel },
+        message: { ts, text: 'frontend waits', attachments },
+      };
+      const first = signed(payload);
+      expect((await handleSlackInteraction(first.headers, first.body, deps)).body).toBe('Gate opened');
+      const again = signed(payload, { at: NOW + 2000 });
+      expect((await handleSlackInteraction(again.headers, again.body, deps)).body).toBe('Gate already open');
+      const m = slack.api.messages[0];
+      expect(m?.replies.map((r) => r.text)).toEqual([
+        `✅ Approved by <@U0ANA> <!date^${NOW / 1000}^{date_short_pretty} {time}|2026-12-02T12:00:00.000Z>`,
+      ]);
+      const blocks = (
+        (m?.attachments ?? [])[0] as {
+          blocks: { type: string; elements: { action_id?: string; text?: unknown }[] }[];
+        }
+      ).blocks;
+      // The gate buttons are gone, the page link stays, and the decision is the last line.
+      expect(JSON.stringify(blocks)).not.toContain('gate-open');
+      expect(blocks.find((b) => b.type === 'actions')?.elements).toHaveLength(1);
+      expect(JSON.stringify(blocks.at(-1))).toContain('Approved by <@U0ANA>');
+      expect(m?.updates).toBe(1);
+    } finally {
+      await slack.close();
+    }
   });
 
   it('refuses a click for a rollout that is no longer running (409)', async () => {

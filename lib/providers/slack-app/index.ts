@@ -6,7 +6,7 @@ import type { RolloutRecord } from '../../rollouts/state';
 import { reduce } from '../../rollouts/tracker';
 import { destinationUrl, opt, parseOptions } from '../destination';
 import { type LivePlatform, sendLive } from '../live';
-import type { Provider } from '../provider';
+import type { CommonSettings, DestinationDef, Provider } from '../provider';
 import { type SlackApi, slackApi, slackCode } from './api';
 import { noteMessage, rolloutMessage } from './message';
 
@@ -21,8 +21,43 @@ const slackAppSchema = z.object({
   apiUrl: opt(z.string()),
   username: opt(z.string().check(z.maxLength(80))),
   iconEmoji: opt(z.string().check(z.regex(/^:[\w+-]+:$/, 'must look like :rocket:'))),
+  // Who may press Approve / Roll back: Slack user ids (U…, W…) and user-group ids (S…), a YAML
+  // list or a comma-separated string; unset, anyone who can see the message (docs/gates.md).
+  approvers: opt(
+    z.pipe(
+      z.transform((v: unknown) =>
+        typeof v === 'string'
+          ? v
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : v,
+      ),
+      z.array(z.string().check(z.regex(/^[UWS][A-Z0-9]{2,20}$/, 'must be Slack user or user-group ids'))),
+    ),
+  ),
 });
 type Options = z.infer<typeof slackAppSchema>;
+
+/**
+ * A Slack app destination's options and Web API, checked as its worker checks them (the
+ * interactions endpoint answers through the same destination).
+ */
+export function slackAppDestination(
+  d: DestinationDef,
+  common: Pick<CommonSettings, 'deployed' | 'extraAllowedHosts'>,
+  timeoutMs: () => number,
+): { options: Options; api: SlackApi } {
+  const options = parseOptions(d, slackAppSchema);
+  if (!options.token) throw new ConfigError(`${d.field('token')}: is not set`);
+  const base = destinationUrl(
+    { ...d, options: { ...d.options, apiUrl: options.apiUrl ?? 'https://slack.com/api' } },
+    common,
+    ['slack.com'],
+    'apiUrl',
+  );
+  return { options, api: slackApi(base.href, options.token, timeoutMs) };
+}
 
 const METADATA_TYPE = 'flagger_notify_rollout';
 
@@ -43,6 +78,7 @@ function slackPlatform(
     rolloutMessage(r.rollout, {
       namespace: event.namespace,
       name: event.name,
+      destination,
       dashboardUrl: options.dashboardUrl,
       ...(rolloutUrl ? { rolloutUrl } : {}),
     });
@@ -111,6 +147,7 @@ export const slackApp: Provider<'slack-app'> = {
     apiUrl: 'SLACK_API_URL',
     username: 'SLACK_APP_USERNAME',
     iconEmoji: 'SLACK_APP_ICON_EMOJI',
+    approvers: 'SLACK_APPROVERS',
   },
   on: 'SLACK_BOT_TOKEN',
   secrets: ['SLACK_BOT_TOKEN'],
@@ -125,19 +162,11 @@ export const slackApp: Provider<'slack-app'> = {
       dashboardUrl,
     }),
   create(d, common) {
-    const options = parseOptions(d, slackAppSchema);
-    if (!options.token) throw new ConfigError(`${d.field('token')}: is not set`);
+    let timeoutMs = 10_000;
+    const { options, api } = slackAppDestination(d, common, () => timeoutMs);
     if (!options.channel) throw new ConfigError(`${d.field('channel')}: is not set`);
-    const base = destinationUrl(
-      { ...d, options: { ...d.options, apiUrl: options.apiUrl ?? 'https://slack.com/api' } },
-      common,
-      ['slack.com'],
-      'apiUrl',
-    );
     if (!common.store)
       throw new ConfigError(`${d.field('token')}: a Slack app destination needs STATE_TABLE`);
-    let timeoutMs = 10_000;
-    const api = slackApi(base.href, options.token, () => timeoutMs);
     const store = common.store;
     const all = { ...options, dashboardUrl: common.dashboardUrl };
     return {

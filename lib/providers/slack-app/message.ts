@@ -28,7 +28,13 @@ const date = (ms: number) =>
  */
 export function rolloutMessage(
   r: Rollout,
-  options: { namespace: string; name: string; dashboardUrl?: string; rolloutUrl?: string },
+  options: {
+    namespace: string;
+    name: string;
+    destination?: string;
+    dashboardUrl?: string;
+    rolloutUrl?: string;
+  },
 ): { text: string; attachments: unknown[] } {
   const look = LOOK[r.status];
   const progress = progressOf(r);
@@ -84,7 +90,13 @@ export function rolloutMessage(
   // While a gate waits: Approve and Roll back, each behind Slack's confirmation dialog. A click
   // goes to POST /slack/interactions (docs/gates.md), tied to this rollout by its start.
   if (r.status === 'waiting' && r.gates.some((g) => !g.passed)) {
-    const value = JSON.stringify({ namespace: options.namespace, name: options.name, rollout: r.startedAt });
+    // The destination decides who may press them (its `approvers`) and where the answer goes.
+    const value = JSON.stringify({
+      namespace: options.namespace,
+      name: options.name,
+      rollout: r.startedAt,
+      ...(options.destination ? { d: options.destination } : {}),
+    });
     const confirm = (title: string, text: string, ok: string) => ({
       title: { type: 'plain_text', text: title },
       text: { type: 'plain_text', text },
