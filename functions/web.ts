@@ -2,10 +2,13 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { lambdaHandler } from '../lib/aws/handler';
 import { resolveSecrets, ssmFetcher } from '../lib/aws/secrets';
 import { stateTable } from '../lib/stores/dynamo';
-import { dynamoGateStore, dynamoStoryStore } from '../lib/stores/story';
+import { dynamoGateStore, dynamoStoryStore, firstSeenStore } from '../lib/stores/story';
+import { NONCE_SECONDS } from '../lib/web/nonce';
+import { pageApprovers } from '../lib/web/page-actions';
 import { handleWeb } from '../lib/web/web';
 
-// GET /rollouts/{namespace}/{name}/{rollout}: the page behind every message's link (docs/rollout-page.md).
+// GET /rollouts/{namespace}/{name}/{rollout}: the page behind every message's link, and POST to
+// it: the page's Approve / Roll back form (docs/rollout-page.md, docs/gates.md).
 async function init() {
   const env = await resolveSecrets(
     process.env,
@@ -17,6 +20,10 @@ async function init() {
     stories: dynamoStoryStore(table, client),
     gates: dynamoGateStore(table, client),
     secret: env.LINK_SECRET || undefined,
+    actions: {
+      approvers: pageApprovers(env),
+      firstSeen: firstSeenStore(table, client, 'page-form', NONCE_SECONDS + 600),
+    },
   };
 }
 
@@ -28,6 +35,8 @@ export const handler = lambdaHandler(
         method: event.requestContext.http.method,
         params: event.pathParameters ?? {},
         query: event.queryStringParameters ?? {},
+        headers: event.headers ?? {},
+        body: Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8').toString('utf8'),
       },
       deps,
     ),

@@ -92,6 +92,7 @@ describe('serverless.yml', () => {
         'POST /events',
         'POST /events/{route}',
         'GET /rollouts/{namespace}/{name}/{rollout}',
+        'POST /rollouts/{namespace}/{name}/{rollout}',
         'POST /gate/{action}',
         'POST /rollback/{action}',
         'POST /slack/interactions',
@@ -103,7 +104,7 @@ describe('serverless.yml', () => {
       expect(integrations.some((u) => u.includes('WebLambdaFunction'))).toBe(true);
     });
 
-    it('lets the rollout pages read the state table and the link secret, and nothing else', () => {
+    it('lets the rollout pages read the state table and the link secret, and their form write the gate and its nonce', () => {
       const role = resources.WebRole as unknown as {
         Properties: {
           Policies: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } }[];
@@ -112,7 +113,7 @@ describe('serverless.yml', () => {
       const statements = role.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement);
       expect(statements.map((s) => s.Action)).toEqual([
         ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        'dynamodb:GetItem',
+        ['dynamodb:GetItem', 'dynamodb:PutItem'],
         'ssm:GetParameter',
       ]);
       expect(JSON.stringify(statements[2]?.Resource)).toContain('/flagger-notify/test/link-secret');

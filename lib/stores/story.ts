@@ -35,12 +35,22 @@ export function dynamoGateStore(table: string, client: DynamoDBClient, now = () 
   };
 }
 
-/** Slack signatures already handled (10 minutes, past Slack's 5-minute window): a replay is refused. */
-export function slackSeenStore(table: string, client: DynamoDBClient, now = () => Date.now()) {
-  const docs = versionedDocs(client, table, 'slack request', 600, now);
-  return async (signature: string): Promise<boolean> => {
+/**
+ * Remembers a one-time value (a Slack request's signature, a page form's nonce) for `ttlSeconds`:
+ * true the first time, false ever after, decided by one conditional write, so two requests at
+ * once cannot both pass.
+ */
+export function firstSeenStore(
+  table: string,
+  client: DynamoDBClient,
+  kind: string,
+  ttlSeconds: number,
+  now = () => Date.now(),
+) {
+  const docs = versionedDocs(client, table, kind, ttlSeconds, now);
+  return async (value: string): Promise<boolean> => {
     try {
-      await docs.put(`slack-seen#${signature}`, { at: now() }, 0);
+      await docs.put(`${kind.replace(/\W+/g, '-')}#${value}`, { at: now() }, 0);
       return true;
     } catch (err) {
       if (err instanceof StateConflictError) return false;
@@ -48,3 +58,7 @@ export function slackSeenStore(table: string, client: DynamoDBClient, now = () =
     }
   };
 }
+
+/** Slack signatures already handled (10 minutes, past Slack's 5-minute window): a replay is refused. */
+export const slackSeenStore = (table: string, client: DynamoDBClient, now = () => Date.now()) =>
+  firstSeenStore(table, client, 'slack-seen', 600, now);

@@ -18,10 +18,51 @@ table{border-collapse:collapse;width:100%;background:#fff;font-size:14px}td,th{b
 th{font-size:12px;color:#666}td.msg{white-space:pre-wrap;word-break:break-word}.muted{color:#777;font-size:12px}
 .s-delivered{color:#1a7f4b}.s-retrying{color:#9a6700}.s-dead-lettered{color:#c62828;font-weight:bold}.s-not-sent{color:#777}
 .status-failed{color:#c62828}.status-promoted{color:#1a7f4b}
+form.gate{display:flex;gap:8px;margin-top:8px}form.gate button{font:inherit;padding:6px 14px;border-radius:4px;border:1px solid #888;background:#fff;cursor:pointer}
+form.gate button.approve{background:#1a7f4b;border-color:#1a7f4b;color:#fff}form.gate button.rollback{color:#c62828;border-color:#c62828}
 @media (max-width:640px){td,th{padding:4px}table{font-size:13px}.hide-narrow{display:none}}`;
 
 /** The page's only style, allowed by hash: the Content-Security-Policy forbids everything else. */
-export const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(CSS).digest('base64')}'; img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+export const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(CSS).digest('base64')}'; img-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`;
+
+export interface WebResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Every page's answer: only this page's style, never cached, never sent on as a Referer. */
+export const htmlResponse = (
+  statusCode: number,
+  body: string,
+  extra: Record<string, string> = {},
+): WebResponse => ({
+  statusCode,
+  headers: {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': PAGE_CSP,
+    // A signed link is a credential: never sent on as a Referer, never cached by a proxy.
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'private, no-store',
+    'x-content-type-options': 'nosniff',
+    ...extra,
+  },
+  body,
+});
+
+/** What is wrong with a link, said plainly (and nothing about any rollout). */
+export const LINK_WHY = {
+  missing: 'This link has no signature: open the page from a flagger-notify message.',
+  tampered:
+    'This link’s signature does not match: it was altered, or signed before the link secret was rotated.',
+  expired: 'This link has expired. Open a newer message of the rollout for a fresh one.',
+} as const;
+
+/** The page's Approve / Roll back form: where it posts (the signed link) and its one-time nonce. */
+export interface GateForm {
+  action: string;
+  nonce: string;
+}
 
 const time = (ms: number | undefined) =>
   ms === undefined ? '' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
@@ -65,7 +106,7 @@ function result(r: DeliveryResult | undefined): string {
 }
 
 /** One rollout's page: its facts, every event, and what each destination was sent and what happened. */
-export function rolloutPage(s: Story, audit: readonly GateChange[] = []): string {
+export function rolloutPage(s: Story, audit: readonly GateChange[] = [], form?: GateForm): string {
   const r = s.rollout;
   const title = `${s.namespace}/${s.name} · ${r.status}`;
   const checks = [
@@ -108,11 +149,21 @@ export function rolloutPage(s: Story, audit: readonly GateChange[] = []): string
     title,
     `<h1 class="status-${esc(r.status)}">${esc(title)}</h1>${facts(r)}${r.reason ? `<div class="card"><b>Why</b><div>${esc(r.reason)}</div></div>` : ''}
 <h2>Checks</h2><ul class="card">${checks.join('') || '<li class="muted">none</li>'}</ul>
-${gates.length ? `<h2>Approval gates</h2><ul class="card">${gates.join('')}</ul>` : ''}
+${gates.length ? `<h2>Approval gates</h2><div class="card"><ul>${gates.join('')}</ul>${form ? gateForm(s, form) : ''}</div>` : ''}
 <h2>Timeline</h2><table><tr><th>time (UTC)</th><th class="hide-narrow">Flagger phase</th><th>what</th><th>message</th></tr>${timeline}</table>
 ${s.overflow ? `<p class="muted">${s.overflow} later events are not kept (a rollout keeps its first ${s.events.length}).</p>` : ''}
 <h2>Destinations</h2>${destinations || '<p class="muted">no delivery recorded yet</p>'}`,
   );
+}
+
+/**
+ * Approve and Roll back while a gate waits: a POST carrying the signed link and a one-time nonce
+ * (a GET never changes state: link previews and scanners fetch URLs).
+ */
+function gateForm(s: Story, f: GateForm): string {
+  return `<form class="gate" method="post" action="${esc(f.action)}"><input type="hidden" name="nonce" value="${esc(f.nonce)}">
+<button class="approve" name="action" value="approve">Approve</button><button class="rollback" name="action" value="rollback">Roll back</button>
+<span class="muted">for ${esc(s.namespace)}/${esc(s.name)} revision ${esc(s.rollout.revision ?? 'pending')}</span></form>`;
 }
 
 /** A 4xx page that says what is wrong with the link, and nothing about any rollout. */

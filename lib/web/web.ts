@@ -2,47 +2,58 @@ import { isKubernetesName, isKubernetesNamespace } from '../event/event';
 import type { GateStore } from '../rollouts/gates';
 import { checkLink, rolloutPath } from '../rollouts/links';
 import type { Story, StoryStore } from '../rollouts/story';
-import { PAGE_CSP, problemPage, rolloutPage } from './page';
+import { formNonce } from './nonce';
+import {
+  type GateForm,
+  htmlResponse as page,
+  problemPage,
+  rolloutPage,
+  type WebResponse,
+  LINK_WHY as WHY,
+} from './page';
+import { handlePageAction, type PageActionDeps, waitsForGate } from './page-actions';
+
+export type { WebResponse };
 
 export interface WebRequest {
   method: string;
   params: { namespace?: string; name?: string; rollout?: string };
   query: Record<string, string | undefined>;
+  headers?: Record<string, string | undefined>;
+  body?: string;
 }
 
-export interface WebResponse {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-const page = (statusCode: number, body: string): WebResponse => ({
-  statusCode,
-  headers: {
-    'content-type': 'text/html; charset=utf-8',
-    'content-security-policy': PAGE_CSP,
-    // A signed link is a credential: never sent on as a Referer, never cached by a proxy.
-    'referrer-policy': 'no-referrer',
-    'cache-control': 'private, no-store',
-    'x-content-type-options': 'nosniff',
-  },
-  body,
-});
-
-const WHY = {
-  missing: 'This link has no signature: open the page from a flagger-notify message.',
-  tampered:
-    'This link’s signature does not match: it was altered, or signed before the link secret was rotated.',
-  expired: 'This link has expired. Open a newer message of the rollout for a fresh one.',
-} as const;
-
-/** GET /rollouts/{namespace}/{name}/{rollout}?exp=…&sig=…: one rollout's page, for a valid link only. */
+/**
+ * GET /rollouts/{namespace}/{name}/{rollout}?exp=…&sig=…: one rollout's page, for a valid link
+ * only; POST to the same link: its Approve / Roll back form (lib/web/page-actions.ts).
+ */
 export async function handleWeb(
   req: WebRequest,
-  deps: { stories: StoryStore; gates?: GateStore; secret?: string; now?: () => number },
+  deps: {
+    stories: StoryStore;
+    gates?: GateStore;
+    secret?: string;
+    now?: () => number;
+    actions?: Omit<PageActionDeps, 'stories' | 'gates' | 'secret' | 'now'>;
+  },
 ): Promise<WebResponse> {
+  if (req.method === 'POST' && deps.actions && deps.gates) {
+    return handlePageAction(req, {
+      ...deps.actions,
+      stories: deps.stories,
+      gates: deps.gates,
+      secret: deps.secret,
+      ...(deps.now ? { now: deps.now } : {}),
+    });
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    return page(405, problemPage('Method not allowed', 'Rollout pages are read with GET only.'));
+    return page(
+      405,
+      problemPage(
+        'Method not allowed',
+        'Rollout pages are read with GET, and their gates opened with the page’s own form.',
+      ),
+    );
   }
   const { namespace = '', name = '', rollout = '' } = req.params;
   if (!isKubernetesNamespace(namespace) || !isKubernetesName(name) || !/^\d{1,16}$/.test(rollout)) {
@@ -74,5 +85,13 @@ export async function handleWeb(
     );
   }
   const audit = (await deps.gates?.get(namespace, name))?.value.audit ?? [];
-  return page(200, rolloutPage(story, audit));
+  // The form only on the running rollout's page, while a gate waits, where the page may act.
+  const form: GateForm | undefined =
+    deps.actions && deps.actions.approvers.mode !== 'off' && current?.value === story && waitsForGate(story)
+      ? {
+          action: `${path}?exp=${encodeURIComponent(req.query.exp ?? '')}&sig=${encodeURIComponent(req.query.sig ?? '')}`,
+          nonce: formNonce(deps.secret, path, deps.now?.()),
+        }
+      : undefined;
+  return page(200, rolloutPage(story, audit, form));
 }

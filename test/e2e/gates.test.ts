@@ -66,4 +66,61 @@ describe('local pipeline end to end: gates', () => {
     expect((await flagger('/rollback/check')).status).toBe(200);
     expect(p.output()).toContain('gate opened');
   }, 60_000);
+
+  it('opens a waiting gate from the rollout page’s form, reached from the Slack message’s link', async () => {
+    const p = await pipeline({ INGEST_TOKEN: TOKEN });
+    const base = p.url.replace(/\/events$/, '');
+    const check = async () =>
+      (
+        await fetch(`${base}/gate/check?token=${TOKEN}`, {
+          method: 'POST',
+          body: JSON.stringify({ name: 'frontend', namespace: 'web' }),
+        })
+      ).status;
+    const frontend = fixtureLines.filter((l) => l.includes('"frontend"'));
+    await postAll(`${p.url}?token=${TOKEN}`, frontend.slice(0, 3));
+    // The link in the Slack app's live message, as a person would follow it.
+    let link: string | undefined;
+    for (let i = 0; i < 50 && !link; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const items = (await (await fetch(`${base}/inbox/messages`)).json()) as {
+        provider: string;
+        payload: unknown;
+      }[];
+      link = items
+        .filter((x) => x.provider === 'slack-app' && JSON.stringify(x.payload).includes('gate-open'))
+        .map((x) => /"url":"([^"]*\/rollouts\/web\/frontend\/[^"]+)"/.exec(JSON.stringify(x.payload))?.[1])
+        .filter(Boolean)
+        .at(-1);
+    }
+    expect(link).toBeDefined();
+    // Fetching the page (as a link preview would), twice, changes nothing.
+    const page = await fetch(link as string);
+    await fetch(link as string);
+    expect(await check()).toBe(403);
+    const html = await page.text();
+    const nonce = /name="nonce" value="([^"]+)"/.exec(html)?.[1] as string;
+    const action = String(/<form class="gate" method="post" action="([^"]+)"/.exec(html)?.[1]).replace(
+      /&amp;/g,
+      '&',
+    );
+    const sent = await fetch(new URL(action, link), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ action: 'approve', nonce }).toString(),
+      redirect: 'manual',
+    });
+    expect(sent.status).toBe(303);
+    expect(await check()).toBe(200);
+    const again = await fetch(new URL(action, link), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ action: 'rollback', nonce }).toString(),
+      redirect: 'manual',
+    });
+    expect(again.status).toBe(409);
+    expect(await (await fetch(new URL(sent.headers.get('location') as string, link))).text()).toContain(
+      'Approved by someone with the link (link)',
+    );
+  }, 60_000);
 });

@@ -1,0 +1,141 @@
+import * as z from 'zod/mini';
+import { type Env, optionalEnv, parseEnv } from '../env';
+import { isKubernetesName, isKubernetesNamespace } from '../event/event';
+import { logger } from '../log';
+import type { GateKind, GateStore } from '../rollouts/gates';
+import { checkLink, rolloutPath } from '../rollouts/links';
+import type { Story, StoryStore } from '../rollouts/story';
+import { isEnded } from '../rollouts/tracker';
+import { handleGate } from './gates';
+import { checkNonce } from './nonce';
+import { LINK_WHY, htmlResponse as page, problemPage, type WebResponse } from './page';
+
+/**
+ * Who may act from a rollout page: anyone holding its signed link (as anyone who can see a Slack
+ * message), nobody (`off`), or the listed emails, as the SSO proxy in front of the API says in a
+ * header (docs/gates.md).
+ */
+export interface PageApprovers {
+  mode: 'anyone' | 'off' | 'listed';
+  emails: readonly string[];
+  header: string;
+}
+
+const email = z
+  .string()
+  .check(z.regex(/^[^\s@,]+@[^\s@,]+$/, 'must be off, or a comma-separated list of emails'));
+const schema = z.object({
+  PAGE_APPROVERS: optionalEnv(
+    z.pipe(
+      z.transform((v: unknown) =>
+        String(v)
+          .split(',')
+          .map((s) => s.trim().toLowerCase())
+          .filter(Boolean),
+      ),
+      z.union([z.tuple([z.literal('off')]), z.array(email)]),
+    ),
+  ),
+  PAGE_APPROVER_HEADER: optionalEnv(
+    z.string().check(z.regex(/^[a-z0-9-]{1,64}$/i, 'must be an HTTP header name such as x-forwarded-email')),
+  ),
+});
+
+/** PAGE_APPROVERS (unset: anyone with the link; `off`; or emails) and PAGE_APPROVER_HEADER. */
+export function pageApprovers(env: Env): PageApprovers {
+  const e = parseEnv(schema, env, 'rollout page approvals');
+  const list = (e.PAGE_APPROVERS ?? []) as string[];
+  return {
+    mode: list[0] === 'off' ? 'off' : list.length ? 'listed' : 'anyone',
+    emails: list[0] === 'off' ? [] : list,
+    header: (e.PAGE_APPROVER_HEADER ?? 'x-forwarded-email').toLowerCase(),
+  };
+}
+
+/** A rollout that runs and waits for approval: the moment the page offers Approve / Roll back. */
+export const waitsForGate = (s: Story): boolean =>
+  !isEnded(s.rollout) && s.rollout.status === 'waiting' && s.rollout.gates.some((g) => !g.passed);
+
+export interface PageActionDeps {
+  stories: StoryStore;
+  gates: GateStore;
+  secret?: string;
+  approvers: PageApprovers;
+  /** Remembers a form's nonce; false when it was used before. */
+  firstSeen(nonce: string): Promise<boolean>;
+  now?: () => number;
+}
+
+const ACTIONS: Record<string, GateKind> = { approve: 'gate', rollback: 'rollback' };
+
+const refuse = (status: number, title: string, detail: string) => page(status, problemPage(title, detail));
+
+/**
+ * POST to a rollout page's signed link: its Approve / Roll back form. Checked in order: the
+ * address, the link's signature, that the page may act at all, the form and its nonce (drawn by
+ * this stack for this page, within the hour), the approver, that the nonce was not used before,
+ * and that this rollout still runs; only then the gate opens, as the API opens it, and the browser
+ * is sent back to the page (303), where the audit trail shows the change.
+ */
+export async function handlePageAction(
+  req: {
+    params: { namespace?: string; name?: string; rollout?: string };
+    query: Record<string, string | undefined>;
+    headers?: Record<string, string | undefined>;
+    body?: string;
+  },
+  deps: PageActionDeps,
+): Promise<WebResponse> {
+  const now = (deps.now ?? Date.now)();
+  const { namespace = '', name = '', rollout = '' } = req.params;
+  if (!isKubernetesNamespace(namespace) || !isKubernetesName(name) || !/^\d{1,16}$/.test(rollout))
+    return refuse(404, 'Not a rollout page', 'The address is not /rollouts/<namespace>/<name>/<rollout>.');
+  if (!deps.secret) return refuse(404, 'Rollout pages are off', 'This stack has no LINK_SECRET.');
+  const path = rolloutPath(namespace, name, Number(rollout));
+  const link = checkLink(deps.secret, path, req.query.exp, req.query.sig, now);
+  if (link !== 'ok') return refuse(403, `Link ${link}`, LINK_WHY[link]);
+  if (deps.approvers.mode === 'off')
+    return refuse(403, 'Not from this page', 'Approving from the rollout page is off (PAGE_APPROVERS=off).');
+  const form = new URLSearchParams(req.body ?? '');
+  const kind = ACTIONS[form.get('action') ?? ''];
+  if (!kind) return refuse(400, 'Bad form', 'action: must be approve or rollback.');
+  const nonce = form.get('nonce') ?? undefined;
+  const fresh = checkNonce(deps.secret, path, nonce, now);
+  if (fresh === 'expired')
+    return refuse(403, 'Form expired', 'This form is over an hour old: reload the page and try again.');
+  if (fresh !== 'ok') return refuse(403, 'Bad form', `nonce: ${fresh}; send the form from the rollout page.`);
+  let by = 'someone with the link';
+  if (deps.approvers.mode === 'listed') {
+    const who = req.headers?.[deps.approvers.header]?.trim().toLowerCase();
+    if (!who || !deps.approvers.emails.includes(who))
+      return refuse(
+        403,
+        'Not an approver',
+        who
+          ? `${who} is not an approver.`
+          : `No identity in ${deps.approvers.header}: sign in through your SSO proxy.`,
+      );
+    by = who;
+  }
+  if (!(await deps.firstSeen(nonce as string)))
+    return refuse(409, 'Already sent', 'This form was already sent: reload the page to see what it did.');
+  const story = (await deps.stories.get(namespace, name))?.value;
+  if (!story || story.rollout.startedAt !== Number(rollout) || !waitsForGate(story))
+    return refuse(
+      409,
+      'Nothing to approve',
+      'This rollout has ended, moved on, or another one is running: nothing changed.',
+    );
+  const res = await handleGate(
+    kind,
+    'open',
+    { namespace, name },
+    { by: by.slice(0, 64), how: 'link' },
+    { ...deps, now: () => now },
+  );
+  if (res.statusCode !== 202) return refuse(res.statusCode, 'Nothing changed', res.body);
+  logger.info('gate form sent', { canary: `${name}.${namespace}`, gate: kind, result: res.body });
+  return page(303, problemPage(res.body, 'Back to the rollout page…'), {
+    location: `${path}?exp=${encodeURIComponent(req.query.exp ?? '')}&sig=${encodeURIComponent(req.query.sig ?? '')}`,
+  });
+}

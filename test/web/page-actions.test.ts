@@ -1,0 +1,178 @@
+// Approve and Roll back from the rollout page: the form posts the signed link and a one-time nonce;
+// a GET never changes anything, and every refused POST changes nothing.
+import { describe, expect, it } from 'vitest';
+import { eventIdentity } from '../../lib/event/identity';
+import { rolloutPath, signedLink } from '../../lib/rollouts/links';
+import { storyOf } from '../../lib/rollouts/story-log';
+import { handleGate } from '../../lib/web/gates';
+import { formNonce } from '../../lib/web/nonce';
+import { type PageApprovers, pageApprovers } from '../../lib/web/page-actions';
+import { handleWeb } from '../../lib/web/web';
+import { fixtures } from '../helpers/fixtures';
+import { memoryGates, memoryStories } from '../helpers/memory-stores';
+
+const SECRET = 'test-link-secret-0123456789abcdef0123';
+const NOW = Date.UTC(2026, 11, 2, 12);
+const ANYONE: PageApprovers = { mode: 'anyone', emails: [], header: 'x-forwarded-email' };
+
+async function setup(approvers = ANYONE, events = 3) {
+  const stories = memoryStories();
+  const gates = memoryGates();
+  // frontend: initialised, then "Halt frontend.web advancement waiting for approval gate-keeper".
+  for (const e of fixtures.filter((x) => x.name === 'frontend').slice(0, events))
+    await storyOf(stories, e, eventIdentity(e));
+  const rollout = (await stories.get('web', 'frontend'))?.value.rollout.startedAt as number;
+  const path = rolloutPath('web', 'frontend', rollout);
+  const url = new URL(signedLink(SECRET, 'https://api.example', path, NOW));
+  const seen = new Set<string>();
+  const deps = {
+    stories,
+    gates,
+    secret: SECRET,
+    now: () => NOW,
+    actions: { approvers, firstSeen: async (n: string) => !seen.has(n) && Boolean(seen.add(n)) },
+  };
+  const params = { namespace: 'web', name: 'frontend', rollout: String(rollout) };
+  const query = Object.fromEntries(url.searchParams) as Record<string, string>;
+  const get = () => handleWeb({ method: 'GET', params, query }, deps);
+  const post = (form: Record<string, string>, headers: Record<string, string> = {}, q = query) =>
+    handleWeb(
+      { method: 'POST', params, query: q, headers, body: new URLSearchParams(form).toString() },
+      deps,
+    );
+  const nonceOf = (html: string) => /name="nonce" value="([^"]+)"/.exec(html)?.[1] as string;
+  const check = async (kind: 'gate' | 'rollback' = 'gate') =>
+    (await handleGate(kind, 'check', { namespace: 'web', name: 'frontend' }, { by: 'x', how: 'api' }, deps))
+      .statusCode;
+  return { deps, get, post, nonceOf, check, path, query, gates };
+}
+
+describe('the rollout page’s Approve / Roll back form (POST to its signed link)', () => {
+  it('draws the form while a gate waits; Approve opens the gate and sends the browser back to the page', async () => {
+    const { get, post, nonceOf, check, path, query } = await setup();
+    const page = await get();
+    expect(page.body).toContain('<form class="gate" method="post"');
+    expect(page.headers['content-security-policy']).toContain("form-action 'self'");
+    expect(await check()).toBe(403);
+    const res = await post({ action: 'approve', nonce: nonceOf(page.body) });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe(`${path}?exp=${query.exp}&sig=${query.sig}`);
+    expect(await check()).toBe(200);
+    expect((await get()).body).toContain('Approved by someone with the link (link)');
+  });
+
+  it('never changes state on GET: drawing the page ten times opens nothing and uses no nonce', async () => {
+    const { get, post, nonceOf, check, gates } = await setup();
+    const pages = await Promise.all(Array.from({ length: 10 }, get));
+    expect(await check()).toBe(403);
+    expect(await gates.get('web', 'frontend')).toBeUndefined();
+    // Each draw has its own nonce, and each still works once.
+    expect(new Set(pages.map((p) => nonceOf(p.body))).size).toBe(10);
+    expect((await post({ action: 'rollback', nonce: nonceOf(pages[9]?.body ?? '') })).statusCode).toBe(303);
+    expect(await check('rollback')).toBe(200);
+  });
+
+  it('refuses a reused nonce (409), even for the other button, and two sends at once are one', async () => {
+    const { get, post, nonceOf, check } = await setup();
+    const nonce = nonceOf((await get()).body);
+    const [a, b] = await Promise.all([
+      post({ action: 'approve', nonce }),
+      post({ action: 'approve', nonce }),
+    ]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual([303, 409]);
+    const again = await post({ action: 'rollback', nonce });
+    expect(again.statusCode).toBe(409);
+    expect(again.body).toContain('This form was already sent');
+    expect(await check('rollback')).toBe(403);
+  });
+
+  it.each([
+    [
+      'a tampered link',
+      (q: Record<string, string>) => ({ ...q, sig: `${q.sig?.slice(0, -2)}xx` }),
+      403,
+      'Link tampered',
+    ],
+    ['no link signature', () => ({}), 403, 'Link missing'],
+  ])('refuses %s (%i) and changes nothing', async (_, q, status, title) => {
+    const { get, post, nonceOf, check, query } = await setup();
+    const res = await post({ action: 'approve', nonce: nonceOf((await get()).body) }, {}, q(query));
+    expect(res.statusCode).toBe(status);
+    expect(res.body).toContain(title);
+    expect(await check()).toBe(403);
+  });
+
+  it('refuses a bad action (400), a forged, another page’s or an hour-old nonce (403)', async () => {
+    const { get, post, nonceOf, check, path } = await setup();
+    const nonce = nonceOf((await get()).body);
+    expect((await post({ action: 'delete', nonce })).statusCode).toBe(400);
+    expect((await post({ action: 'approve' })).statusCode).toBe(403);
+    expect((await post({ action: 'approve', nonce: `${nonce.slice(0, -1)}A` })).statusCode).toBe(403);
+    const other = formNonce(SECRET, `${path}1`, NOW);
+    expect((await post({ action: 'approve', nonce: other })).body).toContain('nonce: tampered');
+    const old = formNonce(SECRET, path, NOW - 3601_000);
+    expect((await post({ action: 'approve', nonce: old })).body).toContain('Form expired');
+    expect(await check()).toBe(403);
+    // None of those used up the good nonce.
+    expect((await post({ action: 'approve', nonce })).statusCode).toBe(303);
+  });
+
+  it('with listed approvers, takes only an email the SSO proxy’s header names', async () => {
+    const listed: PageApprovers = {
+      mode: 'listed',
+      emails: ['ana@example.com'],
+      header: 'x-forwarded-email',
+    };
+    const { get, post, nonceOf, check, deps } = await setup(listed);
+    const nonce = nonceOf((await get()).body);
+    const none = await post({ action: 'approve', nonce });
+    expect([none.statusCode, none.body.includes('No identity in x-forwarded-email')]).toEqual([403, true]);
+    const bob = await post({ action: 'approve', nonce }, { 'x-forwarded-email': 'bob@example.com' });
+    expect([bob.statusCode, bob.body.includes('bob@example.com is not an approver')]).toEqual([403, true]);
+    expect(await check()).toBe(403);
+    const ana = await post({ action: 'approve', nonce }, { 'x-forwarded-email': 'Ana@Example.com' });
+    expect(ana.statusCode).toBe(303);
+    const audit = (await deps.gates.get('web', 'frontend'))?.value.audit;
+    expect(audit).toEqual([expect.objectContaining({ by: 'ana@example.com', how: 'link', open: true })]);
+  });
+
+  it('with PAGE_APPROVERS=off, draws no form and refuses a POST', async () => {
+    const { get, post, check, path } = await setup({ ...ANYONE, mode: 'off' });
+    expect((await get()).body).not.toContain('<form');
+    const res = await post({ action: 'approve', nonce: formNonce(SECRET, path, NOW) });
+    expect(res.statusCode).toBe(403);
+    expect(await check()).toBe(403);
+  });
+
+  it('draws no form once the rollout has moved on, and refuses a form sent after that (409)', async () => {
+    const waiting = await setup();
+    const nonce = waiting.nonceOf((await waiting.get()).body);
+    // The same canary, its events up to the outcome: the gate no longer waits.
+    for (const e of fixtures.filter((x) => x.name === 'frontend'))
+      await storyOf(waiting.deps.stories, e, eventIdentity(e));
+    const story = (await waiting.deps.stories.get('web', 'frontend'))?.value;
+    expect(story?.rollout.status).not.toBe('waiting');
+    const res = await waiting.post({ action: 'approve', nonce });
+    expect(res.statusCode).toBe(409);
+    expect(await waiting.check()).toBe(403);
+  });
+
+  it('reads PAGE_APPROVERS and PAGE_APPROVER_HEADER, refusing what they cannot be', () => {
+    expect(pageApprovers({})).toEqual(ANYONE);
+    expect(pageApprovers({ PAGE_APPROVERS: 'off' }).mode).toBe('off');
+    expect(
+      pageApprovers({
+        PAGE_APPROVERS: 'Ana@example.com, bob@example.com',
+        PAGE_APPROVER_HEADER: 'X-Auth-Request-Email',
+      }),
+    ).toEqual({
+      mode: 'listed',
+      emails: ['ana@example.com', 'bob@example.com'],
+      header: 'x-auth-request-email',
+    });
+    expect(() => pageApprovers({ PAGE_APPROVERS: 'ana' })).toThrow(/PAGE_APPROVERS/);
+    expect(() => pageApprovers({ PAGE_APPROVER_HEADER: 'x email' })).toThrow(
+      /PAGE_APPROVER_HEADER: must be an HTTP header name/,
+    );
+  });
+});
