@@ -13,15 +13,16 @@ import type { Io } from './io';
 
 const USAGE = `usage: flagger-notify dlq list|redrive [provider] [--stage local] [--region R] [--endpoint URL] [--json]
        flagger-notify check-config [file] [--event file.json|.jsonl] [--route name]
-       flagger-notify gate open|close|status <namespace>/<name> [--url URL]
-       flagger-notify rollback <namespace>/<name> [--url URL]
+       flagger-notify gate open|close|status <namespace>/<name> [--stage S] [--region R] [--url URL]
+       flagger-notify rollback <namespace>/<name> [--stage S] [--region R] [--url URL]
 
   check-config [file]     validate a routing file (default: $CONFIG_FILE) and show, for each sample
                           event (or --event), which destinations it reaches and which route decided
 
   gate open|close|status  approve (or withdraw) a canary's rollout at its confirm gates, or show them
   rollback                signal Flagger's rollback webhook for the canary's running rollout
-                          (npm start's API by default, --url a deployed one; INGEST_TOKEN as ingest)
+                          (npm start's API by default; --stage a deployed one, its URL and token
+                          from SSM; --url any, with INGEST_TOKEN)
 
   dlq list [provider]     show the dead letters (all, or one provider's: ${PROVIDER_IDS.join(', ')}) with why they failed
   dlq redrive [provider]  move them back to their provider's queue for another round of delivery
@@ -104,7 +105,7 @@ export async function main(
   }
   if (group === 'check-config') return checkConfig(command, opt, io, root);
   if (group === 'gate' || group === 'rollback')
-    return gateCommand({ group, command, target: provider, ...(opt.url ? { url: opt.url } : {}) }, io);
+    return gateCommand({ group, command, target: provider, url: opt.url, stage: opt.stage, region: opt.region }, io);
   if (group !== 'dlq' || (command !== 'list' && command !== 'redrive')) {
     io.err(USAGE);
     return 2;

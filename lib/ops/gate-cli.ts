@@ -1,32 +1,77 @@
+import { SERVICE } from '../infra/names';
 import type { Io } from './io';
 
 const TARGET = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/;
 
+export interface GateArgs {
+  group: string;
+  command?: string;
+  target?: string;
+  url?: string;
+  stage?: string;
+  region?: string;
+}
+
+/**
+ * A deployed stage's API and token from SSM, as the stack keeps them: `/<service>/<stage>/api-url`
+ * (written by the stack) and the ingest token's SecureString (INGEST_TOKEN_PARAM overrides its
+ * name, INGEST_TOKEN its value). The caller's AWS credentials decide whether it may read them.
+ */
+async function fromStage(stage: string, region: string, io: Io): Promise<{ base: string; token?: string }> {
+  const { GetParameterCommand, SSMClient } = await import('@aws-sdk/client-ssm');
+  const ssm = new SSMClient({
+    region,
+    ...(io.env.SSM_ENDPOINT ? { endpoint: io.env.SSM_ENDPOINT } : {}),
+  });
+  const read = async (name: string, decrypt: boolean) => {
+    try {
+      const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: decrypt }));
+      return out.Parameter?.Value;
+    } catch (err) {
+      const why = (err as Error).name === 'ParameterNotFound' ? 'not found' : (err as Error).name;
+      throw new Error(`SSM parameter ${name} in ${region}: ${why}`);
+    }
+  };
+  const base = await read(`/${SERVICE}/${stage}/api-url`, false);
+  if (!base) throw new Error(`stage ${stage} has no API URL in SSM (${region}): is it deployed?`);
+  const token = io.env.INGEST_TOKEN || (await read(io.env.INGEST_TOKEN_PARAM || `/${SERVICE}/${stage}/ingest-token`, true));
+  return { base, ...(token ? { token } : {}) };
+}
+
 /**
  * `flagger-notify gate open|close|status <namespace>/<name>` and `flagger-notify rollback
- * <namespace>/<name>`: the gate endpoints of npm start (default) or of a deployed API (`--url`),
- * with INGEST_TOKEN, recorded in the audit trail as done from the CLI by $USER.
+ * <namespace>/<name>`: the gate endpoints of npm start (default), of a deployed stage (`--stage`,
+ * `--region`: its URL and token from SSM) or of any URL (`--url`, INGEST_TOKEN), recorded in the
+ * audit trail as done from the CLI by $USER.
  */
-export async function gateCommand(
-  argv: { group: string; command?: string; target?: string; url?: string },
-  io: Io,
-): Promise<number> {
+export async function gateCommand(argv: GateArgs, io: Io): Promise<number> {
   const action = argv.group === 'rollback' ? 'open' : argv.command;
   const target = argv.group === 'rollback' ? argv.command : argv.target;
   const m = target?.match(TARGET);
   if (!m || (argv.group === 'gate' && !['open', 'close', 'status'].includes(action ?? ''))) {
     io.err(
-      'usage: flagger-notify gate open|close|status <namespace>/<name> [--url URL]\n       flagger-notify rollback <namespace>/<name> [--url URL]',
+      'usage: flagger-notify gate open|close|status <namespace>/<name> [--stage S --region R | --url URL]\n       flagger-notify rollback <namespace>/<name> [--stage S --region R | --url URL]',
     );
     return 2;
   }
-  const base = (argv.url ?? `http://127.0.0.1:${io.env.PORT ?? 3000}`).replace(/\/+$/, '');
+  let base = `http://127.0.0.1:${io.env.PORT ?? 3000}`;
+  let token = io.env.INGEST_TOKEN;
+  try {
+    if (argv.url) base = argv.url;
+    else if (argv.stage && argv.stage !== 'local') {
+      ({ base, token } = await fromStage(argv.stage, argv.region ?? io.env.AWS_REGION ?? 'us-east-1', io));
+    }
+  } catch (err) {
+    io.err(`cannot find the gates of stage ${argv.stage}: ${(err as Error).message}`);
+    return 1;
+  }
+  base = base.replace(/\/+$/, '');
   const body = JSON.stringify({ namespace: m[1], name: m[3] });
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'x-flagger-notify-how': 'cli',
     'x-flagger-notify-by': (io.env.USER ?? io.env.USERNAME ?? 'cli').slice(0, 64),
-    ...(io.env.INGEST_TOKEN ? { authorization: `Bearer ${io.env.INGEST_TOKEN}` } : {}),
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
   };
   const call = async (path: string) => {
     const res = await fetch(`${base}${path}`, {
