@@ -105,7 +105,10 @@ export async function main(
   }
   if (group === 'check-config') return checkConfig(command, opt, io, root);
   if (group === 'gate' || group === 'rollback')
-    return gateCommand({ group, command, target: provider, url: opt.url, stage: opt.stage, region: opt.region }, io);
+    return gateCommand(
+      { group, command, target: provider, url: opt.url, stage: opt.stage, region: opt.region },
+      io,
+    );
   if (group !== 'dlq' || (command !== 'list' && command !== 'redrive')) {
     io.err(USAGE);
     return 2;

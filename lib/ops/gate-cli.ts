@@ -34,7 +34,9 @@ async function fromStage(stage: string, region: string, io: Io): Promise<{ base:
   };
   const base = await read(`/${SERVICE}/${stage}/api-url`, false);
   if (!base) throw new Error(`stage ${stage} has no API URL in SSM (${region}): is it deployed?`);
-  const token = io.env.INGEST_TOKEN || (await read(io.env.INGEST_TOKEN_PARAM || `/${SERVICE}/${stage}/ingest-token`, true));
+  const token =
+    io.env.INGEST_TOKEN ||
+    (await read(io.env.INGEST_TOKEN_PARAM || `/${SERVICE}/${stage}/ingest-token`, true));
   return { base, ...(token ? { token } : {}) };
 }
 
