@@ -100,15 +100,17 @@ describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium
     await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
     const t0 = Date.now();
     await page.click('#demo');
-    // All 40 sample events: 8 rollouts, each one live Slack message; the last ones end promoted/failed.
+    // All 40 sample events: 8 rollouts, each one live Slack message; the last ones end promoted/failed;
+    // then the demo's own canary, shipping.demo, waits for promotion approval.
     await page.waitForFunction(
       () => {
         const live = document.querySelectorAll('.col[data-provider="slack-app"] .msg[data-kind="message"]');
         const text = document.querySelector('.col[data-provider="slack-app"]')?.textContent ?? '';
         return (
-          live.length === 8 &&
+          live.length === 9 &&
           text.includes('podinfo.test · Promoted') &&
-          text.includes('checkout.shop · Failed')
+          text.includes('checkout.shop · Failed') &&
+          text.includes('shipping.demo · Waiting')
         );
       },
       { timeout: 45_000 },
@@ -209,19 +211,32 @@ describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium
       });
       expect(r.status).toBe(202);
     }
-    const button = '.col[data-provider="slack-app"] button[data-action="gate-open"]';
-    await page.waitForSelector(button, { timeout: 20_000 });
+    // This canary's message (the demo's shipping.demo may be waiting too), and its Approve button.
+    const label = 'approve.web · Waiting';
+    const button = await page.waitForFunction(
+      (l) =>
+        [...document.querySelectorAll('.col[data-provider="slack-app"] .msg')]
+          .find((m) => m.textContent?.includes(l))
+          ?.querySelector('button[data-action="gate-open"]'),
+      { timeout: 20_000 },
+      label,
+    );
     expect(await gateCheck()).toBe(403);
-    await page.click(button);
+    await (button as unknown as { click(): Promise<void> }).click();
     // The message shows who approved in place of its buttons, and its thread says so too.
     await page.waitForFunction(
-      (b) => {
-        const col = document.querySelector('.col[data-provider="slack-app"]');
-        const text = col?.textContent ?? '';
-        return !document.querySelector(b) && text.split('Approved by @U0INBOX0001').length === 3;
+      (l) => {
+        const m = [...document.querySelectorAll('.col[data-provider="slack-app"] .msg')].find((x) =>
+          x.textContent?.includes(l),
+        );
+        return (
+          m &&
+          !m.querySelector('button[data-action="gate-open"]') &&
+          (m.textContent ?? '').split('Approved by @U0INBOX0001').length === 3
+        );
       },
       { timeout: 10_000 },
-      button,
+      label,
     );
     expect(await gateCheck()).toBe(200);
     await page.close();

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { flaggerWaitingForApproval } from './flagger';
 
 /**
  * Replays the sample rollouts (events/flagger-events.jsonl) to an ingest URL, each event stamped
@@ -28,4 +29,35 @@ export async function replayDemo(
     await new Promise((r) => setTimeout(r, o.spacingMs ?? 1000));
   }
   return sent;
+}
+
+/**
+ * `npm run demo` and the inbox's button: the sample rollouts, then a canary (shipping.demo) that
+ * waits for promotion approval as Flagger would, asking the gate on every interval until someone
+ * approves or rolls it back (in the inbox's Slack message, its rollout page, or the CLI).
+ */
+export async function runDemo(
+  root: string,
+  base: string,
+  o: {
+    spacingMs?: number;
+    token?: string;
+    gateIntervalMs?: number;
+    gateWaitMs?: number;
+    say?: (line: string) => void;
+  },
+): Promise<{ sent: number; gate: Awaited<ReturnType<typeof flaggerWaitingForApproval>> }> {
+  const sent = await replayDemo(root, `${base}/events`, o);
+  o.say?.(`demo: ${sent} sample events sent; the inbox is at ${base}/`);
+  const gate = await flaggerWaitingForApproval(base, {
+    ...(o.token ? { token: o.token } : {}),
+    intervalMs: o.gateIntervalMs ?? 2000,
+    waitMs: o.gateWaitMs ?? 300_000,
+    onWaiting: () =>
+      o.say?.(
+        'demo: shipping.demo waits for promotion approval. Press Approve (or Roll back) in its Slack message or on its rollout page, or run `npx flagger-notify gate open demo/shipping`',
+      ),
+  });
+  o.say?.(`demo: shipping.demo ${gate}`);
+  return { sent, gate };
 }

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PROVIDERS, type ProviderId } from '../providers/catalog';
-import { replayDemo } from './demo';
+import { runDemo } from './demo';
 import type { Inbox } from './inbox';
 import { inboxHtml } from './inbox-page';
 import { STAND_INS } from './stand-ins';
@@ -79,10 +79,11 @@ export async function serveInbox(
     return true;
   }
   if (req.method === 'POST' && path === '/inbox/demo') {
-    void replayDemo(root, ingestUrl(), {
+    void runDemo(root, ingestUrl().replace(/\/events$/, ''), {
       spacingMs: Number(process.env.DEMO_SPACING_MS ?? 1000),
       token: process.env.INGEST_TOKEN,
-    });
+      gateWaitMs: 600_000,
+    }).catch(() => {});
     res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"replaying"}');
     return true;
   }

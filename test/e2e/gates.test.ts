@@ -1,6 +1,7 @@
 // npm start's command end to end: a canary waiting for approval, Flagger's /gate/check before and
 // after the CLI opens it, the next rollout closed again, a rollback, and the token.
 import { describe, expect, it } from 'vitest';
+import { flaggerWaitingForApproval } from '../../lib/local/flagger';
 import { main as cli } from '../../lib/ops/cli';
 import { fixtureLines } from '../helpers/fixtures';
 import { pipeline, postAll } from '../helpers/pipeline';
@@ -123,4 +124,68 @@ describe('local pipeline end to end: gates', () => {
       'Approved by someone with the link (link)',
     );
   }, 60_000);
+
+  it('the demo’s waiting canary, twice: approved from the Slack look-alike it is promoted; its next rollout waits again and is rolled back', async () => {
+    const p = await pipeline({ INGEST_TOKEN: TOKEN });
+    const base = p.url.replace(/\/events$/, '');
+    // The Slack app's latest button for shipping.demo, clicked as a person would (signed as Slack signs).
+    const click = async (action: string) => {
+      for (let i = 0; i < 50; i++) {
+        const items = (await (await fetch(`${base}/inbox/messages`)).json()) as {
+          provider: string;
+          kind: string;
+          id: string;
+          payload: {
+            ts?: string;
+            attachments?: { blocks?: { elements?: { action_id?: string; value?: string }[] }[] }[];
+          };
+        }[];
+        const button = items
+          .filter((x) => x.provider === 'slack-app')
+          .flatMap((x) =>
+            (x.payload.attachments?.[0]?.blocks ?? []).flatMap((b) =>
+              (b.elements ?? [])
+                .filter((e) => e.action_id === action && e.value?.includes('"shipping"'))
+                .map((e) => ({ ...e, ts: x.kind === 'update' ? x.payload.ts : x.id })),
+            ),
+          )
+          .at(-1);
+        if (button) {
+          const res = await fetch(`${base}/inbox/click`, { method: 'POST', body: JSON.stringify(button) });
+          return `${res.status} ${await res.text()}`;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return 'no button';
+    };
+    const gateCheck = async () =>
+      (
+        await fetch(`${base}/gate/check?token=${TOKEN}`, {
+          method: 'POST',
+          body: JSON.stringify({ name: 'shipping', namespace: 'demo' }),
+        })
+      ).status;
+    const flagger = () =>
+      flaggerWaitingForApproval(base, {
+        token: TOKEN,
+        intervalMs: 300,
+        waitMs: 30_000,
+        onWaiting: () => waiting.push(Date.now()),
+      });
+    const waiting: number[] = [];
+
+    const first = flagger();
+    while (!waiting.length) await new Promise((r) => setTimeout(r, 100));
+    expect(await gateCheck()).toBe(403);
+    expect(await click('gate-open')).toBe('200 Gate opened');
+    expect(await first).toBe('promoted');
+
+    const second = flagger();
+    while (waiting.length < 2) await new Promise((r) => setTimeout(r, 100));
+    // A new rollout of the same canary: the approval did not carry over.
+    expect(await gateCheck()).toBe(403);
+    expect(await click('rollback-open')).toBe('200 Gate opened');
+    expect(await second).toBe('rolled back');
+    expect(p.output()).toContain('gate opened');
+  }, 90_000);
 });
