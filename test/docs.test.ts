@@ -65,6 +65,8 @@ describe('README and docs/', () => {
   });
 
   it('shows only flagger-notify command lines the CLI accepts', async () => {
+    process.env.AWS_ACCESS_KEY_ID ??= 'test';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
     const lines = docs.flatMap((f) =>
       code(f).flatMap((c) =>
         [...c.matchAll(/npx flagger-notify ([^\n`#|;&]+)/g)].map((m) => ({
@@ -81,8 +83,9 @@ describe('README and docs/', () => {
       const code = await cli([...argv, '--endpoint', 'http://127.0.0.1:1'], {
         out: () => {},
         err: () => {},
-        // Nothing listens on port 1: a gate command fails to connect instead of opening a gate.
-        env: { PORT: '1' },
+        // Nothing listens on port 1: a gate command fails to connect instead of opening a gate,
+        // and a deployed stage's SSM is that port too.
+        env: { PORT: '1', SSM_ENDPOINT: 'http://127.0.0.1:1' },
       });
       expect(code, `${f}: npx flagger-notify ${args}`).not.toBe(2);
     }
