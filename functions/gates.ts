@@ -39,6 +39,9 @@ const text = (statusCode: number, body: string): APIGatewayProxyStructuredResult
 export const handler = lambdaHandler(
   init,
   async (deps, event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+    // API Gateway routes only POST here; npm start's server and a misrouted GET get told so.
+    if (event.requestContext?.http?.method && event.requestContext.http.method !== 'POST')
+      return text(405, 'gates are POSTed: a GET never opens or closes one');
     if (!authorized(deps.tokens, event.queryStringParameters ?? {}, event.headers?.authorization))
       return text(401, TOKEN_HELP);
     const kind = event.rawPath.startsWith('/rollback/') ? 'rollback' : 'gate';

@@ -41,6 +41,11 @@ describe('local pipeline end to end: gates', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect((await flagger('/gate/check')).status).toBe(403);
     expect((await flagger('/gate/check', 'wrong-token-0123456789')).status).toBe(401);
+    // The loadtester's unconditional /gate/approve is not a gate here: 404, which Flagger takes as closed.
+    expect((await flagger('/gate/approve')).status).toBe(404);
+    // A GET on an action URL (a link preview, a scanner) opens nothing.
+    expect((await fetch(`${base}/gate/open?token=${TOKEN}`)).status).toBeGreaterThanOrEqual(404);
+    expect((await flagger('/gate/check')).status).toBe(403);
 
     expect(await run('gate', 'open', 'web/frontend')).toEqual({
       code: 0,
@@ -129,6 +134,7 @@ describe('local pipeline end to end: gates', () => {
     const p = await pipeline({ INGEST_TOKEN: TOKEN });
     const base = p.url.replace(/\/events$/, '');
     // The Slack app's latest button for shipping.demo, clicked as a person would (signed as Slack signs).
+    const clicked = new Set<string>();
     const click = async (action: string) => {
       for (let i = 0; i < 50; i++) {
         const items = (await (await fetch(`${base}/inbox/messages`)).json()) as {
@@ -149,8 +155,11 @@ describe('local pipeline end to end: gates', () => {
                 .map((e) => ({ ...e, ts: x.kind === 'update' ? x.payload.ts : x.id })),
             ),
           )
+          .filter((b) => !clicked.has(b.ts as string))
           .at(-1);
         if (button) {
+          // The next rollout's button is in its own, new message.
+          clicked.add(button.ts as string);
           const res = await fetch(`${base}/inbox/click`, { method: 'POST', body: JSON.stringify(button) });
           return `${res.status} ${await res.text()}`;
         }
