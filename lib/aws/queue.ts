@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod/mini';
 import { InvalidMessageError } from '../errors';
-import { type FlaggerEvent, flaggerEventSchema } from '../event/event';
+import { type CanaryRef, canaryKey, type FlaggerEvent, flaggerEventSchema, refOf } from '../event/event';
 
 /** What travels on a provider's queue: the validated event plus when ingest accepted it. */
 export interface QueuedEvent {
@@ -48,12 +48,12 @@ const ID_MAX = 128;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /**
- * One group per destination and canary: a canary's messages to one destination stay in order,
+ * One group per destination and canary (and cluster, in a fleet): a canary's messages to one destination stay in order,
  * while other canaries and other destinations flow in parallel, so a failing destination holds
  * back only its own messages.
  */
-export function messageGroupId(destination: string, e: Pick<FlaggerEvent, 'namespace' | 'name'>): string {
-  const id = `${destination}/${e.namespace}/${e.name}`;
+export function messageGroupId(destination: string, e: CanaryRef | FlaggerEvent): string {
+  const id = `${destination}/${canaryKey(refOf(e))}`;
   return id.length <= ID_MAX ? id : `h:${sha256(id)}`;
 }
 

@@ -41,7 +41,7 @@ export async function storyPart(
     });
     return NONE;
   }
-  const path = rolloutPath(event.namespace, event.name, story.rollout.startedAt);
+  const path = rolloutPath(story, story.rollout.startedAt);
   return {
     ...(links ? { link: signedLink(links.secret, links.base, path) } : {}),
     async record(result) {

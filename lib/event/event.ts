@@ -120,4 +120,41 @@ export function eventTime(event: FlaggerEvent): Date {
   return new Date(Number(event.metadata.timestamp));
 }
 
-export const canaryId = (e: FlaggerEvent): string => `${e.name}.${e.namespace}`;
+/** A canary, wherever it is named: its namespace and name, and its cluster in a fleet. */
+export interface CanaryRef {
+  namespace: string;
+  name: string;
+  cluster?: string;
+}
+
+/** A cluster's name: a DNS label, as Kubernetes names go (lower-case, digits, -; ≤ 63). */
+export const isClusterName = isKubernetesNamespace;
+
+/**
+ * The cluster an event came from: set by ingest from the caller's token or `?cluster=` (or a
+ * per-canary webhook's `metadata.cluster` where the token allows it); absent outside a fleet.
+ */
+export const clusterOf = (e: FlaggerEvent): string | undefined =>
+  typeof e.metadata.cluster === 'string' && e.metadata.cluster ? e.metadata.cluster : undefined;
+
+export const canaryRef = (e: FlaggerEvent): CanaryRef => {
+  const cluster = clusterOf(e);
+  return { namespace: e.namespace, name: e.name, ...(cluster ? { cluster } : {}) };
+};
+
+/**
+ * The canary's key in state and queues: `namespace/name`, or `cluster/namespace/name` in a fleet,
+ * so two clusters' `podinfo.default` never share a rollout, a live message or a FIFO group.
+ */
+export const canaryKey = (c: CanaryRef): string =>
+  c.cluster ? `${c.cluster}/${c.namespace}/${c.name}` : `${c.namespace}/${c.name}`;
+
+/** What people read: `podinfo.test`, or `prod-eu · podinfo.test` in a fleet. */
+export const canaryLabel = (c: CanaryRef): string =>
+  c.cluster ? `${c.cluster} · ${c.name}.${c.namespace}` : `${c.name}.${c.namespace}`;
+
+/** The canary as people read it in titles and logs (`prod-eu · podinfo.test` in a fleet). */
+export const canaryId = (e: FlaggerEvent): string => canaryLabel(canaryRef(e));
+
+/** A canary reference from an event or a reference. */
+export const refOf = (c: CanaryRef | FlaggerEvent): CanaryRef => ('metadata' in c ? canaryRef(c) : c);

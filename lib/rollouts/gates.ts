@@ -1,3 +1,4 @@
+import type { CanaryRef } from '../event/event';
 import type { Versioned } from './state';
 import type { Story } from './story';
 import { isEnded } from './tracker';
@@ -19,15 +20,13 @@ export interface GateChange {
 }
 
 /** A canary's gates: each decision belongs to one rollout, and only while that rollout runs. */
-export interface GateState {
-  namespace: string;
-  name: string;
+export interface GateState extends CanaryRef {
   decisions: Partial<Record<GateKind, GateChange>>;
   audit: GateChange[];
 }
 
 export interface GateStore {
-  get(namespace: string, name: string): Promise<Versioned<GateState> | undefined>;
+  get(canary: CanaryRef): Promise<Versioned<GateState> | undefined>;
   put(state: GateState, version: number): Promise<number>;
 }
 
@@ -59,7 +58,13 @@ export function decide(
   story: Story,
   change: Omit<GateChange, 'rollout' | 'revision'>,
 ): { state: GateState; changed: boolean } {
-  const base: GateState = state ?? { namespace: story.namespace, name: story.name, decisions: {}, audit: [] };
+  const base: GateState = state ?? {
+    namespace: story.namespace,
+    name: story.name,
+    ...(story.cluster ? { cluster: story.cluster } : {}),
+    decisions: {},
+    audit: [],
+  };
   if (isOpen(base, change.kind, story) === change.open) return { state: base, changed: false };
   const full: GateChange = {
     ...change,

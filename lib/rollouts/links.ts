@@ -1,8 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { CanaryRef } from '../event/event';
 
-/** A rollout page's path: the canary and its rollout's start (Flagger's timestamp, ms). */
-export const rolloutPath = (namespace: string, name: string, startedAt: number): string =>
-  `/rollouts/${namespace}/${name}/${startedAt}`;
+/**
+ * A rollout page's path: the canary and its rollout's start (Flagger's timestamp, ms), under its
+ * cluster in a fleet (`/clusters/prod-eu/rollouts/…`).
+ */
+export const rolloutPath = (c: CanaryRef, startedAt: number): string =>
+  `${c.cluster ? `/clusters/${c.cluster}` : ''}/rollouts/${c.namespace}/${c.name}/${startedAt}`;
 
 // Links stay valid this long after they are drawn; a live message redraws (and re-signs) its
 // link with every update, so its link lasts 30 days past the rollout's end.

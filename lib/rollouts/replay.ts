@@ -1,4 +1,4 @@
-import { canaryId, type FlaggerEvent } from '../event/event';
+import { canaryId, canaryKey, canaryRef, type FlaggerEvent } from '../event/event';
 import { type Note, type Rollout, reduce } from './tracker';
 
 /** One rollout as a destination would see it after all its events. */
@@ -20,14 +20,14 @@ export function replay(events: FlaggerEvent[]): Replayed[] {
   const open = new Map<string, Replayed>();
   const done: Replayed[] = [];
   for (const e of events) {
-    const id = canaryId(e);
+    const id = canaryKey(canaryRef(e));
     const current = open.get(id);
     const step = reduce(current?.rollout, e);
     let r = current;
     if (step.started || !r) {
       if (r) done.push(r);
       r = {
-        canary: id,
+        canary: canaryId(e),
         namespace: e.namespace,
         name: e.name,
         rollout: step.rollout,

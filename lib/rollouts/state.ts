@@ -1,3 +1,4 @@
+import { type CanaryRef, canaryKey, type FlaggerEvent, refOf } from '../event/event';
 import type { Rollout } from './tracker';
 
 // What the rollout engines keep, and its keys, apart from the DynamoDB store: the engines and
@@ -53,12 +54,16 @@ export interface RolloutStore {
   failing(): Promise<{ key: string; value: RolloutRecord }[]>;
 }
 
-/** `rollout#ops#shop/checkout` → its destination and canary. */
-export function parseRolloutKey(
-  key: string,
-): { destination: string; namespace: string; name: string } | undefined {
-  const m = key.match(/^rollout#([^#]+)#([^/]+)\/(.+)$/);
-  return m ? { destination: m[1] as string, namespace: m[2] as string, name: m[3] as string } : undefined;
+/** `rollout#ops#shop/checkout` (or `rollout#ops#prod-eu/shop/checkout` in a fleet) → its destination and canary. */
+export function parseRolloutKey(key: string): ({ destination: string } & CanaryRef) | undefined {
+  const m = key.match(/^rollout#([^#]+)#(?:([^/]+)\/)?([^/]+)\/([^/]+)$/);
+  if (!m) return undefined;
+  return {
+    destination: m[1] as string,
+    namespace: m[3] as string,
+    name: m[4] as string,
+    ...(m[2] ? { cluster: m[2] } : {}),
+  };
 }
 
 /** The sparse index the status function reads: only failed rollouts and firing alerts are in it. */
@@ -68,5 +73,5 @@ export const MAX_APPLIED = 50;
 
 export const isFailing = (r: RolloutRecord) => r.rollout.status === 'failed' || Boolean(r.alert);
 
-export const rolloutKey = (destination: string, e: { namespace: string; name: string }) =>
-  `rollout#${destination}#${e.namespace}/${e.name}`;
+export const rolloutKey = (destination: string, e: CanaryRef | FlaggerEvent) =>
+  `rollout#${destination}#${canaryKey(refOf(e))}`;

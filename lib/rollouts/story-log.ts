@@ -1,5 +1,5 @@
 import { RetryableDeliveryError } from '../errors';
-import type { FlaggerEvent } from '../event/event';
+import { canaryRef, type FlaggerEvent } from '../event/event';
 import { applyEvent, applyResult, type DeliveryResult, type Story, type StoryStore } from './story';
 
 // Several providers' workers write one canary's story at once: a conflict is re-read and re-applied.
@@ -21,7 +21,7 @@ export async function retrying<T>(fn: () => Promise<T>, tries = TRIES): Promise<
 /** Applies the event to its canary's story (once) and returns the story: its rollout names the page. */
 export function storyOf(store: StoryStore, event: FlaggerEvent, eventId: string): Promise<Story> {
   return retrying(async () => {
-    const got = await store.get(event.namespace, event.name);
+    const got = await store.get(canaryRef(event));
     const { story, archive, changed } = applyEvent(got?.value, event, eventId);
     if (!changed) return story;
     if (archive) {
@@ -38,19 +38,18 @@ export function storyOf(store: StoryStore, event: FlaggerEvent, eventId: string)
 /** What became of the event at one destination, on its rollout's story (current or archived). */
 export function recordResult(
   store: StoryStore,
-  story: Pick<Story, 'namespace' | 'name' | 'rollout'>,
+  story: Pick<Story, 'namespace' | 'name' | 'cluster' | 'rollout'>,
   destination: string,
   provider: string,
   eventId: string,
   result: DeliveryResult,
 ): Promise<void> {
-  const { namespace, name } = story;
   const startedAt = story.rollout.startedAt;
   return retrying(async () => {
-    let got = await store.get(namespace, name);
+    let got = await store.get(story);
     let archived = false;
     if (got && got.value.rollout.startedAt !== startedAt) {
-      got = await store.get(namespace, name, startedAt);
+      got = await store.get(story, startedAt);
       archived = true;
     }
     if (!got) return;

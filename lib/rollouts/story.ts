@@ -1,5 +1,5 @@
 import { classify, type Kind } from '../event/classify';
-import { eventTime, type FlaggerEvent } from '../event/event';
+import { type CanaryRef, canaryRef, eventTime, type FlaggerEvent } from '../event/event';
 import { plainText } from '../event/text';
 import type { Versioned } from './state';
 import { type Rollout, reduce } from './tracker';
@@ -33,9 +33,7 @@ export interface DeliveryResult {
 }
 
 /** A canary's rollout from the relay's side: every event, and per destination what happened. */
-export interface Story {
-  namespace: string;
-  name: string;
+export interface Story extends CanaryRef {
   rollout: Rollout;
   events: StoryEvent[];
   /** Events past EVENTS_MAX, counted, not kept. */
@@ -45,7 +43,7 @@ export interface Story {
 
 export interface StoryStore {
   /** The canary's current story, or an archived rollout's (`startedAt`). */
-  get(namespace: string, name: string, startedAt?: number): Promise<Versioned<Story> | undefined>;
+  get(canary: CanaryRef, startedAt?: number): Promise<Versioned<Story> | undefined>;
   /** Saves over `version` (0 = new); another writer first → a retryable error. */
   put(story: Story, version: number, archived?: boolean): Promise<number>;
 }
@@ -55,7 +53,7 @@ const MESSAGE_MAX = 4000;
 const FINAL: readonly DeliveryState[] = ['delivered', 'dead-lettered'];
 
 /** A kept event as the tracker reads it (its message as kept: the tracker reads only its start). */
-const asEvent = (s: Pick<Story, 'namespace' | 'name'>, e: StoryEvent): FlaggerEvent => ({
+const asEvent = (s: CanaryRef, e: StoryEvent): FlaggerEvent => ({
   name: s.name,
   namespace: s.namespace,
   phase: e.phase,
@@ -64,16 +62,12 @@ const asEvent = (s: Pick<Story, 'namespace' | 'name'>, e: StoryEvent): FlaggerEv
     eventMessage: e.message,
     eventType: e.eventType as 'Normal' | 'Warning',
     timestamp: String(e.at),
+    ...(s.cluster ? { cluster: s.cluster } : {}),
   },
 });
 
 /** One rollout's story: its events, the rollout they came to, and the results `from` had for them. */
-function storyFrom(
-  base: Pick<Story, 'namespace' | 'name'>,
-  events: StoryEvent[],
-  rollout: Rollout,
-  from?: Story,
-): Story {
+function storyFrom(base: CanaryRef, events: StoryEvent[], rollout: Rollout, from?: Story): Story {
   const ids = new Set(events.map((e) => e.id));
   const destinations: Story['destinations'] = {};
   for (const [name, d] of Object.entries(from?.destinations ?? {})) {
@@ -116,7 +110,7 @@ export function applyEvent(
     eventType: event.metadata.eventType,
     message: plainText(event.metadata.eventMessage, MESSAGE_MAX),
   };
-  const base = { namespace: event.namespace, name: event.name };
+  const base = canaryRef(event);
   // Stable: events of the same millisecond keep their arrival order.
   const events = [...(current?.events ?? []), e].sort((a, b) => a.at - b.at);
   // One replay: where the last rollout in these events starts, the rollout the events before it

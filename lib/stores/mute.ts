@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { classify, type Kind } from '../event/classify';
-import type { FlaggerEvent } from '../event/event';
+import { clusterOf, type FlaggerEvent } from '../event/event';
 
 /** Remembers what was sent recently, so a route's `mute` window can suppress repeats. */
 export interface MuteStore {
@@ -27,8 +27,9 @@ export function memoryMuteStore(now = () => Date.now()): MuteStore {
   };
 }
 
-/** Same route + canary + kind + message = the same notification. */
+/** Same route + canary (and cluster) + kind + message = the same notification. */
 export function muteKey(route: string, e: FlaggerEvent, kind: Kind = classify(e).kind): string {
-  const parts = [route, e.namespace, e.name, kind, e.metadata.eventMessage];
+  const cluster = clusterOf(e);
+  const parts = [route, e.namespace, e.name, kind, e.metadata.eventMessage, ...(cluster ? [cluster] : [])];
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }

@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { StateConflictError } from '../errors';
+import { type CanaryRef, canaryKey } from '../event/event';
 import type { GateState, GateStore } from '../rollouts/gates';
 import type { Story, StoryStore } from '../rollouts/story';
 import { versionedDocs } from './dynamo';
@@ -7,31 +8,27 @@ import { versionedDocs } from './dynamo';
 // A story is kept as long as its links work: 30 days after its last write (docs/rollout-page.md).
 const KEEP_SECONDS = 30 * 24 * 3600;
 
-export const storyKey = (namespace: string, name: string, startedAt?: number) =>
-  `story#${namespace}/${name}${startedAt !== undefined ? `#${startedAt}` : ''}`;
+export const storyKey = (c: CanaryRef, startedAt?: number) =>
+  `story#${canaryKey(c)}${startedAt !== undefined ? `#${startedAt}` : ''}`;
 
 /** Stories in the state table: the canary's current one, and each earlier rollout's, archived. */
 export function dynamoStoryStore(table: string, client: DynamoDBClient, now = () => Date.now()): StoryStore {
   const docs = versionedDocs(client, table, 'rollout story', KEEP_SECONDS, now);
   return {
-    get: (namespace, name, startedAt) => docs.get<Story>(storyKey(namespace, name, startedAt)),
+    get: (canary, startedAt) => docs.get<Story>(storyKey(canary, startedAt)),
     put: (story, version, archived = false) =>
-      docs.put(
-        storyKey(story.namespace, story.name, archived ? story.rollout.startedAt : undefined),
-        story,
-        version,
-      ),
+      docs.put(storyKey(story, archived ? story.rollout.startedAt : undefined), story, version),
   };
 }
 
-export const gateKey = (namespace: string, name: string) => `gate#${namespace}/${name}`;
+export const gateKey = (c: CanaryRef) => `gate#${canaryKey(c)}`;
 
 /** A canary's gate decisions and their audit trail, versioned like the rest of the state table. */
 export function dynamoGateStore(table: string, client: DynamoDBClient, now = () => Date.now()): GateStore {
   const docs = versionedDocs(client, table, 'gate state', KEEP_SECONDS, now);
   return {
-    get: (namespace, name) => docs.get<GateState>(gateKey(namespace, name)),
-    put: (state, version) => docs.put(gateKey(state.namespace, state.name), state, version),
+    get: (canary) => docs.get<GateState>(gateKey(canary)),
+    put: (state, version) => docs.put(gateKey(state), state, version),
   };
 }
 

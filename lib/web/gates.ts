@@ -1,4 +1,4 @@
-import { isKubernetesName, isKubernetesNamespace } from '../event/event';
+import { type CanaryRef, canaryLabel, isKubernetesName, isKubernetesNamespace } from '../event/event';
 import { logger } from '../log';
 import { decide, type GateHow, type GateKind, type GateStore, isOpen } from '../rollouts/gates';
 import type { StoryStore } from '../rollouts/story';
@@ -35,13 +35,13 @@ export function parseGateBody(body: string): { name: string; namespace: string; 
 export async function handleGate(
   kind: GateKind,
   action: 'check' | 'open' | 'close',
-  target: { namespace: string; name: string; checksum?: string },
+  target: CanaryRef & { checksum?: string },
   who: { by: string; how: GateHow },
   deps: { stories: StoryStore; gates: GateStore; now?: () => number },
 ): Promise<GateAnswer> {
-  const story = (await deps.stories.get(target.namespace, target.name))?.value;
+  const story = (await deps.stories.get(target))?.value;
   if (action === 'check') {
-    const state = (await deps.gates.get(target.namespace, target.name))?.value;
+    const state = (await deps.gates.get(target))?.value;
     return isOpen(state, kind, story, target.checksum)
       ? { statusCode: 200, body: 'Approved' }
       : { statusCode: 403, body: 'Forbidden' };
@@ -49,13 +49,13 @@ export async function handleGate(
   if (!story) {
     return {
       statusCode: 409,
-      body: `no rollout of ${target.name}.${target.namespace} is known yet: a gate opens for the rollout running now`,
+      body: `no rollout of ${canaryLabel(target)} is known yet: a gate opens for the rollout running now`,
     };
   }
   const open = action === 'open';
   // Two clicks at once: the second re-reads and finds the gate already as asked.
   return retrying(async () => {
-    const got = await deps.gates.get(target.namespace, target.name);
+    const got = await deps.gates.get(target);
     const { state, changed } = decide(got?.value, story, {
       kind,
       open,
@@ -67,7 +67,7 @@ export async function handleGate(
     await deps.gates.put(state, got?.version ?? 0);
     logger.info(open ? 'gate opened' : 'gate closed', {
       gate: kind,
-      canary: `${target.name}.${target.namespace}`,
+      canary: canaryLabel(target),
       by: who.by,
       how: who.how,
       rollout: story.rollout.startedAt,

@@ -1,6 +1,12 @@
 import * as z from 'zod/mini';
 import { type Env, optionalEnv, parseEnv } from '../env';
-import { isKubernetesName, isKubernetesNamespace } from '../event/event';
+import {
+  type CanaryRef,
+  canaryLabel,
+  isClusterName,
+  isKubernetesName,
+  isKubernetesNamespace,
+} from '../event/event';
 import { logger } from '../log';
 import type { GateKind, GateStore } from '../rollouts/gates';
 import { checkLink, rolloutPath } from '../rollouts/links';
@@ -66,6 +72,21 @@ export interface PageActionDeps {
   now?: () => number;
 }
 
+/** A page's address: `/rollouts/{namespace}/{name}/{rollout}`, under `/clusters/{cluster}` in a fleet. */
+export function pageTarget(params: {
+  cluster?: string;
+  namespace?: string;
+  name?: string;
+  rollout?: string;
+}): { canary: CanaryRef; startedAt: number; path: string } | undefined {
+  const { cluster, namespace, name, rollout = '' } = params;
+  if (!isKubernetesNamespace(namespace) || !isKubernetesName(name) || !/^\d{1,16}$/.test(rollout))
+    return undefined;
+  if (cluster !== undefined && !isClusterName(cluster)) return undefined;
+  const canary = { namespace, name, ...(cluster ? { cluster } : {}) };
+  return { canary, startedAt: Number(rollout), path: rolloutPath(canary, Number(rollout)) };
+}
+
 const ACTIONS: Record<string, GateKind> = { approve: 'gate', rollback: 'rollback' };
 
 const refuse = (status: number, title: string, detail: string) => page(status, problemPage(title, detail));
@@ -79,7 +100,7 @@ const refuse = (status: number, title: string, detail: string) => page(status, p
  */
 export async function handlePageAction(
   req: {
-    params: { namespace?: string; name?: string; rollout?: string };
+    params: { cluster?: string; namespace?: string; name?: string; rollout?: string };
     query: Record<string, string | undefined>;
     headers?: Record<string, string | undefined>;
     body?: string;
@@ -87,11 +108,11 @@ export async function handlePageAction(
   deps: PageActionDeps,
 ): Promise<WebResponse> {
   const now = (deps.now ?? Date.now)();
-  const { namespace = '', name = '', rollout = '' } = req.params;
-  if (!isKubernetesNamespace(namespace) || !isKubernetesName(name) || !/^\d{1,16}$/.test(rollout))
+  const target = pageTarget(req.params);
+  if (!target)
     return refuse(404, 'Not a rollout page', 'The address is not /rollouts/<namespace>/<name>/<rollout>.');
   if (!deps.secret) return refuse(404, 'Rollout pages are off', 'This stack has no LINK_SECRET.');
-  const path = rolloutPath(namespace, name, Number(rollout));
+  const { canary, startedAt, path } = target;
   const link = checkLink(deps.secret, path, req.query.exp, req.query.sig, now);
   if (link !== 'ok') return refuse(403, `Link ${link}`, LINK_WHY[link]);
   if (deps.approvers.mode === 'off')
@@ -119,8 +140,8 @@ export async function handlePageAction(
   }
   if (!(await deps.firstSeen(nonce as string)))
     return refuse(409, 'Already sent', 'This form was already sent: reload the page to see what it did.');
-  const story = (await deps.stories.get(namespace, name))?.value;
-  if (!story || story.rollout.startedAt !== Number(rollout) || !waitsForGate(story))
+  const story = (await deps.stories.get(canary))?.value;
+  if (!story || story.rollout.startedAt !== startedAt || !waitsForGate(story))
     return refuse(
       409,
       'Nothing to approve',
@@ -129,12 +150,12 @@ export async function handlePageAction(
   const res = await handleGate(
     kind,
     'open',
-    { namespace, name },
+    canary,
     { by: by.slice(0, 64), how: 'link' },
     { ...deps, now: () => now },
   );
   if (res.statusCode !== 202) return refuse(res.statusCode, 'Nothing changed', res.body);
-  logger.info('gate form sent', { canary: `${name}.${namespace}`, gate: kind, result: res.body });
+  logger.info('gate form sent', { canary: canaryLabel(canary), gate: kind, result: res.body });
   return page(303, problemPage(res.body, 'Back to the rollout page…'), {
     location: `${path}?exp=${encodeURIComponent(req.query.exp ?? '')}&sig=${encodeURIComponent(req.query.sig ?? '')}`,
   });

@@ -13,6 +13,8 @@ export interface GateButton {
   rollout: number;
   /** The destination that drew it. */
   d?: string;
+  /** The canary's cluster, in a fleet. */
+  c?: string;
 }
 
 export const GATE_ACTIONS: Record<string, GateKind> = { 'gate-open': 'gate', 'rollback-open': 'rollback' };
@@ -132,7 +134,12 @@ export async function handleSlackInteraction(
   if (!dest) return answer(409, 'the destination that drew this button is no longer configured');
   const allowed = await mayAct(user, dest);
   if (allowed !== true) return answer(403, allowed);
-  const story = (await deps.stories.get(button.namespace, button.name))?.value;
+  const canary = {
+    namespace: button.namespace,
+    name: button.name,
+    ...(button.c ? { cluster: button.c } : {}),
+  };
+  const story = (await deps.stories.get(canary))?.value;
   if (!story || story.rollout.startedAt !== button.rollout || isEnded(story.rollout)) {
     return answer(409, 'this rollout has ended or another one is running: nothing changed');
   }
@@ -140,7 +147,7 @@ export async function handleSlackInteraction(
   const res = await handleGate(
     kind,
     'open',
-    { namespace: button.namespace, name: button.name },
+    canary,
     { by: `${who} (${user})`.slice(0, 64), how: 'slack' },
     { ...deps, now: () => now },
   );

@@ -1,6 +1,5 @@
-import { isKubernetesName, isKubernetesNamespace } from '../event/event';
 import type { GateStore } from '../rollouts/gates';
-import { checkLink, rolloutPath } from '../rollouts/links';
+import { checkLink } from '../rollouts/links';
 import type { Story, StoryStore } from '../rollouts/story';
 import { formNonce } from './nonce';
 import {
@@ -11,13 +10,13 @@ import {
   type WebResponse,
   LINK_WHY as WHY,
 } from './page';
-import { handlePageAction, type PageActionDeps, waitsForGate } from './page-actions';
+import { handlePageAction, type PageActionDeps, pageTarget, waitsForGate } from './page-actions';
 
 export type { WebResponse };
 
 export interface WebRequest {
   method: string;
-  params: { namespace?: string; name?: string; rollout?: string };
+  params: { cluster?: string; namespace?: string; name?: string; rollout?: string };
   query: Record<string, string | undefined>;
   headers?: Record<string, string | undefined>;
   body?: string;
@@ -55,8 +54,8 @@ export async function handleWeb(
       ),
     );
   }
-  const { namespace = '', name = '', rollout = '' } = req.params;
-  if (!isKubernetesNamespace(namespace) || !isKubernetesName(name) || !/^\d{1,16}$/.test(rollout)) {
+  const target = pageTarget(req.params);
+  if (!target) {
     return page(
       404,
       problemPage('Not a rollout page', 'The address is not /rollouts/<namespace>/<name>/<rollout>.'),
@@ -68,13 +67,12 @@ export async function handleWeb(
       problemPage('Rollout pages are off', 'This stack has no LINK_SECRET, so no link can be checked.'),
     );
   }
-  const path = rolloutPath(namespace, name, Number(rollout));
+  const { canary, startedAt, path } = target;
   const check = checkLink(deps.secret, path, req.query.exp, req.query.sig, deps.now?.());
   if (check !== 'ok') return page(403, problemPage(`Link ${check}`, WHY[check]));
-  const startedAt = Number(rollout);
-  const current = await deps.stories.get(namespace, name);
+  const current = await deps.stories.get(canary);
   let story: Story | undefined = current?.value.rollout.startedAt === startedAt ? current.value : undefined;
-  story ??= (await deps.stories.get(namespace, name, startedAt))?.value;
+  story ??= (await deps.stories.get(canary, startedAt))?.value;
   if (!story) {
     return page(
       404,
@@ -84,7 +82,7 @@ export async function handleWeb(
       ),
     );
   }
-  const audit = (await deps.gates?.get(namespace, name))?.value.audit ?? [];
+  const audit = (await deps.gates?.get(canary))?.value.audit ?? [];
   // The form only on the running rollout's page, while a gate waits, where the page may act.
   const form: GateForm | undefined =
     deps.actions && deps.actions.approvers.mode !== 'off' && current?.value === story && waitsForGate(story)

@@ -59,7 +59,7 @@ describe('Slack message', () => {
     const e = fixtures.find((x) => x.metadata.cluster) as FlaggerEvent;
     const p = formatSlack(e) as SlackPayload;
     expect(blocksOf(p)[0]?.text?.text).toBe(
-      '⏩ *api.team-a · Progressing*\nAdvance api.team-a canary weight 5',
+      '⏩ *prod-eu-1 · api.team-a · Progressing*\nAdvance api.team-a canary weight 5',
     );
     const context = blocksOf(p).find((b) => b.type === 'context')?.elements?.[0]?.text ?? '';
     for (const part of [

@@ -68,7 +68,7 @@ describe('Teams message', () => {
   it('shows canary, namespace, state, event, time, progress, details and sorted extra metadata as facts', () => {
     const e = fixtures.find((x) => x.metadata.cluster) as FlaggerEvent;
     const card = cardOf(formatTeams(e));
-    expect(card.body[0]?.items?.[0]?.text).toBe('⏩ api.team-a · Progressing');
+    expect(card.body[0]?.items?.[0]?.text).toBe('⏩ prod-eu-1 · api.team-a · Progressing');
     expect(card.body[1]?.text).toBe('Advance api.team-a canary weight 5');
     expect(factsOf(formatTeams(e)).map((f) => f.title)).toEqual([
       'Canary',

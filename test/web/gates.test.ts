@@ -70,7 +70,7 @@ describe('gates (POST /gate/… and /rollback/…)', () => {
       gate('open'),
     ]);
     expect(answers.filter((a) => a.body === 'Gate opened')).toHaveLength(1);
-    const audit = (await deps.gates.get('web', 'frontend'))?.value.audit ?? [];
+    const audit = (await deps.gates.get({ namespace: 'web', name: 'frontend' }))?.value.audit ?? [];
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ kind: 'gate', open: true, rollout: expect.any(Number) });
   });
@@ -79,7 +79,7 @@ describe('gates (POST /gate/… and /rollback/…)', () => {
     const { deps } = await setup([...frontend.slice(0, 3), later(frontend[3] as FlaggerEvent, 1000)]);
     await handleGate('gate', 'open', target, { by: 'ana', how: 'cli' }, { ...deps, now: () => 1_000 });
     await handleGate('rollback', 'open', target, { by: 'bo', how: 'api' }, { ...deps, now: () => 2_000 });
-    const audit = (await deps.gates.get('web', 'frontend'))?.value.audit;
+    const audit = (await deps.gates.get({ namespace: 'web', name: 'frontend' }))?.value.audit;
     expect(
       audit?.map(({ kind, open, by, how, at, revision }) => ({ kind, open, by, how, at, revision })),
     ).toEqual([

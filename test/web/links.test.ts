@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkLink, LINK_DAYS, rolloutPath, signedLink } from '../../lib/rollouts/links';
 
 const SECRET = 'test-link-secret-0123456789abcdef0123';
-const path = rolloutPath('test', 'podinfo', 1764115200000);
+const path = rolloutPath({ namespace: 'test', name: 'podinfo' }, 1764115200000);
 const parts = (url: string) => {
   const u = new URL(url);
   return {
@@ -25,9 +25,15 @@ describe('signed rollout links', () => {
   it('says which part is wrong: missing, tampered (path, expiry, signature, secret) or expired', () => {
     expect(checkLink(SECRET, path, undefined, undefined, now)).toBe('missing');
     expect(checkLink(SECRET, path, link.exp, undefined, now)).toBe('missing');
-    expect(checkLink(SECRET, rolloutPath('test', 'podinfo', 1764115200001), link.exp, link.sig, now)).toBe(
-      'tampered',
-    );
+    expect(
+      checkLink(
+        SECRET,
+        rolloutPath({ namespace: 'test', name: 'podinfo' }, 1764115200001),
+        link.exp,
+        link.sig,
+        now,
+      ),
+    ).toBe('tampered');
     expect(checkLink(SECRET, path, String(Number(link.exp) + 1), link.sig, now)).toBe('tampered');
     // One character changed, whichever it was.
     const last = link.sig?.slice(-1) === 'A' ? 'B' : 'A';

@@ -21,8 +21,9 @@ async function setup(approvers = ANYONE, events = 3) {
   // frontend: initialised, then "Halt frontend.web advancement waiting for approval gate-keeper".
   for (const e of fixtures.filter((x) => x.name === 'frontend').slice(0, events))
     await storyOf(stories, e, eventIdentity(e));
-  const rollout = (await stories.get('web', 'frontend'))?.value.rollout.startedAt as number;
-  const path = rolloutPath('web', 'frontend', rollout);
+  const rollout = (await stories.get({ namespace: 'web', name: 'frontend' }))?.value.rollout
+    .startedAt as number;
+  const path = rolloutPath({ namespace: 'web', name: 'frontend' }, rollout);
   const url = new URL(signedLink(SECRET, 'https://api.example', path, NOW));
   const seen = new Set<string>();
   const deps = {
@@ -65,7 +66,7 @@ describe('the rollout page’s Approve / Roll back form (POST to its signed link
     const { get, post, nonceOf, check, gates } = await setup();
     const pages = await Promise.all(Array.from({ length: 10 }, get));
     expect(await check()).toBe(403);
-    expect(await gates.get('web', 'frontend')).toBeUndefined();
+    expect(await gates.get({ namespace: 'web', name: 'frontend' })).toBeUndefined();
     // Each draw has its own nonce, and each still works once.
     expect(new Set(pages.map((p) => nonceOf(p.body))).size).toBe(10);
     expect((await post({ action: 'rollback', nonce: nonceOf(pages[9]?.body ?? '') })).statusCode).toBe(303);
@@ -132,7 +133,7 @@ describe('the rollout page’s Approve / Roll back form (POST to its signed link
     expect(await check()).toBe(403);
     const ana = await post({ action: 'approve', nonce }, { 'x-forwarded-email': 'Ana@Example.com' });
     expect(ana.statusCode).toBe(303);
-    const audit = (await deps.gates.get('web', 'frontend'))?.value.audit;
+    const audit = (await deps.gates.get({ namespace: 'web', name: 'frontend' }))?.value.audit;
     expect(audit).toEqual([expect.objectContaining({ by: 'ana@example.com', how: 'link', open: true })]);
   });
 
@@ -150,7 +151,7 @@ describe('the rollout page’s Approve / Roll back form (POST to its signed link
     // The same canary, its events up to the outcome: the gate no longer waits.
     for (const e of fixtures.filter((x) => x.name === 'frontend'))
       await storyOf(waiting.deps.stories, e, eventIdentity(e));
-    const story = (await waiting.deps.stories.get('web', 'frontend'))?.value;
+    const story = (await waiting.deps.stories.get({ namespace: 'web', name: 'frontend' }))?.value;
     expect(story?.rollout.status).not.toBe('waiting');
     const res = await waiting.post({ action: 'approve', nonce });
     expect(res.statusCode).toBe(409);

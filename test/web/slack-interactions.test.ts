@@ -27,7 +27,8 @@ async function setup(approvers: string[] = [], api?: SlackApi) {
   const gates = memoryGates();
   for (const e of fixtures.filter((x) => x.name === 'frontend').slice(0, 3))
     await storyOf(stories, e, eventIdentity(e));
-  const rollout = (await stories.get('web', 'frontend'))?.value.rollout.startedAt as number;
+  const rollout = (await stories.get({ namespace: 'web', name: 'frontend' }))?.value.rollout
+    .startedAt as number;
   const seen = new Set<string>();
   const deps = {
     secret: SECRET,
@@ -60,7 +61,7 @@ describe('Slack interactions (POST /slack/interactions)', () => {
       body: 'Gate opened',
     });
     expect(await check()).toBe(200);
-    const audit = (await deps.gates.get('web', 'frontend'))?.value.audit;
+    const audit = (await deps.gates.get({ namespace: 'web', name: 'frontend' }))?.value.audit;
     expect(audit).toEqual([
       expect.objectContaining({ kind: 'gate', open: true, by: 'ana (U0ANA)', how: 'slack' }),
     ]);

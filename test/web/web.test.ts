@@ -55,7 +55,7 @@ describe('rollout page (GET /rollouts/{namespace}/{name}/{rollout})', () => {
     const url = signedLink(
       SECRET,
       'https://api.example',
-      rolloutPath('shop', 'checkout', s.rollout.startedAt),
+      rolloutPath({ namespace: 'shop', name: 'checkout' }, s.rollout.startedAt),
     );
     const res = await handleWeb(request(url), { stories, secret: SECRET });
     expect(res.statusCode).toBe(200);
@@ -86,7 +86,7 @@ describe('rollout page (GET /rollouts/{namespace}/{name}/{rollout})', () => {
     const url = signedLink(
       SECRET,
       'https://api.example',
-      rolloutPath('shop', 'checkout', s.rollout.startedAt),
+      rolloutPath({ namespace: 'shop', name: 'checkout' }, s.rollout.startedAt),
     );
     const { body } = await handleWeb(request(url), { stories, secret: SECRET });
     expect(body).not.toMatch(/<script|<img/i);
@@ -145,7 +145,7 @@ describe('rollout page (GET /rollouts/{namespace}/{name}/{rollout})', () => {
     const url = signedLink(
       SECRET,
       'https://api.example',
-      rolloutPath('shop', 'checkout', s.rollout.startedAt),
+      rolloutPath({ namespace: 'shop', name: 'checkout' }, s.rollout.startedAt),
     );
     const res = await handleWeb(request(mutate(url)), { stories, secret: SECRET });
     expect(res.statusCode).toBe(status);
@@ -156,10 +156,14 @@ describe('rollout page (GET /rollouts/{namespace}/{name}/{rollout})', () => {
   it('refuses an expired link (403), an unknown rollout (404), a POST (405), and pages without a secret (404)', async () => {
     const stories = memoryStories();
     const s = await storyOfCheckout(stories, checkout);
-    const path = rolloutPath('shop', 'checkout', s.rollout.startedAt);
+    const path = rolloutPath({ namespace: 'shop', name: 'checkout' }, s.rollout.startedAt);
     const old = signedLink(SECRET, 'https://api.example', path, Date.now() - 31 * 86400_000);
     expect((await handleWeb(request(old), { stories, secret: SECRET })).body).toContain('Link expired');
-    const unknown = signedLink(SECRET, 'https://api.example', rolloutPath('shop', 'checkout', 42));
+    const unknown = signedLink(
+      SECRET,
+      'https://api.example',
+      rolloutPath({ namespace: 'shop', name: 'checkout' }, 42),
+    );
     const u = await handleWeb(request(unknown), { stories, secret: SECRET });
     expect([u.statusCode, u.body.includes('Unknown rollout')]).toEqual([404, true]);
     const url = signedLink(SECRET, 'https://api.example', path);
@@ -183,7 +187,7 @@ describe('rollout page (GET /rollouts/{namespace}/{name}/{rollout})', () => {
       const url = signedLink(
         SECRET,
         'https://api.example',
-        rolloutPath('shop', 'checkout', s.rollout.startedAt),
+        rolloutPath({ namespace: 'shop', name: 'checkout' }, s.rollout.startedAt),
       );
       const res = await handleWeb(request(url), { stories, secret: SECRET });
       expect(res.statusCode).toBe(200);

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import * as z from 'zod/mini';
 import { classify, type Facts, type Kind, type Severity } from '../../event/classify';
-import { canaryId, type FlaggerEvent } from '../../event/event';
+import { clusterOf, type FlaggerEvent } from '../../event/event';
 import { opt } from '../destination';
 import type { SendContext } from '../provider';
 import { webhookProvider } from '../webhook-provider';
@@ -11,6 +11,8 @@ export interface WebhookBody {
   version: 'flagger-notify/v1';
   /** `name.namespace`, as Flagger writes it in its messages. */
   canary: string;
+  /** The cluster the event came from, in a fleet (docs/fleet.md). */
+  cluster?: string;
   kind: Kind;
   severity: Severity;
   /** Numbers read from the message: weights, iterations, failed checks, the metric. */
@@ -39,7 +41,9 @@ export function formatWebhook(
   const rollout = ctx.links?.rollout;
   return {
     version: 'flagger-notify/v1',
-    canary: canaryId(event),
+    // Machine-readable: `name.namespace`, and the cluster on its own in a fleet.
+    canary: `${event.name}.${event.namespace}`,
+    ...(clusterOf(event) ? { cluster: clusterOf(event) } : {}),
     kind,
     severity,
     facts,
