@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { lambdaHandler } from '../lib/aws/handler';
 import { resolveSecrets, ssmFetcher } from '../lib/aws/secrets';
-import { isDeployed } from '../lib/env';
-import { ConfigError } from '../lib/errors';
-import { authorized, TOKEN_HELP } from '../lib/ingest/auth';
+import { loadAccess } from '../lib/config/clusters';
+import { TOKEN_HELP } from '../lib/ingest/auth';
+import { identify, resolveCluster } from '../lib/ingest/clusters';
 import { stateTable } from '../lib/stores/dynamo';
 import { dynamoGateStore, dynamoStoryStore } from '../lib/stores/story';
 import { handleGate, parseGateBody } from '../lib/web/gates';
@@ -16,15 +16,14 @@ async function init() {
     [
       { name: 'INGEST_TOKEN', optional: true },
       { name: 'INGEST_TOKEN_PREVIOUS', optional: true },
+      { name: 'INGEST_CLUSTER_TOKENS', optional: true },
     ],
     ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
   );
-  // As ingest: a deployed stage's gates are never open to anyone with the URL.
-  if (isDeployed(env) && !env.INGEST_TOKEN)
-    throw new ConfigError(`INGEST_TOKEN: required in a deployed stage`);
   const { table, client } = stateTable(env, 'gates live in it');
   return {
-    tokens: [env.INGEST_TOKEN, env.INGEST_TOKEN_PREVIOUS].filter((t): t is string => Boolean(t)),
+    // As ingest: the same tokens and clusters; a deployed stage's gates are never open to anyone.
+    access: loadAccess(env),
     stories: dynamoStoryStore(table, client),
     gates: dynamoGateStore(table, client),
   };
@@ -42,8 +41,9 @@ export const handler = lambdaHandler(
     // API Gateway routes only POST here; npm start's server and a misrouted GET get told so.
     if (event.requestContext?.http?.method && event.requestContext.http.method !== 'POST')
       return text(405, 'gates are POSTed: a GET never opens or closes one');
-    if (!authorized(deps.tokens, event.queryStringParameters ?? {}, event.headers?.authorization))
-      return text(401, TOKEN_HELP);
+    const query = event.queryStringParameters ?? {};
+    const caller = identify(deps.access, query, event.headers?.authorization);
+    if (!caller) return text(401, TOKEN_HELP);
     const kind = event.rawPath.startsWith('/rollback/') ? 'rollback' : 'gate';
     const action = event.pathParameters?.action;
     if (action !== 'check' && action !== 'open' && action !== 'close')
@@ -51,10 +51,17 @@ export const handler = lambdaHandler(
     const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8').toString('utf8');
     const target = parseGateBody(body);
     if (typeof target === 'string') return text(400, target);
+    // In a fleet, the canary's cluster: its token's, or `?cluster=` on the webhook's URL.
+    const where = resolveCluster(
+      deps.access,
+      caller,
+      query.cluster !== undefined ? { query: query.cluster } : {},
+    );
+    if ('error' in where) return text(where.status, where.error);
     // Who and how, as the caller says (the token authenticates; these only label the audit trail).
     const how = event.headers?.['x-flagger-notify-how'] === 'cli' ? 'cli' : 'api';
     const by = (event.headers?.['x-flagger-notify-by'] ?? how).replace(/[^\w.@-]/g, '').slice(0, 64) || how;
-    const answer = await handleGate(kind, action, target, { by, how }, deps);
+    const answer = await handleGate(kind, action, { ...target, ...where }, { by, how }, deps);
     return text(answer.statusCode, answer.body);
   },
 );

@@ -12,8 +12,10 @@ async function init() {
   const env = await resolveSecrets(
     process.env,
     [
-      { name: 'INGEST_TOKEN' },
+      // Either may be all a fleet has; loadAccess refuses a deployed stage with neither.
+      { name: 'INGEST_TOKEN', optional: true },
       { name: 'INGEST_TOKEN_PREVIOUS', optional: true },
+      { name: 'INGEST_CLUSTER_TOKENS', optional: true },
       { name: 'CONFIG', optional: true },
     ],
     ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),

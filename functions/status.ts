@@ -36,7 +36,7 @@ export const handler = lambdaHandler(init, async ({ store, senders }, _event: un
   const result = await runStatus({
     store,
     senders,
-    gauge: (namespace, name, value) => record('CanaryStatus', { namespace, name }, value),
+    gauge: (canary, value) => record('CanaryStatus', { ...canary }, value),
   });
   // Every minute, deployed: a line only when there is something to say.
   if (result.failedCanaries || result.refreshed) logger.info('status', result);

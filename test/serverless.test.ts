@@ -93,6 +93,8 @@ describe('serverless.yml', () => {
         'POST /events/{route}',
         'GET /rollouts/{namespace}/{name}/{rollout}',
         'POST /rollouts/{namespace}/{name}/{rollout}',
+        'GET /clusters/{cluster}/rollouts/{namespace}/{name}/{rollout}',
+        'POST /clusters/{cluster}/rollouts/{namespace}/{name}/{rollout}',
         'POST /gate/{action}',
         'POST /rollback/{action}',
         'POST /slack/interactions',

@@ -7,6 +7,7 @@ import { PROVIDER_IDS, parseChannels, providerById } from '../providers/catalog'
 import { DLQ_ENV, type Provider, queueEnv } from '../providers/provider';
 import type { RolloutStore } from '../rollouts/state';
 import { loadRouting, type RoutingConfig } from '../routing/config';
+import { type Access, loadAccess } from './clusters';
 import { type Destination, loadDestinations } from './destinations';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
@@ -18,12 +19,11 @@ const sqsSchema = z.object({
 
 export type { SqsSettings };
 
-export interface IngestConfig {
-  /**
-   * When non-empty, every request must carry one of them (`?token=` or `Authorization: Bearer`):
-   * INGEST_TOKEN and, during a rotation, INGEST_TOKEN_PREVIOUS.
-   */
-  tokens: string[];
+/**
+ * When it has tokens, every request must carry one of them (`?token=` or `Authorization: Bearer`):
+ * INGEST_TOKEN (and INGEST_TOKEN_PREVIOUS during a rotation), or a cluster's own (docs/fleet.md).
+ */
+export interface IngestConfig extends Access {
   /** The providers ingest queues to, each with its queue. */
   providers: { id: string; queueUrl: string }[];
   /** Destinations and routes (lib/routing): a routing file, or one destination per provider. */
@@ -43,10 +43,8 @@ const sqsOf = (e: z.infer<typeof sqsSchema>): SqsSettings => ({
  * types, the deploy's own list) narrows that and must not name one without a queue.
  */
 export async function loadIngestConfig(env: Env): Promise<IngestConfig> {
-  const token = optionalEnv(z.string().check(z.minLength(16, 'must be at least 16 characters')));
+  const access = loadAccess(env);
   const shape: Record<string, z.ZodMiniType> = {
-    INGEST_TOKEN: token,
-    INGEST_TOKEN_PREVIOUS: token,
     CHANNELS: optionalEnv(z.string()),
   };
   for (const id of PROVIDER_IDS) shape[queueEnv(id)] = optionalEnv(httpUrl);
@@ -60,16 +58,6 @@ export async function loadIngestConfig(env: Env): Promise<IngestConfig> {
   const providers = PROVIDER_IDS.filter((id) => e[queueEnv(id)] && (!wanted || wanted.includes(id))).map(
     (id) => ({ id, queueUrl: e[queueEnv(id)] as string }),
   );
-  if (isDeployed(env) && !e.INGEST_TOKEN) {
-    // The ingest URL is public: a deployed stage without a token would let anyone post to chat.
-    throw new ConfigError(`INGEST_TOKEN: required in a deployed stage (STAGE=${env.STAGE})`);
-  }
-  if (e.INGEST_TOKEN_PREVIOUS && !e.INGEST_TOKEN) {
-    throw new ConfigError(
-      'INGEST_TOKEN_PREVIOUS: set INGEST_TOKEN too (the previous token only eases a rotation)',
-    );
-  }
-  const tokens = [e.INGEST_TOKEN, e.INGEST_TOKEN_PREVIOUS].filter((t): t is string => Boolean(t));
   const routing = await loadRouting(
     env,
     providers.map((c) => c.id),
@@ -81,7 +69,12 @@ export async function loadIngestConfig(env: Env): Promise<IngestConfig> {
       );
     }
   }
-  return { tokens, providers, routing, sqs: sqsOf(e) };
+  return {
+    ...access,
+    providers,
+    routing,
+    sqs: sqsOf(e),
+  };
 }
 
 /**

@@ -23,12 +23,5 @@ export function presentedToken(
   return bearer ?? query.token;
 }
 
-/** No tokens configured (local): open. Otherwise the request must carry one of them. */
-export const authorized = (
-  tokens: readonly string[],
-  query: Record<string, string | undefined>,
-  authorization: string | undefined,
-): boolean => !tokens.length || tokenMatches(presentedToken(query, authorization), tokens);
-
 /** What a refused request is told: where the token goes, never which one was expected. */
 export const TOKEN_HELP = 'missing or invalid token: pass ?token=… or Authorization: Bearer …';

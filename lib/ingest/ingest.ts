@@ -1,13 +1,14 @@
 import { gunzipSync } from 'node:zlib';
 import { record } from '../aws/metrics';
 import type { IngestConfig } from '../config/config';
-import { canaryId, type FlaggerEvent, parseFlaggerEvent } from '../event/event';
+import { canaryId, canaryRef, type FlaggerEvent, parseFlaggerEvent } from '../event/event';
 import { eventIdentity } from '../event/identity';
 import { canaryStatus } from '../event/status';
 import { logger } from '../log';
 import { type Decision, routeEvent } from '../routing/route';
 import { type MuteStore, muteKey } from '../stores/mute';
-import { authorized, TOKEN_HELP } from './auth';
+import { TOKEN_HELP } from './auth';
+import { identify, resolveCluster } from './clusters';
 
 // Flagger events are small, but a failing webhook's answer can make one large (README "The HTTP
 // contract"): up to 1 MiB is accepted and cut to a stored bound; above it, 413.
@@ -80,9 +81,8 @@ function decode(raw: Buffer, encoding: string | undefined): { text: string } | R
 function validate(req: IngestRequest, config: IngestConfig): { event: FlaggerEvent } | Rejection {
   if (req.method !== 'POST')
     return reject('method', 405, `method ${req.method} not allowed: POST a Flagger event`);
-  if (!authorized(config.tokens, req.query, req.headers.authorization)) {
-    return reject('unauthorized', 401, TOKEN_HELP);
-  }
+  const caller = identify(config, req.query, req.headers.authorization);
+  if (!caller) return reject('unauthorized', 401, TOKEN_HELP);
   const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json')
     return reject('content-type', 415, 'content-type must be application/json');
@@ -100,6 +100,13 @@ function validate(req: IngestRequest, config: IngestConfig): { event: FlaggerEve
   const parsed = parseFlaggerEvent(json);
   if (!parsed.ok)
     return reject('schema', 400, `invalid Flagger event: ${parsed.errors.join('; ')}`, parsed.errors);
+  // In a fleet the cluster is part of the canary: it is set here, once, from what the token allows.
+  const where = resolveCluster(config, caller, {
+    ...(req.query.cluster !== undefined ? { query: req.query.cluster } : {}),
+    ...(parsed.event.metadata.cluster !== undefined ? { metadata: parsed.event.metadata.cluster } : {}),
+  });
+  if ('error' in where) return reject('cluster', where.status, where.error);
+  if (where.cluster) parsed.event.metadata.cluster = where.cluster;
   if (req.route !== undefined && !config.routing.routes.some((r) => r.name === req.route)) {
     const shown = /^[a-z0-9-]{1,63}$/.test(req.route) ? `"${req.route}"` : 'in the URL';
     return reject('unknown-route', 404, `unknown route ${shown}: POST /events, or /events/<name of a route>`);
@@ -155,7 +162,7 @@ export async function handleIngest(req: IngestRequest, deps: IngestDeps): Promis
   const decision = routeEvent(event, config.routing, req.route);
   // Flagger's CanaryStatus gauge, on the events that change it (docs/canary-status.md).
   const status = canaryStatus(decision.classification.kind);
-  if (status !== undefined) record('CanaryStatus', { namespace: event.namespace, name: event.name }, status);
+  if (status !== undefined) record('CanaryStatus', { ...canaryRef(event) }, status);
   const { destinations, claims } = await unmuted(decision, event, deps.mute);
   const targets = destinations.map((name) => {
     const type = config.routing.destinations[name]?.type;

@@ -1,3 +1,4 @@
+import { type CanaryRef, canaryKey } from '../event/event';
 import { logger } from '../log';
 import type { Sender } from '../providers/provider';
 import { parseRolloutKey, type RolloutStore } from '../rollouts/state';
@@ -7,7 +8,7 @@ export interface StatusDeps {
   /** Senders with periodic work (Alertmanager destinations). */
   senders: Sender[];
   /** One CanaryStatus data point (CloudWatch). */
-  gauge(namespace: string, name: string, value: number): void;
+  gauge(canary: CanaryRef, value: number): void;
   now?: () => number;
 }
 
@@ -21,12 +22,14 @@ export interface StatusDeps {
 export async function runStatus(deps: StatusDeps): Promise<{ failedCanaries: number; refreshed: number }> {
   const now = (deps.now ?? Date.now)();
   const failing = await deps.store.failing();
-  const canaries = new Map<string, { namespace: string; name: string }>();
+  const canaries = new Map<string, CanaryRef>();
   for (const f of failing) {
     const k = parseRolloutKey(f.key);
-    if (k && f.value.rollout.status === 'failed') canaries.set(`${k.namespace}/${k.name}`, k);
+    if (!k || f.value.rollout.status !== 'failed') continue;
+    const { destination: _, ...canary } = k;
+    canaries.set(canaryKey(canary), canary);
   }
-  for (const c of canaries.values()) deps.gauge(c.namespace, c.name, 2);
+  for (const c of canaries.values()) deps.gauge(c, 2);
   const results = await Promise.allSettled(deps.senders.map((s) => s.refresh?.(now) ?? Promise.resolve(0)));
   let refreshed = 0;
   for (const r of results) {

@@ -64,7 +64,7 @@ describe('ingest Lambda handler', () => {
     }
   });
 
-  it('refuses to serve a deployed stage whose token parameter is missing', async () => {
+  it('refuses to serve a deployed stage whose token parameter is missing (and has no cluster tokens)', async () => {
     const ssm = await startFakeSsm({});
     try {
       const handler = await loadHandler({
@@ -75,7 +75,7 @@ describe('ingest Lambda handler', () => {
         AWS_SECRET_ACCESS_KEY: 'test',
       });
       await expect(handler(sample)).rejects.toThrow(
-        'INGEST_TOKEN_PARAM: SSM parameter /flagger-notify/prod/ingest-token is missing or empty',
+        'INGEST_TOKEN: required in a deployed stage (STAGE=prod), unless each cluster has its own (INGEST_CLUSTER_TOKENS)',
       );
     } finally {
       await ssm.close();

@@ -90,7 +90,7 @@ describe('Alertmanager: canary_rollback while a canary is failed', () => {
       store,
       senders: [sender as Sender],
       now: () => later,
-      gauge: (ns, name, v) => gauges.push(`${ns}/${name}=${v}`),
+      gauge: (c, v) => gauges.push(`${c.namespace}/${c.name}=${v}`),
     });
     expect(result.refreshed).toBe(1);
     expect(gauges).toContain('shop/checkout=2');

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { ConfigError } from '../../errors';
-import type { FlaggerEvent } from '../../event/event';
+import { canaryRef, type FlaggerEvent } from '../../event/event';
 import { logger } from '../../log';
 import type { RolloutRecord } from '../../rollouts/state';
 import { reduce } from '../../rollouts/tracker';
@@ -76,8 +76,7 @@ function slackPlatform(
   };
   const draw = (r: RolloutRecord) =>
     rolloutMessage(r.rollout, {
-      namespace: event.namespace,
-      name: event.name,
+      ...canaryRef(event),
       destination,
       dashboardUrl: options.dashboardUrl,
       ...(rolloutUrl ? { rolloutUrl } : {}),

@@ -31,6 +31,7 @@ export function rolloutMessage(
   options: {
     namespace: string;
     name: string;
+    cluster?: string;
     destination?: string;
     dashboardUrl?: string;
     rolloutUrl?: string;
@@ -96,6 +97,7 @@ export function rolloutMessage(
       name: options.name,
       rollout: r.startedAt,
       ...(options.destination ? { d: options.destination } : {}),
+      ...(options.cluster ? { c: options.cluster } : {}),
     });
     const confirm = (title: string, text: string, ok: string) => ({
       title: { type: 'plain_text', text: title },
