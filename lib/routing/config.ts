@@ -73,6 +73,11 @@ const routeSchema = z.strictObject({
       eventType: z.optional(list(z.enum(['Normal', 'Warning']))),
       kind: z.optional(list(z.enum(KINDS))),
       severity: z.optional(list(z.enum(SEVERITIES))),
+      cluster: z.optional(list(z.string())),
+      // Any metadata key a per-canary webhook sets (team, env, …), each a glob or a list of them.
+      metadata: z.optional(
+        z.record(z.string().check(z.regex(/^[\w.-]{1,63}$/, 'must be a metadata key')), list(z.string())),
+      ),
     }),
   ),
   include: z.optional(list(regex)),

@@ -1,5 +1,5 @@
 import type { Classification, Kind, Severity } from '../event/classify';
-import type { FlaggerEvent } from '../event/event';
+import { clusterOf, type FlaggerEvent } from '../event/event';
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warn: 1, error: 2 };
 
@@ -12,6 +12,10 @@ export interface Route {
     eventType?: string[];
     kind?: Kind[];
     severity?: Severity[];
+    /** Globs on the event's cluster (a fleet's; an event without one has the empty name). */
+    cluster?: string[];
+    /** Globs on metadata values, by key (a per-canary webhook's `team`, `env`, …): all must hold. */
+    metadata?: Record<string, string[]>;
   };
   include: RegExp[];
   exclude: RegExp[];
@@ -47,6 +51,14 @@ export function matchReason(route: Route, e: FlaggerEvent, c: Classification): s
     ['eventType', anyOf(m.eventType, e.metadata.eventType)],
     ['kind', anyOf(m.kind, c.kind)],
     ['severity', anyOf(m.severity, c.severity)],
+    ['cluster', anyGlob(m.cluster, clusterOf(e) ?? '')],
+    [
+      'metadata',
+      Object.entries(m.metadata ?? {}).every(([k, globs]) => {
+        const v = e.metadata[k];
+        return typeof v === 'string' && anyGlob(globs, v);
+      }),
+    ],
   ];
   if (checks.some(([, ok]) => !ok)) return undefined;
   const used = checks.filter(([k]) => m[k]).map(([k]) => `${k} ${JSON.stringify(m[k])}`);

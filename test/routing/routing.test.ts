@@ -232,3 +232,59 @@ describe('mute', () => {
     ).toBe(4);
   });
 });
+
+describe('routing a fleet: by cluster and by any metadata', async () => {
+  const config = await parseRoutingConfig(
+    `destinations:
+  payments: { type: slack }
+  prod: { type: teams }
+  rest: { type: discord }
+routes:
+  - name: payments
+    match: { metadata: { team: "payments*" } }
+    to: [payments]
+    continue: true
+  - match: { cluster: "prod-*" }
+    mute: 1h
+    to: [prod]
+  - to: [rest]
+`,
+    {},
+    't',
+  );
+  const e = (metadata: Record<string, string>): FlaggerEvent => ({
+    ...(fixtures[0] as FlaggerEvent),
+    metadata: { ...(fixtures[0] as FlaggerEvent).metadata, ...metadata },
+  });
+
+  it('sends a route on metadata.team only that team’s canaries, and says why', () => {
+    const d = routeEvent(e({ team: 'payments-eu', cluster: 'staging' }), config);
+    expect(d.destinations).toEqual(['payments', 'rest']);
+    expect(d.steps[0]?.reason).toBe('match metadata {"team":["payments*"]}');
+    expect(routeEvent(e({ team: 'search' }), config).destinations).toEqual(['rest']);
+    // A canary without the key never matches a metadata glob, even `*`.
+    expect(routeEvent(e({}), config).destinations).toEqual(['rest']);
+  });
+
+  it('routes by cluster glob; an event outside a fleet has no cluster to match', () => {
+    expect(routeEvent(e({ cluster: 'prod-eu' }), config).destinations).toEqual(['prod']);
+    expect(routeEvent(e({ cluster: 'staging' }), config).destinations).toEqual(['rest']);
+    expect(routeEvent(e({}), config).destinations).toEqual(['rest']);
+  });
+
+  it('mutes per cluster: the same message from two clusters is two notifications', () => {
+    const eu = e({ cluster: 'prod-eu' });
+    expect(muteKey('r', eu)).not.toBe(muteKey('r', e({ cluster: 'prod-us' })));
+    expect(muteKey('r', eu)).toBe(muteKey('r', e({ cluster: 'prod-eu' })));
+  });
+
+  it('refuses a metadata match that is not a key → glob map, naming the line', async () => {
+    await expect(
+      parseRoutingConfig(
+        'destinations:\n  a: { type: slack }\nroutes:\n  - match: { metadata: [team] }\n    to: [a]\n',
+        {},
+        't',
+      ),
+    ).rejects.toThrow(/routes\.0\.match\.metadata \(line 4\)/);
+  });
+});
