@@ -77,6 +77,7 @@ function storyFrom(base: CanaryRef, events: StoryEvent[], rollout: Rollout, from
   return {
     namespace: base.namespace,
     name: base.name,
+    ...(base.cluster ? { cluster: base.cluster } : {}),
     rollout,
     events,
     overflow: from?.overflow ?? 0,

@@ -60,6 +60,18 @@ describe('CloudWatch metrics (EMF)', () => {
     expect(points[0]?._aws.CloudWatchMetrics[0]?.Metrics).toEqual([{ Name: 'CanaryStatus', Unit: 'None' }]);
   });
 
+  it('keeps one CanaryStatus series per cluster in a fleet: two clusters’ checkout.shop are two series', async () => {
+    const before = named('CanaryStatus').length;
+    const failed = fixtureLines.filter((x) => x.includes('"checkout"')).at(-1) as string;
+    for (const cluster of ['prod-eu', 'prod-us'])
+      await handleIngest({ ...req, query: { cluster }, body: Buffer.from(failed) }, await deps());
+    const points = named('CanaryStatus').slice(before);
+    expect(points.map((p) => [p.cluster, p.namespace, p.name, p.CanaryStatus])).toEqual([
+      ['prod-eu', 'shop', 'checkout', 2],
+      ['prod-us', 'shop', 'checkout', 2],
+    ]);
+  });
+
   it('is flushed by the ingest Lambda handler at the end of each invocation', async () => {
     vi.stubEnv('CHANNELS', '');
     const { handler } = await import('../../functions/ingest');

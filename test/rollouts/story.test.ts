@@ -53,3 +53,31 @@ describe('a canary’s story, fed by several providers’ workers in their own o
     expect(applyEvent(once, e as FlaggerEvent, eventIdentity(e as FlaggerEvent)).changed).toBe(false);
   });
 });
+
+describe('stories in a fleet', () => {
+  it('keeps each cluster’s story of the same canary apart, under its own key, titled with its cluster', async () => {
+    const { memoryStories } = await import('../helpers/memory-stores');
+    const { storyOf } = await import('../../lib/rollouts/story-log');
+    const stories = memoryStories();
+    const inCluster = (e: FlaggerEvent, cluster: string): FlaggerEvent => ({
+      ...e,
+      metadata: { ...e.metadata, cluster },
+    });
+    const checkout = fixtures.filter((e) => e.name === 'checkout');
+    for (const e of checkout) {
+      await storyOf(stories, inCluster(e, 'prod-eu'), eventIdentity(inCluster(e, 'prod-eu')));
+      // The other cluster is still at its first steps.
+      if (checkout.indexOf(e) < 3)
+        await storyOf(stories, inCluster(e, 'prod-us'), eventIdentity(inCluster(e, 'prod-us')));
+    }
+    const eu = (await stories.get({ namespace: 'shop', name: 'checkout', cluster: 'prod-eu' }))?.value;
+    const us = (await stories.get({ namespace: 'shop', name: 'checkout', cluster: 'prod-us' }))?.value;
+    expect(eu?.cluster).toBe('prod-eu');
+    expect(eu?.events).toHaveLength(checkout.length);
+    expect(us?.events).toHaveLength(3);
+    expect(eu?.rollout.canary).toBe('prod-eu · checkout.shop');
+    expect(eu?.rollout.status).toBe('failed');
+    expect(us?.rollout.status).not.toBe('failed');
+    expect(await stories.get({ namespace: 'shop', name: 'checkout' })).toBeUndefined();
+  });
+});
