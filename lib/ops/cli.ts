@@ -13,8 +13,8 @@ import type { Io } from './io';
 
 const USAGE = `usage: flagger-notify dlq list|redrive [provider] [--stage local] [--region R] [--endpoint URL] [--json]
        flagger-notify check-config [file] [--event file.json|.jsonl] [--route name]
-       flagger-notify gate open|close|status <namespace>/<name> [--stage S] [--region R] [--url URL]
-       flagger-notify rollback <namespace>/<name> [--stage S] [--region R] [--url URL]
+       flagger-notify gate open|close|status <namespace>/<name> [--cluster C] [--stage S] [--region R] [--url URL]
+       flagger-notify rollback <namespace>/<name> [--cluster C] [--stage S] [--region R] [--url URL]
 
   check-config [file]     validate a routing file (default: $CONFIG_FILE) and show, for each sample
                           event (or --event), which destinations it reaches and which route decided
@@ -80,6 +80,7 @@ export async function main(
         event: { type: 'string' },
         route: { type: 'string' },
         url: { type: 'string' },
+        cluster: { type: 'string' },
         help: { type: 'boolean' },
         json: { type: 'boolean' },
       },
@@ -96,6 +97,7 @@ export async function main(
     event?: string;
     route?: string;
     url?: string;
+    cluster?: string;
     help?: boolean;
     json?: boolean;
   };
@@ -106,7 +108,15 @@ export async function main(
   if (group === 'check-config') return checkConfig(command, opt, io, root);
   if (group === 'gate' || group === 'rollback')
     return gateCommand(
-      { group, command, target: provider, url: opt.url, stage: opt.stage, region: opt.region },
+      {
+        group,
+        command,
+        target: provider,
+        url: opt.url,
+        stage: opt.stage,
+        region: opt.region,
+        cluster: opt.cluster,
+      },
       io,
     );
   if (group !== 'dlq' || (command !== 'list' && command !== 'redrive')) {

@@ -10,6 +10,8 @@ export interface GateArgs {
   url?: string;
   stage?: string;
   region?: string;
+  /** The canary's cluster, in a fleet. */
+  cluster?: string;
 }
 
 /**
@@ -52,7 +54,7 @@ export async function gateCommand(argv: GateArgs, io: Io): Promise<number> {
   const m = target?.match(TARGET);
   if (!m || (argv.group === 'gate' && !['open', 'close', 'status'].includes(action ?? ''))) {
     io.err(
-      'usage: flagger-notify gate open|close|status <namespace>/<name> [--stage S --region R | --url URL]\n       flagger-notify rollback <namespace>/<name> [--stage S --region R | --url URL]',
+      'usage: flagger-notify gate open|close|status <namespace>/<name> [--cluster C] [--stage S --region R | --url URL]\n       flagger-notify rollback <namespace>/<name> [--cluster C] [--stage S --region R | --url URL]',
     );
     return 2;
   }
@@ -68,6 +70,8 @@ export async function gateCommand(argv: GateArgs, io: Io): Promise<number> {
     return 1;
   }
   base = base.replace(/\/+$/, '');
+  const where = argv.cluster ? `?cluster=${encodeURIComponent(argv.cluster)}` : '';
+  const label = `${argv.cluster ? `${argv.cluster} · ` : ''}${m[3]}.${m[1]}`;
   const body = JSON.stringify({ namespace: m[1], name: m[3] });
   const headers: Record<string, string> = {
     'content-type': 'application/json',
@@ -76,7 +80,7 @@ export async function gateCommand(argv: GateArgs, io: Io): Promise<number> {
     ...(token ? { authorization: `Bearer ${token}` } : {}),
   };
   const call = async (path: string) => {
-    const res = await fetch(`${base}${path}`, {
+    const res = await fetch(`${base}${path}${where}`, {
       method: 'POST',
       headers,
       body,
@@ -89,13 +93,13 @@ export async function gateCommand(argv: GateArgs, io: Io): Promise<number> {
       for (const kind of ['gate', 'rollback']) {
         const r = await call(`/${kind}/check`);
         if (r.status === 401) throw new Error(r.text);
-        io.out(`${kind}: ${r.status === 200 ? 'open' : 'closed'} for ${m[3]}.${m[1]}`);
+        io.out(`${kind}: ${r.status === 200 ? 'open' : 'closed'} for ${label}`);
       }
       return 0;
     }
     const kind = argv.group === 'rollback' ? 'rollback' : 'gate';
     const r = await call(`/${kind}/${action}`);
-    (r.status < 300 ? io.out : io.err)(`${kind} ${action} ${m[3]}.${m[1]}: ${r.status} ${r.text}`);
+    (r.status < 300 ? io.out : io.err)(`${kind} ${action} ${label}: ${r.status} ${r.text}`);
     return r.status < 300 ? 0 : 1;
   } catch (err) {
     io.err(`cannot reach the gates at ${base}: ${(err as Error).message}`);

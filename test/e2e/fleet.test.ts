@@ -1,6 +1,7 @@
 // Two clusters on one endpoint, end to end through npm start: the same canary failing in both at
 // once is two live Slack messages, two rollout pages and two alerts, each with its cluster.
 import { describe, expect, it } from 'vitest';
+import { main as cli } from '../../lib/ops/cli';
 import { fixtureLines } from '../helpers/fixtures';
 import { pipeline, postAll } from '../helpers/pipeline';
 
@@ -82,5 +83,33 @@ describe('local pipeline end to end: a fleet', () => {
       body: checkout[0],
     });
     expect(forged.status).toBe(403);
+  }, 60_000);
+
+  it('keeps gates per cluster: approving prod-eu’s waiting frontend leaves prod-us’s closed', async () => {
+    const p = await pipeline({ INGEST_CLUSTER_TOKENS: `prod-eu=${EU},prod-us=${US}` });
+    const base = p.url.replace(/\/events$/, '');
+    const frontend = fixtureLines.filter((l) => l.includes('"frontend"')).slice(0, 3);
+    await postAll(`${p.url}?token=${EU}`, frontend);
+    await postAll(`${p.url}?token=${US}`, frontend);
+    await new Promise((r) => setTimeout(r, 1500));
+    const check = async (token: string, query = '') =>
+      (
+        await fetch(`${base}/gate/check?token=${token}${query}`, {
+          method: 'POST',
+          body: JSON.stringify({ name: 'frontend', namespace: 'web' }),
+        })
+      ).status;
+    const out: string[] = [];
+    const code = await cli(['gate', 'open', 'web/frontend', '--cluster', 'prod-eu'], {
+      out: (l) => out.push(l),
+      err: (l) => out.push(l),
+      // The operator holds prod-eu's token here; the CLI names the cluster as the webhook does.
+      env: { PORT: new URL(base).port, INGEST_TOKEN: EU, USER: 'ana' },
+    });
+    expect([code, out.join('\n')]).toEqual([0, 'gate open prod-eu · frontend.web: 202 Gate opened']);
+    expect(await check(EU)).toBe(200);
+    expect(await check(US)).toBe(403);
+    // prod-eu's token asking for prod-us's gate is refused, not answered.
+    expect(await check(EU, '&cluster=prod-us')).toBe(403);
   }, 60_000);
 });
