@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -32,6 +32,7 @@ describe('serverless.yml', () => {
     };
 
     let templateText = '';
+    let artifacts = '';
     // Secrets in the deployer's environment must not reach a deployed stage's template.
     const SECRETS = {
       SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/SECRETSLACK',
@@ -40,10 +41,29 @@ describe('serverless.yml', () => {
     };
     beforeAll(async () => {
       const out = mkdtempSync(join(tmpdir(), 'sls-'));
+      artifacts = out;
       await sls(['package', '--stage', 'test', '--package', out], SECRETS);
       templateText = readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8');
       resources = JSON.parse(templateText).Resources;
     }, 120_000);
+
+    it('packages the YAML parser and the template engine beside a worker’s bundle, and they load from there', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'sls-slack-'));
+      execFileSync('unzip', ['-q', join(artifacts, 'slack.zip'), '-d', dir]);
+      // The bundle every cold start parses holds neither; a stack with a routing file loads them.
+      expect(statSync(join(dir, 'functions/worker.cjs')).size).toBeLessThan(300 * 1024);
+      const out = execFileSync(
+        process.execPath,
+        [
+          '-e',
+          `const {Liquid}=require('liquidjs');const {parse}=require('yaml');
+           const t=parse('title: "{{ canary }} failed"').title;
+           process.stdout.write(new Liquid({strictVariables:true}).parseAndRenderSync(t,{canary:'checkout.shop'}))`,
+        ],
+        { cwd: join(dir, 'functions'), encoding: 'utf8', env: { ...process.env, NODE_PATH: '' } },
+      );
+      expect(out).toBe('checkout.shop failed');
+    });
 
     it('holds no secret: functions get SSM parameter names, not values', () => {
       // The values given at package time; variable names such as LINK_SECRET are not secrets.

@@ -13,6 +13,8 @@ export interface QueuedEvent {
   destination?: string;
   /** The event's identity (lib/event/identity.ts); absent in messages queued by older versions. */
   id?: string;
+  /** The route whose template words it, when that route has one. */
+  via?: string;
 }
 
 /** Where the queues are: a region, or a local emulator's endpoint. */
@@ -81,7 +83,7 @@ export async function enqueue(
   queueUrl: string,
   destination: string,
   event: FlaggerEvent,
-  meta: { receivedAt: Date; correlationId: string; id: string },
+  meta: { receivedAt: Date; correlationId: string; id: string; via?: string },
 ): Promise<string | undefined> {
   const body: QueuedEvent = {
     v: 1,
@@ -89,6 +91,7 @@ export async function enqueue(
     event,
     destination,
     id: meta.id,
+    ...(meta.via ? { via: meta.via } : {}),
   };
   const out = await sqs.send(
     new SendMessageCommand({
@@ -111,6 +114,8 @@ const queuedSchema = z.object({
   event: flaggerEventSchema,
   destination: z.optional(z.string()),
   id: z.optional(z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be a sha256 hex digest'))),
+  // The route whose template words this event (docs/templates.md).
+  via: z.optional(z.string().check(z.maxLength(64))),
 });
 
 /**

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import type { SqsSettings } from '../aws/queue';
 import type { WorkerConfig } from '../delivery/worker';
-import { type Env, intEnv, isDeployed, optionalEnv, parseEnv } from '../env';
+import { type Env, intEnv, optionalEnv, parseEnv } from '../env';
 import { ConfigError } from '../errors';
 import { PROVIDER_IDS, parseChannels, providerById } from '../providers/catalog';
 import { DLQ_ENV, type Provider, queueEnv } from '../providers/provider';
@@ -9,6 +9,7 @@ import type { RolloutStore } from '../rollouts/state';
 import { loadRouting, type RoutingConfig } from '../routing/config';
 import { type Access, loadAccess } from './clusters';
 import { type Destination, loadDestinations } from './destinations';
+import { loadWording } from './templates';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
@@ -99,7 +100,8 @@ export async function loadWorkerConfig(
     MIN_INTERVAL_MS: intEnv(provider.minIntervalMs, 0, 60_000),
   });
   const e = parseEnv(schema as z.ZodMiniType<Record<string, unknown>>, env, `${provider.id} worker`);
-  const { destinations, store } = await loadDestinations(env, provider, makeStore);
+  const { destinations, store, routing } = await loadDestinations(env, provider, makeStore);
+  const wording = await loadWording(routing, Object.keys(destinations));
   return {
     destinations,
     timeoutMs: e.DELIVERY_TIMEOUT_MS as number,
@@ -114,6 +116,7 @@ export async function loadWorkerConfig(
     minIntervalMs: e.MIN_INTERVAL_MS as number,
     sqs: sqsOf(e as unknown as z.infer<typeof sqsSchema>),
     ...(store ? { store } : {}),
+    ...(wording ? { wording } : {}),
   };
 }
 

@@ -3,7 +3,7 @@ import { type Env, isDeployed, optionalEnv, parseEnv } from '../env';
 import { ConfigError } from '../errors';
 import { type Destination, dashboardTemplate, type EventsMode, type Provider } from '../providers/provider';
 import type { RolloutStore } from '../rollouts/state';
-import { loadRouting } from '../routing/config';
+import { loadRouting, type RoutingConfig } from '../routing/config';
 
 export type { Destination };
 
@@ -23,7 +23,7 @@ export async function loadDestinations(
   env: Env,
   provider: Provider,
   makeStore?: (table: string) => RolloutStore,
-): Promise<{ destinations: Record<string, Destination>; store?: RolloutStore }> {
+): Promise<{ destinations: Record<string, Destination>; store?: RolloutStore; routing: RoutingConfig }> {
   const e = parseEnv(schema, env, `${provider.id} destinations`);
   const routing = await loadRouting(env, [provider.id]);
   const common = {
@@ -57,5 +57,5 @@ export async function loadDestinations(
       events: eventsOf(d),
     };
   }
-  return { destinations, ...(store ? { store } : {}) };
+  return { destinations, ...(store ? { store } : {}), routing };
 }

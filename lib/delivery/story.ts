@@ -3,6 +3,7 @@ import { logger } from '../log';
 import { rolloutPath, signedLink } from '../rollouts/links';
 import type { DeliveryResult, Story, StoryStore } from '../rollouts/story';
 import { recordResult, storyOf } from '../rollouts/story-log';
+import type { Rollout } from '../rollouts/tracker';
 
 /** Where rollout pages live and the secret that signs their links (LINK_SECRET, PUBLIC_URL). */
 export interface LinkSettings {
@@ -13,6 +14,8 @@ export interface LinkSettings {
 /** One record's part in its rollout's story: the page link for its message, and its result. */
 export interface StoryPart {
   link?: string;
+  /** The rollout the event belongs to, as its story has it (a template's `rollout`). */
+  rollout?: Rollout;
   record(result: Omit<DeliveryResult, 'at'>): Promise<void>;
 }
 
@@ -44,6 +47,7 @@ export async function storyPart(
   const path = rolloutPath(story, story.rollout.startedAt);
   return {
     ...(links ? { link: signedLink(links.secret, links.base, path) } : {}),
+    rollout: story.rollout,
     async record(result) {
       try {
         await recordResult(stories, story, where.destination, where.provider, eventId, {

@@ -13,10 +13,11 @@ import { InvalidMessageError, NotSentError, PermanentDeliveryError, RetryableDel
 import { canaryId } from '../event/event';
 import { eventIdentity } from '../event/identity';
 import { logger, withOwnLogger } from '../log';
-import type { Destination, Provider, SendResult } from '../providers/provider';
+import type { Destination, Provider, SendResult, Wording } from '../providers/provider';
 import { milestoneGate } from '../rollouts/milestones';
 import type { RolloutStore } from '../rollouts/state';
 import type { DeliveryResult, StoryStore } from '../rollouts/story';
+import type { Rollout } from '../rollouts/tracker';
 import { groupOf, processFifoBatch } from './batch';
 import type { Once } from './once';
 import { createPacer, type Pacer } from './pacer';
@@ -44,6 +45,15 @@ export interface WorkerConfig {
   stories?: StoryStore;
   /** Signs the page link each message carries (LINK_SECRET); without it, messages carry none. */
   links?: LinkSettings;
+  /**
+   * The destination's or its route's own wording for an event (docs/templates.md); undefined where
+   * neither has a template. A template that cannot render this event gives the default wording.
+   */
+  wording?: (
+    queued: QueuedEvent,
+    rollout: Rollout | undefined,
+    link: string | undefined,
+  ) => Wording | undefined;
 }
 
 /** What a record's attempt came to, for its rollout page; undefined when nothing new happened. */
@@ -57,11 +67,12 @@ async function deliverRecord(
   record: SQSRecord,
   queued: QueuedEvent,
   eventId: string,
-  link: string | undefined,
+  story: Pick<StoryPart, 'link' | 'rollout'> | undefined,
   context: Context,
   moreInGroup: boolean,
 ): Promise<Outcome> {
   const { event } = queued;
+  const link = story?.link;
   const name = queued.destination ?? provider.id;
   const destination = config.destinations[name];
   // Removed from the routing file since it was queued: keep it, with the reason, for a redrive.
@@ -95,6 +106,7 @@ async function deliverRecord(
     const live = destination.events === 'live';
     if (!live) await pacer.turn();
     const started = performance.now();
+    const wording = config.wording?.(queued, story?.rollout, link);
     try {
       const send = () =>
         destination.sender.send(event, {
@@ -103,6 +115,7 @@ async function deliverRecord(
           eventId,
           moreInGroup,
           ...(link ? { links: { rollout: link } } : {}),
+          ...(wording ? { wording } : {}),
           ...(live ? { pace: () => pacer.turn() } : {}),
           ...(gate ? { rolloutStartedAt: gate.startedAt } : {}),
         });
@@ -283,7 +296,7 @@ export function createWorker(
             record,
             queued,
             eventId,
-            story.link,
+            story,
             context,
             moreInGroup,
           );

@@ -37,7 +37,7 @@ export interface IngestDeps {
   enqueue(
     target: { destination: string; queueUrl: string },
     event: FlaggerEvent,
-    meta: { receivedAt: Date; correlationId: string; id: string },
+    meta: { receivedAt: Date; correlationId: string; id: string; via?: string },
   ): Promise<unknown>;
   /** For routes with `mute`; without one, nothing is muted. */
   mute?: MuteStore;
@@ -119,7 +119,8 @@ function validate(req: IngestRequest, config: IngestConfig): { event: FlaggerEve
  * mute claims taken for them (to give back if queuing fails).
  */
 async function unmuted(decision: Decision, event: FlaggerEvent, store?: MuteStore) {
-  const send = new Set<string>();
+  // Each destination with the first route that sends it the event (its template, if it has one).
+  const send = new Map<string, string>();
   const claims: string[] = [];
   for (const step of decision.steps) {
     if (step.outcome !== 'sent') continue;
@@ -128,9 +129,9 @@ async function unmuted(decision: Decision, event: FlaggerEvent, store?: MuteStor
       if (!(await store.claim(key, step.muteSeconds))) continue;
       claims.push(key);
     }
-    for (const d of step.to) send.add(d);
+    for (const d of step.to) if (!send.has(d)) send.set(d, step.route);
   }
-  return { destinations: [...send], claims };
+  return { destinations: [...send.keys()], via: send, claims };
 }
 
 /** Validate, route, then queue for each destination: 202 only when every queue has the event. */
@@ -163,7 +164,8 @@ export async function handleIngest(req: IngestRequest, deps: IngestDeps): Promis
   // Flagger's CanaryStatus gauge, on the events that change it (docs/canary-status.md).
   const status = canaryStatus(decision.classification.kind);
   if (status !== undefined) record('CanaryStatus', { ...canaryRef(event) }, status);
-  const { destinations, claims } = await unmuted(decision, event, deps.mute);
+  const { destinations, via, claims } = await unmuted(decision, event, deps.mute);
+  const routeTemplates = config.routing.templates?.routes ?? {};
   const targets = destinations.map((name) => {
     const type = config.routing.destinations[name]?.type;
     return { destination: name, queueUrl: config.providers.find((c) => c.id === type)?.queueUrl as string };
@@ -171,7 +173,12 @@ export async function handleIngest(req: IngestRequest, deps: IngestDeps): Promis
   const receivedAt = (deps.now ?? (() => new Date()))();
   const id = eventIdentity(event, { route: req.route });
   const results = await Promise.allSettled(
-    targets.map((t) => deps.enqueue(t, event, { receivedAt, correlationId, id })),
+    targets.map((t) => {
+      // The route's own wording travels with the event to the worker that renders it.
+      const route = via.get(t.destination);
+      const templated = route !== undefined && routeTemplates[route];
+      return deps.enqueue(t, event, { receivedAt, correlationId, id, ...(templated ? { via: route } : {}) });
+    }),
   );
   const failed = destinations.filter((_, i) => results[i]?.status === 'rejected');
   if (failed.length) {

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { type FlaggerEvent, parseFlaggerEvent } from '../event/event';
+import { canaryKey, canaryRef, type FlaggerEvent, parseFlaggerEvent } from '../event/event';
+import { type Rollout, reduce } from '../rollouts/tracker';
 import type { RoutingConfig } from '../routing/config';
 import { routeEvent } from '../routing/route';
+import { compileTemplate, templateVars } from '../routing/template';
 
 /** Events to explain: a JSON file of one event, a JSONL file, or the bundled sample rollout. */
 export function eventsFrom(file: string): FlaggerEvent[] {
@@ -34,4 +36,37 @@ export function explain(config: RoutingConfig, events: FlaggerEvent[], route?: s
       : ['    no route matched'];
     return [`${head}\n  → ${to}`, ...why].join('\n');
   });
+}
+
+/**
+ * Every template rendered against every event, each with its rollout so far (as a worker would
+ * word it): one line per template part that fails, naming where it is written, the error (the
+ * variable, the filter, the size) and the first event it fails on. Empty when all render.
+ */
+export async function checkTemplates(config: RoutingConfig, events: FlaggerEvent[]): Promise<string[]> {
+  const all = [
+    ...Object.values(config.templates?.destinations ?? {}),
+    ...Object.values(config.templates?.routes ?? {}),
+  ];
+  if (!all.length) return [];
+  const rollouts = new Map<string, Rollout>();
+  const states = events.map((e) => {
+    const key = canaryKey(canaryRef(e));
+    const r = reduce(rollouts.get(key), e).rollout;
+    rollouts.set(key, r);
+    return r;
+  });
+  const problems = new Map<string, string>();
+  for (const t of all) {
+    const compiled = await compileTemplate(t.def, t.where);
+    events.forEach((e, i) => {
+      const out = compiled.render(templateVars(e, states[i], 'https://example.invalid/rollouts/page'));
+      if ('error' in out && !problems.has(out.error))
+        problems.set(
+          out.error,
+          `${out.error} — first on ${e.name}.${e.namespace} ${JSON.stringify(e.metadata.eventMessage.slice(0, 50))}`,
+        );
+    });
+  }
+  return [...problems.values()];
 }

@@ -6,7 +6,7 @@ import { SERVICE } from '../infra/names';
 import { dlqName, queueName } from '../infra/stack';
 import { isProviderId, PROVIDER_IDS } from '../providers/catalog';
 import { loadRouting } from '../routing/config';
-import { eventsFrom, explain } from './check-config';
+import { checkTemplates, eventsFrom, explain } from './check-config';
 import { type DeadLetter, listDeadLetters, redrive } from './dlq';
 import { gateCommand } from './gate-cli';
 import type { Io } from './io';
@@ -223,13 +223,16 @@ async function checkConfig(
     io.out(
       `${path}: valid — ${Object.keys(config.destinations).length} destinations, ${config.routes.length} routes`,
     );
-    for (const block of explain(
-      config,
-      eventsFrom(opt.event ?? resolve(root, 'events/flagger-events.jsonl')),
-      opt.route,
-    ))
-      io.out(block);
-    return 0;
+    const events = eventsFrom(opt.event ?? resolve(root, 'events/flagger-events.jsonl'));
+    for (const block of explain(config, events, opt.route)) io.out(block);
+    const problems = await checkTemplates(config, events);
+    for (const p of problems) io.err(`template ${p}`);
+    const templates =
+      Object.keys(config.templates?.destinations ?? {}).length +
+      Object.keys(config.templates?.routes ?? {}).length;
+    if (templates && !problems.length)
+      io.out(`templates: ${templates} rendered against ${events.length} events, no errors`);
+    return problems.length ? 1 : 0;
   } catch (e) {
     io.err((e as Error).message);
     return 1;

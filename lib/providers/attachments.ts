@@ -1,5 +1,6 @@
 import { canaryId, type FlaggerEvent } from '../event/event';
 import { factRows, present, TONE_COLOR } from './presentation';
+import type { Wording } from './provider';
 import { neutralizeMarkdownLinks, truncate } from './text';
 
 // Rocket.Chat refuses messages over its Message_MaxAllowedSize (5,000 by default) and Mattermost
@@ -37,8 +38,13 @@ export interface Attachment {
 }
 
 /** The Slack-style message attachment Rocket.Chat and Mattermost both read. */
-export function attachment(event: FlaggerEvent, dashboardUrl?: string, rolloutUrl?: string): Attachment {
-  const p = present(event, dashboardUrl, rolloutUrl);
+export function attachment(
+  event: FlaggerEvent,
+  dashboardUrl?: string,
+  rolloutUrl?: string,
+  wording?: Wording,
+): Attachment {
+  const p = present(event, dashboardUrl, rolloutUrl, wording);
   const facts: [string, string][] = [...factRows(event, p), ['Time', p.time.toISOString()]];
   return {
     fallback: inert(truncate(`${p.emoji} ${canaryId(event)}: ${p.message}`, FALLBACK_MAX)),

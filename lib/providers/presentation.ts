@@ -1,6 +1,7 @@
 import { type Classification, classify, type Facts, type Kind, type Severity } from '../event/classify';
 import { canaryId, eventTime, extraMetadata, type FlaggerEvent } from '../event/event';
 import { plainText } from '../event/text';
+import type { Wording } from './provider';
 
 /** What every provider shows, decided once; providers only translate it into their markup. */
 export interface Presentation {
@@ -128,18 +129,24 @@ export function dashboardLink(template: string | undefined, e: FlaggerEvent): Pr
 /** Every message's way to its rollout's whole story (docs/rollout-page.md). */
 export const ROLLOUT_LINK_TITLE = 'Rollout details';
 
-export function present(event: FlaggerEvent, dashboardUrl?: string, rolloutUrl?: string): Presentation {
+/** What every chat message shows; a destination's template (`wording`) replaces its title, text and detail rows. */
+export function present(
+  event: FlaggerEvent,
+  dashboardUrl?: string,
+  rolloutUrl?: string,
+  wording?: Wording,
+): Presentation {
   const c = classify(event);
   return {
     c,
     emoji: EMOJI[c.kind],
-    title: `${canaryId(event)} · ${LABEL[c.kind]}`,
-    message: plainText(event.metadata.eventMessage, CHAT_MESSAGE_MAX),
+    title: wording?.title ?? `${canaryId(event)} · ${LABEL[c.kind]}`,
+    message: wording?.text ?? plainText(event.metadata.eventMessage, CHAT_MESSAGE_MAX),
     state: stateOf(c, event),
     tone: toneOf(c.kind, c.severity),
     progress: progressOf(c.facts),
-    details: detailsOf(c.facts),
-    extras: extraMetadata(event),
+    details: wording?.fields ?? detailsOf(c.facts),
+    extras: wording?.fields ? [] : extraMetadata(event),
     time: eventTime(event),
     link: dashboardLink(dashboardUrl, event),
     ...(rolloutUrl ? { rollout: { title: ROLLOUT_LINK_TITLE, url: rolloutUrl } } : {}),

@@ -26,6 +26,19 @@ export interface SendContext {
   pace?: () => Promise<void>;
   /** Links the message carries: its rollout's page (signed), when the stack serves pages. */
   links?: { rollout?: string };
+  /** The destination's (or its route's) own wording for this event, rendered from its template. */
+  wording?: Wording;
+}
+
+/**
+ * A template's rendered parts (docs/templates.md). Plain text: each provider escapes it for its
+ * platform as it escapes Flagger's own message, so a template cannot make a mention either.
+ */
+export interface Wording {
+  title?: string;
+  text?: string;
+  /** Replace the message's detail rows (parsed numbers and metadata). */
+  fields?: [string, string][];
 }
 
 export interface SendResult {

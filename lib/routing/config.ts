@@ -7,7 +7,8 @@ import { PROVIDER_IDS, PROVIDERS, providerById } from '../providers/catalog';
 import { envDestination } from '../providers/destination';
 import type { DestinationDef } from '../providers/provider';
 import '../zod';
-import type { Route } from './match';
+import { type Route, routeLabel } from './match';
+import { compileTemplate, type TemplateDef, templateSchema } from './template';
 
 export type { DestinationDef };
 
@@ -16,6 +17,14 @@ export interface RoutingConfig {
   source: string;
   destinations: Record<string, DestinationDef>;
   routes: Route[];
+  /** Own wording (docs/templates.md): a destination's, and a route's for what it sends. */
+  templates?: { destinations: Record<string, Located>; routes: Record<string, Located> };
+}
+
+/** A template and where it is written, for errors: `flagger-notify.yaml: destinations.ops.template (line 7)`. */
+export interface Located {
+  def: TemplateDef;
+  where: string;
 }
 
 const name = z
@@ -46,6 +55,7 @@ const destinationSchemas = new Map<string, z.ZodMiniType>(
     z.strictObject({
       type: z.literal(p.id),
       ...p.options.shape,
+      template: z.optional(templateSchema),
       // How it follows rollouts, among the modes the provider has (live, milestones, all).
       ...(p.modes.length > 1
         ? {
@@ -87,6 +97,7 @@ const routeSchema = z.strictObject({
   mute: z.optional(z.string().check(z.regex(/^\d+[smh]$/, 'must be a duration such as 30m, 2h or 90s'))),
   to: list(z.string()),
   continue: z.optional(z.boolean()),
+  template: z.optional(templateSchema),
 });
 
 const fileSchema = z.strictObject({
@@ -146,6 +157,7 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
 
   const problems: string[] = [];
   const destinations: Record<string, DestinationDef> = {};
+  const templates: NonNullable<RoutingConfig['templates']> = { destinations: {}, routes: {} };
   for (const [n, d] of Object.entries(file.destinations)) {
     const path = ['destinations', n];
     const own = destinationSchemas.get(d.type)?.safeParse(d);
@@ -160,7 +172,12 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
       }
       continue;
     }
-    const { type, events, ...options } = own.data as Record<string, string | undefined>;
+    const { type, events, template, ...options } = own.data as Record<string, string | undefined>;
+    if (template)
+      templates.destinations[n] = {
+        def: template as unknown as TemplateDef,
+        where: `${source}: ${where([...path, 'template'])}`,
+      };
     const def: DestinationDef = {
       name: n,
       type: type as string,
@@ -185,6 +202,11 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
       problems.push(`${where(['routes', i, 'name'])}: route name "${rt.name}" is used twice`);
     if (rt.name) names.add(rt.name);
     const mute = rt.mute?.match(/^(\d+)([smh])$/);
+    if (rt.template)
+      templates.routes[routeLabel({ name: rt.name }, i)] = {
+        def: rt.template as TemplateDef,
+        where: `${source}: ${where(['routes', i, 'template'])}`,
+      };
     return {
       name: rt.name,
       match: (rt.match ?? {}) as Route['match'],
@@ -197,8 +219,17 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
       continue: rt.continue ?? false,
     };
   });
+  // Each template parsed once here, so a syntax error fails the load (ingest, workers, check-config).
+  for (const t of [...Object.values(templates.destinations), ...Object.values(templates.routes)]) {
+    try {
+      await compileTemplate(t.def, t.where);
+    } catch (err) {
+      problems.push((err as Error).message.slice(source.length + 2));
+    }
+  }
   if (problems.length) fail(problems);
-  return { source, destinations, routes };
+  const any = Object.keys(templates.destinations).length + Object.keys(templates.routes).length;
+  return { source, destinations, routes, ...(any ? { templates } : {}) };
 }
 
 /**

@@ -28,6 +28,9 @@ export interface Route {
   continue: boolean;
 }
 
+/** How a route is named in logs and check-config: its name, else its place (`#2`). */
+export const routeLabel = (r: Pick<Route, 'name'>, i: number) => r.name ?? `#${i + 1}`;
+
 /** Shell-style glob: `*` any run, `?` one character; the rest literal. */
 export function globToRegExp(glob: string): RegExp {
   const body = glob

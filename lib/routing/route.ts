@@ -1,7 +1,7 @@
 import { type Classification, classify } from '../event/classify';
 import type { FlaggerEvent } from '../event/event';
 import type { RoutingConfig } from './config';
-import { filteredOut, matchReason, type Route } from './match';
+import { filteredOut, matchReason, routeLabel } from './match';
 
 export interface Step {
   route: string;
@@ -20,7 +20,7 @@ export interface Decision {
   steps: Step[];
 }
 
-export const routeLabel = (r: Route, i: number) => r.name ?? `#${i + 1}`;
+export { routeLabel };
 
 /**
  * Alertmanager-style: routes in order, the first that matches decides unless it says `continue`.

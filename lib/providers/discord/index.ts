@@ -54,7 +54,7 @@ export function formatDiscord(
   options: DiscordOptions = {},
   ctx: Partial<SendContext> = {},
 ): unknown {
-  const p = present(event, options.dashboardUrl, ctx.links?.rollout);
+  const p = present(event, options.dashboardUrl, ctx.links?.rollout, ctx.wording);
   const titleLink = (p.rollout ?? p.link)?.url;
   const title = truncate(`${p.emoji} ${p.title}`, TITLE_MAX);
   const footer = 'flagger-notify';

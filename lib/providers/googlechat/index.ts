@@ -44,7 +44,7 @@ export function formatGoogleChat(
   options: GoogleChatOptions = {},
   ctx: Partial<SendContext> = {},
 ): unknown {
-  const p = present(event, options.dashboardUrl, ctx.links?.rollout);
+  const p = present(event, options.dashboardUrl, ctx.links?.rollout, ctx.wording);
   const facts = factRows(event, p).slice(0, FACTS_MAX);
   const message = truncateBytes(html(p.message), MESSAGE_BYTES);
   // The card's header already carries the title; the tone's colour marks the message instead.

@@ -33,7 +33,7 @@ export function formatMattermost(
     ...(options.iconUrl ? { icon_url: options.iconUrl } : {}),
     ...(options.iconEmoji ? { icon_emoji: options.iconEmoji.replace(/:/g, '') } : {}),
     ...(options.channel ? { channel: options.channel } : {}),
-    attachments: [attachment(event, options.dashboardUrl, ctx.links?.rollout)],
+    attachments: [attachment(event, options.dashboardUrl, ctx.links?.rollout, ctx.wording)],
   };
 }
 

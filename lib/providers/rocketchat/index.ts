@@ -32,7 +32,7 @@ export function formatRocketChat(
     // Rocket.Chat answers 400 "overriding destination channel is disabled for this integration"
     // to any `channel` unless its admin allowed it: sent only when the destination sets one.
     ...(options.channel ? { channel: options.channel } : {}),
-    attachments: [attachment(event, options.dashboardUrl, ctx.links?.rollout)],
+    attachments: [attachment(event, options.dashboardUrl, ctx.links?.rollout, ctx.wording)],
   };
 }
 

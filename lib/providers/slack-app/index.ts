@@ -68,6 +68,7 @@ function slackPlatform(
   options: Options & { dashboardUrl?: string },
   event: FlaggerEvent,
   rolloutUrl?: string,
+  summary?: string,
 ): LivePlatform {
   const channel = options.channel as string;
   const customise = {
@@ -80,6 +81,7 @@ function slackPlatform(
       destination,
       dashboardUrl: options.dashboardUrl,
       ...(rolloutUrl ? { rolloutUrl } : {}),
+      ...(summary ? { summary } : {}),
     });
   return {
     note: (n, r) => noteMessage(n, r).text,
@@ -174,7 +176,7 @@ export const slackApp: Provider<'slack-app'> = {
         const { calls } = await sendLive(
           store,
           d.name,
-          slackPlatform(api, d.name, all, event, ctx.links?.rollout),
+          slackPlatform(api, d.name, all, event, ctx.links?.rollout, ctx.wording?.title),
           event,
           ctx,
         );

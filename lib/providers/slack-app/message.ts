@@ -33,6 +33,8 @@ export function rolloutMessage(
     name: string;
     cluster?: string;
     destination?: string;
+    /** The destination's template's title for the latest event: the message's summary line. */
+    summary?: string;
     dashboardUrl?: string;
     rolloutUrl?: string;
   },
@@ -138,7 +140,7 @@ export function rolloutMessage(
     ].filter((l): l is { title: string; url: string } => Boolean(l)),
   );
   if (buttons) blocks.push(buttons);
-  const text = truncate(`${look.emoji} ${r.canary}: ${look.label}, ${step(r)}`, TEXT_MAX);
+  const text = truncate(options.summary ?? `${look.emoji} ${r.canary}: ${look.label}, ${step(r)}`, TEXT_MAX);
   return { text: esc(text), attachments: [{ color: TONE_COLOR[look.tone], fallback: esc(text), blocks }] };
 }
 

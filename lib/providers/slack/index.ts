@@ -44,7 +44,7 @@ export function formatSlack(
   options: SlackOptions = {},
   ctx: Partial<SendContext> = {},
 ): unknown {
-  const p = present(event, options.dashboardUrl, ctx.links?.rollout);
+  const p = present(event, options.dashboardUrl, ctx.links?.rollout, ctx.wording);
   const message = esc(p.message);
   const seconds = Math.floor(p.time.getTime() / 1000);
   // The date token renders in each reader's time zone; the text after | is the fallback.

@@ -139,7 +139,7 @@ export function formatTeams(
   options: TeamsOptions = {},
   ctx: Partial<SendContext> = {},
 ): unknown {
-  const p = present(event, options.dashboardUrl, ctx.links?.rollout);
+  const p = present(event, options.dashboardUrl, ctx.links?.rollout, ctx.wording);
   const format = options.format ?? defaultTeamsFormat(options.url);
   return format === 'messagecard' ? messageCard(event, p) : adaptiveCard(event, p);
 }
