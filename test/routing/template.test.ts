@@ -14,7 +14,7 @@ import { expectGolden } from '../helpers/golden';
 import { adaptiveCardProblems, slackLimitViolations } from '../helpers/limits';
 
 /** The template the golden files are drawn with: every kind of variable a team would use. */
-export const SAMPLE_TEMPLATE = {
+const SAMPLE_TEMPLATE = {
   title: '{{ canary }} — {{ kind | upcase }}{% if cluster != "" %} in {{ cluster }}{% endif %}',
   text: '{{ message }}{% if rollout.failedChecks %} ({{ rollout.failedChecks }} failed checks){% endif %}',
   fields: {
