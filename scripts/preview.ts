@@ -4,9 +4,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { canaryId, type FlaggerEvent, parseFlaggerEvent } from '../lib/event/event';
 import { PROVIDERS } from '../lib/providers/catalog';
+import { formatSlack } from '../lib/providers/slack';
 import { noteMessage, rolloutMessage } from '../lib/providers/slack-app/message';
-import { teams as teamsProvider } from '../lib/providers/teams';
+import { formatTeams, teams as teamsProvider } from '../lib/providers/teams';
 import { replay } from '../lib/rollouts/replay';
+import { reduce } from '../lib/rollouts/tracker';
+import { loadRouting } from '../lib/routing/config';
+import { compileTemplate, templateVars } from '../lib/routing/template';
 import { previewHtml } from './preview-html';
 
 /** Flagger events from a raw event, a JSONL file, an HTTP API event (body) or an SQS event (Records). */
@@ -30,13 +34,32 @@ if (!files.length) {
   process.exit(2);
 }
 const dashboardUrl = process.env.DASHBOARD_URL || undefined;
+// With CONFIG_FILE, the first Slack and Teams destinations' templates word their previews.
+const routing = process.env.CONFIG_FILE ? await loadRouting(process.env, ['slack', 'teams']) : undefined;
+const templateOf = async (type: string) => {
+  const d = Object.values(routing?.destinations ?? {}).find((x) => x.type === type);
+  const located = d && routing?.templates?.destinations[d.name];
+  return located ? compileTemplate(located.def, located.where) : undefined;
+};
+const templates = { slack: await templateOf('slack'), teams: await templateOf('teams') };
+const worded = (type: 'slack' | 'teams', e: FlaggerEvent) => {
+  const out = templates[type]?.render(templateVars(e, reduce(undefined, e).rollout));
+  if (out && 'error' in out) console.error(`template: ${out.error}`);
+  return out && 'wording' in out ? out.wording : undefined;
+};
 mkdirSync('preview', { recursive: true });
 for (const file of files) {
   const items = eventsIn(file).map((raw) => {
     const parsed = parseFlaggerEvent(raw);
     if (!parsed.ok) throw new Error(`${file}: not a valid Flagger event: ${parsed.errors.join('; ')}`);
     const e: FlaggerEvent = parsed.event;
-    const payloads = Object.fromEntries(PROVIDERS.map((p) => [p.id, p.preview(e, dashboardUrl)]));
+    const payloads: Record<string, unknown> = Object.fromEntries(
+      PROVIDERS.map((p) => [p.id, p.preview(e, dashboardUrl)]),
+    );
+    const slackWording = worded('slack', e);
+    if (slackWording) payloads.slack = formatSlack(e, { dashboardUrl }, { wording: slackWording });
+    const teamsWording = worded('teams', e);
+    if (teamsWording) payloads.teams = formatTeams(e, { dashboardUrl }, { wording: teamsWording });
     return { title: canaryId(e), slack: payloads.slack, teams: payloads.teams, payloads } as {
       title: string;
       slack: unknown;
