@@ -44,7 +44,7 @@ routes:
       rx.received.filter((r) => r.path === path).map((r) => JSON.stringify(r.json));
     for (let i = 0; i < 100 && (at('/slack').length < 3 || at('/teams').length < 2); i++)
       await new Promise((r) => setTimeout(r, 100));
-    const slack = at("/slack");
+    const slack = at('/slack');
     expect(slack.some((s) => s.includes('*checkout.shop · started*'))).toBe(true);
     expect(slack.some((s) => s.includes('*checkout.shop · failed*'))).toBe(true);
     expect(slack.some((s) => s.includes('"*Team*\\nplatform"'))).toBe(true);
