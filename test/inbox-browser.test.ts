@@ -34,6 +34,7 @@ describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium
         PORT: '0',
         SQS_PORT: '0',
         DEMO_SPACING_MS: '40',
+        DEMO_GATE_INTERVAL_MS: '200',
         // The status function re-sends firing alerts: often, to prove they stay one card each.
         LOCAL_STATUS_SECONDS: '1',
         POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -100,14 +101,15 @@ describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium
     await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
     const t0 = Date.now();
     await page.click('#demo');
-    // All 40 sample events: 8 rollouts, each one live Slack message; the last ones end promoted/failed;
-    // then the demo's own canary, shipping.demo, waits for promotion approval.
+    // All 40 sample events: 9 rollouts (api.team-a's event with metadata.cluster is prod-eu-1's
+    // canary, the one without is the cluster-less one), each one live Slack message; the last ones
+    // end promoted/failed; then the demo's own canary, shipping.demo, waits for promotion approval.
     await page.waitForFunction(
       () => {
         const live = document.querySelectorAll('.col[data-provider="slack-app"] .msg[data-kind="message"]');
         const text = document.querySelector('.col[data-provider="slack-app"]')?.textContent ?? '';
         return (
-          live.length === 9 &&
+          live.length === 10 &&
           text.includes('podinfo.test · Promoted') &&
           text.includes('checkout.shop · Failed') &&
           text.includes('shipping.demo · Waiting')

@@ -82,6 +82,7 @@ export async function serveInbox(
     void runDemo(root, ingestUrl().replace(/\/events$/, ''), {
       spacingMs: Number(process.env.DEMO_SPACING_MS ?? 1000),
       token: process.env.INGEST_TOKEN,
+      gateIntervalMs: Number(process.env.DEMO_GATE_INTERVAL_MS ?? 2000),
       gateWaitMs: 600_000,
     }).catch(() => {});
     res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"replaying"}');
