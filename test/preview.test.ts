@@ -23,6 +23,7 @@ describe('npm run preview', () => {
       'googlechat',
       'rocketchat',
       'mattermost',
+      'webex',
       'webhook',
       'alertmanager',
     ]);

@@ -112,6 +112,14 @@ function render(look, p, at, id) {
     t.appendChild(el('span', p.labels.alertname + ' ' + p.labels.namespace + '/' + p.labels.name)); box.appendChild(t);
     box.appendChild(el('div', (p.annotations || {}).reason));
     box.appendChild(el('div', (resolved ? 'resolved ' : 'firing until ') + new Date(resolved ? at : p.endsAt).toLocaleTimeString(), 'muted'));
+  } else if (look === 'markdown') {
+    // Webex: its markdown, line by line, bold and escapes dropped; only our own page links live.
+    box.appendChild(who('flagger-notify', 'BOT', at));
+    for (const line of String(p.markdown || '').split('\n').filter(Boolean)) {
+      const links = [...line.matchAll(/[([^]]+)](([^)s]+))/g)];
+      if (links.length && line.startsWith('[')) { for (const m of links) link(box, m[1], m[2]); continue; }
+      box.appendChild(el('div', line.replace(/**([^*]+)**/g, '$1').replace(/\\([*_\`~])/g, '$1')));
+    }
   } else {
     box.appendChild(el('div', (p.kind || '') + ' ' + (p.canary || ''), 'title'));
     box.appendChild(el('div', ((p.event || {}).metadata || {}).eventMessage));
@@ -163,7 +171,10 @@ document.getElementById('demo').onclick = () => fetch('/inbox/demo', { method: '
 /** Which look-alike draws each provider's payloads: every provider has one, or this does not compile. */
 export const LOOKS: Record<
   ProviderId,
-  { look: 'slack' | 'teams' | 'discord' | 'googlechat' | 'attachments' | 'json' | 'alert'; order: number }
+  {
+    look: 'slack' | 'teams' | 'discord' | 'googlechat' | 'attachments' | 'markdown' | 'json' | 'alert';
+    order: number;
+  }
 > = {
   'slack-app': { look: 'slack', order: 0 },
   discord: { look: 'discord', order: 1 },
@@ -172,8 +183,9 @@ export const LOOKS: Record<
   googlechat: { look: 'googlechat', order: 4 },
   rocketchat: { look: 'attachments', order: 5 },
   mattermost: { look: 'attachments', order: 6 },
-  webhook: { look: 'json', order: 7 },
-  alertmanager: { look: 'alert', order: 8 },
+  webex: { look: 'markdown', order: 7 },
+  webhook: { look: 'json', order: 8 },
+  alertmanager: { look: 'alert', order: 9 },
 };
 
 const EMPTY = `<div id="empty"><b>No messages yet.</b> Press <i>replay the sample rollouts</i> above (or run

@@ -51,6 +51,15 @@ export const STAND_INS: Record<ProviderId, StandIn> = {
     env: at('MATTERMOST_WEBHOOK_URL', 'mattermost'),
     answer: { status: 200, type: 'text/plain', body: () => 'ok' },
   },
+  // WEBEX_API_URL is a base URL: messages go to <base>/v1/messages, answered with the message.
+  webex: {
+    env: (base) => ({
+      WEBEX_TOKEN: 'inbox-webex-bot-token-000000',
+      WEBEX_ROOM_ID: 'Y2lzY29zcGFyazovL3VzL1JPT00vaW5ib3g',
+      WEBEX_API_URL: `${base}/webex`,
+    }),
+    answer: json((id) => ({ id: `inbox-${id || randomUUID()}`, roomType: 'group' })),
+  },
   webhook: { env: at('WEBHOOK_URL', 'webhook'), answer: { status: 204, body: () => '' } },
   // ALERTMANAGER_URL is a base URL: alerts go to <base>/api/v2/alerts, answered 200.
   alertmanager: { env: at('ALERTMANAGER_URL', 'alertmanager'), answer: { status: 200, body: () => '' } },

@@ -8,6 +8,7 @@ import { rocketchat } from './rocketchat';
 import { slack } from './slack';
 import { slackApp } from './slack-app';
 import { teams } from './teams';
+import { webex } from './webex';
 import { webhook } from './webhook';
 
 /**
@@ -22,6 +23,7 @@ export const PROVIDERS = [
   googlechat,
   rocketchat,
   mattermost,
+  webex,
   webhook,
   alertmanager,
 ] as const satisfies readonly Provider[];

@@ -14,7 +14,12 @@ describe.each(PROVIDERS.map((p) => [p.id, p] as const))('provider %s', (id, p) =
   // The URL it posts to: the webhook itself, or an API base URL next to a token.
   const urlVar = (p.env.url ?? p.env.apiUrl) as string;
   const withUrl = (url: string) =>
-    envDestination(p, { [p.on]: 'xoxb-0000-token', [urlVar]: url, SLACK_CHANNEL_ID: 'C0123456789' });
+    envDestination(p, {
+      [p.on]: 'xoxb-0000-token-0000000000',
+      [urlVar]: url,
+      SLACK_CHANNEL_ID: 'C0123456789',
+      WEBEX_ROOM_ID: 'Y2lzY29zcGFyazovL3VzL1JPT00vdGVzdA',
+    });
   it('has a unique id fit for queue, function and env names, and a URL variable that is a secret', () => {
     expect(id).toMatch(/^[a-z][a-z0-9-]{1,30}$/);
     expect(PROVIDER_IDS.filter((x) => x === id)).toHaveLength(1);

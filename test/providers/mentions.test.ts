@@ -76,6 +76,17 @@ describe('a hostile message renders inert', () => {
     },
   );
 
+  it('webex: no <@all> or <@personEmail:…> mention, no [text](url) link from the event', () => {
+    for (const e of events) {
+      const p = JSON.parse(payload('webex', e)) as { markdown: string; text: string };
+      expect(p.markdown).not.toMatch(/<@/);
+      expect(p.markdown).not.toMatch(MARKDOWN_LINK);
+      // The only links are our own: the rollout page and the dashboard.
+      const links = [...p.markdown.matchAll(/\]\((https?:[^)]*)\)/g)].map((m) => m[1]);
+      expect(links.every((l) => l?.startsWith('https://grafana.example/'))).toBe(true);
+    }
+  });
+
   it('discord: mentions parsed from nothing (allowed_mentions), no [text](url) masked link', () => {
     for (const e of events) {
       const p = JSON.parse(payload('discord', e));
