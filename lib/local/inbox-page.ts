@@ -115,10 +115,10 @@ function render(look, p, at, id) {
   } else if (look === 'markdown') {
     // Webex: its markdown, line by line, bold and escapes dropped; only our own page links live.
     box.appendChild(who('flagger-notify', 'BOT', at));
-    for (const line of String(p.markdown || '').split('\n').filter(Boolean)) {
-      const links = [...line.matchAll(/[([^]]+)](([^)s]+))/g)];
+    for (const line of String(p.markdown || '').split('\\n').filter(Boolean)) {
+      const links = [...line.matchAll(/\\[([^\\]]+)\\]\\(([^)\\s]+)\\)/g)];
       if (links.length && line.startsWith('[')) { for (const m of links) link(box, m[1], m[2]); continue; }
-      box.appendChild(el('div', line.replace(/**([^*]+)**/g, '$1').replace(/\\([*_\`~])/g, '$1')));
+      box.appendChild(el('div', line.replace(/\\*\\*([^*]+)\\*\\*/g, '$1').replace(/\\\\([*_\`~])/g, '$1')));
     }
   } else {
     box.appendChild(el('div', (p.kind || '') + ' ' + (p.canary || ''), 'title'));
