@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { PROVIDER_IDS } from '../lib/providers/catalog';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -15,18 +16,8 @@ describe('npm run preview', () => {
     );
     const out = JSON.parse(stdout);
     const [printed] = out.events;
-    expect(Object.keys(printed)).toEqual([
-      'slack',
-      'slack-app',
-      'teams',
-      'discord',
-      'googlechat',
-      'rocketchat',
-      'mattermost',
-      'webex',
-      'webhook',
-      'alertmanager',
-    ]);
+    // Every provider of the catalog, in its order.
+    expect(Object.keys(printed)).toEqual([...PROVIDER_IDS]);
     expect(printed.slack.attachments[0].color).toBe('#d40e0d');
     expect(printed.teams.attachments[0].content.actions[0].url).toBe(
       'https://grafana.example/d/x?app=checkout',

@@ -112,6 +112,20 @@ function render(look, p, at, id) {
     t.appendChild(el('span', p.labels.alertname + ' ' + p.labels.namespace + '/' + p.labels.name)); box.appendChild(t);
     box.appendChild(el('div', (p.annotations || {}).reason));
     box.appendChild(el('div', (resolved ? 'resolved ' : 'firing until ') + new Date(resolved ? at : p.endsAt).toLocaleTimeString(), 'muted'));
+  } else if (look === 'telegram') {
+    // Telegram's HTML: tags dropped, entities read, only our own page links live.
+    box.appendChild(who('flagger-notify', 'BOT', at));
+    for (const line of String(p.text || '').split('\\n').filter(Boolean)) {
+      const a = line.match(/^<a href="([^"]*)">([^<]*)<\\/a>$/);
+      if (a) { link(box, plain(a[2]), a[1].replace(/&amp;/g, '&')); continue; }
+      box.appendChild(el('div', plain(line.replace(/<[^>]+>/g, ''))));
+    }
+  } else if (look === 'incident') {
+    // PagerDuty: each trigger and resolve of an incident, by its dedup key.
+    const resolved = p.event_action === 'resolve';
+    box.classList.add('alert'); box.style.borderColor = resolved ? '#2eb886' : '#d40e0d';
+    box.appendChild(el('div', (resolved ? 'resolved ' : 'triggered ') + p.dedup_key, 'title'));
+    if (p.payload) box.appendChild(el('div', p.payload.summary));
   } else if (look === 'markdown') {
     // Webex: its markdown, line by line, bold and escapes dropped; only our own page links live.
     box.appendChild(who('flagger-notify', 'BOT', at));
@@ -172,7 +186,17 @@ document.getElementById('demo').onclick = () => fetch('/inbox/demo', { method: '
 export const LOOKS: Record<
   ProviderId,
   {
-    look: 'slack' | 'teams' | 'discord' | 'googlechat' | 'attachments' | 'markdown' | 'json' | 'alert';
+    look:
+      | 'slack'
+      | 'teams'
+      | 'discord'
+      | 'telegram'
+      | 'googlechat'
+      | 'attachments'
+      | 'markdown'
+      | 'json'
+      | 'alert'
+      | 'incident';
     order: number;
   }
 > = {
@@ -180,12 +204,14 @@ export const LOOKS: Record<
   discord: { look: 'discord', order: 1 },
   slack: { look: 'slack', order: 2 },
   teams: { look: 'teams', order: 3 },
-  googlechat: { look: 'googlechat', order: 4 },
-  rocketchat: { look: 'attachments', order: 5 },
-  mattermost: { look: 'attachments', order: 6 },
-  webex: { look: 'markdown', order: 7 },
-  webhook: { look: 'json', order: 8 },
-  alertmanager: { look: 'alert', order: 9 },
+  telegram: { look: 'telegram', order: 4 },
+  googlechat: { look: 'googlechat', order: 5 },
+  rocketchat: { look: 'attachments', order: 6 },
+  mattermost: { look: 'attachments', order: 7 },
+  webex: { look: 'markdown', order: 8 },
+  webhook: { look: 'json', order: 9 },
+  alertmanager: { look: 'alert', order: 10 },
+  pagerduty: { look: 'incident', order: 11 },
 };
 
 const EMPTY = `<div id="empty"><b>No messages yet.</b> Press <i>replay the sample rollouts</i> above (or run

@@ -70,6 +70,23 @@ export function createInbox() {
       add({ provider, kind: edit ? 'update' : 'message', id, payload, ...extra });
       return;
     }
+    if (provider === 'telegram') {
+      // sendMessage posts (a reply when it names the message it answers); editMessageText edits.
+      const args = (payload ?? {}) as { message_id?: number; reply_parameters?: { message_id?: number } };
+      if (path.at(-1) === 'editMessageText')
+        add({ provider, kind: 'update', id: String(args.message_id), payload, ...extra });
+      else if (args.reply_parameters?.message_id)
+        add({
+          provider,
+          kind: 'reply',
+          id: String(seq + 1),
+          parent: String(args.reply_parameters.message_id),
+          payload,
+          ...extra,
+        });
+      else add({ provider, kind: 'message', id: String(seq + 1), payload, ...extra });
+      return;
+    }
     add({ provider, kind: 'message', id: String(seq + 1), payload, ...extra });
   }
 

@@ -51,6 +51,16 @@ export const STAND_INS: Record<ProviderId, StandIn> = {
     env: at('MATTERMOST_WEBHOOK_URL', 'mattermost'),
     answer: { status: 200, type: 'text/plain', body: () => 'ok' },
   },
+  // TELEGRAM_API_URL is a base URL: calls go to <base>/bot<token>/<method>; the answer carries the
+  // message id a live message is edited by (the inbox's own sequence number).
+  telegram: {
+    env: (base) => ({
+      TELEGRAM_BOT_TOKEN: '123456789:inbox-telegram-bot-token-0000000000',
+      TELEGRAM_CHAT_ID: '-1001234567890',
+      TELEGRAM_API_URL: `${base}/telegram`,
+    }),
+    answer: json((id) => ({ ok: true, result: { message_id: /^\d+$/.test(id) ? Number(id) : Date.now() } })),
+  },
   // WEBEX_API_URL is a base URL: messages go to <base>/v1/messages, answered with the message.
   webex: {
     env: (base) => ({
@@ -63,4 +73,16 @@ export const STAND_INS: Record<ProviderId, StandIn> = {
   webhook: { env: at('WEBHOOK_URL', 'webhook'), answer: { status: 204, body: () => '' } },
   // ALERTMANAGER_URL is a base URL: alerts go to <base>/api/v2/alerts, answered 200.
   alertmanager: { env: at('ALERTMANAGER_URL', 'alertmanager'), answer: { status: 200, body: () => '' } },
+  // PagerDuty's Events API answers 202 with the event's dedup key.
+  pagerduty: {
+    env: (base) => ({
+      PAGERDUTY_ROUTING_KEY: 'inboxR0UT1NGKEY00000000000000000',
+      PAGERDUTY_URL: `${base}/pagerduty/v2/enqueue`,
+    }),
+    answer: {
+      status: 202,
+      type: 'application/json',
+      body: () => JSON.stringify({ status: 'success', message: 'Event processed' }),
+    },
+  },
 };

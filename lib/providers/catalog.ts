@@ -3,11 +3,13 @@ import { alertmanager } from './alertmanager';
 import { discord } from './discord';
 import { googlechat } from './googlechat';
 import { mattermost } from './mattermost';
+import { pagerduty } from './pagerduty';
 import type { Provider } from './provider';
 import { rocketchat } from './rocketchat';
 import { slack } from './slack';
 import { slackApp } from './slack-app';
 import { teams } from './teams';
+import { telegram } from './telegram';
 import { webex } from './webex';
 import { webhook } from './webhook';
 
@@ -20,12 +22,14 @@ export const PROVIDERS = [
   slackApp,
   teams,
   discord,
+  telegram,
   googlechat,
   rocketchat,
   mattermost,
   webex,
   webhook,
   alertmanager,
+  pagerduty,
 ] as const satisfies readonly Provider[];
 
 /**

@@ -10,15 +10,22 @@ const store = { get: async () => undefined, put: async () => 1, failing: async (
 const local = { deployed: false, extraAllowedHosts: [], store };
 const deployed = { deployed: true, extraAllowedHosts: [], store };
 
+// A well-formed value of the variable that turns each token-based provider on.
+const ON: Record<string, string> = {
+  telegram: '123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp',
+  pagerduty: 'R0UT1NGKEY00000000000000000000ab',
+};
+
 describe.each(PROVIDERS.map((p) => [p.id, p] as const))('provider %s', (id, p) => {
   // The URL it posts to: the webhook itself, or an API base URL next to a token.
   const urlVar = (p.env.url ?? p.env.apiUrl) as string;
   const withUrl = (url: string) =>
     envDestination(p, {
-      [p.on]: 'xoxb-0000-token-0000000000',
+      [p.on]: ON[p.id] ?? 'xoxb-0000-token-0000000000',
       [urlVar]: url,
       SLACK_CHANNEL_ID: 'C0123456789',
       WEBEX_ROOM_ID: 'Y2lzY29zcGFyazovL3VzL1JPT00vdGVzdA',
+      TELEGRAM_CHAT_ID: '-1001234567890',
     });
   it('has a unique id fit for queue, function and env names, and a URL variable that is a secret', () => {
     expect(id).toMatch(/^[a-z][a-z0-9-]{1,30}$/);

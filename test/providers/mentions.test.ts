@@ -87,6 +87,16 @@ describe('a hostile message renders inert', () => {
     }
   });
 
+  it('telegram: HTML escaped (no <a> from the event), no @username mention', () => {
+    for (const e of events) {
+      const p = JSON.parse(payload('telegram', e)) as { text: string; parse_mode: string };
+      expect(p.parse_mode).toBe('HTML');
+      expect(p.text).not.toMatch(/<a href="https:\/\/evil/);
+      expect(p.text).not.toMatch(/(^|[^\w])@(all|channel|here|everyone)\b/);
+      expect(p.text).toContain('&lt;!channel&gt;');
+    }
+  });
+
   it('discord: mentions parsed from nothing (allowed_mentions), no [text](url) masked link', () => {
     for (const e of events) {
       const p = JSON.parse(payload('discord', e));
@@ -110,6 +120,12 @@ describe('a hostile message renders inert', () => {
       expect(p).not.toContain('<https://evil');
       expect(p).not.toContain('<at>');
     }
+  });
+
+  it('pagerduty carries the text as data in its incident (PagerDuty shows it as text)', () => {
+    const p = payload('pagerduty', events[0] as FlaggerEvent);
+    expect(p).toContain('Canary checkout.shop failed');
+    expect(JSON.parse(p).links ?? []).toEqual([]);
   });
 
   it('webhook and alertmanager carry the text as data, for the receiver to escape', () => {
