@@ -24,7 +24,8 @@ export interface PostOptions {
   /** What is called, after the label: `webhook` unless said (`API chat.update`). */
   kind?: string;
   /** POST unless said: Discord edits a message with PATCH. */
-  method?: 'POST' | 'PATCH';
+  /** GET sends no body (a lookup, such as finding a Grafana region whose create answer was lost). */
+  method?: 'POST' | 'PATCH' | 'GET';
   headers?: Record<string, string>;
   /** Headers computed over the exact bytes sent, e.g. an HMAC signature. */
   sign?: (body: string) => Record<string, string>;
@@ -54,13 +55,15 @@ export const deliveries = channel('flagger-notify:delivered');
  */
 export async function postJson(url: string, payload: unknown, opts: PostOptions): Promise<HttpAnswer> {
   const where = `${opts.label} ${opts.kind ?? 'webhook'} (${hostOf(url)})`;
-  const body = JSON.stringify(payload);
+  const body = opts.method === 'GET' ? '' : JSON.stringify(payload);
   let answer: HttpAnswer;
   try {
     answer = await send(
       url,
       opts.method ?? 'POST',
-      { 'content-type': 'application/json', ...opts.headers, ...opts.sign?.(body) },
+      opts.method === 'GET'
+        ? { ...opts.headers }
+        : { 'content-type': 'application/json', ...opts.headers, ...opts.sign?.(body) },
       body,
       opts.timeoutMs,
     );
@@ -70,7 +73,7 @@ export async function postJson(url: string, payload: unknown, opts: PostOptions)
   opts.check?.(answer, where);
   const { status, text } = answer;
   if (status >= 200 && status < 300) {
-    if (deliveries.hasSubscribers) {
+    if (deliveries.hasSubscribers && opts.method !== 'GET') {
       const d: Delivered = {
         provider: opts.label,
         method: opts.method ?? 'POST',

@@ -120,6 +120,11 @@ function render(look, p, at, id) {
       if (a) { link(box, plain(a[2]), a[1].replace(/&amp;/g, '&')); continue; }
       box.appendChild(el('div', plain(line.replace(/<[^>]+>/g, ''))));
     }
+  } else if (look === 'region') {
+    // Grafana: a rollout's region on every dashboard, from its start to its end, with its tags.
+    box.appendChild(el('div', new Date(p.time).toLocaleTimeString() + ' → ' + new Date(p.timeEnd).toLocaleTimeString(), 'title'));
+    box.appendChild(el('div', p.text));
+    box.appendChild(el('div', (p.tags || []).filter((t) => !String(t).startsWith('flagger-rollout:')).join(' · '), 'muted'));
   } else if (look === 'incident') {
     // PagerDuty: each trigger and resolve of an incident, by its dedup key.
     const resolved = p.event_action === 'resolve';
@@ -196,7 +201,8 @@ export const LOOKS: Record<
       | 'markdown'
       | 'json'
       | 'alert'
-      | 'incident';
+      | 'incident'
+      | 'region';
     order: number;
   }
 > = {
@@ -212,6 +218,7 @@ export const LOOKS: Record<
   webhook: { look: 'json', order: 9 },
   alertmanager: { look: 'alert', order: 10 },
   pagerduty: { look: 'incident', order: 11 },
+  grafana: { look: 'region', order: 12 },
 };
 
 const EMPTY = `<div id="empty"><b>No messages yet.</b> Press <i>replay the sample rollouts</i> above (or run

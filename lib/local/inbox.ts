@@ -70,6 +70,13 @@ export function createInbox() {
       add({ provider, kind: edit ? 'update' : 'message', id, payload, ...extra });
       return;
     }
+    if (provider === 'grafana') {
+      // POST …/api/annotations creates a region; PATCH …/api/annotations/{id} moves it.
+      if (method === 'GET') return;
+      const edit = method === 'PATCH' ? path.at(-1) : undefined;
+      add({ provider, kind: edit ? 'update' : 'message', id: edit ?? String(seq + 1), payload, ...extra });
+      return;
+    }
     if (provider === 'telegram') {
       // sendMessage posts (a reply when it names the message it answers); editMessageText edits.
       const args = (payload ?? {}) as { message_id?: number; reply_parameters?: { message_id?: number } };

@@ -73,6 +73,11 @@ export const STAND_INS: Record<ProviderId, StandIn> = {
   webhook: { env: at('WEBHOOK_URL', 'webhook'), answer: { status: 204, body: () => '' } },
   // ALERTMANAGER_URL is a base URL: alerts go to <base>/api/v2/alerts, answered 200.
   alertmanager: { env: at('ALERTMANAGER_URL', 'alertmanager'), answer: { status: 200, body: () => '' } },
+  // GRAFANA_URL is Grafana's base URL: regions go to <base>/api/annotations (a create answers its id).
+  grafana: {
+    env: (base) => ({ GRAFANA_URL: `${base}/grafana`, GRAFANA_TOKEN: 'glsa_inbox_service_account_token' }),
+    answer: json((id) => ({ id: /^\d+$/.test(id) ? Number(id) : Date.now(), message: 'Annotation added' })),
+  },
   // PagerDuty's Events API answers 202 with the event's dedup key.
   pagerduty: {
     env: (base) => ({

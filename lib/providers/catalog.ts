@@ -2,6 +2,7 @@ import { ConfigError } from '../errors';
 import { alertmanager } from './alertmanager';
 import { discord } from './discord';
 import { googlechat } from './googlechat';
+import { grafana } from './grafana';
 import { mattermost } from './mattermost';
 import { pagerduty } from './pagerduty';
 import type { Provider } from './provider';
@@ -30,6 +31,7 @@ export const PROVIDERS = [
   webhook,
   alertmanager,
   pagerduty,
+  grafana,
 ] as const satisfies readonly Provider[];
 
 /**

@@ -9,11 +9,11 @@ interface Item {
   kind: string;
   id: string;
   parent?: string;
-  payload: { event_action?: string; dedup_key?: string; text?: string };
+  payload: { event_action?: string; dedup_key?: string; text?: string; tags?: string[] };
 }
 
 describe('local pipeline end to end: incidents and Telegram', () => {
-  it('triggers then resolves one PagerDuty incident, and edits one Telegram message per rollout', async () => {
+  it('triggers then resolves one PagerDuty incident, edits one Telegram message and draws one Grafana region per rollout', async () => {
     const p = await pipeline({});
     const base = p.url.replace(/\/events$/, '');
     const checkout = fixtureLines.filter((l) => l.includes('"checkout"'));
@@ -52,5 +52,11 @@ describe('local pipeline end to end: incidents and Telegram', () => {
     expect(edits.at(-1)?.payload.text).toContain('checkout.shop · Failed');
     // Its failure was replied to, under the first rollout's message.
     expect(tg.filter((x) => x.kind === 'reply').map((x) => x.parent)).toEqual([first]);
+    // Grafana: one region per rollout; the first ends tagged with its outcome.
+    const regions = await of('grafana');
+    expect(regions.filter((x) => x.kind === 'message')).toHaveLength(2);
+    const firstRegion = regions.find((x) => x.kind === 'message')?.id;
+    const moved = regions.filter((x) => x.kind === 'update' && x.id === firstRegion);
+    expect(moved.at(-1)?.payload.tags).toContain('failed');
   }, 60_000);
 });

@@ -122,6 +122,12 @@ describe('a hostile message renders inert', () => {
     }
   });
 
+  it('grafana: the region text is plain text (Grafana shows it as typed), no markup from the event', () => {
+    const p = JSON.parse(payload('grafana', events[0] as FlaggerEvent)) as { text: string; tags: string[] };
+    expect(p.text).toContain('<!channel>');
+    expect(p.tags).not.toContain(HOSTILE);
+  });
+
   it('pagerduty carries the text as data in its incident (PagerDuty shows it as text)', () => {
     const p = payload('pagerduty', events[0] as FlaggerEvent);
     expect(p).toContain('Canary checkout.shop failed');
