@@ -35,7 +35,8 @@ describe('local pipeline end to end: incidents and Telegram', () => {
     await until(
       async () =>
         (await of('pagerduty')).length >= 2 &&
-        (await of('telegram')).filter((x) => x.kind === 'message').length >= 2,
+        (await of('telegram')).filter((x) => x.kind === 'message').length >= 2 &&
+        (await of('grafana')).filter((x) => x.kind === 'message').length >= 2,
     );
 
     const pd = (await of('pagerduty')).map((x) => [x.payload.event_action, x.payload.dedup_key]);
