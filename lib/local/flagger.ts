@@ -12,7 +12,8 @@ export async function flaggerWaitingForApproval(
     token?: string;
     intervalMs?: number;
     waitMs?: number;
-    onWaiting?: () => void;
+    /** Called once the canary waits, with the revision Flagger's checks carry. */
+    onWaiting?: (checksum: string) => void;
   } = {},
 ): Promise<'promoted' | 'rolled back' | 'still waiting'> {
   const namespace = o.namespace ?? 'demo';
@@ -75,7 +76,7 @@ export async function flaggerWaitingForApproval(
       'WaitingPromotion',
       `Halt ${canary} advancement waiting for promotion approval promotion-gate`,
     );
-    if (!told) o.onWaiting?.();
+    if (!told) o.onWaiting?.(checksum);
     told = true;
   }
   return 'still waiting';

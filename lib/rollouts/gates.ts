@@ -23,6 +23,11 @@ export interface GateChange {
 export interface GateState extends CanaryRef {
   decisions: Partial<Record<GateKind, GateChange>>;
   audit: GateChange[];
+  /**
+   * The revision Flagger's checks last asked about, per gate: what an approval is for when the
+   * rollout's own events have not named it yet (or not reached the workers yet).
+   */
+  asked?: Partial<Record<GateKind, string>>;
 }
 
 export interface GateStore {
@@ -66,10 +71,11 @@ export function decide(
     audit: [],
   };
   if (isOpen(base, change.kind, story) === change.open) return { state: base, changed: false };
+  const revision = base.asked?.[change.kind] ?? story.rollout.revision;
   const full: GateChange = {
     ...change,
     rollout: story.rollout.startedAt,
-    ...(story.rollout.revision ? { revision: story.rollout.revision } : {}),
+    ...(revision ? { revision } : {}),
   };
   return {
     state: {
@@ -79,4 +85,19 @@ export function decide(
     },
     changed: true,
   };
+}
+
+/**
+ * The state after Flagger asked about `checksum` at a gate: remembered when it is new, so the
+ * next approval is bound to the revision that waits, however far behind the events are.
+ */
+export function asked(
+  state: GateState | undefined,
+  canary: CanaryRef,
+  kind: GateKind,
+  checksum: string,
+): GateState | undefined {
+  if (state?.asked?.[kind] === checksum) return undefined;
+  const base: GateState = state ?? { ...canary, decisions: {}, audit: [] };
+  return { ...base, asked: { ...base.asked, [kind]: checksum } };
 }

@@ -1,6 +1,6 @@
 import { type CanaryRef, canaryLabel, isKubernetesName, isKubernetesNamespace } from '../event/event';
 import { logger } from '../log';
-import { decide, type GateHow, type GateKind, type GateStore, isOpen } from '../rollouts/gates';
+import { asked, decide, type GateHow, type GateKind, type GateStore, isOpen } from '../rollouts/gates';
 import type { StoryStore } from '../rollouts/story';
 import { retrying } from '../rollouts/story-log';
 
@@ -41,10 +41,17 @@ export async function handleGate(
 ): Promise<GateAnswer> {
   const story = (await deps.stories.get(target))?.value;
   if (action === 'check') {
-    const state = (await deps.gates.get(target))?.value;
-    return isOpen(state, kind, story, target.checksum)
-      ? { statusCode: 200, body: 'Approved' }
-      : { statusCode: 403, body: 'Forbidden' };
+    const got = await deps.gates.get(target);
+    const open = isOpen(got?.value, kind, story, target.checksum);
+    // A revision Flagger asks about for the first time is remembered (one write per revision, not
+    // per check): an approval is then for that revision. A lost race only delays it to the next check.
+    const { checksum, ...canary } = target;
+    const next = checksum && !open ? asked(got?.value, canary, kind, checksum) : undefined;
+    if (next)
+      await deps.gates.put(next, got?.version ?? 0).catch((err: Error) => {
+        logger.warn('could not remember the revision a gate check asked about', { error: err.name });
+      });
+    return open ? { statusCode: 200, body: 'Approved' } : { statusCode: 403, body: 'Forbidden' };
   }
   if (!story) {
     return {

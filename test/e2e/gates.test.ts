@@ -13,7 +13,7 @@ describe('local pipeline end to end: gates', () => {
     const p = await pipeline({ INGEST_TOKEN: TOKEN });
     const base = p.url.replace(/\/events$/, '');
     const port = new URL(base).port;
-    const flagger = (path: string, token = TOKEN) =>
+    const flagger = (path: string, token = TOKEN, checksum = '77aa88bb99') =>
       fetch(`${base}${path}?token=${token}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -22,7 +22,7 @@ describe('local pipeline end to end: gates', () => {
           name: 'frontend',
           namespace: 'web',
           phase: 'Waiting',
-          checksum: '77aa88bb99',
+          checksum,
           metadata: {},
         }),
       });
@@ -62,14 +62,23 @@ describe('local pipeline end to end: gates', () => {
     const next = frontend.slice(1, 3).map((l) => {
       const e = JSON.parse(l);
       e.metadata.timestamp = String(Number(e.metadata.timestamp) + 600_000);
+      e.checksum = 'ccddeeff00';
       return JSON.stringify(e);
     });
     await postAll(`${p.url}?token=${TOKEN}`, next);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Flagger asks for the new revision at once: closed, however far behind the workers are.
+    expect((await flagger('/gate/check', TOKEN, 'ccddeeff00')).status).toBe(403);
+    // Once the next rollout's live message shows its revision (its story is the new rollout),
+    // closed for any caller, and the rollback signal is for that rollout.
+    for (let i = 0; i < 150; i++) {
+      const items = (await (await fetch(`${base}/inbox/messages`)).json()) as { provider: string }[];
+      if (JSON.stringify(items.filter((x) => x.provider === 'slack-app')).includes('ccddeeff00')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     expect((await flagger('/gate/check')).status).toBe(403);
 
     expect((await run('rollback', 'web/frontend')).code).toBe(0);
-    expect((await flagger('/rollback/check')).status).toBe(200);
+    expect((await flagger('/rollback/check', TOKEN, 'ccddeeff00')).status).toBe(200);
     expect(p.output()).toContain('gate opened');
   }, 60_000);
 
@@ -136,7 +145,7 @@ describe('local pipeline end to end: gates', () => {
     // The Slack app's latest button for shipping.demo, clicked as a person would (signed as Slack signs).
     const clicked = new Set<string>();
     const click = async (action: string) => {
-      for (let i = 0; i < 50; i++) {
+      for (let i = 0; i < 150; i++) {
         const items = (await (await fetch(`${base}/inbox/messages`)).json()) as {
           provider: string;
           kind: string;
@@ -167,11 +176,12 @@ describe('local pipeline end to end: gates', () => {
       }
       return 'no button';
     };
-    const gateCheck = async () =>
+    // As Flagger asks: with the revision that waits.
+    const gateCheck = async (checksum: string) =>
       (
         await fetch(`${base}/gate/check?token=${TOKEN}`, {
           method: 'POST',
-          body: JSON.stringify({ name: 'shipping', namespace: 'demo' }),
+          body: JSON.stringify({ name: 'shipping', namespace: 'demo', checksum }),
         })
       ).status;
     const flagger = () =>
@@ -179,20 +189,20 @@ describe('local pipeline end to end: gates', () => {
         token: TOKEN,
         intervalMs: 300,
         waitMs: 30_000,
-        onWaiting: () => waiting.push(Date.now()),
+        onWaiting: (checksum) => waiting.push(checksum),
       });
-    const waiting: number[] = [];
+    const waiting: string[] = [];
 
     const first = flagger();
     while (!waiting.length) await new Promise((r) => setTimeout(r, 100));
-    expect(await gateCheck()).toBe(403);
+    expect(await gateCheck(waiting[0] as string)).toBe(403);
     expect(await click('gate-open')).toBe('200 Gate opened');
     expect(await first).toBe('promoted');
 
     const second = flagger();
     while (waiting.length < 2) await new Promise((r) => setTimeout(r, 100));
-    // A new rollout of the same canary: the approval did not carry over.
-    expect(await gateCheck()).toBe(403);
+    // A new rollout of the same canary (a new revision): the approval did not carry over.
+    expect(await gateCheck(waiting[1] as string)).toBe(403);
     expect(await click('rollback-open')).toBe('200 Gate opened');
     expect(await second).toBe('rolled back');
     expect(p.output()).toContain('gate opened');

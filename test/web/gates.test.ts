@@ -55,6 +55,21 @@ describe('gates (POST /gate/… and /rollback/…)', () => {
     expect((await gate('check')).statusCode).toBe(403);
   });
 
+  it('binds an approval to the revision Flagger asked about, though no event has named it yet', async () => {
+    const { gate, deps } = await setup();
+    // Flagger asks for revision a1…; the story has not learnt any revision yet.
+    expect((await deps.stories.get(target))?.value.rollout.revision).toBeUndefined();
+    expect((await gate('check', 'gate', { checksum: 'a1a1a1a1a1' })).statusCode).toBe(403);
+    expect((await gate('open')).statusCode).toBe(202);
+    expect((await gate('check', 'gate', { checksum: 'a1a1a1a1a1' })).statusCode).toBe(200);
+    // The next revision, before any of its events reached the workers: closed.
+    expect((await gate('check', 'gate', { checksum: 'b2b2b2b2b2' })).statusCode).toBe(403);
+    // One write per revision asked about, not one per check.
+    const before = (await deps.gates.get(target))?.version;
+    await gate('check', 'gate', { checksum: 'b2b2b2b2b2' });
+    expect((await deps.gates.get(target))?.version).toBe(before);
+  });
+
   it('refuses another revision: Flagger’s checksum must be the one approved', async () => {
     const { gate } = await setup([...frontend.slice(0, 3), later(frontend[3] as FlaggerEvent, 1000)]);
     await gate('open');
