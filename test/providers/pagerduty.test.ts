@@ -95,6 +95,17 @@ describe('PagerDuty (Events API v2)', () => {
     expect(events().map((e) => e.event_action)).toEqual(['trigger', 'trigger']);
   });
 
+  it('cuts the summary to PagerDuty’s 1,024 characters', () => {
+    const failed = checkout.at(-1) as FlaggerEvent;
+    const long = {
+      ...failed,
+      metadata: { ...failed.metadata, eventMessage: `Canary failed! ${'x'.repeat(20_000)}` },
+    };
+    const body = pagerduty.preview(long) as { payload: { summary: string } };
+    expect(body.payload.summary.length).toBeLessThanOrEqual(1024);
+    expect(body.payload.summary.length).toBeGreaterThan(900);
+  });
+
   it.each(fixtures.map((e, i) => [fixtureName(e, i), e] as const))(
     'previews the golden trigger for %s',
     (name, e) => {
