@@ -1,5 +1,5 @@
 import type { FlaggerEvent } from '../event/event';
-import type { RolloutRecord, RolloutStore } from './state';
+import type { AlertState, RolloutRecord, RolloutStore } from './state';
 import { reduce, type Step } from './tracker';
 
 /** One canary's rollout at one destination, as stored, and the one way to move it on. */
@@ -45,5 +45,32 @@ export async function applyOnce(
       version = await store.put(key, next, version);
       record = next;
     },
+  };
+}
+
+/**
+ * The lifecycle of a failure notice (an Alertmanager alert, a PagerDuty incident): opened when the
+ * rollout fails, closed when the next rollout starts or it stops being failed (as Flagger's gauge
+ * leaves 2). What is to be sent waits in `pending.alerts`, in order, until it is sent.
+ */
+export function failureNotice(
+  prev: RolloutRecord | undefined,
+  step: Step,
+  open: () => AlertState,
+): Omit<RolloutRecord, 'applied'> {
+  const alerts: (AlertState & { resolved: boolean })[] = [...(prev?.pending?.alerts ?? [])];
+  let alert = prev?.alert;
+  if (alert && (step.started || step.rollout.status !== 'failed')) {
+    alerts.push({ ...alert, resolved: true });
+    alert = undefined;
+  }
+  if (step.rollout.status === 'failed' && !alert) {
+    alert = open();
+    alerts.push({ ...alert, resolved: false });
+  }
+  return {
+    rollout: step.rollout,
+    ...(alert ? { alert } : {}),
+    ...(alerts.length ? { pending: { alerts } } : {}),
   };
 }

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { postJson } from '../../delivery/http';
 import { ConfigError } from '../../errors';
 import { eventTime, extraMetadata, type FlaggerEvent } from '../../event/event';
-import { applyOnce } from '../../rollouts/journal';
+import { applyOnce, failureNotice } from '../../rollouts/journal';
 import { type AlertState, parseRolloutKey, rolloutKey } from '../../rollouts/state';
 import { destinationUrl, opt, parseOptions } from '../destination';
 import { dashboardLink } from '../presentation';
@@ -138,30 +138,10 @@ export const alertmanager: Provider<'alertmanager'> = {
     return {
       async send(event, ctx) {
         timeoutMs = ctx.timeoutMs;
-        const journal = await applyOnce(
-          store,
-          rolloutKey(d.name, event),
-          ctx.eventId,
-          event,
-          (prev, step) => {
-            const alerts: (AlertState & { resolved: boolean })[] = [...(prev?.pending?.alerts ?? [])];
-            let alert = prev?.alert;
-            // The next rollout starts (or the canary is gone): the failure is over, as Flagger's
-            // gauge leaves 2 then.
-            if (alert && (step.started || step.rollout.status !== 'failed')) {
-              alerts.push({ ...alert, resolved: true });
-              alert = undefined;
-            }
-            if (step.rollout.status === 'failed' && !alert) {
-              alert = rollbackAlert(event, step.rollout.reason, common.dashboardUrl, ctx.links?.rollout);
-              alerts.push({ ...alert, resolved: false });
-            }
-            return {
-              rollout: step.rollout,
-              ...(alert ? { alert } : {}),
-              ...(alerts.length ? { pending: { alerts } } : {}),
-            };
-          },
+        const journal = await applyOnce(store, rolloutKey(d.name, event), ctx.eventId, event, (prev, step) =>
+          failureNotice(prev, step, () =>
+            rollbackAlert(event, step.rollout.reason, common.dashboardUrl, ctx.links?.rollout),
+          ),
         );
         const record = journal.record;
         const pending = record.pending?.alerts ?? [];

@@ -3,7 +3,7 @@ import { type HttpAnswer, postJson } from '../../delivery/http';
 import { ConfigError, PermanentDeliveryError } from '../../errors';
 import { canaryId, canaryKey, canaryRef, eventTime, type FlaggerEvent } from '../../event/event';
 import { plainText } from '../../event/text';
-import { applyOnce } from '../../rollouts/journal';
+import { applyOnce, failureNotice } from '../../rollouts/journal';
 import { type AlertState, rolloutKey } from '../../rollouts/state';
 import { type Rollout, reduce } from '../../rollouts/tracker';
 import { destinationUrl, opt, parseOptions } from '../destination';
@@ -129,28 +129,10 @@ export const pagerduty: Provider<'pagerduty'> = {
       );
     return {
       async send(event, ctx) {
-        const journal = await applyOnce(
-          store,
-          rolloutKey(d.name, event),
-          ctx.eventId,
-          event,
-          (prev, step) => {
-            const alerts: (AlertState & { resolved: boolean })[] = [...(prev?.pending?.alerts ?? [])];
-            let alert = prev?.alert;
-            if (alert && (step.started || step.rollout.status !== 'failed')) {
-              alerts.push({ ...alert, resolved: true });
-              alert = undefined;
-            }
-            if (step.rollout.status === 'failed' && !alert) {
-              alert = incident(event, step.rollout, common.dashboardUrl, ctx.links?.rollout);
-              alerts.push({ ...alert, resolved: false });
-            }
-            return {
-              rollout: step.rollout,
-              ...(alert ? { alert } : {}),
-              ...(alerts.length ? { pending: { alerts } } : {}),
-            };
-          },
+        const journal = await applyOnce(store, rolloutKey(d.name, event), ctx.eventId, event, (prev, step) =>
+          failureNotice(prev, step, () =>
+            incident(event, step.rollout, common.dashboardUrl, ctx.links?.rollout),
+          ),
         );
         const pending = journal.record.pending?.alerts ?? [];
         if (!pending.length) return { status: 200, calls: 0 };
