@@ -41,6 +41,25 @@ export function destinationUrl(
   return u;
 }
 
+/**
+ * A token-based platform's API base (`apiUrl`, else the platform's own), checked like any
+ * destination URL, without a trailing slash: `<base>/<method>` is what is called.
+ */
+export function apiBase(
+  d: DestinationDef,
+  common: Pick<CommonSettings, 'deployed' | 'extraAllowedHosts'>,
+  fallback: string,
+  allowedHosts: readonly string[],
+): string {
+  const apiUrl = d.options.apiUrl || fallback;
+  return destinationUrl(
+    { ...d, options: { ...d.options, apiUrl } },
+    common,
+    allowedHosts,
+    'apiUrl',
+  ).href.replace(/\/+$/, '');
+}
+
 /** The destination's options through the provider's schema; errors name the field, not the value. */
 export function parseOptions<T>(d: DestinationDef, schema: z.ZodMiniType<T>): T {
   const r = schema.safeParse(d.options);

@@ -4,7 +4,7 @@ import { canaryRef, type FlaggerEvent } from '../../event/event';
 import { logger } from '../../log';
 import type { RolloutRecord } from '../../rollouts/state';
 import { reduce } from '../../rollouts/tracker';
-import { destinationUrl, opt, parseOptions } from '../destination';
+import { apiBase, opt, parseOptions } from '../destination';
 import { type LivePlatform, sendLive } from '../live';
 import type { CommonSettings, DestinationDef, Provider } from '../provider';
 import { type SlackApi, slackApi, slackCode } from './api';
@@ -50,13 +50,8 @@ export function slackAppDestination(
 ): { options: Options; api: SlackApi } {
   const options = parseOptions(d, slackAppSchema);
   if (!options.token) throw new ConfigError(`${d.field('token')}: is not set`);
-  const base = destinationUrl(
-    { ...d, options: { ...d.options, apiUrl: options.apiUrl ?? 'https://slack.com/api' } },
-    common,
-    ['slack.com'],
-    'apiUrl',
-  );
-  return { options, api: slackApi(base.href, options.token, timeoutMs) };
+  const base = apiBase(d, common, 'https://slack.com/api', ['slack.com']);
+  return { options, api: slackApi(base, options.token, timeoutMs) };
 }
 
 const METADATA_TYPE = 'flagger_notify_rollout';

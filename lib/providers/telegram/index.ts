@@ -5,7 +5,7 @@ import type { FlaggerEvent } from '../../event/event';
 import { plainText, plural } from '../../event/text';
 import type { RolloutRecord } from '../../rollouts/state';
 import { isEnded, progressOf, type Rollout, reduce } from '../../rollouts/tracker';
-import { destinationUrl, opt, parseOptions } from '../destination';
+import { apiBase, opt, parseOptions } from '../destination';
 import { LiveMessageGoneError, type LivePlatform, sendLive } from '../live';
 import { CHAT_MESSAGE_MAX, dashboardLink, progressBar, ROLLOUT_LINK_TITLE } from '../presentation';
 import type { DestinationDef, Provider } from '../provider';
@@ -128,15 +128,10 @@ export const telegram: Provider<'telegram'> = {
     const options: Options = parseOptions(d, telegramSchema);
     if (!options.token) throw new ConfigError(`${d.field('token')}: is not set`);
     if (!options.chat) throw new ConfigError(`${d.field('chat')}: is not set`);
-    const base = destinationUrl(
-      { ...d, options: { ...d.options, apiUrl: options.apiUrl ?? 'https://api.telegram.org' } },
-      common,
-      ['api.telegram.org'],
-      'apiUrl',
-    );
+    const base = apiBase(d, common, 'https://api.telegram.org', ['api.telegram.org']);
     const store = common.store;
     if (!store) throw new ConfigError(`${d.field('token')}: a Telegram destination needs STATE_TABLE`);
-    const api = `${base.href.replace(/\/+$/, '')}/bot${options.token}`;
+    const api = `${base}/bot${options.token}`;
     const where = {
       chat_id: options.chat,
       ...(options.thread ? { message_thread_id: Number(options.thread) } : {}),

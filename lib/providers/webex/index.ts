@@ -3,7 +3,7 @@ import { postJson } from '../../delivery/http';
 import { ConfigError } from '../../errors';
 import type { FlaggerEvent } from '../../event/event';
 import { inert } from '../attachments';
-import { destinationUrl, opt, parseOptions } from '../destination';
+import { apiBase, opt, parseOptions } from '../destination';
 import { factRows, linksOf, present } from '../presentation';
 import type { Provider, SendContext } from '../provider';
 import { truncateBytes } from '../text';
@@ -81,13 +81,8 @@ export const webex: Provider<'webex'> = {
     const options = parseOptions(d, webexSchema);
     if (!options.token) throw new ConfigError(`${d.field('token')}: is not set`);
     if (!options.room) throw new ConfigError(`${d.field('room')}: is not set`);
-    const base = destinationUrl(
-      { ...d, options: { ...d.options, apiUrl: options.apiUrl ?? 'https://webexapis.com' } },
-      common,
-      ['webexapis.com'],
-      'apiUrl',
-    );
-    const url = `${base.href.replace(/\/+$/, '')}/v1/messages`;
+    const base = apiBase(d, common, 'https://webexapis.com', ['webexapis.com']);
+    const url = `${base}/v1/messages`;
     const all = { ...options, dashboardUrl: common.dashboardUrl };
     return {
       async send(event, ctx) {
