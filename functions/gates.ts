@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { lambdaHandler } from '../lib/aws/handler';
 import { resolveSecrets, ssmFetcher } from '../lib/aws/secrets';
-import { loadAccess } from '../lib/config/clusters';
+import { ACCESS_SECRETS, loadAccess } from '../lib/config/clusters';
 import { TOKEN_HELP } from '../lib/ingest/auth';
 import { identify, resolveCluster } from '../lib/ingest/clusters';
 import { stateTable } from '../lib/stores/dynamo';
@@ -13,11 +13,7 @@ import { handleGate, parseGateBody } from '../lib/web/gates';
 async function init() {
   const env = await resolveSecrets(
     process.env,
-    [
-      { name: 'INGEST_TOKEN', optional: true },
-      { name: 'INGEST_TOKEN_PREVIOUS', optional: true },
-      { name: 'INGEST_CLUSTER_TOKENS', optional: true },
-    ],
+    [...ACCESS_SECRETS],
     ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
   );
   const { table, client } = stateTable(env, 'gates live in it');

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { lambdaHandler } from '../lib/aws/handler';
 import { createSqsClient, enqueue } from '../lib/aws/queue';
 import { resolveSecrets, ssmFetcher } from '../lib/aws/secrets';
+import { ACCESS_SECRETS } from '../lib/config/clusters';
 import { loadIngestConfig } from '../lib/config/config';
 import { handleIngest } from '../lib/ingest/ingest';
 import { type MuteStore, memoryMuteStore } from '../lib/stores/mute';
@@ -11,13 +12,8 @@ import { type MuteStore, memoryMuteStore } from '../lib/stores/mute';
 async function init() {
   const env = await resolveSecrets(
     process.env,
-    [
-      // Either may be all a fleet has; loadAccess refuses a deployed stage with neither.
-      { name: 'INGEST_TOKEN', optional: true },
-      { name: 'INGEST_TOKEN_PREVIOUS', optional: true },
-      { name: 'INGEST_CLUSTER_TOKENS', optional: true },
-      { name: 'CONFIG', optional: true },
-    ],
+    // Either kind of token may be all a fleet has; loadAccess refuses a deployed stage with neither.
+    [...ACCESS_SECRETS, { name: 'CONFIG', optional: true }],
     ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
   );
   const config = await loadIngestConfig(env);

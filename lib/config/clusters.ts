@@ -38,6 +38,13 @@ export const clusterListSchema = z.pipe(
   z.array(z.string().check(z.refine((c) => isClusterName(c), `cluster names ${DNS_LABEL}`))),
 );
 
+/** The secrets `loadAccess` reads, for `resolveSecrets`: each optional, as a fleet may have either kind. */
+export const ACCESS_SECRETS = [
+  { name: 'INGEST_TOKEN', optional: true },
+  { name: 'INGEST_TOKEN_PREVIOUS', optional: true },
+  { name: 'INGEST_CLUSTER_TOKENS', optional: true },
+] as const;
+
 /** Who may post, and as which cluster: what ingest and the gates check each request against. */
 export interface Access {
   /** The shared tokens (INGEST_TOKEN and, while rotating, INGEST_TOKEN_PREVIOUS). */
