@@ -10,7 +10,7 @@ import { formatTeams, teams as teamsProvider } from '../lib/providers/teams';
 import { replay } from '../lib/rollouts/replay';
 import { reduce } from '../lib/rollouts/tracker';
 import { loadRouting } from '../lib/routing/config';
-import { compileTemplate, templateVars } from '../lib/routing/template';
+import { templateVars } from '../lib/routing/template';
 import { previewHtml } from './preview-html';
 
 /** Flagger events from a raw event, a JSONL file, an HTTP API event (body) or an SQS event (Records). */
@@ -36,12 +36,11 @@ if (!files.length) {
 const dashboardUrl = process.env.DASHBOARD_URL || undefined;
 // With CONFIG_FILE, the first Slack and Teams destinations' templates word their previews.
 const routing = process.env.CONFIG_FILE ? await loadRouting(process.env, ['slack', 'teams']) : undefined;
-const templateOf = async (type: string) => {
+const templateOf = (type: string) => {
   const d = Object.values(routing?.destinations ?? {}).find((x) => x.type === type);
-  const located = d && routing?.templates?.destinations[d.name];
-  return located ? compileTemplate(located.def, located.where) : undefined;
+  return d ? routing?.templates?.destinations[d.name] : undefined;
 };
-const templates = { slack: await templateOf('slack'), teams: await templateOf('teams') };
+const templates = { slack: templateOf('slack'), teams: templateOf('teams') };
 const worded = (type: 'slack' | 'teams', e: FlaggerEvent) => {
   const out = templates[type]?.render(templateVars(e, reduce(undefined, e).rollout));
   if (out && 'error' in out) console.error(`template: ${out.error}`);

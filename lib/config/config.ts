@@ -101,7 +101,7 @@ export async function loadWorkerConfig(
   });
   const e = parseEnv(schema as z.ZodMiniType<Record<string, unknown>>, env, `${provider.id} worker`);
   const { destinations, store, routing } = await loadDestinations(env, provider, makeStore);
-  const wording = await loadWording(routing, Object.keys(destinations));
+  const wording = loadWording(routing, Object.keys(destinations));
   return {
     destinations,
     timeoutMs: e.DELIVERY_TIMEOUT_MS as number,

@@ -3,7 +3,7 @@ import { canaryKey, canaryRef, type FlaggerEvent, parseFlaggerEvent } from '../e
 import { type Rollout, reduce } from '../rollouts/tracker';
 import type { RoutingConfig } from '../routing/config';
 import { routeEvent } from '../routing/route';
-import { compileTemplate, templateVars } from '../routing/template';
+import { templateVars } from '../routing/template';
 
 /** Events to explain: a JSON file of one event, a JSONL file, or the bundled sample rollout. */
 export function eventsFrom(file: string): FlaggerEvent[] {
@@ -43,7 +43,7 @@ export function explain(config: RoutingConfig, events: FlaggerEvent[], route?: s
  * word it): one line per template part that fails, naming where it is written, the error (the
  * variable, the filter, the size) and the first event it fails on. Empty when all render.
  */
-export async function checkTemplates(config: RoutingConfig, events: FlaggerEvent[]): Promise<string[]> {
+export function checkTemplates(config: RoutingConfig, events: FlaggerEvent[]): string[] {
   const all = [
     ...Object.values(config.templates?.destinations ?? {}),
     ...Object.values(config.templates?.routes ?? {}),
@@ -58,9 +58,8 @@ export async function checkTemplates(config: RoutingConfig, events: FlaggerEvent
   });
   const problems = new Map<string, string>();
   for (const t of all) {
-    const compiled = await compileTemplate(t.def, t.where);
     events.forEach((e, i) => {
-      const out = compiled.render(templateVars(e, states[i], 'https://example.invalid/rollouts/page'));
+      const out = t.render(templateVars(e, states[i], 'https://example.invalid/rollouts/page'));
       if ('error' in out && !problems.has(out.error))
         problems.set(
           out.error,

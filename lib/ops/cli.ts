@@ -225,7 +225,7 @@ async function checkConfig(
     );
     const events = eventsFrom(opt.event ?? resolve(root, 'events/flagger-events.jsonl'));
     for (const block of explain(config, events, opt.route)) io.out(block);
-    const problems = await checkTemplates(config, events);
+    const problems = checkTemplates(config, events);
     for (const p of problems) io.err(`template ${p}`);
     const templates =
       Object.keys(config.templates?.destinations ?? {}).length +

@@ -8,7 +8,7 @@ import { envDestination } from '../providers/destination';
 import type { DestinationDef } from '../providers/provider';
 import '../zod';
 import { type Route, routeLabel } from './match';
-import { compileTemplate, type TemplateDef, templateSchema } from './template';
+import { type CompiledTemplate, compileTemplate, type TemplateDef, templateSchema } from './template';
 
 export type { DestinationDef };
 
@@ -17,12 +17,15 @@ export interface RoutingConfig {
   source: string;
   destinations: Record<string, DestinationDef>;
   routes: Route[];
-  /** Own wording (docs/templates.md): a destination's, and a route's for what it sends. */
-  templates?: { destinations: Record<string, Located>; routes: Record<string, Located> };
+  /**
+   * Own wording (docs/templates.md): a destination's, and a route's for what it sends; parsed
+   * once, here, so a syntax error fails the load and nothing parses them again.
+   */
+  templates?: { destinations: Record<string, CompiledTemplate>; routes: Record<string, CompiledTemplate> };
 }
 
 /** A template and where it is written, for errors: `flagger-notify.yaml: destinations.ops.template (line 7)`. */
-export interface Located {
+interface Located {
   def: TemplateDef;
   where: string;
 }
@@ -157,7 +160,10 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
 
   const problems: string[] = [];
   const destinations: Record<string, DestinationDef> = {};
-  const templates: NonNullable<RoutingConfig['templates']> = { destinations: {}, routes: {} };
+  const sources: { destinations: Record<string, Located>; routes: Record<string, Located> } = {
+    destinations: {},
+    routes: {},
+  };
   for (const [n, d] of Object.entries(file.destinations)) {
     const path = ['destinations', n];
     const own = destinationSchemas.get(d.type)?.safeParse(d);
@@ -174,7 +180,7 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
     }
     const { type, events, template, ...options } = own.data as Record<string, string | undefined>;
     if (template)
-      templates.destinations[n] = {
+      sources.destinations[n] = {
         def: template as unknown as TemplateDef,
         where: `${source}: ${where([...path, 'template'])}`,
       };
@@ -203,7 +209,7 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
     if (rt.name) names.add(rt.name);
     const mute = rt.mute?.match(/^(\d+)([smh])$/);
     if (rt.template)
-      templates.routes[routeLabel({ name: rt.name }, i)] = {
+      sources.routes[routeLabel({ name: rt.name }, i)] = {
         def: rt.template as TemplateDef,
         where: `${source}: ${where(['routes', i, 'template'])}`,
       };
@@ -220,11 +226,14 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
     };
   });
   // Each template parsed once here, so a syntax error fails the load (ingest, workers, check-config).
-  for (const t of [...Object.values(templates.destinations), ...Object.values(templates.routes)]) {
-    try {
-      await compileTemplate(t.def, t.where);
-    } catch (err) {
-      problems.push((err as Error).message.slice(source.length + 2));
+  const templates: NonNullable<RoutingConfig['templates']> = { destinations: {}, routes: {} };
+  for (const kind of ['destinations', 'routes'] as const) {
+    for (const [key, t] of Object.entries(sources[kind])) {
+      try {
+        templates[kind][key] = await compileTemplate(t.def, t.where);
+      } catch (err) {
+        problems.push((err as Error).message.slice(source.length + 2));
+      }
     }
   }
   if (problems.length) fail(problems);

@@ -107,7 +107,7 @@ describe('message templates', () => {
       {},
       'f.yaml',
     );
-    expect(await checkTemplates(config, fixtures)).toEqual([
+    expect(checkTemplates(config, fixtures)).toEqual([
       'f.yaml: destinations.ops.template.title (line 5): undefined variable: metadata.team, line:1, col:26 — first on podinfo.test "New revision detected! Scaling up podinfo.test"',
     ]);
   });
