@@ -1,3 +1,4 @@
+import { ssmFetcher } from '../aws/secrets';
 import { SERVICE } from '../infra/names';
 import type { Io } from './io';
 
@@ -20,25 +21,22 @@ export interface GateArgs {
  * name, INGEST_TOKEN its value). The caller's AWS credentials decide whether it may read them.
  */
 async function fromStage(stage: string, region: string, io: Io): Promise<{ base: string; token?: string }> {
-  const { GetParameterCommand, SSMClient } = await import('@aws-sdk/client-ssm');
-  const ssm = new SSMClient({
-    region,
-    ...(io.env.SSM_ENDPOINT ? { endpoint: io.env.SSM_ENDPOINT } : {}),
-  });
-  const read = async (name: string, decrypt: boolean) => {
+  // The functions' own SSM reader: a missing parameter is undefined, anything else an error.
+  const fetch = ssmFetcher(region, io.env.SSM_ENDPOINT);
+  const read = async (name: string) => {
+    let value: string | undefined;
     try {
-      const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: decrypt }));
-      return out.Parameter?.Value;
+      value = await fetch(name);
     } catch (err) {
-      const why = (err as Error).name === 'ParameterNotFound' ? 'not found' : (err as Error).name;
-      throw new Error(`SSM parameter ${name} in ${region}: ${why}`);
+      const e = err as Error & { cause?: Error };
+      throw new Error(`SSM parameter ${name} in ${region}: ${e.cause?.name ?? e.name}`);
     }
+    if (!value) throw new Error(`SSM parameter ${name} in ${region}: not found`);
+    return value;
   };
-  const base = await read(`/${SERVICE}/${stage}/api-url`, false);
-  if (!base) throw new Error(`stage ${stage} has no API URL in SSM (${region}): is it deployed?`);
+  const base = await read(`/${SERVICE}/${stage}/api-url`);
   const token =
-    io.env.INGEST_TOKEN ||
-    (await read(io.env.INGEST_TOKEN_PARAM || `/${SERVICE}/${stage}/ingest-token`, true));
+    io.env.INGEST_TOKEN || (await read(io.env.INGEST_TOKEN_PARAM || `/${SERVICE}/${stage}/ingest-token`));
   return { base, ...(token ? { token } : {}) };
 }
 
