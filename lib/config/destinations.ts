@@ -15,6 +15,21 @@ const schema = z.object({
 });
 
 /**
+ * What every destination shares, from the environment: the dashboard link, whether this is a
+ * deployed stage (https and known hosts only), and the hosts WEBHOOK_ALLOWED_HOSTS adds.
+ */
+export function commonSettings(env: Env, parsed = parseEnv(schema, env, 'destinations')) {
+  return {
+    dashboardUrl: parsed.DASHBOARD_URL,
+    deployed: isDeployed(env),
+    extraAllowedHosts: String(parsed.WEBHOOK_ALLOWED_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean),
+  };
+}
+
+/**
  * A provider's destinations (the routing file's, or its zero-config one), each checked by its
  * provider (URL, allowed host, options) so a bad one fails the cold start naming the destination
  * and field; with the rollout store when one of them keeps rollout state.
@@ -26,14 +41,7 @@ export async function loadDestinations(
 ): Promise<{ destinations: Record<string, Destination>; store?: RolloutStore; routing: RoutingConfig }> {
   const e = parseEnv(schema, env, `${provider.id} destinations`);
   const routing = await loadRouting(env, [provider.id]);
-  const common = {
-    dashboardUrl: e.DASHBOARD_URL,
-    deployed: isDeployed(env),
-    extraAllowedHosts: String(e.WEBHOOK_ALLOWED_HOSTS ?? '')
-      .split(',')
-      .map((h) => h.trim())
-      .filter(Boolean),
-  };
+  const common = commonSettings(env, e);
   const mine = Object.values(routing.destinations).filter((d) => d.type === provider.id);
   // The destination's own choice, else EVENTS where the provider can, else its default.
   const fromEnv = provider.modes.find((m) => m === e.EVENTS);

@@ -1,4 +1,5 @@
-import { type Env, isDeployed } from '../env';
+import { commonSettings } from '../config/destinations';
+import type { Env } from '../env';
 import { slackAppDestination } from '../providers/slack-app';
 import { loadRouting } from '../routing/config';
 import type { SlackDestination } from './slack-interactions';
@@ -12,13 +13,8 @@ const ANSWER_TIMEOUT_MS = 1500;
  */
 export async function slackDestinations(env: Env): Promise<Record<string, SlackDestination>> {
   const routing = await loadRouting(env, ['slack-app']);
-  const common = {
-    deployed: isDeployed(env),
-    extraAllowedHosts: (env.WEBHOOK_ALLOWED_HOSTS ?? '')
-      .split(',')
-      .map((h) => h.trim())
-      .filter(Boolean),
-  };
+  // Checked as the worker checks the same destinations: https and known hosts when deployed.
+  const common = commonSettings(env);
   const out: Record<string, SlackDestination> = {};
   for (const d of Object.values(routing.destinations)) {
     if (d.type !== 'slack-app' || !d.options.token) continue;
