@@ -87,6 +87,10 @@ export function pageTarget(params: {
   return { canary, startedAt: Number(rollout), path: rolloutPath(canary, Number(rollout)) };
 }
 
+/** The page's own signed link, relative: where its form posts, and where a sent form returns. */
+export const signedPath = (path: string, q: Record<string, string | undefined>) =>
+  `${path}?exp=${encodeURIComponent(q.exp ?? '')}&sig=${encodeURIComponent(q.sig ?? '')}`;
+
 const ACTIONS: Record<string, GateKind> = { approve: 'gate', rollback: 'rollback' };
 
 const refuse = (status: number, title: string, detail: string) => page(status, problemPage(title, detail));
@@ -157,6 +161,6 @@ export async function handlePageAction(
   if (res.statusCode !== 202) return refuse(res.statusCode, 'Nothing changed', res.body);
   logger.info('gate form sent', { canary: canaryLabel(canary), gate: kind, result: res.body });
   return page(303, problemPage(res.body, 'Back to the rollout page…'), {
-    location: `${path}?exp=${encodeURIComponent(req.query.exp ?? '')}&sig=${encodeURIComponent(req.query.sig ?? '')}`,
+    location: signedPath(path, req.query),
   });
 }

@@ -10,7 +10,7 @@ import {
   type WebResponse,
   LINK_WHY as WHY,
 } from './page';
-import { handlePageAction, type PageActionDeps, pageTarget, waitsForGate } from './page-actions';
+import { handlePageAction, type PageActionDeps, pageTarget, signedPath, waitsForGate } from './page-actions';
 
 export type { WebResponse };
 
@@ -87,7 +87,7 @@ export async function handleWeb(
   const form: GateForm | undefined =
     deps.actions && deps.actions.approvers.mode !== 'off' && current?.value === story && waitsForGate(story)
       ? {
-          action: `${path}?exp=${encodeURIComponent(req.query.exp ?? '')}&sig=${encodeURIComponent(req.query.sig ?? '')}`,
+          action: signedPath(path, req.query),
           nonce: formNonce(deps.secret, path, deps.now?.()),
         }
       : undefined;
