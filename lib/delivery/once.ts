@@ -1,13 +1,6 @@
-import {
-  IdempotencyAlreadyInProgressError,
-  IdempotencyConfig,
-  makeIdempotent,
-} from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Context } from 'aws-lambda';
-import { NotSentError } from '../errors';
+import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { SendResult } from '../providers/provider';
+import { isConditionFailed } from '../stores/dynamo';
 
 /**
  * Sends once per key: a delivery already completed is not repeated when its record comes back;
@@ -16,44 +9,50 @@ import type { SendResult } from '../providers/provider';
 export type Once = (
   key: string,
   send: () => Promise<SendResult>,
-  context: Context,
-) => Promise<SendResult & { repeated?: boolean }>;
+) => Promise<SendResult & { repeated?: boolean; unrecorded?: string }>;
+
+// Longer than any redelivery (the retry window is at most 12 h) and a day of byte-identical resends.
+const KEEP_SECONDS = 24 * 3600;
 
 /**
- * Completed deliveries recorded with Powertools Idempotency in the state table, keyed on the
- * destination and the event's identity (the whole event, never its text): a worker that dies after delivering some records of a batch (before
- * the batch is acknowledged) does not post them again when the batch comes back. What remains is a
- * crash *during* a POST: the platform may have the message while the record says "in progress";
- * once that expires (the function's remaining time) the retry posts it again (README "Delivery
- * guarantees").
+ * Completed deliveries of every-event destinations, one item per destination and event identity
+ * (the whole event, never its text) in the state table: a worker that dies after delivering some
+ * records of a batch, before the batch is acknowledged, does not post them again when it comes
+ * back, nor does a byte-identical resend.
+ *
+ * One read before the send and one conditional put after it. No "in progress" record first (as
+ * Powertools Idempotency writes): SQS FIFO hands a message group to one consumer at a time and
+ * hides a received message for six worker timeouts, so no second delivery of the same key can
+ * run meanwhile; such a record would only add a write. A crash after the POST, before the put,
+ * leaves no record and the retry posts again: the window docs/delivery.md names.
  */
-export function deliveredOnce(table: string, client: DynamoDBClient): Once {
-  const config = new IdempotencyConfig({ eventKeyJmesPath: 'key', expiresAfterSeconds: 24 * 3600 });
-  const persistenceStore = new DynamoDBPersistenceLayer({
-    tableName: table,
-    keyAttr: 'pk',
-    expiryAttr: 'expiresAt',
-    awsSdkV3Client: client,
-  });
-  const sendOnce = makeIdempotent(
-    async (_payload: { key: string }, send: () => Promise<SendResult>) => send(),
-    { persistenceStore, config },
-  );
-  return async (key, send, context) => {
-    config.registerLambdaContext(context);
-    let sent = false;
+export function deliveredOnce(table: string, client: DynamoDBClient, now = () => Date.now()): Once {
+  const pk = (key: string) => ({ pk: { S: `once#${key}` } });
+  return async (key, send) => {
+    const known = await client.send(
+      new GetItemCommand({
+        TableName: table,
+        Key: pk(key),
+        ConsistentRead: true,
+        ProjectionExpression: 'pk',
+      }),
+    );
+    if (known.Item) return { status: 0, repeated: true };
+    const result = await send();
     try {
-      const result = await sendOnce({ key }, () => {
-        sent = true;
-        return send();
-      });
-      return sent ? result : { ...result, repeated: true };
+      await client.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: { ...pk(key), expiresAt: { N: String(Math.floor(now() / 1000) + KEEP_SECONDS) } },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return result;
     } catch (err) {
-      // Another worker holds it (a redelivery while the first is still sending): ask again later.
-      if (err instanceof IdempotencyAlreadyInProgressError) {
-        throw new NotSentError('not sent: another delivery of this message is in progress', undefined, 10);
-      }
-      throw err;
+      // Already recorded: nothing to add. Unreachable: it was delivered all the same, so the record
+      // is acknowledged; only a later resend of these bytes could go out again.
+      if (isConditionFailed(err)) return result;
+      return { ...result, unrecorded: (err as Error).name };
     }
   };
 }

@@ -13,7 +13,7 @@ import { InvalidMessageError, NotSentError, PermanentDeliveryError, RetryableDel
 import { canaryId } from '../event/event';
 import { eventIdentity } from '../event/identity';
 import { logger, withOwnLogger } from '../log';
-import type { Destination, Provider, SendResult, Wording } from '../providers/provider';
+import type { Destination, Provider, Wording } from '../providers/provider';
 import { milestoneGate } from '../rollouts/milestones';
 import type { RolloutStore } from '../rollouts/state';
 import type { DeliveryResult, StoryStore } from '../rollouts/story';
@@ -122,10 +122,17 @@ async function deliverRecord(
       // Milestones and live messages keep their own record of what was done; every-event
       // destinations record completed deliveries per event, so a crashed batch or a resend of the
       // same bytes does not post them twice.
-      const { status, waitSeconds, calls, repeated }: SendResult & { repeated?: boolean } =
+      const { status, waitSeconds, calls, repeated, unrecorded }: Awaited<ReturnType<Once>> =
         destination.events === 'all' && config.once
-          ? await config.once(`${provider.id}#${name}#${eventId}`, send, context)
+          ? await config.once(`${provider.id}#${name}#${eventId}`, send)
           : await send();
+      if (unrecorded) {
+        logger.warn('delivered, but not recorded as delivered: a resend of these bytes would post again', {
+          provider: provider.id,
+          destination: name,
+          error: unrecorded,
+        });
+      }
       if (repeated) {
         logger.info('already delivered, not sent again', {
           provider: provider.id,

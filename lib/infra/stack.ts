@@ -162,7 +162,7 @@ export function providerStack(input: StackInput): { functions: Json; resources: 
                 { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: getAtt(DLQ, 'Arn') },
                 {
                   Effect: 'Allow',
-                  // Rollout records, and the idempotency records of completed deliveries.
+                  // Rollout records, stories, and the records of completed deliveries.
                   Action: [
                     'dynamodb:GetItem',
                     'dynamodb:PutItem',

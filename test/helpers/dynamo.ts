@@ -29,3 +29,21 @@ export function useDynamo(table?: string): TestDynamo {
   afterAll(async () => db.close?.());
   return db;
 }
+
+/** Counts the client's DynamoDB calls by command (GetItemCommand, PutItemCommand…) from now on. */
+export function countCalls(client: TestDynamo['client']): { counts: Record<string, number>; reset(): void } {
+  const counts: Record<string, number> = {};
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      counts[context.commandName as string] = (counts[context.commandName as string] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: `count-${Math.random()}` },
+  );
+  return {
+    counts,
+    reset: () => {
+      for (const k of Object.keys(counts)) delete counts[k];
+    },
+  };
+}
