@@ -4,6 +4,7 @@ import { createSqsClient } from '../aws/queue';
 import { resolveSecrets, ssmFetcher } from '../aws/secrets';
 import { createWorker } from '../delivery/worker';
 import type { Provider } from '../providers/provider';
+import { rememberedInBatch } from '../rollouts/state';
 import { loadWorkerConfig } from './config';
 import { loadLinks } from './links';
 
@@ -36,7 +37,9 @@ export function workerHandler(provider: Provider) {
       const config = await loadWorkerConfig(
         env,
         provider,
-        rollouts && client ? (table) => rollouts.dynamoRolloutStore(table, client) : undefined,
+        rollouts && client
+          ? (table) => rememberedInBatch(rollouts.dynamoRolloutStore(table, client))
+          : undefined,
       );
       if (client && env.STATE_TABLE) {
         const { deliveredOnce } = await import('../delivery/once');

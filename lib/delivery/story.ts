@@ -1,8 +1,8 @@
 import type { FlaggerEvent } from '../event/event';
 import { logger } from '../log';
 import { rolloutPath, signedLink } from '../rollouts/links';
-import type { DeliveryResult, Story, StoryStore } from '../rollouts/story';
-import { recordResult, storyOf } from '../rollouts/story-log';
+import type { DeliveryResult, Story } from '../rollouts/story';
+import type { storyBatch } from '../rollouts/story-log';
 import type { Rollout } from '../rollouts/tracker';
 
 /** Where rollout pages live and the secret that signs their links (LINK_SECRET, PUBLIC_URL). */
@@ -16,18 +16,21 @@ export interface StoryPart {
   link?: string;
   /** The rollout the event belongs to, as its story has it (a template's `rollout`). */
   rollout?: Rollout;
-  record(result: Omit<DeliveryResult, 'at'>): Promise<void>;
+  /** Kept for the story's write at the batch's end (`StoryBatch.flush`). */
+  record(result: Omit<DeliveryResult, 'at'>): void;
 }
 
-const NONE: StoryPart = { record: async () => {} };
+export type StoryBatch = ReturnType<typeof storyBatch>;
+
+const NONE: StoryPart = { record: () => {} };
 
 /**
  * The rollout page is the story behind the message, never a reason to hold it: when the state
- * table cannot be read or written, the message goes out without its link and the result is not
- * recorded (a warning says so), exactly as delivery would have gone without pages.
+ * table cannot be read, the message goes out without its link and the result is not recorded (a
+ * warning says so), exactly as delivery would have gone without pages.
  */
 export async function storyPart(
-  stories: StoryStore | undefined,
+  stories: StoryBatch | undefined,
   links: LinkSettings | undefined,
   event: FlaggerEvent,
   eventId: string,
@@ -36,7 +39,7 @@ export async function storyPart(
   if (!stories) return NONE;
   let story: Story;
   try {
-    story = await storyOf(stories, event, eventId);
+    story = await stories.story(event, eventId);
   } catch (err) {
     logger.warn('rollout story unavailable; sending without its page link', {
       ...where,
@@ -44,22 +47,27 @@ export async function storyPart(
     });
     return NONE;
   }
-  const path = rolloutPath(story, story.rollout.startedAt);
+  const startedAt = story.rollout.startedAt;
+  const path = rolloutPath(story, startedAt);
   return {
     ...(links ? { link: signedLink(links.secret, links.base, path) } : {}),
     rollout: story.rollout,
-    async record(result) {
-      try {
-        await recordResult(stories, story, where.destination, where.provider, eventId, {
-          ...result,
-          at: Date.now(),
-        });
-      } catch (err) {
-        logger.warn('could not record the delivery on the rollout page', {
-          ...where,
-          error: (err as Error).message,
-        });
-      }
+    record(result) {
+      stories.record(event, startedAt, where.destination, where.provider, eventId, {
+        ...result,
+        at: Date.now(),
+      });
     },
   };
+}
+
+/** Writes the batch's stories; one that cannot be written is a warning, never a failed delivery. */
+export async function writeStories(stories: StoryBatch | undefined, provider: string): Promise<void> {
+  for (const r of (await stories?.flush()) ?? []) {
+    if (r.status === 'rejected')
+      logger.warn('could not record the deliveries on the rollout page', {
+        provider,
+        error: (r.reason as Error).message,
+      });
+  }
 }

@@ -17,13 +17,14 @@ import type { Destination, Provider, Wording } from '../providers/provider';
 import { milestoneGate } from '../rollouts/milestones';
 import type { RolloutStore } from '../rollouts/state';
 import type { DeliveryResult, StoryStore } from '../rollouts/story';
+import { storyBatch } from '../rollouts/story-log';
 import type { Rollout } from '../rollouts/tracker';
 import { groupOf, processFifoBatch } from './batch';
 import type { Once } from './once';
 import { createPacer, type Pacer } from './pacer';
 import { asDeliveryError, attemptOf, describe, sinceFlagger, windowStart } from './record';
 import { type RetryPolicy, retryDelaySeconds } from './retry';
-import { type LinkSettings, type StoryPart, storyPart } from './story';
+import { type LinkSettings, type StoryPart, storyPart, writeStories } from './story';
 
 /** A provider's worker, as composed at cold start (lib/config/worker.ts). */
 export interface WorkerConfig {
@@ -91,7 +92,7 @@ async function deliverRecord(
   }
   const pacer = pacerFor(name);
   // One event at a time per destination, in its turn; other destinations' records run meanwhile.
-  return pacer.exclusive(async (): Promise<Outcome> => {
+  const attempt = async (): Promise<Outcome> => {
     const blocked = pacer.blockedMs();
     if (blocked > 0) {
       // The platform said 429 + Retry-After (or an empty rate-limit bucket): sending now would only
@@ -195,6 +196,11 @@ async function deliverRecord(
       }
       throw err;
     }
+  };
+  // A milestone not sent is saved as pending, for the retry (or on its dead-lettered rollout).
+  return pacer.exclusive(attempt).catch(async (err) => {
+    await gate?.failed();
+    throw err;
   });
 }
 
@@ -273,9 +279,10 @@ export function createWorker(
 
   async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
     logger.addContext(context);
+    config.store?.newBatch?.();
     const delays = new Map<string, number>();
-    // What each record came to, on its way to the rollout page (StoryPart.record never throws).
-    const recording: Promise<void>[] = [];
+    // Each canary's story is read once and written once, at the batch's end.
+    const stories = config.stories && storyBatch(config.stories);
 
     // Groups run concurrently, so each record logs through a logger of its own (its correlation id).
     const handle = (record: SQSRecord, moreInGroup: boolean) =>
@@ -292,7 +299,7 @@ export function createWorker(
           queued = parseQueuedBody(record.body);
           // Redeliveries and byte-identical resends share it; any other event, however alike, does not.
           const eventId = queued.id ?? eventIdentity(queued.event);
-          story = await storyPart(config.stories, config.links, queued.event, eventId, {
+          story = await storyPart(stories, config.links, queued.event, eventId, {
             provider: provider.id,
             destination: queued.destination ?? provider.id,
           });
@@ -307,7 +314,7 @@ export function createWorker(
             context,
             moreInGroup,
           );
-          if (outcome) recording.push(story.record(outcome));
+          if (outcome) story.record(outcome);
         } catch (caught) {
           const err = asDeliveryError(caught);
           const permanent = err instanceof PermanentDeliveryError || err instanceof InvalidMessageError;
@@ -319,15 +326,12 @@ export function createWorker(
           if (permanent || expired || attempt >= config.retry.maxReceiveCount) {
             const reason = await deadLetter(provider, config, sqs, record, err, permanent, since);
             const status = (err as { status?: number }).status;
-            if (story)
-              recording.push(
-                story.record({
-                  state: 'dead-lettered',
-                  attempts: attempt,
-                  detail: reason,
-                  ...(status !== undefined ? { status } : {}),
-                }),
-              );
+            story?.record({
+              state: 'dead-lettered',
+              attempts: attempt,
+              detail: reason,
+              ...(status !== undefined ? { status } : {}),
+            });
             return; // handled: the record leaves the main queue and its canary's next events flow
           }
           const seconds = retryDelaySeconds(err, attempt, config.retry);
@@ -341,22 +345,19 @@ export function createWorker(
             error: describe(err),
           });
           metric('DeliveryRetried', { provider: provider.id });
-          if (story)
-            recording.push(
-              story.record({
-                state: err instanceof NotSentError ? 'not-sent' : 'retrying',
-                attempts: attempt,
-                nextTryAt: Date.now() + seconds * 1000,
-                detail: describe(err),
-              }),
-            );
+          story?.record({
+            state: err instanceof NotSentError ? 'not-sent' : 'retrying',
+            attempts: attempt,
+            nextTryAt: Date.now() + seconds * 1000,
+            detail: describe(err),
+          });
           throw err;
         }
       });
 
     const result = await processFifoBatch(event.Records, handle);
     // Results go to the rollout pages off the delivery path, all done before the batch answers.
-    await Promise.all(recording);
+    await writeStories(stories, provider.id);
 
     // The failed record and the skipped later records of its canary come back together after the delay.
     const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));

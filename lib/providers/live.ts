@@ -1,9 +1,9 @@
 import { RetryableDeliveryError } from '../errors';
 import type { FlaggerEvent } from '../event/event';
 import { logger } from '../log';
-import { applyOnce } from '../rollouts/journal';
+import { journaled } from '../rollouts/journal';
 import { type RolloutRecord, type RolloutStore, rolloutKey } from '../rollouts/state';
-import type { Note, Rollout } from '../rollouts/tracker';
+import type { Note, Rollout, Step } from '../rollouts/tracker';
 import type { SendContext } from './provider';
 
 /** The live message cannot be updated or replied to any more: the rollout goes on in a new one. */
@@ -25,8 +25,8 @@ export interface LivePlatform {
   reply(message: LiveMessage, reply: { text: string; broadcast: boolean }): Promise<void>;
   /** Finds a post whose answer was lost, by its rollout id, where the platform can look. */
   find?(rolloutId: string): Promise<LiveMessage | undefined>;
-  /** The text of a note, as it will be replied. */
-  note(note: Note, rollout: Rollout): string;
+  /** The text of a note, as it will be replied; undefined where the platform says nothing of it. */
+  note(note: Note, rollout: Rollout): string | undefined;
 }
 
 /** The rollout's id: tags its message so a post whose answer was lost can be found again. */
@@ -34,11 +34,12 @@ export const rolloutId = (destination: string, r: RolloutRecord) =>
   `${destination}/${r.rollout.canary}/${r.rollout.startedAt}`;
 
 /**
- * One live message per rollout, durably: the event is applied to the stored rollout once (the
- * queue message id guards redeliveries), what is to be done is saved, then done — post if there
- * is no message, replies in order, one redraw once the batch has no more of this canary — saving
- * after each step, so a crash repeats at most the step it interrupted. Before posting it marks
- * the post as uncertain; a retry looks for the tagged message before posting again.
+ * One live message per rollout, durably: the event is applied to the stored rollout once (its
+ * identity guards redeliveries and resends), then what it asks is done — post if there is no
+ * message, replies in order, one redraw once the batch has no more of this canary — saving after
+ * each step (the first save carries the event's application), so a crash repeats at most the
+ * step it interrupted. Where a lost post can be looked for, the post is first marked uncertain; a
+ * retry looks for the tagged message before posting again.
  */
 export async function sendLive(
   store: RolloutStore,
@@ -47,7 +48,63 @@ export async function sendLive(
   event: FlaggerEvent,
   ctx: SendContext,
 ): Promise<{ calls: number }> {
-  const journal = await applyOnce(store, rolloutKey(destination, event), ctx.eventId, event, (prev, step) => {
+  return journaled(store, rolloutKey(destination, event), ctx.eventId, event, plan, async (journal) => {
+    let current = journal.record;
+    let calls = 0;
+    const save = async (next: RolloutRecord) => {
+      await journal.save(next);
+      current = next;
+    };
+    for (let round = 0; round < 3; round++) {
+      try {
+        if (!current.message) {
+          const id = rolloutId(destination, current);
+          const look = current.uncertainPost === id && platform.find;
+          if (look) await ctx.pace?.();
+          const found = look ? await platform.find?.(id) : undefined;
+          if (found) {
+            await save({ ...current, message: found, uncertainPost: undefined });
+          } else {
+            // Marked before posting where a lost answer can be looked for; elsewhere the mark
+            // would change nothing on the retry but cost a write.
+            if (platform.find) await save({ ...current, uncertainPost: id });
+            calls++;
+            await ctx.pace?.();
+            const message = await platform.post(current, id);
+            await save({
+              ...current,
+              message,
+              uncertainPost: undefined,
+              pending: { ...current.pending, update: false },
+            });
+          }
+        }
+        const message = current.message as LiveMessage;
+        while (current.pending?.replies?.length) {
+          const [reply, ...rest] = current.pending.replies;
+          calls++;
+          await ctx.pace?.();
+          await platform.reply(message, reply as { text: string; broadcast: boolean });
+          await save({ ...current, pending: { ...current.pending, replies: rest } });
+        }
+        if (current.pending?.update && !ctx.moreInGroup) {
+          calls++;
+          await ctx.pace?.();
+          await platform.update(current, message);
+          await save({ ...current, pending: { ...current.pending, update: false } });
+        }
+        return { calls };
+      } catch (err) {
+        if (!(err instanceof LiveMessageGoneError)) throw err;
+        // Deleted, frozen or too old to edit: the rollout goes on in a new one.
+        logger.warn('rollout message gone, posting a new one', { destination, code: err.code });
+        await save({ ...current, message: undefined, uncertainPost: undefined });
+      }
+    }
+    throw new RetryableDeliveryError('the rollout message kept disappearing; will try again');
+  });
+
+  function plan(prev: RolloutRecord | undefined, step: Step): Omit<RolloutRecord, 'applied'> {
     // A new rollout is a new message; the old one keeps what it said.
     const keep = step.started ? undefined : prev;
     return {
@@ -57,61 +114,14 @@ export async function sendLive(
       pending: {
         replies: [
           ...(keep?.pending?.replies ?? []),
-          ...step.notes.map((n) => ({ text: platform.note(n, step.rollout), broadcast: n.broadcast })),
+          // Notes the platform says nothing of are not kept: no reply, no write to mark it done.
+          ...step.notes.flatMap((n) => {
+            const text = platform.note(n, step.rollout);
+            return text === undefined ? [] : [{ text, broadcast: n.broadcast }];
+          }),
         ],
         update: true,
       },
     };
-  });
-  let current = journal.record;
-  let calls = 0;
-  const save = async (next: RolloutRecord) => {
-    await journal.save(next);
-    current = next;
-  };
-  for (let round = 0; round < 3; round++) {
-    try {
-      if (!current.message) {
-        const id = rolloutId(destination, current);
-        const look = current.uncertainPost === id && platform.find;
-        if (look) await ctx.pace?.();
-        const found = look ? await platform.find?.(id) : undefined;
-        if (found) {
-          await save({ ...current, message: found, uncertainPost: undefined });
-        } else {
-          await save({ ...current, uncertainPost: id });
-          calls++;
-          await ctx.pace?.();
-          const message = await platform.post(current, id);
-          await save({
-            ...current,
-            message,
-            uncertainPost: undefined,
-            pending: { ...current.pending, update: false },
-          });
-        }
-      }
-      const message = current.message as LiveMessage;
-      while (current.pending?.replies?.length) {
-        const [reply, ...rest] = current.pending.replies;
-        calls++;
-        await ctx.pace?.();
-        await platform.reply(message, reply as { text: string; broadcast: boolean });
-        await save({ ...current, pending: { ...current.pending, replies: rest } });
-      }
-      if (current.pending?.update && !ctx.moreInGroup) {
-        calls++;
-        await ctx.pace?.();
-        await platform.update(current, message);
-        await save({ ...current, pending: { ...current.pending, update: false } });
-      }
-      return { calls };
-    } catch (err) {
-      if (!(err instanceof LiveMessageGoneError)) throw err;
-      // Deleted, frozen or too old to edit: the rollout goes on in a new message.
-      logger.warn('rollout message gone, posting a new one', { destination, code: err.code });
-      await save({ ...current, message: undefined, uncertainPost: undefined });
-    }
   }
-  throw new RetryableDeliveryError('the rollout message kept disappearing; will try again');
 }

@@ -4,19 +4,25 @@ import { reduce, type Step } from './tracker';
 
 /** One canary's rollout at one destination, as stored, and the one way to move it on. */
 export interface Journal {
-  /** The record as last read or saved. */
+  /** The record with this event applied (saved or not yet). */
   readonly record: RolloutRecord;
   /** Saves `next` over the version last read or saved; another writer first → a retryable error. */
   save(next: RolloutRecord): Promise<void>;
+  /** Saves the record as it stands if the event's application is not saved yet. */
+  flush(): Promise<void>;
 }
 
 /**
  * Milestones, live messages and Alertmanager all follow a rollout the same way: apply the event
  * to the stored rollout at most once (its identity is remembered in `applied`, so a redelivery or
  * a byte-identical resend is not applied twice), with `plan` turning the previous record and the
- * reducer's step into the next one, pending work included; save that before anything is sent;
- * then work off the pending work, saving after each step, so a crash repeats at most the step it
- * interrupted.
+ * reducer's step into the next one, pending work included; then work off the pending work, saving
+ * after each step, so a crash repeats at most the step it interrupted.
+ *
+ * The application itself is saved with the first step's save, one conditional write for both:
+ * until then nothing is stored, and a crash before it leaves the record as it was, so the retry
+ * plans the same work again from the same state (the reducer is deterministic). `flush` saves it
+ * where no step saved (nothing to do, or work that failed and is left for the retry).
  */
 export async function applyOnce(
   store: RolloutStore,
@@ -26,26 +32,52 @@ export async function applyOnce(
   plan: (prev: RolloutRecord | undefined, step: Step) => Omit<RolloutRecord, 'applied'>,
 ): Promise<Journal> {
   const got = await store.get(key);
-  let current = got?.value;
+  let record = got?.value as RolloutRecord;
   let version = got?.version ?? 0;
-  if (!current?.applied.includes(eventId)) {
-    const next: RolloutRecord = {
-      ...plan(current, reduce(current?.rollout, event)),
-      applied: [...(current?.applied ?? []), eventId],
+  let unsaved = !record?.applied.includes(eventId);
+  if (unsaved) {
+    record = {
+      ...plan(record, reduce(record?.rollout, event)),
+      applied: [...(record?.applied ?? []), eventId],
     };
-    version = await store.put(key, next, version);
-    current = next;
   }
-  let record = current;
+  const save = async (next: RolloutRecord) => {
+    version = await store.put(key, next, version);
+    record = next;
+    unsaved = false;
+  };
   return {
     get record() {
       return record;
     },
-    async save(next) {
-      version = await store.put(key, next, version);
-      record = next;
-    },
+    save,
+    flush: () => (unsaved ? save(record) : Promise.resolve()),
   };
+}
+
+/**
+ * Runs `work` on the journal of this event and flushes it after: on success what was applied is
+ * saved (when no step saved it), and on failure too, as the retry's starting point (the pending
+ * work still to do), or a dead-lettered event's mark on its rollout. A flush that fails after a
+ * failure changes nothing: the retry plans again from what is stored.
+ */
+export async function journaled<T>(
+  store: RolloutStore,
+  key: string,
+  eventId: string,
+  event: FlaggerEvent,
+  plan: (prev: RolloutRecord | undefined, step: Step) => Omit<RolloutRecord, 'applied'>,
+  work: (journal: Journal) => Promise<T>,
+): Promise<T> {
+  const journal = await applyOnce(store, key, eventId, event, plan);
+  try {
+    const out = await work(journal);
+    await journal.flush();
+    return out;
+  } catch (err) {
+    await journal.flush().catch(() => {});
+    throw err;
+  }
 }
 
 /**

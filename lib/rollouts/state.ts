@@ -52,6 +52,39 @@ export interface RolloutStore {
   put(key: string, value: RolloutRecord, version: number): Promise<number>;
   /** Every record whose rollout failed or whose alert fires, for the scheduled status function. */
   failing(): Promise<{ key: string; value: RolloutRecord }[]>;
+  /** A new batch begins: forget records remembered from the last one (see `rememberedInBatch`). */
+  newBatch?(): void;
+}
+
+/**
+ * Remembers each record this worker read or wrote until the batch ends, so a canary's second
+ * event in a batch reads nothing: while a batch holds a FIFO message group, no other worker
+ * writes its records. Between batches the group may move to another worker, so all is forgotten;
+ * a write that loses a race is forgotten too, and the retry reads afresh.
+ */
+export function rememberedInBatch(store: RolloutStore): RolloutStore {
+  const known = new Map<string, Versioned<RolloutRecord>>();
+  return {
+    failing: () => store.failing(),
+    newBatch: () => known.clear(),
+    async get(key) {
+      const hit = known.get(key);
+      if (hit) return structuredClone(hit);
+      const got = await store.get(key);
+      if (got) known.set(key, structuredClone(got));
+      return got;
+    },
+    async put(key, value, version) {
+      try {
+        const next = await store.put(key, value, version);
+        known.set(key, { value: structuredClone(value), version: next });
+        return next;
+      } catch (err) {
+        known.delete(key);
+        throw err;
+      }
+    },
+  };
 }
 
 /** `rollout#ops#shop/checkout` (or `rollout#ops#prod-eu/shop/checkout` in a fleet) → its destination and canary. */

@@ -1,5 +1,6 @@
 import { RetryableDeliveryError } from '../errors';
-import { canaryRef, type FlaggerEvent } from '../event/event';
+import { type CanaryRef, canaryKey, canaryRef, type FlaggerEvent } from '../event/event';
+import type { Versioned } from './state';
 import { applyEvent, applyResult, type DeliveryResult, type Story, type StoryStore } from './story';
 
 // Several providers' workers write one canary's story at once: a conflict is re-read and re-applied.
@@ -55,5 +56,109 @@ export function recordResult(
     if (!got) return;
     const next = applyResult(got.value, destination, provider, eventId, result);
     if (next !== got.value) await store.put(next, got.version, archived);
+  });
+}
+
+interface Pending {
+  ref: CanaryRef;
+  read: Promise<Versioned<Story> | undefined>;
+  /** The story with this batch's events applied so far, for their page links. */
+  working?: Story;
+  events: { event: FlaggerEvent; eventId: string }[];
+  results: {
+    destination: string;
+    provider: string;
+    eventId: string;
+    startedAt: number;
+    result: DeliveryResult;
+  }[];
+}
+
+/**
+ * A batch's part in its canaries' stories: each story is read once, each record's event applied in
+ * memory (its page link is known before the send), and at the batch's end each story is written
+ * once with every event and every destination's result: one conditional write per canary and
+ * batch instead of one for the event and one per result. A lost race re-reads and re-applies.
+ */
+export function storyBatch(store: StoryStore) {
+  const canaries = new Map<string, Pending>();
+  const entry = (event: FlaggerEvent) => {
+    const ref = canaryRef(event);
+    const key = canaryKey(ref);
+    let c = canaries.get(key);
+    if (!c) {
+      c = { ref, read: store.get(ref), events: [], results: [] };
+      // A failed read is the caller's to see; the canary is read again by the next record.
+      c.read.catch(() => canaries.delete(key));
+      canaries.set(key, c);
+    }
+    return c;
+  };
+  return {
+    /** The event's story, with the event applied (not yet written). */
+    async story(event: FlaggerEvent, eventId: string): Promise<Story> {
+      const c = entry(event);
+      const got = await c.read;
+      const { story } = applyEvent(c.working ?? got?.value, event, eventId);
+      c.working = story;
+      c.events.push({ event, eventId });
+      return story;
+    },
+    /** What became of the event at a destination, for the story its rollout started. */
+    record(
+      event: FlaggerEvent,
+      startedAt: number,
+      destination: string,
+      provider: string,
+      eventId: string,
+      result: DeliveryResult,
+    ) {
+      entry(event).results.push({ destination, provider, eventId, startedAt, result });
+    },
+    /** Writes every story this batch touched; a story that cannot be written is the caller's warning. */
+    flush(): Promise<PromiseSettledResult<void>[]> {
+      return Promise.allSettled([...canaries.values()].map((c) => writeStory(store, c)));
+    },
+  };
+}
+
+async function writeStory(store: StoryStore, c: Pending): Promise<void> {
+  let fresh = false;
+  await retrying(async () => {
+    const got = fresh ? await store.get(c.ref) : await c.read;
+    fresh = true;
+    let story = got?.value;
+    const archives: Story[] = [];
+    for (const { event, eventId } of c.events) {
+      const applied = applyEvent(story, event, eventId);
+      if (applied.archive) archives.push(applied.archive);
+      story = applied.story;
+    }
+    const elsewhere: Pending['results'] = [];
+    for (const r of c.results) {
+      const i = archives.findIndex((a) => a.rollout.startedAt === r.startedAt);
+      if (story && story.rollout.startedAt === r.startedAt)
+        story = applyResult(story, r.destination, r.provider, r.eventId, r.result);
+      else if (i >= 0)
+        archives[i] = applyResult(archives[i] as Story, r.destination, r.provider, r.eventId, r.result);
+      else elsewhere.push(r);
+    }
+    for (const archive of archives) {
+      // Kept under its own start; already there after a crash between these writes.
+      await store.put(archive, 0, true).catch((err) => {
+        if (!(err instanceof RetryableDeliveryError)) throw err;
+      });
+    }
+    if (story && story !== got?.value) await store.put(story, got?.version ?? 0);
+    // A result for a rollout archived before this batch: on its archived story.
+    for (const r of elsewhere)
+      await recordResult(
+        store,
+        { ...c.ref, rollout: { startedAt: r.startedAt } as Story['rollout'] },
+        r.destination,
+        r.provider,
+        r.eventId,
+        r.result,
+      );
   });
 }

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { postJson } from '../../delivery/http';
 import { ConfigError } from '../../errors';
 import { eventTime, extraMetadata, type FlaggerEvent } from '../../event/event';
-import { applyOnce, failureNotice } from '../../rollouts/journal';
+import { failureNotice, journaled } from '../../rollouts/journal';
 import { type AlertState, parseRolloutKey, rolloutKey } from '../../rollouts/state';
 import { destinationUrl, opt, parseOptions } from '../destination';
 import { dashboardLink } from '../presentation';
@@ -138,17 +138,24 @@ export const alertmanager: Provider<'alertmanager'> = {
     return {
       async send(event, ctx) {
         timeoutMs = ctx.timeoutMs;
-        const journal = await applyOnce(store, rolloutKey(d.name, event), ctx.eventId, event, (prev, step) =>
-          failureNotice(prev, step, () =>
-            rollbackAlert(event, step.rollout.reason, common.dashboardUrl, ctx.links?.rollout),
-          ),
+        return journaled(
+          store,
+          rolloutKey(d.name, event),
+          ctx.eventId,
+          event,
+          (prev, step) =>
+            failureNotice(prev, step, () =>
+              rollbackAlert(event, step.rollout.reason, common.dashboardUrl, ctx.links?.rollout),
+            ),
+          async (journal) => {
+            const record = journal.record;
+            const pending = record.pending?.alerts ?? [];
+            if (!pending.length) return { status: 200, calls: 0 };
+            await post(pending, Date.now());
+            await journal.save({ ...record, pending: undefined });
+            return { status: 200, calls: urls.length };
+          },
         );
-        const record = journal.record;
-        const pending = record.pending?.alerts ?? [];
-        if (!pending.length) return { status: 200, calls: 0 };
-        await post(pending, Date.now());
-        await journal.save({ ...record, pending: undefined });
-        return { status: 200, calls: urls.length };
       },
       async refresh(now) {
         timeoutMs = 10_000;

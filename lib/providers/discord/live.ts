@@ -97,7 +97,9 @@ export function discordLive(
       },
     );
   return {
-    note: (n) => truncate(`${n.kind === 'outcome' ? '' : '⚠️ '}${safe(chat(n.text))}`, 1900),
+    // An edit notifies nobody, so only a failure gets a message of its own.
+    note: (n) =>
+      n.broadcast ? truncate(`${n.kind === 'outcome' ? '' : '⚠️ '}${safe(chat(n.text))}`, 1900) : undefined,
     async post(record) {
       const answer = await send(
         at('', true),

@@ -113,7 +113,8 @@ export const grafana: Provider<'grafana'> = {
         const draw = (r: RolloutRecord) =>
           annotation(event, r.rollout, rolloutId(d.name, r), options.dashboardUid, ctx.links?.rollout);
         const platform: LivePlatform = {
-          note: (n) => n.text,
+          // Regions have no thread: the outcome is in the region's tags and text.
+          note: () => undefined,
           async post(record) {
             const res = await call(api, draw(record), 'POST');
             const id = (res.json as { id?: number } | undefined)?.id;
@@ -124,7 +125,6 @@ export const grafana: Provider<'grafana'> = {
           async update(record, message) {
             await call(`${api}/${message.id}`, draw(record), 'PATCH');
           },
-          // Regions have no thread: the outcome is in the region's tags and text.
           reply: async () => {},
           async find(rollout) {
             const u = new URL(api);

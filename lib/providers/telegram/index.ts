@@ -163,8 +163,11 @@ export const telegram: Provider<'telegram'> = {
           link_preview_options: { is_disabled: true },
         });
         const platform: LivePlatform = {
+          // Only a failure is worth a message of its own; the rest is in the edited message.
           note: (n) =>
-            truncate(`${n.kind === 'outcome' ? '' : '⚠️ '}${plainText(n.text, CHAT_MESSAGE_MAX)}`, 1000),
+            n.broadcast
+              ? truncate(`${n.kind === 'outcome' ? '' : '⚠️ '}${plainText(n.text, CHAT_MESSAGE_MAX)}`, 1000)
+              : undefined,
           async post(record) {
             const res = await call('sendMessage', draw(record));
             const id = res.result?.message_id;
