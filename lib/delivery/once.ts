@@ -1,15 +1,12 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import type { SendResult } from '../providers/provider';
 import { isConditionFailed } from '../stores/dynamo';
 
-/**
- * Sends once per key: a delivery already completed is not repeated when its record comes back;
- * `repeated` then says nothing was sent this time.
- */
-export type Once = (
-  key: string,
-  send: () => Promise<SendResult>,
-) => Promise<SendResult & { repeated?: boolean; unrecorded?: string }>;
+/** Completed deliveries by key: asked before a send, told after it. */
+export interface Once {
+  delivered(key: string): Promise<boolean>;
+  /** Records a delivery; the error's name when it could not be (it was delivered all the same). */
+  record(key: string): Promise<string | undefined>;
+}
 
 // Longer than any redelivery (the retry window is at most 12 h) and a day of byte-identical resends.
 const KEEP_SECONDS = 24 * 3600;
@@ -28,31 +25,33 @@ const KEEP_SECONDS = 24 * 3600;
  */
 export function deliveredOnce(table: string, client: DynamoDBClient, now = () => Date.now()): Once {
   const pk = (key: string) => ({ pk: { S: `once#${key}` } });
-  return async (key, send) => {
-    const known = await client.send(
-      new GetItemCommand({
-        TableName: table,
-        Key: pk(key),
-        ConsistentRead: true,
-        ProjectionExpression: 'pk',
-      }),
-    );
-    if (known.Item) return { status: 0, repeated: true };
-    const result = await send();
-    try {
-      await client.send(
-        new PutItemCommand({
+  return {
+    async delivered(key) {
+      const known = await client.send(
+        new GetItemCommand({
           TableName: table,
-          Item: { ...pk(key), expiresAt: { N: String(Math.floor(now() / 1000) + KEEP_SECONDS) } },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          Key: pk(key),
+          ConsistentRead: true,
+          ProjectionExpression: 'pk',
         }),
       );
-      return result;
-    } catch (err) {
-      // Already recorded: nothing to add. Unreachable: it was delivered all the same, so the record
-      // is acknowledged; only a later resend of these bytes could go out again.
-      if (isConditionFailed(err)) return result;
-      return { ...result, unrecorded: (err as Error).name };
-    }
+      return Boolean(known.Item);
+    },
+    async record(key) {
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: table,
+            Item: { ...pk(key), expiresAt: { N: String(Math.floor(now() / 1000) + KEEP_SECONDS) } },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return undefined;
+      } catch (err) {
+        // Already recorded: nothing to add. Unreachable: it was delivered all the same, so the
+        // record is acknowledged; only a later resend of these bytes could go out again.
+        return isConditionFailed(err) ? undefined : (err as Error).name;
+      }
+    },
   };
 }

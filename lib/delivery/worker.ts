@@ -20,189 +20,14 @@ import type { DeliveryResult, StoryStore } from '../rollouts/story';
 import { storyBatch } from '../rollouts/story-log';
 import type { Rollout } from '../rollouts/tracker';
 import { groupOf, processFifoBatch } from './batch';
+import { deliverRecord, type WorkerConfig } from './deliver';
 import type { Once } from './once';
 import { createPacer, type Pacer } from './pacer';
 import { asDeliveryError, attemptOf, describe, sinceFlagger, windowStart } from './record';
 import { type RetryPolicy, retryDelaySeconds } from './retry';
 import { type LinkSettings, type StoryPart, storyPart, writeStories } from './story';
 
-/** A provider's worker, as composed at cold start (lib/config/worker.ts). */
-export interface WorkerConfig {
-  /** By name; without a routing file, one named after the provider. */
-  destinations: Record<string, Destination>;
-  timeoutMs: number;
-  /** The provider's queue (for ChangeMessageVisibility) and its dead-letter queue. */
-  queueUrl: string;
-  dlqUrl: string;
-  retry: RetryPolicy;
-  /** Minimum spacing between calls to one destination from one worker instance. */
-  minIntervalMs: number;
-  sqs: SqsSettings;
-  /** Rollout state, when a destination sends milestones or keeps a live message. */
-  store?: RolloutStore;
-  /** Records completed deliveries (every-event destinations), where there is a state table. */
-  once?: Once;
-  /** Rollout stories for the rollout pages, where there is a state table. */
-  stories?: StoryStore;
-  /** Signs the page link each message carries (LINK_SECRET); without it, messages carry none. */
-  links?: LinkSettings;
-  /**
-   * The destination's or its route's own wording for an event (docs/templates.md); undefined where
-   * neither has a template. A template that cannot render this event gives the default wording.
-   */
-  wording?: (
-    queued: QueuedEvent,
-    rollout: Rollout | undefined,
-    link: string | undefined,
-  ) => Wording | undefined;
-}
-
-/** What a record's attempt came to, for its rollout page; undefined when nothing new happened. */
-type Outcome = Omit<DeliveryResult, 'at'> | undefined;
-
-/** Format and deliver one queued event; throws (typed) when it was not delivered. */
-async function deliverRecord(
-  provider: Provider,
-  config: WorkerConfig,
-  pacerFor: (destination: string) => Pacer,
-  record: SQSRecord,
-  queued: QueuedEvent,
-  eventId: string,
-  story: Pick<StoryPart, 'link' | 'rollout'> | undefined,
-  context: Context,
-  moreInGroup: boolean,
-): Promise<Outcome> {
-  const { event } = queued;
-  const link = story?.link;
-  const name = queued.destination ?? provider.id;
-  const destination = config.destinations[name];
-  // Removed from the routing file since it was queued: keep it, with the reason, for a redrive.
-  if (!destination) throw new InvalidMessageError(`unknown ${provider.id} destination "${name}"`);
-  const gate =
-    destination.events === 'milestones' && config.store
-      ? await milestoneGate(config.store, name, event, eventId)
-      : undefined;
-  if (gate && !gate.send) {
-    logger.info('not a milestone, not sent', {
-      provider: provider.id,
-      destination: name,
-      canary: canaryId(event),
-    });
-    return { state: 'not-sent', detail: 'not a milestone of its rollout' };
-  }
-  const pacer = pacerFor(name);
-  // One event at a time per destination, in its turn; other destinations' records run meanwhile.
-  const attempt = async (): Promise<Outcome> => {
-    const blocked = pacer.blockedMs();
-    if (blocked > 0) {
-      // The platform said 429 + Retry-After (or an empty rate-limit bucket): sending now would only
-      // earn another 429.
-      throw new NotSentError('not sent: waiting out the destination’s rate limit', 429, blocked / 1000);
-    }
-    if (context.getRemainingTimeInMillis() < config.timeoutMs + config.minIntervalMs + 1000) {
-      throw new NotSentError('not sent: too little function time left for another attempt', undefined, 0);
-    }
-    // A live message paces each of its calls (none when its redraw waits for the batch's last
-    // record); every other sender makes one call per event.
-    const live = destination.events === 'live';
-    if (!live) await pacer.turn();
-    const started = performance.now();
-    const wording = config.wording?.(queued, story?.rollout, link);
-    try {
-      const send = () =>
-        destination.sender.send(event, {
-          timeoutMs: config.timeoutMs,
-          messageId: record.messageId,
-          eventId,
-          moreInGroup,
-          ...(link ? { links: { rollout: link } } : {}),
-          ...(wording ? { wording } : {}),
-          ...(live ? { pace: () => pacer.turn() } : {}),
-          ...(gate ? { rolloutStartedAt: gate.startedAt } : {}),
-        });
-      // Milestones and live messages keep their own record of what was done; every-event
-      // destinations record completed deliveries per event, so a crashed batch or a resend of the
-      // same bytes does not post them twice.
-      const { status, waitSeconds, calls, repeated, unrecorded }: Awaited<ReturnType<Once>> =
-        destination.events === 'all' && config.once
-          ? await config.once(`${provider.id}#${name}#${eventId}`, send)
-          : await send();
-      if (unrecorded) {
-        logger.warn('delivered, but not recorded as delivered: a resend of these bytes would post again', {
-          provider: provider.id,
-          destination: name,
-          error: unrecorded,
-        });
-      }
-      if (repeated) {
-        logger.info('already delivered, not sent again', {
-          provider: provider.id,
-          destination: name,
-          canary: canaryId(event),
-          messageId: record.messageId,
-        });
-        return undefined;
-      }
-      if (waitSeconds) pacer.block(waitSeconds);
-      await gate?.done();
-      if (calls === 0) {
-        // Applied to the rollout, nothing to send (no alert changed, a redraw left for the batch's last).
-        logger.debug('applied, nothing sent', {
-          provider: provider.id,
-          destination: name,
-          canary: canaryId(event),
-        });
-        return { state: 'not-sent', detail: 'nothing to send (no change, or left for a later redraw)' };
-      }
-      const ms = Math.round(performance.now() - started);
-      const endToEndMs = sinceFlagger(event.metadata.timestamp);
-      logger.info('delivered', {
-        provider: provider.id,
-        destination: name,
-        canary: canaryId(event),
-        messageId: record.messageId,
-        status,
-        ...(calls !== undefined ? { calls } : {}),
-        attempt: attemptOf(record),
-        ms,
-        // Accepted by ingest → delivered: what the relay itself took, queueing and retries included.
-        relayMs: Date.now() - Date.parse(queued.receivedAt),
-        ...(endToEndMs !== undefined ? { endToEndMs } : {}),
-      });
-      recordAll({ provider: provider.id }, [
-        ['MessagesDelivered', 1],
-        ['DeliveryLatency', ms],
-        ...(endToEndMs !== undefined ? [['EndToEndLatency', endToEndMs] as [MetricName, number]] : []),
-      ]);
-      const mode =
-        destination.events === 'all'
-          ? 'the event'
-          : destination.events === 'live'
-            ? 'the live message'
-            : 'a milestone';
-      return {
-        state: 'delivered',
-        status,
-        attempts: attemptOf(record),
-        sent: `${mode}${calls !== undefined ? ` (${calls} call${calls === 1 ? '' : 's'})` : ''}`,
-      };
-    } catch (err) {
-      if (
-        err instanceof RetryableDeliveryError &&
-        err.status === 429 &&
-        err.retryAfterSeconds !== undefined
-      ) {
-        pacer.block(err.retryAfterSeconds);
-      }
-      throw err;
-    }
-  };
-  // A milestone not sent is saved as pending, for the retry (or on its dead-lettered rollout).
-  return pacer.exclusive(attempt).catch(async (err) => {
-    await gate?.failed();
-    throw err;
-  });
-}
+export type { WorkerConfig } from './deliver';
 
 /** Moves a record to the DLQ with why, then counts it; a failed send leaves it to be retried. */
 async function deadLetter(
@@ -307,12 +132,8 @@ export function createWorker(
             provider,
             config,
             pacerFor,
-            record,
-            queued,
-            eventId,
-            story,
+            { record, queued, eventId, story, moreInGroup },
             context,
-            moreInGroup,
           );
           if (outcome) story.record(outcome);
         } catch (caught) {
