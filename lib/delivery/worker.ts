@@ -1,31 +1,24 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { type MetricName, record as metric, recordAll } from '../aws/metrics';
+import { record as metric } from '../aws/metrics';
 import {
   delayRedelivery,
   parseQueuedBody,
   type QueuedEvent,
   REDRIVEN_AT,
-  type SqsSettings,
   sendToDeadLetter,
 } from '../aws/queue';
-import { InvalidMessageError, NotSentError, PermanentDeliveryError, RetryableDeliveryError } from '../errors';
-import { canaryId } from '../event/event';
+import { InvalidMessageError, NotSentError, PermanentDeliveryError } from '../errors';
 import { eventIdentity } from '../event/identity';
 import { logger, withOwnLogger } from '../log';
-import type { Destination, Provider, Wording } from '../providers/provider';
-import { milestoneGate } from '../rollouts/milestones';
-import type { RolloutStore } from '../rollouts/state';
-import type { DeliveryResult, StoryStore } from '../rollouts/story';
+import type { Provider } from '../providers/provider';
 import { storyBatch } from '../rollouts/story-log';
-import type { Rollout } from '../rollouts/tracker';
 import { groupOf, processFifoBatch } from './batch';
 import { deliverRecord, type WorkerConfig } from './deliver';
-import type { Once } from './once';
 import { createPacer, type Pacer } from './pacer';
-import { asDeliveryError, attemptOf, describe, sinceFlagger, windowStart } from './record';
-import { type RetryPolicy, retryDelaySeconds } from './retry';
-import { type LinkSettings, type StoryPart, storyPart, writeStories } from './story';
+import { asDeliveryError, attemptOf, describe, windowStart } from './record';
+import { retryDelaySeconds } from './retry';
+import { type StoryPart, storyPart, writeStories } from './story';
 
 export type { WorkerConfig } from './deliver';
 
