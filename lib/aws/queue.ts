@@ -15,6 +15,11 @@ export interface QueuedEvent {
   id?: string;
   /** The route whose template words it, when that route has one. */
   via?: string;
+  /**
+   * False on every copy of the event but one: that one's worker writes the event into its
+   * rollout's story, the others only their results (absent, from older versions: every copy does).
+   */
+  tells?: false;
 }
 
 /** Where the queues are: a region, or a local emulator's endpoint. */
@@ -83,7 +88,7 @@ export async function enqueue(
   queueUrl: string,
   destination: string,
   event: FlaggerEvent,
-  meta: { receivedAt: Date; correlationId: string; id: string; via?: string },
+  meta: { receivedAt: Date; correlationId: string; id: string; via?: string; tells?: false },
 ): Promise<string | undefined> {
   const body: QueuedEvent = {
     v: 1,
@@ -92,6 +97,7 @@ export async function enqueue(
     destination,
     id: meta.id,
     ...(meta.via ? { via: meta.via } : {}),
+    ...(meta.tells === false ? { tells: false } : {}),
   };
   const out = await sqs.send(
     new SendMessageCommand({
@@ -116,6 +122,7 @@ const queuedSchema = z.object({
   id: z.optional(z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be a sha256 hex digest'))),
   // The route whose template words this event (docs/templates.md).
   via: z.optional(z.string().check(z.maxLength(64))),
+  tells: z.optional(z.literal(false)),
 });
 
 /**

@@ -46,7 +46,10 @@ export interface WorkerConfig {
   ) => Wording | undefined;
 }
 
-/** What a record's attempt came to, for its rollout page; undefined when nothing new happened. */
+/**
+ * What a record's attempt came to, for its rollout page; undefined when it has nothing to show
+ * (already delivered, not a milestone, nothing to send), which spares the story a write.
+ */
 export type Outcome = Omit<DeliveryResult, 'at'> | undefined;
 
 /** One queued event for one destination, as the worker hands it over. */
@@ -92,8 +95,10 @@ export async function deliverRecord(
       ? await milestoneGate(config.store, name, event, d.eventId)
       : undefined;
   if (gate && !gate.send) {
-    logger.info('not a milestone, not sent', where);
-    return { state: 'not-sent', detail: 'not a milestone of its rollout' };
+    // Most events of a rollout: a line each would be most of the log bill, and says nothing new.
+    logger.debug('not a milestone, not sent', where);
+    // Nothing for the page either: a milestones destination's results are its milestones.
+    return undefined;
   }
   let sent: SendResult & { ms: number };
   try {
@@ -118,7 +123,7 @@ export async function deliverRecord(
   if (calls === 0) {
     // Applied to the rollout, nothing to send (no alert changed, a redraw left for the batch's last).
     logger.debug('applied, nothing sent', where);
-    return { state: 'not-sent', detail: 'nothing to send (no change, or left for a later redraw)' };
+    return undefined;
   }
   const endToEndMs = sinceFlagger(event.metadata.timestamp);
   logger.info('delivered', {

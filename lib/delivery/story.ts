@@ -35,11 +35,12 @@ export async function storyPart(
   event: FlaggerEvent,
   eventId: string,
   where: { provider: string; destination: string },
+  tells = true,
 ): Promise<StoryPart> {
   if (!stories) return NONE;
   let story: Story;
   try {
-    story = await stories.story(event, eventId);
+    story = await stories.story(event, eventId, tells);
   } catch (err) {
     logger.warn('rollout story unavailable; sending without its page link', {
       ...where,

@@ -117,10 +117,17 @@ export function createWorker(
           queued = parseQueuedBody(record.body);
           // Redeliveries and byte-identical resends share it; any other event, however alike, does not.
           const eventId = queued.id ?? eventIdentity(queued.event);
-          story = await storyPart(stories, config.links, queued.event, eventId, {
-            provider: provider.id,
-            destination: queued.destination ?? provider.id,
-          });
+          story = await storyPart(
+            stories,
+            config.links,
+            queued.event,
+            eventId,
+            {
+              provider: provider.id,
+              destination: queued.destination ?? provider.id,
+            },
+            queued.tells !== false,
+          );
           const outcome = await deliverRecord(
             provider,
             config,

@@ -37,7 +37,7 @@ export interface IngestDeps {
   enqueue(
     target: { destination: string; queueUrl: string },
     event: FlaggerEvent,
-    meta: { receivedAt: Date; correlationId: string; id: string; via?: string },
+    meta: { receivedAt: Date; correlationId: string; id: string; via?: string; tells?: false },
   ): Promise<unknown>;
   /** For routes with `mute`; without one, nothing is muted. */
   mute?: MuteStore;
@@ -173,11 +173,18 @@ export async function handleIngest(req: IngestRequest, deps: IngestDeps): Promis
   const receivedAt = (deps.now ?? (() => new Date()))();
   const id = eventIdentity(event, { route: req.route });
   const results = await Promise.allSettled(
-    targets.map((t) => {
+    targets.map((t, i) => {
       // The route's own wording travels with the event to the worker that renders it.
       const route = via.get(t.destination);
       const templated = route !== undefined && routeTemplates[route];
-      return deps.enqueue(t, event, { receivedAt, correlationId, id, ...(templated ? { via: route } : {}) });
+      return deps.enqueue(t, event, {
+        receivedAt,
+        correlationId,
+        id,
+        ...(templated ? { via: route } : {}),
+        // One copy's worker writes the event into the rollout's story: one write, not one each.
+        ...(i > 0 ? { tells: false as const } : {}),
+      });
     }),
   );
   const failed = destinations.filter((_, i) => results[i]?.status === 'rejected');

@@ -101,8 +101,12 @@ export function parseRolloutKey(key: string): ({ destination: string } & CanaryR
 
 /** The sparse index the status function reads: only failed rollouts and firing alerts are in it. */
 export const FAILING_INDEX = 'failing';
-/** How many applied event identities a record keeps: far more than one batch redelivers. */
-export const MAX_APPLIED = 50;
+/**
+ * How many applied event identities a record keeps: twice what one batch redelivers, and the
+ * canary's last 20 events for a resend (SQS drops a byte-identical one within 5 minutes anyway).
+ * Each is 64 characters, so more would cost a write unit per save.
+ */
+export const MAX_APPLIED = 20;
 
 export const isFailing = (r: RolloutRecord) => r.rollout.status === 'failed' || Boolean(r.alert);
 

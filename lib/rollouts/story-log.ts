@@ -64,7 +64,8 @@ interface Pending {
   read: Promise<Versioned<Story> | undefined>;
   /** The story with this batch's events applied so far, for their page links. */
   working?: Story;
-  events: { event: FlaggerEvent; eventId: string }[];
+  /** Events this batch writes into the story (its own copies that tell it, or have a result). */
+  events: { event: FlaggerEvent; eventId: string; tells: boolean }[];
   results: {
     destination: string;
     provider: string;
@@ -95,13 +96,16 @@ export function storyBatch(store: StoryStore) {
     return c;
   };
   return {
-    /** The event's story, with the event applied (not yet written). */
-    async story(event: FlaggerEvent, eventId: string): Promise<Story> {
+    /**
+     * The event's story, with the event applied (not yet written). `tells`: this copy of the event
+     * writes it into the story; another copy's worker does otherwise, unless this one has a result.
+     */
+    async story(event: FlaggerEvent, eventId: string, tells = true): Promise<Story> {
       const c = entry(event);
       const got = await c.read;
       const { story } = applyEvent(c.working ?? got?.value, event, eventId);
       c.working = story;
-      c.events.push({ event, eventId });
+      c.events.push({ event, eventId, tells });
       return story;
     },
     /** What became of the event at a destination, for the story its rollout started. */
@@ -129,7 +133,9 @@ async function writeStory(store: StoryStore, c: Pending): Promise<void> {
     fresh = true;
     let story = got?.value;
     const archives: Story[] = [];
-    for (const { event, eventId } of c.events) {
+    const results = new Set(c.results.map((r) => r.eventId));
+    for (const { event, eventId, tells } of c.events) {
+      if (!tells && !results.has(eventId)) continue;
       const applied = applyEvent(story, event, eventId);
       if (applied.archive) archives.push(applied.archive);
       story = applied.story;

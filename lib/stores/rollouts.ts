@@ -6,7 +6,7 @@ import {
   type RolloutRecord,
   type RolloutStore,
 } from '../rollouts/state';
-import { versionedDocs } from './dynamo';
+import { docOf, versionedDocs } from './dynamo';
 
 export {
   type AlertState,
@@ -44,7 +44,8 @@ export function dynamoRolloutStore(
           }),
         );
         for (const item of page.Items ?? []) {
-          if (item.pk?.S && item.doc?.S) out.push({ key: item.pk.S, value: JSON.parse(item.doc.S) });
+          const value = docOf<RolloutRecord>(item);
+          if (item.pk?.S && value) out.push({ key: item.pk.S, value });
         }
         start = page.LastEvaluatedKey;
       } while (start);

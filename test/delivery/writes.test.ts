@@ -123,4 +123,39 @@ describe('DynamoDB calls per delivery', () => {
     );
     await rx.close();
   });
+
+  it('a copy that does not tell the story writes it only for a result worth showing', async () => {
+    const rx = await startReceiver(answer(200, 'ok'));
+    const store = rememberedInBatch(dynamoRolloutStore(db.table, db.client));
+    const stories = dynamoStoryStore(db.table, db.client);
+    const links = { secret: 'x'.repeat(32), base: 'https://pages.example' };
+    const worker = (name: string) =>
+      workerFor(
+        slack,
+        { ...destination(slack, rx.url('/s'), name), events: 'milestones' },
+        { store, stories, links },
+      );
+    const name = 'quiet-copy';
+    const [first, second] = renamed(name) as [FlaggerEvent, FlaggerEvent];
+    const quiet = (e: FlaggerEvent, id: string, dest: string) => {
+      const r = fakeRecord(e, id, dest);
+      return { ...r, body: JSON.stringify({ ...JSON.parse(r.body), tells: false }) };
+    };
+    const calls = countCalls(db.client);
+    // "New revision detected" is a milestone: the quiet copy's result goes on the story.
+    await worker('loud')({ Records: [fakeRecord(first, 'q1', 'loud')] }, ctx);
+    await worker('quiet')({ Records: [quiet(first, 'q2', 'quiet')] }, ctx);
+    const afterFirst = calls.counts.PutItemCommand;
+    // The next event is no milestone: the telling copy writes it, the quiet one writes nothing.
+    await worker('loud')({ Records: [fakeRecord(second, 'q3', 'loud')] }, ctx);
+    const beforeQuiet = calls.counts.PutItemCommand;
+    await worker('quiet')({ Records: [quiet(second, 'q4', 'quiet')] }, ctx);
+    // Its own rollout record only.
+    expect(calls.counts.PutItemCommand - beforeQuiet).toBe(1);
+    expect(afterFirst).toBe(4); // two rollout records, the story twice (event, then the quiet result)
+    const story = (await stories.get({ namespace: 'test', name }))?.value;
+    expect(story?.events).toHaveLength(2);
+    expect(Object.keys(story?.destinations.quiet?.results ?? {})).toHaveLength(1);
+    await rx.close();
+  });
 });

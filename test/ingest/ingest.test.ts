@@ -59,6 +59,12 @@ describe('ingest', () => {
     },
   );
 
+  it('has exactly one copy of an event tell its rollout’s story; the others carry tells: false', async () => {
+    const { deps: d, spy } = deps();
+    await handleIngest(req(event), d);
+    expect(spy.mock.calls.map((c) => c[2].tells)).toEqual([undefined, false]);
+  });
+
   it('answers 202 with no channels when none is configured, queuing nothing', async () => {
     const { deps: d, spy } = deps({ providers: [], routing: await loadRouting({}, []) });
     expect(await handleIngest(req(event), d)).toMatchObject({ statusCode: 202, body: { providers: [] } });

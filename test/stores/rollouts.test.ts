@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RetryableDeliveryError } from '../../lib/errors';
 import { applyOnce } from '../../lib/rollouts/journal';
 import { memoryRolloutStore } from '../../lib/rollouts/memory-store';
-import type { RolloutStore } from '../../lib/rollouts/state';
+import { MAX_APPLIED, type RolloutStore } from '../../lib/rollouts/state';
 import { reduce } from '../../lib/rollouts/tracker';
 import { dynamoRolloutStore, type RolloutRecord, rolloutKey } from '../../lib/stores/rollouts';
 import { useDynamo } from '../helpers/dynamo';
@@ -45,7 +45,7 @@ describe.each([
     const key = rolloutKey('ops', { namespace: 'x', name: 'y' });
     await store.put(key, { ...record(0), applied: Array.from({ length: 80 }, (_, i) => `m${i}`) }, 0);
     const got = (await store.get(key))?.value.applied ?? [];
-    expect(got).toHaveLength(50);
+    expect(got).toHaveLength(MAX_APPLIED);
     expect(got.at(-1)).toBe('m79');
   });
 
@@ -84,5 +84,29 @@ describe.each([
     expect((await store.get(key))?.value.pending).toBeUndefined();
     // A journal whose version someone else moved on from cannot overwrite it.
     await expect(first.save({ ...first.record })).rejects.toBeInstanceOf(RetryableDeliveryError);
+  });
+});
+
+describe('documents in the state table', () => {
+  const db = useDynamo('docs');
+  it('are written deflated, and one written as a JSON string by an earlier version is still read', async () => {
+    const { PutItemCommand, GetItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const store = dynamoRolloutStore(db.table, db.client);
+    const rollout = reduce(undefined, fixtures[0] as (typeof fixtures)[number]).rollout;
+    const doc = { rollout, applied: ['a'.repeat(64)] };
+    await db.client.send(
+      new PutItemCommand({
+        TableName: db.table,
+        Item: { pk: { S: 'rollout#old#ns/app' }, v: { N: '3' }, doc: { S: JSON.stringify(doc) } },
+      }),
+    );
+    expect(await store.get('rollout#old#ns/app')).toEqual({ value: doc, version: 3 });
+    await store.put('rollout#old#ns/app', doc, 3);
+    const raw = await db.client.send(
+      new GetItemCommand({ TableName: db.table, Key: { pk: { S: 'rollout#old#ns/app' } } }),
+    );
+    expect(raw.Item?.doc).toBeUndefined();
+    expect(raw.Item?.z?.B?.length).toBeLessThan(JSON.stringify(doc).length);
+    expect(await store.get('rollout#old#ns/app')).toEqual({ value: doc, version: 4 });
   });
 });
