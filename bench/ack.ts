@@ -84,16 +84,25 @@ delay = 0;
 const drainUntil = Date.now() + 60_000;
 while (arrivals.size < seq - 20 && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 50));
 
-// End to end: 500 events over 10 canaries, posted as fast as ingest answers.
+// End to end: a burst of 500 events over 10 canaries, from BURST_CLIENTS senders at once (a
+// fleet's Flaggers), each posting its next as soon as ingest answers the last.
 const N = 500;
+const BURST_CLIENTS = 20;
 arrivals.clear();
 const sent = new Map<string, number>();
 const t0 = Date.now();
-for (let i = 0; i < N; i++) {
-  const key = String(seq);
-  sent.set(key, Date.now());
-  await post(pipeline.ingestUrl, eventBody(`canary-${i % 10}`));
-}
+let next = 0;
+await Promise.all(
+  Array.from({ length: BURST_CLIENTS }, async () => {
+    while (next < N) {
+      const i = next++;
+      const key = String(seq);
+      const body = eventBody(`canary-${i % 10}`);
+      sent.set(key, Date.now());
+      await post(pipeline.ingestUrl, body);
+    }
+  }),
+);
 const e2eUntil = Date.now() + 90_000;
 while ([...sent.keys()].some((k) => !arrivals.has(k)) && Date.now() < e2eUntil)
   await new Promise((r) => setTimeout(r, 20));
@@ -117,7 +126,7 @@ console.log(
       'ms',
     ),
     info(
-      'end-to-end throughput, local pipeline (500 events, 10 canaries, 2 channels)',
+      `end-to-end throughput, local pipeline (burst of ${N} events from ${BURST_CLIENTS} senders, 10 canaries, 2 channels)`,
       `${(delivered.length / span).toFixed(1)} events/s (${delivered.length}/${N} delivered)`,
     ),
     info(

@@ -107,3 +107,15 @@ export const info = (measure: string, value: string): Row => ({
   ratio: '',
   target: '',
 });
+
+/** A row against an absolute target, with no baseline. */
+export function targetRow(measure: string, value: number, unit: string, max: number, min = false): Row {
+  return {
+    measure,
+    value: fmt(value, unit),
+    baseline: '',
+    ratio: '',
+    target: `${min ? '≥' : '≤'} ${max} ${unit}`,
+    ok: min ? value >= max : value <= max,
+  };
+}
