@@ -148,10 +148,10 @@ describe('DynamoDB calls per delivery', () => {
     const afterFirst = calls.counts.PutItemCommand;
     // The next event is no milestone: the telling copy writes it, the quiet one writes nothing.
     await worker('loud')({ Records: [fakeRecord(second, 'q3', 'loud')] }, ctx);
-    const beforeQuiet = calls.counts.PutItemCommand;
+    const beforeQuiet = calls.counts.PutItemCommand ?? 0;
     await worker('quiet')({ Records: [quiet(second, 'q4', 'quiet')] }, ctx);
     // Its own rollout record only.
-    expect(calls.counts.PutItemCommand - beforeQuiet).toBe(1);
+    expect((calls.counts.PutItemCommand ?? 0) - beforeQuiet).toBe(1);
     expect(afterFirst).toBe(4); // two rollout records, the story twice (event, then the quiet result)
     const story = (await stories.get({ namespace: 'test', name }))?.value;
     expect(story?.events).toHaveLength(2);
