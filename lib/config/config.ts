@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { SqsSettings } from '../aws/queue';
+import type { SqsSettings } from '../aws/envelope';
 import type { WorkerConfig } from '../delivery/worker';
 import { type Env, intEnv, optionalEnv, parseEnv } from '../env';
 import { ConfigError } from '../errors';

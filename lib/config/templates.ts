@@ -1,4 +1,4 @@
-import type { QueuedEvent } from '../aws/queue';
+import type { QueuedEvent } from '../aws/envelope';
 import type { WorkerConfig } from '../delivery/worker';
 import { logger } from '../log';
 import { reduce } from '../rollouts/tracker';

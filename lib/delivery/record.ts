@@ -1,5 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
-import { type QueuedEvent, REDRIVEN_AT } from '../aws/queue';
+import { type QueuedEvent, REDRIVEN_AT } from '../aws/envelope';
 import { UnprocessableEventError } from '../errors';
 
 // What the worker reads off a record and an error: attempts, the retry window, latencies.

@@ -1,13 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { parseQueuedBody, type QueuedEvent, REDRIVEN_AT } from '../aws/envelope';
 import { record as metric } from '../aws/metrics';
-import {
-  delayRedelivery,
-  parseQueuedBody,
-  type QueuedEvent,
-  REDRIVEN_AT,
-  sendToDeadLetter,
-} from '../aws/queue';
 import { InvalidMessageError, NotSentError, PermanentDeliveryError } from '../errors';
 import { eventIdentity } from '../event/identity';
 import { logger, withOwnLogger } from '../log';
@@ -22,11 +16,17 @@ import { type StoryPart, storyPart, writeStories } from './story';
 
 export type { WorkerConfig } from './deliver';
 
+/** The SQS client, or how to get it: a worker needs one only to dead-letter or delay a record. */
+export type SqsSource = SQSClient | (() => Promise<SQSClient>);
+
+// The SQS client and its commands (~50 ms to load) on a worker's first failure, not its cold start.
+const queueOps = () => import('../aws/queue');
+
 /** Moves a record to the DLQ with why, then counts it; a failed send leaves it to be retried. */
 async function deadLetter(
   provider: Provider,
   config: WorkerConfig,
-  sqs: SQSClient,
+  sqs: () => Promise<SQSClient>,
   record: SQSRecord,
   err: unknown,
   permanent: boolean,
@@ -41,8 +41,9 @@ async function deadLetter(
       : `gave up after ${hours} h of retries (retry window ${config.retry.windowSeconds} s, ${attempt} receives): ${describe(err)}`;
   const status = (err as { status?: number }).status;
   const firstFailedAt = new Date(Number(record.attributes.ApproximateFirstReceiveTimestamp) || Date.now());
+  const { sendToDeadLetter } = await queueOps();
   await sendToDeadLetter(
-    sqs,
+    await sqs(),
     config.dlqUrl,
     { messageId: record.messageId, body: record.body, groupId: groupOf(record) },
     {
@@ -80,9 +81,14 @@ async function deadLetter(
 export function createWorker(
   provider: Provider,
   config: WorkerConfig,
-  sqs: SQSClient,
+  source: SqsSource,
   pacers = new Map<string, Pacer>(),
 ) {
+  let client: Promise<SQSClient> | undefined;
+  const sqs = () => {
+    client ??= typeof source === 'function' ? source() : Promise.resolve(source);
+    return client;
+  };
   // One per destination: platforms limit per webhook or token, and a 429 from one says nothing of another.
   const pacerFor = (name: string) => {
     const known = pacers.get(name);
@@ -189,7 +195,10 @@ export function createWorker(
       }),
     );
     try {
-      await delayRedelivery(sqs, config.queueUrl, entries);
+      if (entries.length) {
+        const { delayRedelivery } = await queueOps();
+        await delayRedelivery(await sqs(), config.queueUrl, entries);
+      }
     } catch (err) {
       // Not fatal: the records still come back after the queue's visibility timeout.
       logger.warn('could not set retry delay', { provider: provider.id, error: describe(err) });
