@@ -1,6 +1,5 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { lambdaHandler } from '../aws/handler';
-import { createSqsClient } from '../aws/queue';
 import { resolveSecrets, ssmFetcher } from '../aws/secrets';
 import { createWorker } from '../delivery/worker';
 import type { Provider } from '../providers/provider';
@@ -17,6 +16,12 @@ export function workerHandler(provider: Provider) {
   return lambdaHandler(
     async () => {
       const routingFile = Boolean(process.env.CONFIG_PARAM || process.env.CONFIG_FILE);
+      // The DynamoDB client (~10 ms to load) only with a state table to talk to, loaded while
+      // SSM answers (the table's name is no secret).
+      const stores = process.env.STATE_TABLE
+        ? Promise.all([import('../stores/dynamo'), import('../stores/rollouts')])
+        : undefined;
+      stores?.catch(() => {});
       const env = await resolveSecrets(
         process.env,
         [
@@ -27,9 +32,7 @@ export function workerHandler(provider: Provider) {
         ],
         ssmFetcher(process.env.AWS_REGION ?? 'us-east-1', process.env.SSM_ENDPOINT),
       );
-      // The DynamoDB client (~10 ms to load) only with a state table to talk to.
-      const dynamo = env.STATE_TABLE ? await import('../stores/dynamo') : undefined;
-      const rollouts = env.STATE_TABLE ? await import('../stores/rollouts') : undefined;
+      const [dynamo, rollouts] = (env.STATE_TABLE && (await stores)) || [];
       const client = dynamo?.createDynamoClient(
         env.AWS_REGION ?? 'us-east-1',
         env.DYNAMODB_ENDPOINT || undefined,
@@ -49,7 +52,10 @@ export function workerHandler(provider: Provider) {
         config.links = loadLinks(env);
         if (config.links) config.stories = dynamoStoryStore(env.STATE_TABLE, client);
       }
-      return createWorker(provider, config, createSqsClient(config.sqs, 5000));
+      // Its SQS client only when a record fails (dead letter, retry delay): not on the cold path.
+      return createWorker(provider, config, () =>
+        import('../aws/queue').then((q) => q.createSqsClient(config.sqs, 5000)),
+      );
     },
     (worker, event: SQSEvent, context: Context): Promise<SQSBatchResponse> => worker(event, context),
   );

@@ -21,10 +21,28 @@ describe('secrets from SSM Parameter Store', () => {
     );
     expect(env).toMatchObject({ SLACK_WEBHOOK_URL: SECRET, OTHER: 'kept' });
     expect(ssm.requests.at(-1)).toEqual({
-      target: 'AmazonSSM.GetParameter',
+      target: 'AmazonSSM.GetParameters',
       name: '/fn/prod/slack-webhook-url',
       decrypt: true,
     });
+  });
+
+  it('reads a cold start’s secrets in one request, the missing optional ones left unset', async () => {
+    const before = ssm.requests.length;
+    const calls = ssm.calls;
+    const env = await resolveSecrets(
+      { A_PARAM: '/fn/prod/slack-webhook-url', B_PARAM: '/fn/prod/none', C_PARAM: '/fn/prod/nothing' },
+      [{ name: 'A' }, { name: 'B', optional: true }, { name: 'C', optional: true }],
+      ssmFetcher('eu-west-1', ssm.endpoint),
+    );
+    expect(env).toMatchObject({ A: SECRET });
+    expect(env.B).toBeUndefined();
+    expect(ssm.requests.slice(before).map((r) => r.name)).toEqual([
+      '/fn/prod/slack-webhook-url',
+      '/fn/prod/none',
+      '/fn/prod/nothing',
+    ]);
+    expect(ssm.calls - calls).toBe(1);
   });
 
   it('prefers X from the environment and then asks SSM nothing', async () => {
