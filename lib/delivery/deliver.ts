@@ -1,6 +1,6 @@
 import type { Context, SQSRecord } from 'aws-lambda';
+import type { QueuedEvent, SqsSettings } from '../aws/envelope';
 import { type MetricName, recordAll } from '../aws/metrics';
-import type { QueuedEvent, SqsSettings } from '../aws/queue';
 import { InvalidMessageError, NotSentError, RetryableDeliveryError } from '../errors';
 import { canaryId } from '../event/event';
 import { logger } from '../log';
@@ -181,6 +181,7 @@ async function attempt(
       messageId: d.record.messageId,
       eventId: d.eventId,
       moreInGroup: d.moreInGroup,
+      redelivered: attemptOf(d.record) > 1,
       ...(link ? { links: { rollout: link } } : {}),
       ...(wording ? { wording } : {}),
       ...(live ? { pace: () => pacer.turn() } : {}),

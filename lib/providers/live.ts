@@ -38,8 +38,8 @@ export const rolloutId = (destination: string, r: RolloutRecord) =>
  * identity guards redeliveries and resends), then what it asks is done — post if there is no
  * message, replies in order, one redraw once the batch has no more of this canary — saving after
  * each step (the first save carries the event's application), so a crash repeats at most the
- * step it interrupted. Where a lost post can be looked for, the post is first marked uncertain; a
- * retry looks for the tagged message before posting again.
+ * step it interrupted. A post whose answer was lost is looked for (where the platform can look)
+ * before posting again: on any redelivered record, and wherever a failed post left its mark.
  */
 export async function sendLive(
   store: RolloutStore,
@@ -59,15 +59,17 @@ export async function sendLive(
       try {
         if (!current.message) {
           const id = rolloutId(destination, current);
-          const look = current.uncertainPost === id && platform.find;
+          // A post may have gone out unanswered: this record failed or its worker died before.
+          const look = (current.uncertainPost === id || ctx.redelivered) && platform.find;
           if (look) await ctx.pace?.();
           const found = look ? await platform.find?.(id) : undefined;
           if (found) {
             await save({ ...current, message: found, uncertainPost: undefined });
           } else {
-            // Marked before posting where a lost answer can be looked for; elsewhere the mark
-            // would change nothing on the retry but cost a write.
-            if (platform.find) await save({ ...current, uncertainPost: id });
+            // Marked uncertain in the record the failure path saves (a redrive, received anew,
+            // still looks); a worker that dies mid-post leaves a redelivered record, which looks too.
+            current = { ...current, uncertainPost: id };
+            journal.stage(current);
             calls++;
             await ctx.pace?.();
             const message = await platform.post(current, id);

@@ -16,6 +16,11 @@ export interface SendContext {
   eventId: string;
   /** More of this canary's events follow in the batch: a live message may wait to redraw once. */
   moreInGroup: boolean;
+  /**
+   * The record was received before (a failed attempt, or a worker that died mid-batch): a post
+   * whose answer may have been lost is looked for before posting again.
+   */
+  redelivered?: boolean;
   /** When the event's rollout started, where the destination keeps rollout state (milestones). */
   rolloutStartedAt?: number;
   /**

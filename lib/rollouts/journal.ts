@@ -8,8 +8,10 @@ export interface Journal {
   readonly record: RolloutRecord;
   /** Saves `next` over the version last read or saved; another writer first → a retryable error. */
   save(next: RolloutRecord): Promise<void>;
-  /** Saves the record as it stands if the event's application is not saved yet. */
+  /** Saves the record as it stands if it holds anything not saved yet. */
   flush(): Promise<void>;
+  /** Takes `next` as the record without saving it: the next save or flush carries it. */
+  stage(next: RolloutRecord): void;
 }
 
 /**
@@ -52,6 +54,10 @@ export async function applyOnce(
     },
     save,
     flush: () => (unsaved ? save(record) : Promise.resolve()),
+    stage(next) {
+      record = next;
+      unsaved = true;
+    },
   };
 }
 

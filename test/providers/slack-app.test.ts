@@ -165,6 +165,36 @@ describe('Slack app: failures', () => {
     expect(textOf(slack.api.messages[0] as never)).toContain('Failed');
   });
 
+  it('a worker that died mid-post saved nothing: the redelivered record looks before posting', async () => {
+    const real = dynamoRolloutStore(db.table, db.client);
+    let dead = false;
+    let revived = false;
+    const dying: RolloutStore = {
+      get: (k) => real.get(k),
+      failing: () => real.failing(),
+      // Dead once the message is posted: not even the failure path's save reaches the table.
+      put: async (k, v, ver) => {
+        if (v.message && !revived) dead = true;
+        if (dead) throw new Error('worker gone');
+        return real.put(k, v, ver);
+      },
+    };
+    const { handle, records } = await setup(dying);
+    const [first] = records(rolloutOf('frontend'));
+    const posted = slack.api.messages.length;
+    await handle({ Records: [first as SQSRecord] }, ctx);
+    expect(slack.api.messages.length - posted).toBe(1);
+    dead = false;
+    revived = true;
+    const again = {
+      ...(first as SQSRecord),
+      attributes: { ...(first as SQSRecord).attributes, ApproximateReceiveCount: '2' },
+    };
+    expect((await handle({ Records: [again] }, ctx)).batchItemFailures).toEqual([]);
+    expect(slack.api.messages.length - posted).toBe(1);
+    expect(methods()).toContain('conversations.history');
+  });
+
   it('without channels:history, an uncertain post may repeat the parent (the window the README names)', async () => {
     const { handle, records } = await setup();
     slack.api.history = false;
