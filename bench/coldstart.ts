@@ -161,12 +161,14 @@ console.log(
       percentile(a, 50),
       percentile(b, 50),
       'ms',
+      1.3,
     ),
     row(
       'slack worker cold start to first delivery (load, SSM URL, config, rollout state, POST; median of 15) vs empty handler’s first POST',
       percentile(c, 50),
       percentile(d, 50),
       'ms',
+      1.5,
     ),
   ]),
 );

@@ -13,7 +13,7 @@ export async function lambdaBundle(entry: string, outDir: string, name: string):
     entryPoints: [entry],
     outfile: file,
     bundle: true,
-    minify: true,
+    minify: process.env.BENCH_NO_MINIFY !== '1',
     format: 'cjs',
     platform: 'node',
     target: 'node24',

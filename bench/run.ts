@@ -6,7 +6,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { markdown, type Row } from './stats';
 
-const sections = ['ingest', 'ack', 'worker', 'sibling', 'rollouts', 'bundles', 'coldstart'];
+const sections = ['ingest', 'ack', 'worker', 'sibling', 'rollouts', 'requests', 'bundles', 'coldstart'];
 const rows: Row[] = [];
 const started = Date.now();
 for (const s of sections) {
@@ -14,7 +14,7 @@ for (const s of sections) {
   const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, `${s}.ts`)], {
     env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
     encoding: 'utf8',
-    timeout: 180_000,
+    timeout: 300_000,
   });
   rows.push(...(JSON.parse(out.trim().split('\n').at(-1) ?? '[]') as Row[]));
 }
