@@ -163,11 +163,13 @@ for (const mode of MODES) {
     logBytes: m.logBytes,
   };
   const bill = billPerMillion(usage);
-  bills.push(`${mode}: ${bill.lines.map(([k, v]) => `${k} $${v.toFixed(2)}`).join(', ')}`);
+  const lines = bill.lines.map(([k, v]) => `${k} $${v.toFixed(2)}`).join(', ');
+  bills.push(`${mode}: ${lines}`);
   rows.push(
     mode === 'milestones'
       ? targetRow(`cost per million events, ${tag}, rollout pages on: the default mode`, bill.total, '$', 5)
       : info(`cost per million events, ${tag}`, `$${bill.total.toFixed(2)}`),
+    info(`— by line (bench/cost.ts), ${tag}`, lines),
   );
 }
 rows.push(

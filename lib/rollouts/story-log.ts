@@ -19,21 +19,13 @@ export async function retrying<T>(fn: () => Promise<T>, tries = TRIES): Promise<
   }
 }
 
-/** Applies the event to its canary's story (once) and returns the story: its rollout names the page. */
-export function storyOf(store: StoryStore, event: FlaggerEvent, eventId: string): Promise<Story> {
-  return retrying(async () => {
-    const got = await store.get(canaryRef(event));
-    const { story, archive, changed } = applyEvent(got?.value, event, eventId);
-    if (!changed) return story;
-    if (archive) {
-      // Kept under its own start; already there after a crash between these two writes.
-      await store.put(archive, 0, true).catch((err) => {
-        if (!(err instanceof RetryableDeliveryError)) throw err;
-      });
-    }
-    await store.put(story, got?.version ?? 0);
-    return story;
-  });
+/** Applies the event to its canary's story (once), writes it, and returns the story. */
+export async function storyOf(store: StoryStore, event: FlaggerEvent, eventId: string): Promise<Story> {
+  const batch = storyBatch(store);
+  const story = await batch.story(event, eventId);
+  const [written] = await batch.flush();
+  if (written?.status === 'rejected') throw written.reason;
+  return story;
 }
 
 /** What became of the event at one destination, on its rollout's story (current or archived). */
