@@ -112,6 +112,32 @@ export function applyEvent(
     message: plainText(event.metadata.eventMessage, MESSAGE_MAX),
   };
   const base = canaryRef(event);
+  const last = current?.events.at(-1);
+  // In Flagger's order (the usual case): one step of the tracker from the story's rollout, which
+  // is what replaying its events would give (they are one rollout, from its start).
+  if (current && last && e.at >= last.at) {
+    const step = reduce(current.rollout, asEvent(base, e));
+    if (!step.started) {
+      return { story: storyFrom(base, [...current.events, e], step.rollout, current), changed: true };
+    }
+    return {
+      story: storyFrom(base, [e], step.rollout, current),
+      archive: storyFrom(base, current.events, current.rollout, current),
+      changed: true,
+    };
+  }
+  return { ...replayed(current, base, e), changed: true };
+}
+
+/**
+ * An event that arrives out of order (another provider's worker was first with a later one) goes
+ * in by its time, and the story's events are replayed through the tracker.
+ */
+export function replayed(
+  current: Story | undefined,
+  base: CanaryRef,
+  e: StoryEvent,
+): { story: Story; archive?: Story } {
   // Stable: events of the same millisecond keep their arrival order.
   const events = [...(current?.events ?? []), e].sort((a, b) => a.at - b.at);
   // One replay: where the last rollout in these events starts, the rollout the events before it
@@ -128,12 +154,8 @@ export function applyEvent(
     rollout = step.rollout;
   });
   const story = storyFrom(base, events.slice(start), rollout as Rollout, current);
-  if (start === 0 || !current) return { story, changed: true };
-  return {
-    story,
-    archive: storyFrom(base, events.slice(0, start), before as Rollout, current),
-    changed: true,
-  };
+  if (start === 0 || !current) return { story };
+  return { story, archive: storyFrom(base, events.slice(0, start), before as Rollout, current) };
 }
 
 /** A destination's result for one event; a final one (delivered, dead-lettered) is never undone. */

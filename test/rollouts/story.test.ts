@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { FlaggerEvent } from '../../lib/event/event';
+import { canaryKey, canaryRef, type FlaggerEvent } from '../../lib/event/event';
 import { eventIdentity } from '../../lib/event/identity';
-import { applyEvent, type Story } from '../../lib/rollouts/story';
+import { applyEvent, replayed, type Story, type StoryEvent } from '../../lib/rollouts/story';
 import { fixtures } from '../helpers/fixtures';
 
 const play = (events: FlaggerEvent[]) => {
@@ -79,5 +79,31 @@ describe('stories in a fleet', () => {
     expect(eu?.rollout.status).toBe('failed');
     expect(us?.rollout.status).not.toBe('failed');
     expect(await stories.get({ namespace: 'shop', name: 'checkout' })).toBeUndefined();
+  });
+});
+
+describe('a story moved on one event at a time is the story replayed from its events', () => {
+  const key = (e: FlaggerEvent) => canaryKey(canaryRef(e));
+  it.each([...new Set(fixtures.map(key))])('%s, twice over, with the next rollout', (canary) => {
+    const events = fixtures.filter((e) => key(e) === canary);
+    // The rollout again an hour later: its start archives the first one.
+    const again = events.map((e) => ({
+      ...e,
+      metadata: { ...e.metadata, timestamp: String(Number(e.metadata.timestamp) + 3_600_000) },
+    }));
+    let fast: Story | undefined;
+    let slow: Story | undefined;
+    const archives: [Story | undefined, Story | undefined][] = [];
+    for (const e of [...events, ...again]) {
+      const id = eventIdentity(e);
+      const f = applyEvent(fast, e, id);
+      const kept = f.story.events.at(-1) as StoryEvent;
+      const s = replayed(slow, canaryRef(e), kept);
+      archives.push([f.archive, s.archive]);
+      fast = f.story;
+      slow = s.story;
+      expect(fast).toEqual(slow);
+    }
+    for (const [f, s] of archives) expect(f).toEqual(s);
   });
 });
