@@ -36,10 +36,12 @@ export const rolloutId = (destination: string, r: RolloutRecord) =>
 /**
  * One live message per rollout, durably: the event is applied to the stored rollout once (its
  * identity guards redeliveries and resends), then what it asks is done — post if there is no
- * message, replies in order, one redraw once the batch has no more of this canary — saving after
- * each step (the first save carries the event's application), so a crash repeats at most the
- * step it interrupted. A post whose answer was lost is looked for (where the platform can look)
- * before posting again: on any redelivered record, and wherever a failed post left its mark.
+ * message, one redraw once the batch has no more of this canary, replies in order. A step that
+ * would show twice if repeated (a post, a reply) is saved as soon as it is done, so a crash
+ * repeats at most the step it interrupted; the rest (the event's application, a redraw, a found
+ * message) is saved with it or at the end: one write for most events. A post whose answer was
+ * lost is looked for (where the platform can look) before posting again: on any redelivered
+ * record, and wherever a failed post left its mark.
  */
 export async function sendLive(
   store: RolloutStore,
@@ -55,6 +57,10 @@ export async function sendLive(
       await journal.save(next);
       current = next;
     };
+    const stage = (next: RolloutRecord) => {
+      journal.stage(next);
+      current = next;
+    };
     for (let round = 0; round < 3; round++) {
       try {
         if (!current.message) {
@@ -64,12 +70,12 @@ export async function sendLive(
           if (look) await ctx.pace?.();
           const found = look ? await platform.find?.(id) : undefined;
           if (found) {
-            await save({ ...current, message: found, uncertainPost: undefined });
+            // Looking again would find it again: saved with the next step, or at the end.
+            stage({ ...current, message: found, uncertainPost: undefined });
           } else {
             // Marked uncertain in the record the failure path saves (a redrive, received anew,
             // still looks); a worker that dies mid-post leaves a redelivered record, which looks too.
-            current = { ...current, uncertainPost: id };
-            journal.stage(current);
+            stage({ ...current, uncertainPost: id });
             calls++;
             await ctx.pace?.();
             const message = await platform.post(current, id);
@@ -82,18 +88,20 @@ export async function sendLive(
           }
         }
         const message = current.message as LiveMessage;
+        if (current.pending?.update && !ctx.moreInGroup) {
+          calls++;
+          await ctx.pace?.();
+          await platform.update(current, message);
+          // A redraw repeated after a crash draws the same: saved with the next step, or at the end.
+          stage({ ...current, pending: { ...current.pending, update: false } });
+        }
+        // A reply repeated would show twice: each is saved as soon as it is sent.
         while (current.pending?.replies?.length) {
           const [reply, ...rest] = current.pending.replies;
           calls++;
           await ctx.pace?.();
           await platform.reply(message, reply as { text: string; broadcast: boolean });
           await save({ ...current, pending: { ...current.pending, replies: rest } });
-        }
-        if (current.pending?.update && !ctx.moreInGroup) {
-          calls++;
-          await ctx.pace?.();
-          await platform.update(current, message);
-          await save({ ...current, pending: { ...current.pending, update: false } });
         }
         return { calls };
       } catch (err) {
