@@ -91,7 +91,7 @@ export async function journaled<T>(
  * rollout fails, closed when the next rollout starts or it stops being failed (as Flagger's gauge
  * leaves 2). What is to be sent waits in `pending.alerts`, in order, until it is sent.
  */
-export function failureNotice(
+function failureNotice(
   prev: RolloutRecord | undefined,
   step: Step,
   open: () => AlertState,
@@ -111,4 +111,32 @@ export function failureNotice(
     ...(alert ? { alert } : {}),
     ...(alerts.length ? { pending: { alerts } } : {}),
   };
+}
+
+/**
+ * A failure notice's pending alerts for this event (an incident opened, or the last one closed),
+ * sent once and then cleared in the same save that applies the event. Returns how many were sent.
+ */
+export function sendNoticesOnce(
+  store: RolloutStore,
+  key: string,
+  eventId: string,
+  event: FlaggerEvent,
+  open: (step: Step) => AlertState,
+  send: (pending: (AlertState & { resolved: boolean })[]) => Promise<void>,
+): Promise<number> {
+  return journaled(
+    store,
+    key,
+    eventId,
+    event,
+    (prev, step) => failureNotice(prev, step, () => open(step)),
+    async (journal) => {
+      const pending = journal.record.pending?.alerts ?? [];
+      if (!pending.length) return 0;
+      await send(pending);
+      await journal.save({ ...journal.record, pending: undefined });
+      return pending.length;
+    },
+  );
 }

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { postJson } from '../../delivery/http';
 import { ConfigError } from '../../errors';
 import { eventTime, extraMetadata, type FlaggerEvent } from '../../event/event';
-import { failureNotice, journaled } from '../../rollouts/journal';
+import { sendNoticesOnce } from '../../rollouts/journal';
 import { type AlertState, parseRolloutKey, rolloutKey } from '../../rollouts/state';
 import { destinationUrl, opt, parseOptions } from '../destination';
 import { dashboardLink } from '../presentation';
@@ -138,24 +138,15 @@ export const alertmanager: Provider<'alertmanager'> = {
     return {
       async send(event, ctx) {
         timeoutMs = ctx.timeoutMs;
-        return journaled(
+        const sent = await sendNoticesOnce(
           store,
           rolloutKey(d.name, event),
           ctx.eventId,
           event,
-          (prev, step) =>
-            failureNotice(prev, step, () =>
-              rollbackAlert(event, step.rollout.reason, common.dashboardUrl, ctx.links?.rollout),
-            ),
-          async (journal) => {
-            const record = journal.record;
-            const pending = record.pending?.alerts ?? [];
-            if (!pending.length) return { status: 200, calls: 0 };
-            await post(pending, Date.now());
-            await journal.save({ ...record, pending: undefined });
-            return { status: 200, calls: urls.length };
-          },
+          (step) => rollbackAlert(event, step.rollout.reason, common.dashboardUrl, ctx.links?.rollout),
+          (pending) => post(pending, Date.now()),
         );
+        return { status: 200, calls: sent ? urls.length : 0 };
       },
       async refresh(now) {
         timeoutMs = 10_000;

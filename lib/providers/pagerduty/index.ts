@@ -3,7 +3,7 @@ import { type HttpAnswer, postJson } from '../../delivery/http';
 import { ConfigError, PermanentDeliveryError } from '../../errors';
 import { canaryId, canaryKey, canaryRef, eventTime, type FlaggerEvent } from '../../event/event';
 import { plainText } from '../../event/text';
-import { failureNotice, journaled } from '../../rollouts/journal';
+import { sendNoticesOnce } from '../../rollouts/journal';
 import { type AlertState, rolloutKey } from '../../rollouts/state';
 import { type Rollout, reduce } from '../../rollouts/tracker';
 import { destinationUrl, opt, parseOptions } from '../destination';
@@ -129,20 +129,15 @@ export const pagerduty: Provider<'pagerduty'> = {
       );
     return {
       async send(event, ctx) {
-        return journaled(
+        const sent = await sendNoticesOnce(
           store,
           rolloutKey(d.name, event),
           ctx.eventId,
           event,
-          (prev, step) =>
-            failureNotice(prev, step, () =>
-              incident(event, step.rollout, common.dashboardUrl, ctx.links?.rollout),
-            ),
-          async (journal) => {
-            const pending = journal.record.pending?.alerts ?? [];
-            if (!pending.length) return { status: 200, calls: 0 };
-            // In order: a resolve of the last failure before the trigger of a new one. Both are
-            // idempotent at PagerDuty (the dedup key), so a crash that repeats them changes nothing.
+          (step) => incident(event, step.rollout, common.dashboardUrl, ctx.links?.rollout),
+          // In order: a resolve of the last failure before the trigger of a new one. Both are
+          // idempotent at PagerDuty (the dedup key), so a crash that repeats them changes nothing.
+          async (pending) => {
             for (const a of pending)
               await postJson(url, pagerdutyEvent(routingKey, a, a.resolved ? 'resolve' : 'trigger'), {
                 timeoutMs: ctx.timeoutMs,
@@ -150,10 +145,9 @@ export const pagerduty: Provider<'pagerduty'> = {
                 kind: 'Events API',
                 check,
               });
-            await journal.save({ ...journal.record, pending: undefined });
-            return { status: 202, calls: pending.length };
           },
         );
+        return sent ? { status: 202, calls: sent } : { status: 200, calls: 0 };
       },
     };
   },
