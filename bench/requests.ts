@@ -139,12 +139,12 @@ for (const mode of MODES) {
   const perMessage = `per queued message (one event at one destination), ${tag}`;
   // The delivery's own record (once-only, or the rollout's) apart from the rollout pages' stories.
   const own = sum(m.requests, /^dynamodb\.item:(Put|Update)Item (once|rollout)/);
-  const pages = sum(m.requests, /^dynamodb\.item:(Put|Update)Item story/);
+  const pages = sum(m.requests, /^dynamodb\.item:(Put|Update)Item (story|results)/);
   rows.push(
     targetRow(`DynamoDB writes of the delivery's own record ${perMessage}`, own / q, 'writes', 1),
     info(
       `DynamoDB writes in all ${perMessage}`,
-      `${(writes / q).toFixed(2)} (rollout pages: ${(pages / q).toFixed(2)}, lost races between two providers' workers included)`,
+      `${(writes / q).toFixed(2)} (rollout pages: ${(pages / q).toFixed(2)}, a lost race between two invocations included)`,
     ),
     info(
       `DynamoDB reads / capacity units ${perMessage}`,

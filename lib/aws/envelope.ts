@@ -18,6 +18,8 @@ export interface QueuedEvent {
    * rollout's story, the others only their results (absent, from older versions: every copy does).
    */
   tells?: false;
+  /** On the copy that tells the story: every provider the event went to (whose results to show). */
+  providers?: string[];
 }
 
 /** Where the queues are: a region, or a local emulator's endpoint. */
@@ -35,6 +37,7 @@ const queuedSchema = z.object({
   // The route whose template words this event (docs/templates.md).
   via: z.optional(z.string().check(z.maxLength(64))),
   tells: z.optional(z.literal(false)),
+  providers: z.optional(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(64))),
 });
 
 /**

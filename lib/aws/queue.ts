@@ -67,7 +67,14 @@ export async function enqueue(
   queueUrl: string,
   destination: string,
   event: FlaggerEvent,
-  meta: { receivedAt: Date; correlationId: string; id: string; via?: string; tells?: false },
+  meta: {
+    receivedAt: Date;
+    correlationId: string;
+    id: string;
+    via?: string;
+    tells?: false;
+    providers?: string[];
+  },
 ): Promise<string | undefined> {
   const body: QueuedEvent = {
     v: 1,
@@ -77,6 +84,7 @@ export async function enqueue(
     id: meta.id,
     ...(meta.via ? { via: meta.via } : {}),
     ...(meta.tells === false ? { tells: false } : {}),
+    ...(meta.providers ? { providers: meta.providers } : {}),
   };
   const out = await sqs.send(
     new SendMessageCommand({

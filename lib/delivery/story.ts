@@ -35,12 +35,13 @@ export async function storyPart(
   event: FlaggerEvent,
   eventId: string,
   where: { provider: string; destination: string },
-  tells = true,
+  tells: { tells: boolean; providers?: string[] } = { tells: true },
 ): Promise<StoryPart> {
   if (!stories) return NONE;
   let story: Story;
   try {
-    story = await stories.story(event, eventId, tells);
+    // A copy queued by an earlier version names no providers: this one's, at least.
+    story = await stories.story(event, eventId, tells.tells, tells.providers ?? [where.provider]);
   } catch (err) {
     logger.warn('rollout story unavailable; sending without its page link', {
       ...where,

@@ -132,7 +132,7 @@ export function createWorker(
               provider: provider.id,
               destination: queued.destination ?? provider.id,
             },
-            queued.tells !== false,
+            { tells: queued.tells !== false, ...(queued.providers ? { providers: queued.providers } : {}) },
           );
           const outcome = await deliverRecord(
             provider,

@@ -37,7 +37,14 @@ export interface IngestDeps {
   enqueue(
     target: { destination: string; queueUrl: string },
     event: FlaggerEvent,
-    meta: { receivedAt: Date; correlationId: string; id: string; via?: string; tells?: false },
+    meta: {
+      receivedAt: Date;
+      correlationId: string;
+      id: string;
+      via?: string;
+      tells?: false;
+      providers?: string[];
+    },
   ): Promise<unknown>;
   /** For routes with `mute`; without one, nothing is muted. */
   mute?: MuteStore;
@@ -172,6 +179,7 @@ export async function handleIngest(req: IngestRequest, deps: IngestDeps): Promis
   });
   const receivedAt = (deps.now ?? (() => new Date()))();
   const id = eventIdentity(event, { route: req.route });
+  const providers = [...new Set(destinations.map((d) => config.routing.destinations[d]?.type as string))];
   const results = await Promise.allSettled(
     targets.map((t, i) => {
       // The route's own wording travels with the event to the worker that renders it.
@@ -182,8 +190,9 @@ export async function handleIngest(req: IngestRequest, deps: IngestDeps): Promis
         correlationId,
         id,
         ...(templated ? { via: route } : {}),
-        // One copy's worker writes the event into the rollout's story: one write, not one each.
-        ...(i > 0 ? { tells: false as const } : {}),
+        // One copy's worker writes the event into the rollout's story (one write, not one each),
+        // naming the providers whose results its page shows.
+        ...(i > 0 ? { tells: false as const } : { providers }),
       });
     }),
   );
@@ -202,7 +211,6 @@ export async function handleIngest(req: IngestRequest, deps: IngestDeps): Promis
       body: { error: `could not queue the event for: ${failed.join(', ')}; retry later` },
     };
   }
-  const providers = [...new Set(destinations.map((d) => config.routing.destinations[d]?.type as string))];
   if (!config.providers.length) logger.warn('event accepted but no provider is configured', log);
   else if (!destinations.length) logger.info('event filtered', { ...log, route: req.route });
   else logger.info('event queued', { ...log, destinations });

@@ -1,9 +1,16 @@
 import { RetryableDeliveryError } from '../errors';
 import { type CanaryRef, canaryKey, canaryRef, type FlaggerEvent } from '../event/event';
 import type { Versioned } from './state';
-import { applyEvent, applyResult, type DeliveryResult, type Story, type StoryStore } from './story';
+import {
+  addResult,
+  applyEvent,
+  applyResult,
+  type DeliveryResult,
+  type Story,
+  type StoryStore,
+} from './story';
 
-// Several providers' workers write one canary's story at once: a conflict is re-read and re-applied.
+// Two invocations may write one story or results item at once: a conflict is re-read and re-applied.
 const TRIES = 12;
 const pause = (i: number) => new Promise((r) => setTimeout(r, Math.random() * 15 * i));
 
@@ -28,36 +35,13 @@ export async function storyOf(store: StoryStore, event: FlaggerEvent, eventId: s
   return story;
 }
 
-/** What became of the event at one destination, on its rollout's story (current or archived). */
-export function recordResult(
-  store: StoryStore,
-  story: Pick<Story, 'namespace' | 'name' | 'cluster' | 'rollout'>,
-  destination: string,
-  provider: string,
-  eventId: string,
-  result: DeliveryResult,
-): Promise<void> {
-  const startedAt = story.rollout.startedAt;
-  return retrying(async () => {
-    let got = await store.get(story);
-    let archived = false;
-    if (got && got.value.rollout.startedAt !== startedAt) {
-      got = await store.get(story, startedAt);
-      archived = true;
-    }
-    if (!got) return;
-    const next = applyResult(got.value, destination, provider, eventId, result);
-    if (next !== got.value) await store.put(next, got.version, archived);
-  });
-}
-
 interface Pending {
   ref: CanaryRef;
   read: Promise<Versioned<Story> | undefined>;
   /** The story with this batch's events applied so far, for their page links. */
   working?: Story;
-  /** Events this batch writes into the story (its own copies that tell it, or have a result). */
-  events: { event: FlaggerEvent; eventId: string; tells: boolean }[];
+  /** Events this batch's telling copies write into the story, with the providers they went to. */
+  events: { event: FlaggerEvent; eventId: string; providers: string[] }[];
   results: {
     destination: string;
     provider: string;
@@ -69,9 +53,11 @@ interface Pending {
 
 /**
  * A batch's part in its canaries' stories: each story is read once, each record's event applied in
- * memory (its page link is known before the send), and at the batch's end each story is written
- * once with every event and every destination's result: one conditional write per canary and
- * batch instead of one for the event and one per result. A lost race re-reads and re-applies.
+ * memory (its page link is known before the send), and at the batch's end the story is written
+ * once by the worker that tells its events, with its own results; a worker that tells none writes
+ * its results in its provider's item for the rollout. So two providers' workers never write the
+ * same item, and one destination's story costs one write. A lost race (two invocations of one
+ * provider) re-reads and re-applies.
  */
 export function storyBatch(store: StoryStore) {
   const canaries = new Map<string, Pending>();
@@ -90,17 +76,23 @@ export function storyBatch(store: StoryStore) {
   return {
     /**
      * The event's story, with the event applied (not yet written). `tells`: this copy of the event
-     * writes it into the story; another copy's worker does otherwise, unless this one has a result.
+     * writes it into the story, naming the `providers` it went to; another copy's worker does
+     * otherwise.
      */
-    async story(event: FlaggerEvent, eventId: string, tells = true): Promise<Story> {
+    async story(
+      event: FlaggerEvent,
+      eventId: string,
+      tells = true,
+      providers: string[] = [],
+    ): Promise<Story> {
       const c = entry(event);
       const got = await c.read;
       const { story } = applyEvent(c.working ?? got?.value, event, eventId);
       c.working = story;
-      c.events.push({ event, eventId, tells });
+      if (tells) c.events.push({ event, eventId, providers });
       return story;
     },
-    /** What became of the event at a destination, for the story its rollout started. */
+    /** What became of the event at a destination, for the rollout it belongs to. */
     record(
       event: FlaggerEvent,
       startedAt: number,
@@ -111,35 +103,46 @@ export function storyBatch(store: StoryStore) {
     ) {
       entry(event).results.push({ destination, provider, eventId, startedAt, result });
     },
-    /** Writes every story this batch touched; a story that cannot be written is the caller's warning. */
+    /** Writes what this batch told and found; one that cannot be written is the caller's warning. */
     flush(): Promise<PromiseSettledResult<void>[]> {
-      return Promise.allSettled([...canaries.values()].map((c) => writeStory(store, c)));
+      return Promise.allSettled(
+        [...canaries.values()].map(async (c) => {
+          const rest = c.events.length ? await writeStory(store, c) : c.results;
+          await Promise.all(writeResults(store, c.ref, rest));
+        }),
+      );
     },
   };
 }
 
-async function writeStory(store: StoryStore, c: Pending): Promise<void> {
+/**
+ * The events this worker tells, with its results for the rollouts they belong to (one write, as
+ * one destination's story costs); returns the results left for its provider's results items.
+ */
+async function writeStory(store: StoryStore, c: Pending): Promise<Pending['results']> {
   let fresh = false;
-  await retrying(async () => {
+  return retrying(async () => {
     const got = fresh ? await store.get(c.ref) : await c.read;
     fresh = true;
     let story = got?.value;
     const archives: Story[] = [];
-    const results = new Set(c.results.map((r) => r.eventId));
-    for (const { event, eventId, tells } of c.events) {
-      if (!tells && !results.has(eventId)) continue;
+    for (const { event, eventId, providers } of c.events) {
       const applied = applyEvent(story, event, eventId);
       if (applied.archive) archives.push(applied.archive);
       story = applied.story;
+      const known = story.providers ?? [];
+      if (providers.some((p) => !known.includes(p))) {
+        story = { ...story, providers: [...new Set([...known, ...providers])] };
+      }
     }
-    const elsewhere: Pending['results'] = [];
+    const rest: Pending['results'] = [];
     for (const r of c.results) {
       const i = archives.findIndex((a) => a.rollout.startedAt === r.startedAt);
       if (story && story.rollout.startedAt === r.startedAt)
         story = applyResult(story, r.destination, r.provider, r.eventId, r.result);
       else if (i >= 0)
         archives[i] = applyResult(archives[i] as Story, r.destination, r.provider, r.eventId, r.result);
-      else elsewhere.push(r);
+      else rest.push(r);
     }
     for (const archive of archives) {
       // Kept under its own start; already there after a crash between these writes.
@@ -148,15 +151,24 @@ async function writeStory(store: StoryStore, c: Pending): Promise<void> {
       });
     }
     if (story && story !== got?.value) await store.put(story, got?.version ?? 0);
-    // A result for a rollout archived before this batch: on its archived story.
-    for (const r of elsewhere)
-      await recordResult(
-        store,
-        { ...c.ref, rollout: { startedAt: r.startedAt } as Story['rollout'] },
-        r.destination,
-        r.provider,
-        r.eventId,
-        r.result,
-      );
+    return rest;
   });
+}
+
+/** A provider's results for each rollout, one item apiece: no other provider writes it. */
+function writeResults(store: StoryStore, ref: CanaryRef, results: Pending['results']): Promise<void>[] {
+  const parts = new Map<string, Pending['results']>();
+  for (const r of results) {
+    const k = `${r.provider}#${r.startedAt}`;
+    parts.set(k, [...(parts.get(k) ?? []), r]);
+  }
+  return [...parts.values()].map((rs) =>
+    retrying(async () => {
+      const { provider, startedAt } = rs[0] as Pending['results'][number];
+      const got = await store.results(ref, startedAt, provider);
+      let next = got?.value ?? {};
+      for (const r of rs) next = addResult(next, r.destination, r.provider, r.eventId, r.result);
+      if (next !== got?.value) await store.putResults(ref, startedAt, provider, next, got?.version ?? 0);
+    }),
+  );
 }

@@ -38,14 +38,49 @@ export interface Story extends CanaryRef {
   events: StoryEvent[];
   /** Events past EVENTS_MAX, counted, not kept. */
   overflow: number;
-  destinations: Record<string, { provider: string; results: Record<string, DeliveryResult> }>;
+  /**
+   * Results written with the story by the worker that tells its events; other providers' are in
+   * their own items (StoryStore.results), merged for the page by `withResults`.
+   */
+  destinations: Results;
+  /** The providers the events went to: whose results the page reads. */
+  providers?: string[];
 }
+
+/** Per destination, what became of each event (by identity). */
+export type Results = Record<string, { provider: string; results: Record<string, DeliveryResult> }>;
 
 export interface StoryStore {
   /** The canary's current story, or an archived rollout's (`startedAt`). */
   get(canary: CanaryRef, startedAt?: number): Promise<Versioned<Story> | undefined>;
   /** Saves over `version` (0 = new); another writer first → a retryable error. */
   put(story: Story, version: number, archived?: boolean): Promise<number>;
+  /**
+   * One provider's results for one rollout, apart from the story: each provider's workers write
+   * their own, so two providers never race for one item.
+   */
+  results(canary: CanaryRef, startedAt: number, provider: string): Promise<Versioned<Results> | undefined>;
+  putResults(
+    canary: CanaryRef,
+    startedAt: number,
+    provider: string,
+    results: Results,
+    version: number,
+  ): Promise<number>;
+}
+
+/** A rollout's story with every provider's results, as its page shows it. */
+export async function withResults(store: StoryStore, story: Story): Promise<Story> {
+  const parts = await Promise.all(
+    (story.providers ?? []).map((p) => store.results(story, story.rollout.startedAt, p)),
+  );
+  let out = story;
+  for (const part of parts) {
+    for (const [name, d] of Object.entries(part?.value ?? {})) {
+      for (const [id, r] of Object.entries(d.results)) out = applyResult(out, name, d.provider, id, r);
+    }
+  }
+  return out;
 }
 
 export const EVENTS_MAX = 200;
@@ -82,6 +117,7 @@ function storyFrom(base: CanaryRef, events: StoryEvent[], rollout: Rollout, from
     events,
     overflow: from?.overflow ?? 0,
     destinations,
+    ...(from?.providers ? { providers: from.providers } : {}),
   };
 }
 
@@ -159,6 +195,20 @@ export function replayed(
 }
 
 /** A destination's result for one event; a final one (delivered, dead-lettered) is never undone. */
+export function addResult(
+  results: Results,
+  destination: string,
+  provider: string,
+  eventId: string,
+  result: DeliveryResult,
+): Results {
+  const d = results[destination] ?? { provider, results: {} };
+  const known = d.results[eventId];
+  if (known && FINAL.includes(known.state) && !FINAL.includes(result.state)) return results;
+  return { ...results, [destination]: { provider, results: { ...d.results, [eventId]: result } } };
+}
+
+/** The same, on results kept in the story itself. */
 export function applyResult(
   story: Story,
   destination: string,
@@ -166,14 +216,6 @@ export function applyResult(
   eventId: string,
   result: DeliveryResult,
 ): Story {
-  const d = story.destinations[destination] ?? { provider, results: {} };
-  const known = d.results[eventId];
-  if (known && FINAL.includes(known.state) && !FINAL.includes(result.state)) return story;
-  return {
-    ...story,
-    destinations: {
-      ...story.destinations,
-      [destination]: { provider, results: { ...d.results, [eventId]: result } },
-    },
-  };
+  const destinations = addResult(story.destinations, destination, provider, eventId, result);
+  return destinations === story.destinations ? story : { ...story, destinations };
 }

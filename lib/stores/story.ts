@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { StateConflictError } from '../errors';
 import { type CanaryRef, canaryKey } from '../event/event';
 import type { GateState, GateStore } from '../rollouts/gates';
-import type { Story, StoryStore } from '../rollouts/story';
+import type { Results, Story, StoryStore } from '../rollouts/story';
 import { versionedDocs } from './dynamo';
 
 // A story is kept as long as its links work: 30 days after its last write (docs/rollout-page.md).
@@ -12,12 +12,19 @@ export const storyKey = (c: CanaryRef, startedAt?: number) =>
   `story#${canaryKey(c)}${startedAt !== undefined ? `#${startedAt}` : ''}`;
 
 /** Stories in the state table: the canary's current one, and each earlier rollout's, archived. */
+export const resultsKey = (c: CanaryRef, startedAt: number, provider: string) =>
+  `results#${provider}#${canaryKey(c)}#${startedAt}`;
+
 export function dynamoStoryStore(table: string, client: DynamoDBClient, now = () => Date.now()): StoryStore {
   const docs = versionedDocs(client, table, 'rollout story', KEEP_SECONDS, now);
+  const results = versionedDocs(client, table, 'rollout results', KEEP_SECONDS, now);
   return {
     get: (canary, startedAt) => docs.get<Story>(storyKey(canary, startedAt)),
     put: (story, version, archived = false) =>
       docs.put(storyKey(story, archived ? story.rollout.startedAt : undefined), story, version),
+    results: (canary, startedAt, provider) => results.get<Results>(resultsKey(canary, startedAt, provider)),
+    putResults: (canary, startedAt, provider, value, version) =>
+      results.put(resultsKey(canary, startedAt, provider), value, version),
   };
 }
 

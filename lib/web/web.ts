@@ -1,6 +1,6 @@
 import type { GateStore } from '../rollouts/gates';
 import { checkLink } from '../rollouts/links';
-import type { Story, StoryStore } from '../rollouts/story';
+import { type Story, type StoryStore, withResults } from '../rollouts/story';
 import { formNonce } from './nonce';
 import {
   type GateForm,
@@ -91,5 +91,5 @@ export async function handleWeb(
           nonce: formNonce(deps.secret, path, deps.now?.()),
         }
       : undefined;
-  return page(200, rolloutPage(story, audit, form));
+  return page(200, rolloutPage(await withResults(deps.stories, story), audit, form));
 }

@@ -8,6 +8,7 @@ import { envDestination } from '../../lib/providers/destination';
 import { discord } from '../../lib/providers/discord';
 import { slack } from '../../lib/providers/slack';
 import { rememberedInBatch } from '../../lib/rollouts/state';
+import { type Story, withResults } from '../../lib/rollouts/story';
 import { dynamoRolloutStore } from '../../lib/stores/rollouts';
 import { dynamoStoryStore } from '../../lib/stores/story';
 import { countCalls, useDynamo } from '../helpers/dynamo';
@@ -116,19 +117,20 @@ describe('DynamoDB calls per delivery', () => {
     const events = renamed(name);
     for (const b of batches(events, name, true)) expect((await handle(b, ctx)).batchItemFailures).toEqual([]);
     expect(rx.received).toHaveLength(events.length);
-    // Once-records, the story, and one archive where the sample's second rollout begins.
-    const story = await dynamoStoryStore(db.table, db.client).get({ namespace: 'test', name });
-    expect(story?.value.events.length).toBeGreaterThan(0);
-    const archives = events.length - (story?.value.events.length ?? 0) > 0 ? 1 : 0;
+    // Once-records, the story (its teller's results with it) and one archive where the sample's
+    // second rollout begins.
+    const stories = dynamoStoryStore(db.table, db.client);
+    const story = (await stories.get({ namespace: 'test', name }))?.value as Story;
+    expect(story.events.length).toBeGreaterThan(0);
+    const archives = events.length - story.events.length > 0 ? 1 : 0;
     expect(calls.counts.PutItemCommand).toBe(events.length + 1 + archives);
-    // Every event's result is on a page: the current story's, or its archived rollout's.
-    expect(Object.keys(story?.value.destinations[name]?.results ?? {})).toHaveLength(
-      story?.value.events.length ?? -1,
-    );
+    // Every event's result is on its page.
+    const page = await withResults(stories, story);
+    expect(Object.keys(page.destinations[name]?.results ?? {})).toHaveLength(story.events.length);
     await rx.close();
   });
 
-  it('a copy that does not tell the story writes it only for a result worth showing', async () => {
+  it('a copy that does not tell the story writes only a result worth showing, in its provider’s results', async () => {
     const rx = await startReceiver(answer(200, 'ok'));
     const store = rememberedInBatch(dynamoRolloutStore(db.table, db.client));
     const stories = dynamoStoryStore(db.table, db.client);
@@ -156,10 +158,13 @@ describe('DynamoDB calls per delivery', () => {
     await worker('quiet')({ Records: [quiet(second, 'q4', 'quiet')] }, ctx);
     // Its own rollout record only.
     expect((calls.counts.PutItemCommand ?? 0) - beforeQuiet).toBe(1);
-    expect(afterFirst).toBe(4); // two rollout records, the story twice (event, then the quiet result)
-    const story = (await stories.get({ namespace: 'test', name }))?.value;
-    expect(story?.events).toHaveLength(2);
-    expect(Object.keys(story?.destinations.quiet?.results ?? {})).toHaveLength(1);
+    // Two rollout records, the story (the telling copy's event and result), the quiet copy's
+    // result in its provider's results item.
+    expect(afterFirst).toBe(4);
+    const story = (await stories.get({ namespace: 'test', name }))?.value as Story;
+    expect(story.events).toHaveLength(2);
+    const page = await withResults(stories, story);
+    expect(Object.keys(page.destinations.quiet?.results ?? {})).toHaveLength(1);
     await rx.close();
   });
 });

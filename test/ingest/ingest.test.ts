@@ -59,10 +59,13 @@ describe('ingest', () => {
     },
   );
 
-  it('has exactly one copy of an event tell its rollout’s story; the others carry tells: false', async () => {
+  it('has exactly one copy of an event tell its rollout’s story, naming every provider; the others carry tells: false', async () => {
     const { deps: d, spy } = deps();
     await handleIngest(req(event), d);
-    expect(spy.mock.calls.map((c) => c[2].tells)).toEqual([undefined, false]);
+    expect(spy.mock.calls.map((c) => [c[2].tells, c[2].providers])).toEqual([
+      [undefined, ['slack', 'teams']],
+      [false, undefined],
+    ]);
   });
 
   it('answers 202 with no channels when none is configured, queuing nothing', async () => {

@@ -5,6 +5,7 @@ import type { FlaggerEvent } from '../../lib/event/event';
 import { eventIdentity } from '../../lib/event/identity';
 import { rolloutPath, signedLink } from '../../lib/rollouts/links';
 import { applyEvent, applyResult, type Story, type StoryStore } from '../../lib/rollouts/story';
+import { storyBatch } from '../../lib/rollouts/story-log';
 import { handleWeb } from '../../lib/web/web';
 import { fixtures } from '../helpers/fixtures';
 import { memoryStories } from '../helpers/memory-stores';
@@ -49,6 +50,48 @@ const request = (url: string, method = 'GET') => {
 };
 
 describe('rollout page (GET /rollouts/{namespace}/{name}/{rollout})', () => {
+  it('shows each provider’s results, kept apart from the story by its own workers', async () => {
+    const stories = memoryStories();
+    // One batch per provider's worker: Slack's copies tell the story (naming both providers);
+    // Teams' only record results.
+    const slackBatch = storyBatch(stories);
+    const teamsBatch = storyBatch(stories);
+    let story: Story | undefined;
+    for (const e of checkout) {
+      const id = eventIdentity(e);
+      story = await slackBatch.story(e, id, true, ['slack', 'teams']);
+      await teamsBatch.story(e, id, false);
+      const at = story.rollout.startedAt;
+      slackBatch.record(e, at, 'ops', 'slack', id, {
+        state: 'delivered',
+        at: 1,
+        status: 200,
+        sent: 'the event',
+      });
+      teamsBatch.record(e, at, 'teams-main', 'teams', id, {
+        state: 'retrying',
+        at: 2,
+        detail: 'answered 502',
+      });
+    }
+    const written = [...(await slackBatch.flush()), ...(await teamsBatch.flush())];
+    expect(written.every((r) => r.status === 'fulfilled')).toBe(true);
+    const at = (story as Story).rollout.startedAt;
+    // The telling worker's results went with the story; Teams' into its own item.
+    const doc = (await stories.get({ namespace: 'shop', name: 'checkout' }))?.value;
+    expect(Object.keys(doc?.destinations ?? {})).toEqual(['ops']);
+    const url = signedLink(
+      SECRET,
+      'https://api.example',
+      rolloutPath({ namespace: 'shop', name: 'checkout' }, at),
+    );
+    const res = await handleWeb(request(url), { stories, secret: SECRET });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('ops');
+    expect(res.body).toContain('teams-main');
+    expect(res.body).toContain('answered 502');
+  });
+
   it('shows every event, the checks and each destination’s result, a dead letter with its reason', async () => {
     const stories = memoryStories();
     const s = await storyOfCheckout(stories, checkout);
