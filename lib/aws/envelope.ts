@@ -22,6 +22,16 @@ export interface QueuedEvent {
   providers?: string[];
 }
 
+/** What ingest adds to an event as it queues one copy of it. */
+export interface EnqueueMeta {
+  receivedAt: Date;
+  correlationId: string;
+  id: string;
+  via?: string;
+  tells?: false;
+  providers?: string[];
+}
+
 /** Where the queues are: a region, or a local emulator's endpoint. */
 export interface SqsSettings {
   region: string;

@@ -1,11 +1,17 @@
 import { createHash } from 'node:crypto';
 import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type CanaryRef, canaryKey, type FlaggerEvent, refOf } from '../event/event';
-import { type QueuedEvent, REDRIVEN_AT, type SqsSettings } from './envelope';
+import { type EnqueueMeta, type QueuedEvent, REDRIVEN_AT, type SqsSettings } from './envelope';
 
 // What the queues carry lives in ./envelope (no SDK): a worker loads the SQS client only to
 // dead-letter or delay a record.
-export { parseQueuedBody, type QueuedEvent, REDRIVEN_AT, type SqsSettings } from './envelope';
+export {
+  type EnqueueMeta,
+  parseQueuedBody,
+  type QueuedEvent,
+  REDRIVEN_AT,
+  type SqsSettings,
+} from './envelope';
 
 /** `requestTimeoutMs` must exceed any long-poll wait made with the client (pollers, tools). */
 export function createSqsClient(s: SqsSettings, requestTimeoutMs = 2000): SQSClient {
@@ -67,14 +73,7 @@ export async function enqueue(
   queueUrl: string,
   destination: string,
   event: FlaggerEvent,
-  meta: {
-    receivedAt: Date;
-    correlationId: string;
-    id: string;
-    via?: string;
-    tells?: false;
-    providers?: string[];
-  },
+  meta: EnqueueMeta,
 ): Promise<string | undefined> {
   const body: QueuedEvent = {
     v: 1,

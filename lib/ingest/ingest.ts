@@ -1,4 +1,5 @@
 import { gunzipSync } from 'node:zlib';
+import type { EnqueueMeta } from '../aws/envelope';
 import { record } from '../aws/metrics';
 import type { IngestConfig } from '../config/config';
 import { canaryId, canaryRef, type FlaggerEvent, parseFlaggerEvent } from '../event/event';
@@ -37,14 +38,7 @@ export interface IngestDeps {
   enqueue(
     target: { destination: string; queueUrl: string },
     event: FlaggerEvent,
-    meta: {
-      receivedAt: Date;
-      correlationId: string;
-      id: string;
-      via?: string;
-      tells?: false;
-      providers?: string[];
-    },
+    meta: EnqueueMeta,
   ): Promise<unknown>;
   /** For routes with `mute`; without one, nothing is muted. */
   mute?: MuteStore;
