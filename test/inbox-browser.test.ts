@@ -112,6 +112,8 @@ describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium
           live.length === 10 &&
           text.includes('podinfo.test · Promoted') &&
           text.includes('checkout.shop · Failed') &&
+          // The failure's thread reply follows its message's redraw.
+          text.includes('Failed: Rolling back checkout.shop') &&
           text.includes('shipping.demo · Waiting')
         );
       },

@@ -118,6 +118,8 @@ describe('local pipeline end to end: rollouts, not events', () => {
     const settled = () =>
       slackApi.api.messages.length === 2 &&
       slackApi.api.messages.every((m) => /Promoted|Failed/.test(JSON.stringify(m.attachments))) &&
+      // The redraw goes before an event's replies: the outcome's reply may follow the final redraw.
+      slackApi.api.messages.reduce((n, m) => n + m.replies.length, 0) >= 5 &&
       hook.received.length >= 6;
     while (!settled() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(
