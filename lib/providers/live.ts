@@ -51,64 +51,57 @@ export async function sendLive(
   ctx: SendContext,
 ): Promise<{ calls: number }> {
   return journaled(store, rolloutKey(destination, event), ctx.eventId, event, plan, async (journal) => {
-    let current = journal.record;
     let calls = 0;
-    const save = async (next: RolloutRecord) => {
-      await journal.save(next);
-      current = next;
-    };
-    const stage = (next: RolloutRecord) => {
-      journal.stage(next);
-      current = next;
-    };
+    // The record as it stands (journal.record) moves on with each save and stage.
+    const { save, stage } = journal;
     for (let round = 0; round < 3; round++) {
       try {
-        if (!current.message) {
-          const id = rolloutId(destination, current);
+        if (!journal.record.message) {
+          const id = rolloutId(destination, journal.record);
           // A post may have gone out unanswered: this record failed or its worker died before.
-          const look = (current.uncertainPost === id || ctx.redelivered) && platform.find;
+          const look = (journal.record.uncertainPost === id || ctx.redelivered) && platform.find;
           if (look) await ctx.pace?.();
           const found = look ? await platform.find?.(id) : undefined;
           if (found) {
             // Looking again would find it again: saved with the next step, or at the end.
-            stage({ ...current, message: found, uncertainPost: undefined });
+            stage({ ...journal.record, message: found, uncertainPost: undefined });
           } else {
             // Marked uncertain in the record the failure path saves (a redrive, received anew,
             // still looks); a worker that dies mid-post leaves a redelivered record, which looks too.
-            stage({ ...current, uncertainPost: id });
+            stage({ ...journal.record, uncertainPost: id });
             calls++;
             await ctx.pace?.();
-            const message = await platform.post(current, id);
+            const message = await platform.post(journal.record, id);
             await save({
-              ...current,
+              ...journal.record,
               message,
               uncertainPost: undefined,
-              pending: { ...current.pending, update: false },
+              pending: { ...journal.record.pending, update: false },
             });
           }
         }
-        const message = current.message as LiveMessage;
-        if (current.pending?.update && !ctx.moreInGroup) {
+        const message = journal.record.message as LiveMessage;
+        if (journal.record.pending?.update && !ctx.moreInGroup) {
           calls++;
           await ctx.pace?.();
-          await platform.update(current, message);
+          await platform.update(journal.record, message);
           // A redraw repeated after a crash draws the same: saved with the next step, or at the end.
-          stage({ ...current, pending: { ...current.pending, update: false } });
+          stage({ ...journal.record, pending: { ...journal.record.pending, update: false } });
         }
         // A reply repeated would show twice: each is saved as soon as it is sent.
-        while (current.pending?.replies?.length) {
-          const [reply, ...rest] = current.pending.replies;
+        while (journal.record.pending?.replies?.length) {
+          const [reply, ...rest] = journal.record.pending.replies;
           calls++;
           await ctx.pace?.();
           await platform.reply(message, reply as { text: string; broadcast: boolean });
-          await save({ ...current, pending: { ...current.pending, replies: rest } });
+          await save({ ...journal.record, pending: { ...journal.record.pending, replies: rest } });
         }
         return { calls };
       } catch (err) {
         if (!(err instanceof LiveMessageGoneError)) throw err;
         // Deleted, frozen or too old to edit: the rollout goes on in a new one.
         logger.warn('rollout message gone, posting a new one', { destination, code: err.code });
-        await save({ ...current, message: undefined, uncertainPost: undefined });
+        await save({ ...journal.record, message: undefined, uncertainPost: undefined });
       }
     }
     throw new RetryableDeliveryError('the rollout message kept disappearing; will try again');
