@@ -5,7 +5,7 @@ import { ConfigError } from '../errors';
 export interface SecretFetcher {
   (parameterName: string): Promise<string | undefined>;
   /** Several at once, in as few requests as SSM allows; a missing parameter is undefined. */
-  many?(parameterNames: string[]): Promise<Record<string, string | undefined>>;
+  many(parameterNames: string[]): Promise<Record<string, string | undefined>>;
 }
 
 /**
@@ -63,9 +63,7 @@ export async function resolveSecrets(
   const params = [...new Set(wanted.map((w) => w.param))];
   let values: Record<string, string | undefined>;
   try {
-    values = fetch.many
-      ? await fetch.many(params)
-      : Object.fromEntries(await Promise.all(params.map(async (p) => [p, await fetch(p)] as const)));
+    values = await fetch.many(params);
   } catch (err) {
     const names = wanted.map((w) => `${w.name}_PARAM`).join(', ');
     throw new ConfigError(
