@@ -1,4 +1,4 @@
-import type { FlaggerEvent } from '../event/event';
+import type { QueuedEvent } from '../aws/envelope';
 import { logger } from '../log';
 import { rolloutPath, signedLink } from '../rollouts/links';
 import type { DeliveryResult, Story } from '../rollouts/story';
@@ -32,16 +32,16 @@ const NONE: StoryPart = { record: () => {} };
 export async function storyPart(
   stories: StoryBatch | undefined,
   links: LinkSettings | undefined,
-  event: FlaggerEvent,
+  queued: QueuedEvent,
   eventId: string,
   where: { provider: string; destination: string },
-  tells: { tells: boolean; providers?: string[] } = { tells: true },
 ): Promise<StoryPart> {
   if (!stories) return NONE;
+  const { event } = queued;
   let story: Story;
   try {
-    // A copy queued by an earlier version names no providers: this one's, at least.
-    story = await stories.story(event, eventId, tells.tells, tells.providers ?? [where.provider]);
+    // A copy queued by an earlier version tells, and names no providers: this one's, at least.
+    story = await stories.story(event, eventId, queued.tells !== false, queued.providers ?? [where.provider]);
   } catch (err) {
     logger.warn('rollout story unavailable; sending without its page link', {
       ...where,

@@ -123,17 +123,10 @@ export function createWorker(
           queued = parseQueuedBody(record.body);
           // Redeliveries and byte-identical resends share it; any other event, however alike, does not.
           const eventId = queued.id ?? eventIdentity(queued.event);
-          story = await storyPart(
-            stories,
-            config.links,
-            queued.event,
-            eventId,
-            {
-              provider: provider.id,
-              destination: queued.destination ?? provider.id,
-            },
-            { tells: queued.tells !== false, ...(queued.providers ? { providers: queued.providers } : {}) },
-          );
+          story = await storyPart(stories, config.links, queued, eventId, {
+            provider: provider.id,
+            destination: queued.destination ?? provider.id,
+          });
           const outcome = await deliverRecord(
             provider,
             config,
