@@ -13,7 +13,7 @@ export async function lambdaBundle(entry: string, outDir: string, name: string):
     entryPoints: [entry],
     outfile: file,
     bundle: true,
-    minify: process.env.BENCH_NO_MINIFY !== '1',
+    minify: true,
     format: 'cjs',
     platform: 'node',
     target: 'node24',
