@@ -26,15 +26,6 @@ export async function retrying<T>(fn: () => Promise<T>, tries = TRIES): Promise<
   }
 }
 
-/** Applies the event to its canary's story (once), writes it, and returns the story. */
-export async function storyOf(store: StoryStore, event: FlaggerEvent, eventId: string): Promise<Story> {
-  const batch = storyBatch(store);
-  const story = await batch.story(event, eventId);
-  const [written] = await batch.flush();
-  if (written?.status === 'rejected') throw written.reason;
-  return story;
-}
-
 interface Pending {
   ref: CanaryRef;
   read: Promise<Versioned<Story> | undefined>;

@@ -57,7 +57,7 @@ describe('a canary’s story, fed by several providers’ workers in their own o
 describe('stories in a fleet', () => {
   it('keeps each cluster’s story of the same canary apart, under its own key, titled with its cluster', async () => {
     const { memoryStories } = await import('../helpers/memory-stores');
-    const { storyOf } = await import('../../lib/rollouts/story-log');
+    const { storyOf } = await import('../helpers/stories');
     const stories = memoryStories();
     const inCluster = (e: FlaggerEvent, cluster: string): FlaggerEvent => ({
       ...e,

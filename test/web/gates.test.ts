@@ -2,10 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import type { FlaggerEvent } from '../../lib/event/event';
 import { eventIdentity } from '../../lib/event/identity';
-import { storyOf } from '../../lib/rollouts/story-log';
 import { handleGate, parseGateBody } from '../../lib/web/gates';
 import { fixtures } from '../helpers/fixtures';
 import { memoryGates, memoryStories } from '../helpers/memory-stores';
+import { storyOf } from '../helpers/stories';
 
 const frontend = fixtures.filter((e) => e.name === 'frontend');
 const target = { namespace: 'web', name: 'frontend' };

@@ -3,13 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { eventIdentity } from '../../lib/event/identity';
 import { rolloutPath, signedLink } from '../../lib/rollouts/links';
-import { storyOf } from '../../lib/rollouts/story-log';
 import { handleGate } from '../../lib/web/gates';
 import { formNonce } from '../../lib/web/nonce';
 import { type PageApprovers, pageApprovers } from '../../lib/web/page-actions';
 import { handleWeb } from '../../lib/web/web';
 import { fixtures } from '../helpers/fixtures';
 import { memoryGates, memoryStories } from '../helpers/memory-stores';
+import { storyOf } from '../helpers/stories';
 
 const SECRET = 'test-link-secret-0123456789abcdef0123';
 const NOW = Date.UTC(2026, 11, 2, 12);

@@ -4,12 +4,12 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { eventIdentity } from '../../lib/event/identity';
 import { type SlackApi, slackApi } from '../../lib/providers/slack-app/api';
-import { storyOf } from '../../lib/rollouts/story-log';
 import { handleGate } from '../../lib/web/gates';
 import { handleSlackInteraction, type SlackDestination, verifySlack } from '../../lib/web/slack-interactions';
 import { fixtures } from '../helpers/fixtures';
 import { memoryGates, memoryStories } from '../helpers/memory-stores';
 import { startSlackApi } from '../helpers/slack-api';
+import { storyOf } from '../helpers/stories';
 
 const SECRET = 'slack-signing-secret-0123456789ab';
 const NOW = Date.UTC(2026, 11, 2, 12);

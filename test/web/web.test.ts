@@ -216,7 +216,7 @@ describe('rollout page (GET /rollouts/{namespace}/{name}/{rollout})', () => {
 
   it('keeps a rollout’s page when the canary rolls out again (archived), and shows each its own events', async () => {
     const stories = memoryStories();
-    const { storyOf } = await import('../../lib/rollouts/story-log');
+    const { storyOf } = await import('../helpers/stories');
     let first: Story | undefined;
     for (const e of checkout) first = await storyOf(stories, e, eventIdentity(e));
     const again = checkout.map((e) => ({
