@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { deduplicationId, messageGroupId } from '../../lib/aws/queue';
+import { deduplicationId, messageGroupId, parseQueuedBody } from '../../lib/aws/queue';
+import { InvalidMessageError } from '../../lib/errors';
 import type { FlaggerEvent } from '../../lib/event/event';
 import { eventIdentity } from '../../lib/event/identity';
 import { fixtures } from '../helpers/fixtures';
@@ -54,5 +55,29 @@ describe('deduplication id: the event’s identity per destination', () => {
   });
   it('fits SQS’s 128-character limit', () => {
     expect(deduplicationId('slack', id(e))).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('the queued envelope, checked again by the worker', () => {
+  const envelope = (extra: Record<string, unknown>) =>
+    JSON.stringify({ v: 1, receivedAt: new Date(0).toISOString(), event: e, ...extra });
+
+  it('takes the copy that tells the story (providers) and the ones that do not (tells: false)', () => {
+    expect(parseQueuedBody(envelope({ providers: ['slack', 'teams'] })).providers).toEqual([
+      'slack',
+      'teams',
+    ]);
+    expect(parseQueuedBody(envelope({ tells: false })).tells).toBe(false);
+  });
+
+  it.each([
+    ['tells: true', { tells: true }],
+    ['providers not a list', { providers: 'slack' }],
+    ['a provider name of 65 characters', { providers: ['x'.repeat(65)] }],
+    ['65 providers', { providers: Array.from({ length: 65 }, (_, i) => `p${i}`) }],
+  ])('refuses %s as not an envelope, for the dead-letter queue with its reason', (_, extra) => {
+    expect(() => parseQueuedBody(envelope(extra))).toThrow(
+      new InvalidMessageError('queue message is not a flagger-notify v1 envelope'),
+    );
   });
 });
