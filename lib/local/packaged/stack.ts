@@ -1,0 +1,343 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyStructuredResultV2, SQSBatchResponse } from 'aws-lambda';
+import { startDynalite } from '../dynamo';
+import { startEmulator } from '../emulator';
+import { toHttpApiEvent } from '../http';
+import { type Poller, startPoller } from '../poller';
+import { type AwsCall, startAwsGate } from './aws-gate';
+import { authorize, rolePolicies } from './iam';
+import { type FunctionSpec, type RunningFunction, startFunction } from './runtime';
+import { ssmStandIn } from './ssm';
+import { ofType, type Place, readTemplate, resolver, type Template, targetOf } from './template';
+
+export interface PackagedStackOptions {
+  /** `serverless package --package <dir>`'s output: the template and one zip per function. */
+  artifacts: string;
+  /** The node_modules holding the AWS SDK v3 (what Lambda's nodejs24.x runtime provides). */
+  sdkModules: string;
+  /** SSM SecureStrings by parameter name: the secrets, where the template says to read them. */
+  parameters: Record<string, string>;
+  /** Port of the local HTTP API (0: a free one). */
+  port?: number;
+  machineEnv?: Record<string, string>;
+  /** The HTTP API serves https with this key and certificate, as API Gateway does. */
+  tls: { key: Buffer; cert: Buffer };
+  /** Event source mappings start polling; off, a test drives the queues itself. */
+  eventSources?: boolean;
+  log?: (fn: string, line: string) => void;
+}
+
+const REGION = 'us-east-1';
+const ACCOUNT = '000000000000';
+
+/**
+ * Variables a function may read without its template entry setting them: the ones Lambda itself
+ * defines (docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html, "Defined runtime
+ * environment variables"), and the settings of the AWS SDK (AWS_*, and the home folder where it
+ * looks for a shared config file), Powertools (POWERTOOLS_*, ENVIRONMENT) and Node, which our code
+ * never reads. Anything else a function reads must be in its template entry.
+ */
+const RUNTIME_VARIABLES =
+  /^(_HANDLER|_X_AMZN_TRACE_ID|AWS_.*|LAMBDA_.*|TZ|LANG|PATH|LD_LIBRARY_PATH|HOME|HOMEDRIVE|HOMEPATH|USERPROFILE|POWERTOOLS_.*|ENVIRONMENT|NODE_.*|FORCE_COLOR|NO_COLOR|TERM|WATCH_REPORT_DEPENDENCIES)$/;
+
+/**
+ * A packaged stack on 127.0.0.1, as `serverless deploy` would create it: queues and the state
+ * table from the template, each function's zip unpacked and run in its own process with the
+ * template's environment and its own role's credentials, the HTTP API's routes, and each event
+ * source mapping polling its queue. Every AWS call passes the local IAM check (aws-gate.ts).
+ */
+export async function startPackagedStack(o: PackagedStackOptions) {
+  const template = readTemplate(o.artifacts);
+  const stops: (() => Promise<void> | void)[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s();
+  };
+  try {
+    const work = mkdtempSync(join(tmpdir(), 'flagger-notify-packaged-'));
+    stops.push(() => rmSync(work, { recursive: true, force: true }));
+    // Lambda's runtime provides @aws-sdk/*; the bundles leave it out. Nothing else is provided.
+    mkdirSync(join(work, 'runtime/node_modules'), { recursive: true });
+    symlinkSync(join(o.sdkModules, '@aws-sdk'), join(work, 'runtime/node_modules/@aws-sdk'));
+
+    const sqsLocal = await startEmulator(0, REGION);
+    stops.push(() => sqsLocal.close());
+    const dynamoLocal = await startDynalite();
+    stops.push(() => dynamoLocal.close());
+    const ssm = ssmStandIn(o.parameters, { region: REGION, account: ACCOUNT });
+
+    // The API first: its URL is the stack's ApiEndpoint, which the workers' links name.
+    const functions = new Map<string, RunningFunction>();
+    const routes = apiRoutes(template);
+    const server = await httpApi(o.port ?? 0, o.tls, routes, (id) => functions.get(id));
+    stops.push(
+      () =>
+        new Promise<void>((r) => {
+          server.closeAllConnections();
+          server.close(() => r());
+        }),
+    );
+    const apiEndpoint = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    let gate: Awaited<ReturnType<typeof startAwsGate>> | undefined;
+    const place = (): Place => ({
+      region: REGION,
+      account: ACCOUNT,
+      queueBase: `${gate?.endpoint}/${ACCOUNT}`,
+      apiEndpoint,
+    });
+    const placeholder = resolver(template, { region: REGION, account: ACCOUNT, queueBase: '', apiEndpoint });
+    gate = await startAwsGate({
+      region: REGION,
+      account: ACCOUNT,
+      roles: rolePolicies(template, placeholder),
+      upstream: { sqs: sqsLocal.endpoint, dynamodb: dynamoLocal.endpoint },
+      ssm,
+    });
+    stops.push(() => gate?.close());
+    const resolve = resolver(template, place());
+    const t = (id: string) => {
+      const r = template.Resources[id];
+      if (!r) throw new Error(`template: no resource ${id}`);
+      return r;
+    };
+
+    // What CloudFormation creates: the queues (dead-letter queues first) and the state table.
+    const admin = { region: REGION, credentials: { accessKeyId: 'cloudformation', secretAccessKey: 'x' } };
+    const sqsAdmin = new SQSClient({ ...admin, endpoint: sqsLocal.endpoint });
+    stops.push(() => sqsAdmin.destroy());
+    const queues = ofType(template, 'AWS::SQS::Queue').sort(
+      ([, a], [, b]) =>
+        Number(Boolean(a.Properties.RedrivePolicy)) - Number(Boolean(b.Properties.RedrivePolicy)),
+    );
+    for (const [, q] of queues) {
+      const { QueueName, ...props } = resolve(q.Properties) as Record<string, unknown>;
+      const Attributes = Object.fromEntries(
+        Object.entries(props).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]),
+      );
+      await sqsAdmin.send(new CreateQueueCommand({ QueueName: String(QueueName), Attributes }));
+    }
+    const dynamoAdmin = new DynamoDBClient({ ...admin, endpoint: dynamoLocal.endpoint });
+    stops.push(() => dynamoAdmin.destroy());
+    for (const [, t] of ofType(template, 'AWS::DynamoDB::Table')) {
+      const p = resolve(t.Properties) as Record<string, never>;
+      await dynamoAdmin.send(
+        new CreateTableCommand({
+          TableName: p.TableName,
+          AttributeDefinitions: p.AttributeDefinitions,
+          KeySchema: p.KeySchema,
+          GlobalSecondaryIndexes: p.GlobalSecondaryIndexes,
+          BillingMode: p.BillingMode,
+        }),
+      );
+    }
+
+    // CreateEventSourceMapping refuses a role that cannot read its queue, before anything runs.
+    const roles = rolePolicies(template, resolve);
+    const mappingSpecs = ofType(template, 'AWS::Lambda::EventSourceMapping').map(([id, m]) => {
+      const p = m.Properties as Record<string, unknown>;
+      const fn = targetOf(p.FunctionName);
+      const role = targetOf(t(fn).Properties.Role);
+      const queue = targetOf(p.EventSourceArn);
+      const arn = String(resolve(p.EventSourceArn));
+      for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']) {
+        const verdict = authorize(roles.get(role) ?? [], { role, action, resource: arn });
+        if (!verdict.allowed)
+          throw new Error(
+            `${id}: the provided execution role does not have permissions to call ${action.split(':')[1]} on SQS (${verdict.message})`,
+          );
+      }
+      return {
+        id,
+        fn,
+        queue: { url: String(resolve({ Ref: queue })), arn },
+        batchSize: Number(p.BatchSize ?? 10),
+        maximumConcurrency: Number(
+          (p.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency ?? 1000,
+        ),
+        reportsFailures: ((p.FunctionResponseTypes ?? []) as string[]).includes('ReportBatchItemFailures'),
+      };
+    });
+
+    // Each function's zip, unpacked where Lambda would mount it, and its execution environment.
+    for (const [id, f] of ofType(template, 'AWS::Lambda::Function')) {
+      const p = f.Properties as Record<string, unknown>;
+      const zip = basename(String((p.Code as { S3Key: string }).S3Key));
+      const dir = join(work, 'task', id);
+      mkdirSync(dir, { recursive: true });
+      execFileSync('unzip', ['-q', join(o.artifacts, zip), '-d', dir]);
+      const env = resolve((p.Environment as { Variables?: object } | undefined)?.Variables ?? {});
+      const spec: FunctionSpec = {
+        id,
+        name: String(p.FunctionName),
+        handler: String(p.Handler),
+        role: targetOf(p.Role),
+        timeoutSeconds: Number(p.Timeout ?? 6),
+        memoryMb: Number(p.MemorySize ?? 1024),
+        dir,
+        environment: Object.fromEntries(Object.entries(env as object).map(([k, v]) => [k, String(v)])),
+      };
+      const fn = startFunction(spec, {
+        region: REGION,
+        awsEndpoint: gate.endpoint,
+        credentials: gate.credentials,
+        runtimeModules: join(work, 'runtime'),
+        machineEnv: o.machineEnv,
+        log: o.log,
+      });
+      functions.set(id, fn);
+      stops.push(() => fn.stop());
+    }
+
+    const mappings = mappingSpecs.map((m) => {
+      const fn = functions.get(m.fn);
+      if (!fn) throw new Error(`${m.id}: no function ${m.fn}`);
+      return { ...m, fn };
+    });
+    const pollers: Poller[] = [];
+    const startEventSources = () => {
+      for (const m of mappings) {
+        const sqs = new SQSClient({
+          region: REGION,
+          endpoint: gate?.endpoint,
+          credentials: gate?.credentials(m.fn.spec.role),
+          requestHandler: { requestTimeout: 25_000 },
+        });
+        stops.push(() => sqs.destroy());
+        pollers.push(
+          startPoller({
+            sqs,
+            queue: m.queue,
+            region: REGION,
+            functionName: m.fn.spec.name,
+            batchSize: m.batchSize,
+            waitSeconds: 1,
+            timeoutMs: m.fn.spec.timeoutSeconds * 1000,
+            handler: async (event) => {
+              const out = await m.fn.invoke(event);
+              if ('error' in out) throw new Error(`${out.error.errorType}: ${out.error.errorMessage}`);
+              // Without ReportBatchItemFailures, a result never names failures.
+              return m.reportsFailures ? (out.result as SQSBatchResponse) : undefined;
+            },
+            onError: (err) => o.log?.(m.fn.spec.name, `event source: ${(err as Error).message}`),
+          }),
+        );
+      }
+    };
+    stops.push(async () => {
+      await Promise.all(pollers.map((p) => p.stop()));
+    });
+    if (o.eventSources !== false) startEventSources();
+
+    const byName = (name: string) => {
+      const fn = [...functions.values()].find((f) => f.spec.name === name || f.spec.id === name);
+      if (!fn) throw new Error(`no packaged function ${name}`);
+      return fn;
+    };
+    return {
+      apiUrl: apiEndpoint,
+      routes,
+      template,
+      resolve,
+      functions,
+      mappings,
+      /** Every AWS call the functions and their event sources made, with IAM's verdict. */
+      calls: gate.calls as readonly AwsCall[],
+      ssm,
+      sqsEndpoint: sqsLocal.endpoint,
+      invoke: (name: string, event: unknown) => byName(name).invoke(event),
+      startEventSources,
+      /** Per function: the variables its code read that neither its template entry nor Lambda sets. */
+      async unsetReads(): Promise<Record<string, string[]>> {
+        const out: Record<string, string[]> = {};
+        for (const fn of functions.values()) {
+          const missing = (await fn.reads()).filter(
+            // `then`: a promise resolving to the environment looks for it; not a variable.
+            (v) => !(v in fn.spec.environment) && !RUNTIME_VARIABLES.test(v) && v !== 'then',
+          );
+          if (missing.length) out[fn.spec.id] = missing.sort();
+        }
+        return out;
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+export type PackagedStack = Awaited<ReturnType<typeof startPackagedStack>>;
+
+/**
+ * The template's HTTP API: each route (`POST /events/{route}`) to its integration's function, with
+ * the payload format 2.0 event; a path no route matches is 404 and reaches no function, and an
+ * error thrown by a function is a 500, as API Gateway answers them.
+ */
+async function httpApi(
+  port: number,
+  tls: { key: Buffer; cert: Buffer },
+  routes: ApiRoute[],
+  fn: (id: string) => RunningFunction | undefined,
+) {
+  const server: Server = createServer(tls, async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const route = routes.find((r) => r.method === req.method && r.re.test(url.pathname));
+    const send = (status: number, body: string, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(body);
+    };
+    if (!route) return send(404, '{"message":"Not Found"}');
+    const target = fn(route.functionId);
+    if (!target) return send(500, '{"message":"Internal Server Error"}');
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const match = url.pathname.match(route.re) ?? [];
+    const params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(match[i + 1] ?? '')]));
+    const out = await target.invoke(
+      toHttpApiEvent(req, Buffer.concat(chunks), `${route.method} ${route.path}`, params),
+    );
+    if ('error' in out) return send(500, '{"message":"Internal Server Error"}');
+    const r = out.result as APIGatewayProxyStructuredResultV2;
+    const headers = Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k, String(v)]));
+    const body = r.isBase64Encoded ? Buffer.from(r.body ?? '', 'base64') : (r.body ?? '');
+    res.writeHead(r.statusCode ?? 200, headers);
+    res.end(body);
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, '127.0.0.1', () => ok());
+  });
+  return server;
+}
+
+interface ApiRoute {
+  method: string;
+  path: string;
+  functionId: string;
+  re: RegExp;
+  names: string[];
+}
+
+/** `POST /events/{route}` → its integration → the function it invokes, from the template. */
+function apiRoutes(t: Template): ApiRoute[] {
+  return ofType(t, 'AWS::ApiGatewayV2::Route').map(([id, r]) => {
+    const [method = '', path = ''] = String(r.Properties.RouteKey).split(' ');
+    const join = (r.Properties.Target as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+    const integration = t.Resources[targetOf(join[1][1])];
+    if (!integration) throw new Error(`${id}: its integration is not in the template`);
+    return {
+      method,
+      path,
+      functionId: targetOf(integration.Properties.IntegrationUri),
+      names: [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string),
+      re: new RegExp(`^${path.replace(/\{\w+\}/g, '([^/]+)')}$`),
+    };
+  });
+}

@@ -1,0 +1,341 @@
+// The deployed shape: `serverless package` for a deployed stage with every provider, each zip run
+// as Lambda runs it (lib/local/packaged), every AWS call judged against the template's roles.
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INBOX_SLACK_USER } from '../lib/local/inbox-server';
+import { type PackagedLocal, startPackagedLocal } from '../lib/local/packaged/local';
+import { PROVIDER_IDS } from '../lib/providers/catalog';
+import { fixtureLines } from './helpers/fixtures';
+
+const root = resolve(import.meta.dirname, '..');
+const canary = (name: string) => fixtureLines.filter((l) => JSON.parse(l).name === name);
+
+const until = async (what: string, done: () => boolean | Promise<boolean>, ms = 60_000) => {
+  const deadline = Date.now() + ms;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+describe('the packaged stack, run as deployed, every provider on', () => {
+  let p: PackagedLocal;
+  let api: string;
+  const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+    fetch(`${api}${path}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
+  const itemsOf = (provider: string) => p.inbox.items.filter((i) => i.provider === provider);
+
+  beforeAll(async () => {
+    p = await startPackagedLocal(root, {
+      stage: 'test',
+      deployEnv: { SLACK_APPROVERS: INBOX_SLACK_USER.id },
+    });
+    api = p.stack.apiUrl;
+  }, 240_000);
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  it('starts every function the template declares: ingest, web, gates, interactions, 13 workers, status', () => {
+    expect([...p.stack.functions.values()].map((f) => f.spec.role).sort()).toEqual(
+      [
+        'IngestRole',
+        'WebRole',
+        'GatesRole',
+        'SlackInteractionsRole',
+        'StatusRole',
+        ...PROVIDER_IDS.map(
+          (id) =>
+            `${id
+              .split('-')
+              .map((w) => w[0]?.toUpperCase() + w.slice(1))
+              .join('')}Role`,
+        ),
+      ].sort(),
+    );
+    expect(p.stack.mappings).toHaveLength(PROVIDER_IDS.length);
+  });
+
+  it('delivers a promoted and a failed rollout from ingest through every queue and worker to every platform', async () => {
+    for (const line of [...canary('podinfo'), ...canary('checkout')]) {
+      const res = await post(`/events?token=${p.token}`, line);
+      expect(`${res.status} ${await res.text()}`).toMatch(/^202 /);
+    }
+    await until('every provider to hear of both rollouts', () =>
+      PROVIDER_IDS.every((id) => JSON.stringify(itemsOf(id)).includes('checkout')),
+    );
+    // Each platform's own view: chat providers show both canaries, incident tools only the failure.
+    for (const id of [
+      'slack',
+      'slack-app',
+      'teams',
+      'discord',
+      'telegram',
+      'googlechat',
+      'webex',
+      'webhook',
+    ]) {
+      expect(JSON.stringify(itemsOf(id)), id).toContain('podinfo');
+    }
+    expect(JSON.stringify(itemsOf('pagerduty'))).toContain('"event_action":"trigger"');
+    // Every queue drains, the dead-letter queue stays empty: nothing lost, nothing stuck.
+    const sqs = new SQSClient({
+      region: 'us-east-1',
+      endpoint: p.stack.sqsEndpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    const left = async () => {
+      let n = 0;
+      for (const m of [
+        ...p.stack.mappings.map((x) => x.queue.url),
+        String(p.stack.resolve({ Ref: 'DeadLetterQueue' })),
+      ]) {
+        const { Attributes = {} } = await sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: m.replace(/^http:\/\/[^/]+/, p.stack.sqsEndpoint),
+            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+          }),
+        );
+        n +=
+          Number(Attributes.ApproximateNumberOfMessages) +
+          Number(Attributes.ApproximateNumberOfMessagesNotVisible);
+      }
+      return n;
+    };
+    await until('the queues to drain', async () => (await left()) === 0, 30_000);
+    sqs.destroy();
+  }, 120_000);
+
+  it('serves the rollout page behind a message’s signed link, through the web function', async () => {
+    const link = /https?:\/\/127\.0\.0\.1:\d+\/rollouts\/shop\/checkout\/[^"\\\s|>)]+/.exec(
+      JSON.stringify(itemsOf('slack')),
+    )?.[0];
+    expect(link).toBeDefined();
+    const page = await fetch(link as string);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('checkout');
+    const tampered = await fetch(`${(link as string).slice(0, -2)}xx`);
+    expect(tampered.status).toBeGreaterThanOrEqual(400);
+  });
+
+  it('answers Flagger’s gate checks through the gates function: closed, then opened by a signed Slack click', async () => {
+    const frontend = canary('frontend');
+    for (const line of frontend.slice(0, 3))
+      expect((await post(`/events?token=${p.token}`, line)).status).toBe(202);
+    const check = async () =>
+      (await post(`/gate/check?token=${p.token}`, JSON.stringify({ name: 'frontend', namespace: 'web' })))
+        .status;
+    expect(await check()).toBe(403);
+    expect((await post('/gate/check', JSON.stringify({ name: 'frontend', namespace: 'web' }))).status).toBe(
+      401,
+    );
+
+    // The Slack app's Approve button on frontend's live message, clicked as Slack sends a click.
+    let button: { action_id: string; value: string; ts: string } | undefined;
+    await until('the Slack app message’s Approve button', () => {
+      button = p.inbox.items
+        .filter((x) => x.provider === 'slack-app')
+        .flatMap((x) => {
+          const payload = x.payload as {
+            ts?: string;
+            attachments?: { blocks?: { elements?: { action_id?: string; value?: string }[] }[] }[];
+          };
+          return (payload.attachments?.[0]?.blocks ?? []).flatMap((b) =>
+            (b.elements ?? [])
+              .filter((e) => e.action_id === 'gate-open' && e.value?.includes('"frontend"'))
+              .map((e) => ({
+                action_id: 'gate-open',
+                value: String(e.value),
+                ts: x.kind === 'update' ? String(payload.ts) : x.id,
+              })),
+          );
+        })
+        .at(-1);
+      return Boolean(button);
+    });
+    const b = button as { action_id: string; value: string; ts: string };
+    const where = p.inbox.slackMessage(b.ts);
+    const body = new URLSearchParams({
+      payload: JSON.stringify({
+        type: 'block_actions',
+        user: INBOX_SLACK_USER,
+        actions: [{ action_id: b.action_id, value: b.value }],
+        ...(where ? { channel: { id: where.channel }, message: where.message } : {}),
+      }),
+    }).toString();
+    const sign = (secret: string, ts: string) =>
+      `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
+    const ts = String(Math.floor(Date.now() / 1000));
+    const click = (signature: string) =>
+      fetch(`${api}/slack/interactions`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-slack-request-timestamp': ts,
+          'x-slack-signature': signature,
+        },
+        body,
+      });
+    expect((await click(sign('not-the-signing-secret', ts))).status).toBe(401);
+    expect(await check()).toBe(403);
+    const clicked = await click(sign(p.secrets.SLACK_SIGNING_SECRET as string, ts));
+    expect(`${clicked.status} ${await clicked.text()}`).toBe('200 Gate opened');
+    expect(await check()).toBe(200);
+  }, 60_000);
+
+  it('runs the status function on its schedule: the failed canary keeps CanaryStatus at 2', async () => {
+    const out = await p.stack.invoke('StatusLambdaFunction', {
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      detail: {},
+    });
+    expect(out).toEqual({ result: expect.objectContaining({ failedCanaries: 1 }) });
+  });
+
+  it('made every AWS call with a grant of the calling function’s own role', () => {
+    const denied = p.stack.calls.filter((c) => !c.allowed).map((c) => `${c.role} ${c.action} ${c.resource}`);
+    expect(denied).toEqual([]);
+    // The check ran for every role: each one made calls, and each was judged.
+    const roles = new Set(p.stack.calls.map((c) => c.role));
+    for (const f of p.stack.functions.values()) expect(roles, f.spec.role).toContain(f.spec.role);
+  });
+
+  it('refuses a call the role does not allow with AccessDeniedException, as AWS answers', async () => {
+    const as = (role: string) => ({
+      region: 'us-east-1',
+      endpoint: p.stack.calls.length
+        ? String(p.stack.resolve({ Ref: 'SlackQueue' })).replace(/\/0{12}\/.*/, '')
+        : '',
+      credentials: { accessKeyId: role, secretAccessKey: 'x' },
+    });
+    const web = new SQSClient(as('WebRole'));
+    const send = web.send(
+      new SendMessageCommand({
+        QueueUrl: String(p.stack.resolve({ Ref: 'SlackQueue' })),
+        MessageBody: '{}',
+        MessageGroupId: 'g',
+        MessageDeduplicationId: 'd',
+      }),
+    );
+    // SQS's JSON protocol names the error by its query-compatible code, AccessDenied.
+    await expect(send).rejects.toMatchObject({
+      name: 'AccessDenied',
+      message: expect.stringContaining('is not authorized to perform: sqs:SendMessage'),
+    });
+    const ingest = new DynamoDBClient(as('IngestRole'));
+    await expect(
+      ingest.send(new ScanCommand({ TableName: String(p.stack.resolve({ Ref: 'StateTable' })) })),
+    ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    web.destroy();
+    ingest.destroy();
+    expect(p.stack.calls.filter((c) => !c.allowed).map((c) => `${c.role} ${c.action}`)).toEqual([
+      'WebRole sqs:SendMessage',
+      'IngestRole dynamodb:Scan',
+    ]);
+  });
+
+  it('reads no environment variable its template entry does not set', async () => {
+    expect(await p.stack.unsetReads()).toEqual({});
+  });
+
+  it('never writes a secret to a function’s log', () => {
+    const logs = [...p.stack.functions.values()].map((f) => f.output()).join('\n');
+    expect(logs.length).toBeGreaterThan(0);
+    for (const [name, value] of Object.entries(p.secrets)) expect(logs.includes(value), name).toBe(false);
+  });
+
+  it('keeps every secret out of the template: functions get parameter names only', () => {
+    const text = readFileSync(resolve(p.artifacts, 'cloudformation-template-update-stack.json'), 'utf8');
+    for (const [name, value] of Object.entries(p.secrets)) expect(text.includes(value), name).toBe(false);
+    expect(Object.keys(p.stack.ssm.parameters).length).toBeGreaterThanOrEqual(Object.keys(p.secrets).length);
+  });
+});
+
+describe('the packaged stack when a platform misbehaves (the worker’s retry and dead-letter grants)', () => {
+  let p: PackagedLocal;
+  let calls = 0;
+  beforeAll(async () => {
+    p = await startPackagedLocal(root, {
+      stage: 'test',
+      deployEnv: { CHANNELS: 'webhook' },
+      // The first call is throttled (a retry, delayed by the queue); the failed rollout's
+      // rollback is refused for good (a dead letter); everything else is taken.
+      intercept: (req, res, body) => {
+        if (!req.url?.startsWith('/inbox/webhook/')) return false;
+        calls++;
+        if (calls === 1) {
+          res.writeHead(429, { 'retry-after': '1' }).end();
+          return true;
+        }
+        if (body.includes('"kind":"rolled-back"')) {
+          res.writeHead(400, { 'content-type': 'text/plain' }).end('invalid_payload');
+          return true;
+        }
+        return false;
+      },
+    });
+  }, 240_000);
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  it('delays a throttled record and dead-letters a refused one, each with its own role’s grant', async () => {
+    for (const line of [...canary('podinfo'), ...canary('checkout')]) {
+      const res = await fetch(`${p.stack.apiUrl}/events?token=${p.token}`, {
+        method: 'POST',
+        body: line,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status).toBe(202);
+    }
+    const did = (action: string, resource: string) =>
+      p.stack.calls.some(
+        (c) => c.role === 'WebhookRole' && c.action === action && c.resource.endsWith(resource),
+      );
+    await until(
+      'a dead letter and the retried delivery',
+      () =>
+        did('sqs:SendMessage', ':flagger-notify-test-dlq.fifo') &&
+        JSON.stringify(p.inbox.items).includes('"kind":"succeeded"'),
+    );
+    expect(did('sqs:ChangeMessageVisibility', ':flagger-notify-test-webhook.fifo')).toBe(true);
+    expect(p.stack.calls.filter((c) => !c.allowed).map((c) => `${c.role} ${c.action} ${c.resource}`)).toEqual(
+      [],
+    );
+  }, 90_000);
+
+  it('refuses to map a queue to a function whose role cannot read it, as Lambda does', async () => {
+    const { cpSync, mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { startPackagedStack } = await import('../lib/local/packaged/stack');
+    const { localCertificate } = await import('../lib/local/packaged/tls-stand-ins');
+    const copy = mkdtempSync(join(tmpdir(), 'packaged-edit-'));
+    cpSync(p.artifacts, copy, { recursive: true });
+    const file = join(copy, 'cloudformation-template-update-stack.json');
+    const t = JSON.parse(readFileSync(file, 'utf8'));
+    for (const s of t.Resources.WebhookRole.Properties.Policies[0].PolicyDocument.Statement)
+      if (Array.isArray(s.Action)) s.Action = s.Action.filter((a: string) => a !== 'sqs:DeleteMessage');
+    writeFileSync(file, JSON.stringify(t));
+    const cert = localCertificate();
+    await expect(
+      startPackagedStack({
+        artifacts: copy,
+        sdkModules: join(root, 'node_modules'),
+        parameters: {},
+        tls: cert,
+      }),
+    ).rejects.toThrow(
+      'WebhookEventSourceMappingSQSWebhookQueue: the provided execution role does not have permissions to call DeleteMessage on SQS',
+    );
+    cert.remove();
+  });
+});
