@@ -54,7 +54,9 @@ export async function resolveSecrets(
   secrets: { name: string; optional?: boolean }[],
   fetch: SecretFetcher,
 ): Promise<Env> {
-  const out: Env = { ...env };
+  // The secrets over the environment rather than a copy of it: every other variable is still read
+  // from the environment itself, so what a function reads stays visible (lib/local/packaged).
+  const out: Env = Object.create(env);
   const wanted = secrets.flatMap((s) => {
     const param = env[`${s.name}_PARAM`];
     return env[s.name] || !param ? [] : [{ ...s, param }];

@@ -62,6 +62,7 @@ export async function loadIngestConfig(env: Env): Promise<IngestConfig> {
   const routing = await loadRouting(
     env,
     providers.map((c) => c.id),
+    { options: false },
   );
   for (const d of Object.values(routing.destinations)) {
     if (!providers.some((c) => c.id === d.type)) {

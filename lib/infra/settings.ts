@@ -49,6 +49,11 @@ export function providerSettings(
     // Rollout state for milestones and live messages; npm start points it at dynalite.
     STATE_TABLE: local ? (env.STATE_TABLE ?? '') : { Ref: 'StateTable' },
     EVENTS: env.EVENTS ?? '',
+    // The workers' tuning (README "Configuration"), given at deploy time like any option.
+    MIN_INTERVAL_MS: env.MIN_INTERVAL_MS ?? '',
+    RETRY_BASE_SECONDS: env.RETRY_BASE_SECONDS ?? '',
+    RETRY_CAP_SECONDS: env.RETRY_CAP_SECONDS ?? '',
+    RETRY_WINDOW_SECONDS: env.RETRY_WINDOW_SECONDS ?? '',
     DASHBOARD_URL: env.DASHBOARD_URL ?? '',
     WEBHOOK_ALLOWED_HOSTS: env.WEBHOOK_ALLOWED_HOSTS ?? '',
   });

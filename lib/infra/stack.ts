@@ -162,18 +162,14 @@ export function providerStack(input: StackInput): { functions: Json; resources: 
                 { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: getAtt(DLQ, 'Arn') },
                 {
                   Effect: 'Allow',
-                  // Rollout records, stories, and the records of completed deliveries.
-                  Action: [
-                    'dynamodb:GetItem',
-                    'dynamodb:PutItem',
-                    'dynamodb:UpdateItem',
-                    'dynamodb:DeleteItem',
-                  ],
+                  // Rollout records, stories, and the records of completed deliveries: read and
+                  // (conditionally) written whole, never updated in place or deleted (TTL expires them).
+                  Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
                   Resource: getAtt('StateTable', 'Arn'),
                 },
                 {
                   Effect: 'Allow',
-                  Action: 'ssm:GetParameter',
+                  Action: 'ssm:GetParameters',
                   Resource: [...params, input.configParam].map(ssmArn),
                 },
               ],

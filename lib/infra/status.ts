@@ -58,7 +58,7 @@ export function statusStack(input: StackInput): { functions: Json; resources: Js
                   },
                   {
                     Effect: 'Allow',
-                    Action: 'ssm:GetParameter',
+                    Action: 'ssm:GetParameters',
                     Resource: [...params, input.configParam].map(ssmArn),
                   },
                 ],

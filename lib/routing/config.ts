@@ -246,7 +246,12 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
  * at CONFIG_FILE; without either, one destination per provider (named like it, set from its
  * zero-config variables) and one route sending everything to all of them.
  */
-export async function loadRouting(env: Env, providers: readonly string[]): Promise<RoutingConfig> {
+export async function loadRouting(
+  env: Env,
+  providers: readonly string[],
+  /** Ingest routes by name and type only: it never reads the providers' options (URLs and all). */
+  o: { options?: boolean } = {},
+): Promise<RoutingConfig> {
   if (env.CONFIG) return parseRoutingConfig(env.CONFIG, env, 'CONFIG');
   if (env.CONFIG_FILE) {
     let text: string;
@@ -262,7 +267,7 @@ export async function loadRouting(env: Env, providers: readonly string[]): Promi
   const destinations: Record<string, DestinationDef> = {};
   for (const id of providers) {
     const p = providerById(id);
-    if (p) destinations[id] = envDestination(p, env);
+    if (p) destinations[id] = envDestination(p, o.options === false ? {} : env);
   }
   return {
     source: 'env',
