@@ -15,10 +15,14 @@ import { coldStart } from './secrets';
 export function lambdaHandler<D, E, R>(
   init: () => Promise<D>,
   run: (deps: D, event: E, context: Context) => Promise<R>,
-): (event: E, context: Context) => Promise<R> {
+): ((event: E, context: Context) => Promise<R>) & { ready: () => Promise<D> } {
   const ready = coldStart(init);
   const composed = middy(async (event: E, context: Context) => run(await ready(), event, context))
     .use(injectLambdaContext(logger))
     .use({ after: () => flushMetrics(), onError: () => flushMetrics() });
-  return (event, context) => withOwnLogger(() => composed(event, context));
+  // `ready`: the cold start's outcome, for a local stack that refuses to accept events no
+  // function could deliver (lib/local/pipeline.ts).
+  return Object.assign((event: E, context: Context) => withOwnLogger(() => composed(event, context)), {
+    ready,
+  });
 }

@@ -1,7 +1,9 @@
 import * as z from 'zod/mini';
 import { type Env, isDeployed, optionalEnv, parseEnv } from '../env';
 import { ConfigError } from '../errors';
+import { providerById } from '../providers/catalog';
 import { type Destination, dashboardTemplate, type EventsMode, type Provider } from '../providers/provider';
+import { memoryRolloutStore } from '../rollouts/memory-store';
 import type { RolloutStore } from '../rollouts/state';
 import { loadRouting, type RoutingConfig } from '../routing/config';
 
@@ -66,4 +68,30 @@ export async function loadDestinations(
     };
   }
   return { destinations, ...(store ? { store } : {}), routing };
+}
+
+/**
+ * Each destination built as its worker builds it at cold start (its provider's checks: options a
+ * routing file may leave out but the provider needs, formats, hosts), sending nothing: one line
+ * per destination that no worker could deliver to, naming the file, line and field.
+ * `skip` leaves out destinations whose values are not known here (an unset ${VAR}).
+ */
+export function destinationProblems(
+  env: Env,
+  routing: RoutingConfig,
+  skip: (d: RoutingConfig['destinations'][string]) => boolean = () => false,
+): string[] {
+  const common = { ...commonSettings(env), store: memoryRolloutStore() };
+  const problems: string[] = [];
+  for (const d of Object.values(routing.destinations)) {
+    const provider = providerById(d.type);
+    if (!provider || skip(d)) continue;
+    try {
+      provider.create({ ...d, events: d.events ?? (provider.modes[0] as EventsMode) }, common);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(err.message);
+    }
+  }
+  return problems;
 }

@@ -8,6 +8,7 @@ import { createSqsClient } from '../aws/queue';
 import { workerHandler } from '../config/worker';
 import { type Delivered, deliveries } from '../delivery/http';
 import { intEnv, intFromEnv, optionalEnv, parseEnv } from '../env';
+import { ConfigError } from '../errors';
 import { SERVICE } from '../infra/names';
 import { isProviderId, PROVIDERS } from '../providers/catalog';
 import { DLQ_ENV, queueEnv } from '../providers/provider';
@@ -166,6 +167,7 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
         : undefined;
     const providers: Pipeline['providers'] = [];
     const sending: { id: string; target: string }[] = [];
+    const coldStarts: Promise<string | undefined>[] = [];
     for (const provider of PROVIDERS) {
       const { id } = provider;
       const fn = service.functions.find((f) => f.name === id && f.sqs);
@@ -192,7 +194,17 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
       providers.push({ id, queueUrl: q.url });
       // One process serves every provider: the handler is built per provider rather than read
       // from PROVIDER as functions/worker.ts does in Lambda.
-      const handler = workerHandler(provider) as SqsHandler;
+      const worker = workerHandler(provider);
+      // Each worker's cold start (secrets, every destination checked by its provider) must
+      // succeed before ingest accepts anything: otherwise events would wait for a worker that
+      // can never send them.
+      coldStarts.push(
+        worker.ready().then(
+          () => undefined,
+          (err: unknown) => `${id}: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
+      const handler = worker as SqsHandler;
       const poller: Poller = startPoller({
         sqs,
         queue: q,
@@ -208,6 +220,12 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
       stops.push(poller.stop);
       sending.push({ id, target });
     }
+
+    const unusable = (await Promise.all(coldStarts)).filter(Boolean);
+    if (unusable.length)
+      throw new ConfigError(
+        `no worker could deliver to ${unusable.length === 1 ? 'this destination' : 'these destinations'}, so no event is accepted:\n  ${unusable.join('\n  ')}`,
+      );
 
     // The scheduled status function (every minute deployed), on a short interval here so a local
     // Alertmanager sees alerts fire, refresh and resolve.

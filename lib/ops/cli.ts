@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../aws/queue';
+import { destinationProblems } from '../config/destinations';
 import { SERVICE } from '../infra/names';
 import { dlqName, queueName } from '../infra/stack';
 import { isProviderId, PROVIDER_IDS } from '../providers/catalog';
@@ -220,6 +221,15 @@ async function checkConfig(
       io.out(`note: not set here (fine for checking routes): ${[...missing].sort().join(', ')}`);
     if (opt.route && !config.routes.some((r) => r.name === opt.route))
       throw new Error(`no route named "${opt.route}"`);
+    // What each destination's worker would refuse at its cold start (a Slack app without its
+    // token): refused here too, before a deploy or `npm start`.
+    const unusable = destinationProblems(given, config, (d) =>
+      Object.values(d.options).some((v) => v?.includes('${')),
+    );
+    if (unusable.length) {
+      for (const p of unusable) io.err(p);
+      return 1;
+    }
     io.out(
       `${path}: valid — ${Object.keys(config.destinations).length} destinations, ${config.routes.length} routes`,
     );

@@ -4,6 +4,8 @@ import { authorize, iamMatch, rolePolicies } from '../../lib/local/packaged/iam'
 import { ssmStandIn } from '../../lib/local/packaged/ssm';
 import { resolver, type Template } from '../../lib/local/packaged/template';
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own syntax
+const PARAMETERS = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/app/prod/*';
 const at = { region: 'eu-west-1', account: '123456789012' };
 const template: Template = {
   Resources: {
@@ -31,9 +33,7 @@ const template: Template = {
                   Effect: 'Allow',
                   Action: 'ssm:GetParameters',
                   Resource: {
-                    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own syntax
-                    'Fn::Sub':
-                      'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/app/prod/*',
+                    'Fn::Sub': PARAMETERS,
                   },
                 },
                 {

@@ -256,6 +256,18 @@ describe('flagger-notify check-config', () => {
     expect(r.out).toContain('route team-web: sent → team-web (selected by /events/team-web)');
   });
 
+  it('refuses a destination its worker could not use (a Slack app without its token), naming file, line and field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(
+      join(dir, 'app.yaml'),
+      'destinations:\n  ops:\n    type: slack-app\n    channel: C0123456789\n',
+    );
+    const r = await run('check-config', join(dir, 'app.yaml'));
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`${join(dir, 'app.yaml')}: destinations.ops.token (line 3): is not set`);
+    expect(r.out).not.toContain('valid');
+  });
+
   it('fails with the path and line of a bad key', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     writeFileSync(
