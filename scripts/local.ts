@@ -13,7 +13,12 @@ const { startPipeline } = await import('../lib/local/pipeline');
 const { installPrettyLogs } = await import('../lib/local/pretty');
 if (process.env.LOG_FORMAT !== 'json') installPrettyLogs();
 
-startPipeline(resolve(import.meta.dirname, '..'))
+const root = resolve(import.meta.dirname, '..');
+// LOCAL_PACKAGED=1: the packaged zips with the template's roles, as a deploy runs them (docs/local.md).
+const started = process.env.LOCAL_PACKAGED
+  ? import('../lib/local/packaged/run').then((m) => m.runPackaged(root, process.env, console.log))
+  : startPipeline(root);
+started
   .then((p) => {
     // The queues live in this process's memory: say what a stop drops rather than lose it quietly.
     const shutdown = async () => {

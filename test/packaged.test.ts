@@ -8,7 +8,9 @@ import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-s
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INBOX_SLACK_USER } from '../lib/local/inbox-server';
 import { type PackagedLocal, startPackagedLocal } from '../lib/local/packaged/local';
+import { main } from '../lib/ops/cli';
 import { PROVIDER_IDS } from '../lib/providers/catalog';
+import { startAwsAccount } from './helpers/aws-account';
 import { fixtureLines } from './helpers/fixtures';
 
 const root = resolve(import.meta.dirname, '..');
@@ -87,30 +89,19 @@ describe('the packaged stack, run as deployed, every provider on', () => {
     }
     expect(JSON.stringify(itemsOf('pagerduty'))).toContain('"event_action":"trigger"');
     // Every queue drains, the dead-letter queue stays empty: nothing lost, nothing stuck.
+    await until('the queues to drain', async () => (await p.stack.backlog()) === 0, 30_000);
     const sqs = new SQSClient({
       region: 'us-east-1',
       endpoint: p.stack.sqsEndpoint,
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     });
-    const left = async () => {
-      let n = 0;
-      for (const m of [
-        ...p.stack.mappings.map((x) => x.queue.url),
-        String(p.stack.resolve({ Ref: 'DeadLetterQueue' })),
-      ]) {
-        const { Attributes = {} } = await sqs.send(
-          new GetQueueAttributesCommand({
-            QueueUrl: m.replace(/^http:\/\/[^/]+/, p.stack.sqsEndpoint),
-            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-          }),
-        );
-        n +=
-          Number(Attributes.ApproximateNumberOfMessages) +
-          Number(Attributes.ApproximateNumberOfMessagesNotVisible);
-      }
-      return n;
-    };
-    await until('the queues to drain', async () => (await left()) === 0, 30_000);
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: `${p.stack.sqsEndpoint}/000000000000/flagger-notify-test-dlq.fifo`,
+        AttributeNames: ['ApproximateNumberOfMessages'],
+      }),
+    );
+    expect(Attributes.ApproximateNumberOfMessages).toBe('0');
     sqs.destroy();
   }, 120_000);
 
@@ -251,6 +242,53 @@ describe('the packaged stack, run as deployed, every provider on', () => {
     expect(logs.length).toBeGreaterThan(0);
     for (const [name, value] of Object.entries(p.secrets)) expect(logs.includes(value), name).toBe(false);
   });
+
+  it('doctor: a healthy stage looks ready; a missing parameter, a bad value or a firing alarm is named', async () => {
+    const account = await startAwsAccount(p.stack);
+    const doctor = async () => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await main(['doctor', '--stage', 'test', '--region', 'us-east-1'], {
+        out: (l) => out.push(l),
+        err: (l) => err.push(l),
+        env: {
+          AWS_ENDPOINT_URL: account.endpoint,
+          AWS_ACCESS_KEY_ID: 'operator',
+          AWS_SECRET_ACCESS_KEY: 'x',
+        },
+      });
+      const text = [...out, ...err].join('\n');
+      for (const [name, value] of Object.entries(p.secrets)) expect(text.includes(value), name).toBe(false);
+      return { code, out: out.join('\n'), err: err.join('\n') };
+    };
+    const healthy = await doctor();
+    expect(healthy.err).toBe('');
+    expect(healthy.out).toContain('ok       the API refuses an event without a token (401)');
+    expect(healthy.out).toContain('doctor: stage test (us-east-1) looks ready');
+    expect(healthy.code).toBe(0);
+
+    const params = p.stack.ssm.parameters;
+    const saved = { ...params };
+    delete params['/flagger-notify/test/slack-webhook-url'];
+    params['/flagger-notify/test/discord-webhook-url'] =
+      'https://discord.example.net/api/webhooks/1/SECRETPATH';
+    params['/flagger-notify/test/telegram-bot-token'] = 'not-a-token';
+    account.fire('flagger-notify-test-DeadLettersAlarm-1ABCDEF');
+    const sick = await doctor();
+    Object.assign(params, saved);
+    expect(sick.code).toBe(1);
+    expect(sick.err.split('\n')).toEqual([
+      'problem  flagger-notify-test-slack: SLACK_WEBHOOK_URL: is not set (SSM parameter /flagger-notify/test/slack-webhook-url does not exist)',
+      expect.stringMatching(
+        /^problem {2}flagger-notify-test-discord: DISCORD_WEBHOOK_URL: host discord\.example\.net is not an allowed webhook host/,
+      ),
+      expect.stringMatching(/^problem {2}flagger-notify-test-telegram: .*TELEGRAM_BOT_TOKEN.*bot token/),
+      'problem  alarm flagger-notify-test-DeadLettersAlarm-1ABCDEF is firing (npx flagger-notify dlq list --stage test)',
+    ]);
+    expect(sick.err).not.toContain('SECRETPATH');
+    expect(sick.out).toContain('doctor: 4 problems in stage test (us-east-1)');
+    await account.close();
+  }, 60_000);
 
   it('keeps every secret out of the template: functions get parameter names only', () => {
     const text = readFileSync(resolve(p.artifacts, 'cloudformation-template-update-stack.json'), 'utf8');

@@ -9,6 +9,8 @@ import { isProviderId, PROVIDER_IDS } from '../providers/catalog';
 import { loadRouting } from '../routing/config';
 import { checkTemplates, eventsFrom, explain } from './check-config';
 import { type DeadLetter, listDeadLetters, redrive } from './dlq';
+import { doctor } from './doctor';
+import { doctorDeps } from './doctor-aws';
 import { gateCommand } from './gate-cli';
 import type { Io } from './io';
 
@@ -16,6 +18,11 @@ const USAGE = `usage: flagger-notify dlq list|redrive [provider] [--stage local]
        flagger-notify check-config [file] [--event file.json|.jsonl] [--route name]
        flagger-notify gate open|close|status <namespace>/<name> [--cluster C] [--stage S] [--region R] [--url URL]
        flagger-notify rollback <namespace>/<name> [--cluster C] [--stage S] [--region R] [--url URL]
+       flagger-notify doctor --stage S [--region R]
+
+  doctor                  will a deployed stage work? Each function's parameters exist and pass its
+                          own checks, the API refuses an event without a token, no alarm fires
+                          (your AWS credentials; one line per problem, never a value; exit 1)
 
   check-config [file]     validate a routing file (default: $CONFIG_FILE) and show, for each sample
                           event (or --event), which destinations it reaches and which route decided
@@ -107,6 +114,7 @@ export async function main(
     return 0;
   }
   if (group === 'check-config') return checkConfig(command, opt, io, root);
+  if (group === 'doctor') return doctorCommand(opt, io, root);
   if (group === 'gate' || group === 'rollback')
     return gateCommand(
       {
@@ -191,6 +199,39 @@ export async function main(
     return 1;
   } finally {
     sqs.destroy();
+  }
+}
+
+/** `flagger-notify doctor --stage S [--region R]`: 0 when the deployed stage should work, else 1. */
+async function doctorCommand(
+  opt: { stage?: string; region?: string },
+  io: Io,
+  root: string,
+): Promise<number> {
+  if (!opt.stage || opt.stage === 'local') {
+    io.err(`doctor checks a deployed stage: flagger-notify doctor --stage <stage> [--region <region>]`);
+    return 2;
+  }
+  const region = opt.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? 'eu-west-1';
+  const deps = doctorDeps(region, io.env);
+  try {
+    const report = await doctor(opt.stage, deps, root);
+    for (const line of report.checked) io.out(`ok       ${line}`);
+    for (const line of report.problems) io.err(`problem  ${line}`);
+    io.out(
+      report.problems.length
+        ? `doctor: ${report.problems.length} problem${report.problems.length === 1 ? '' : 's'} in stage ${opt.stage} (${region})`
+        : `doctor: stage ${opt.stage} (${region}) looks ready`,
+    );
+    return report.problems.length ? 1 : 0;
+  } catch (err) {
+    const e = err as Error;
+    io.err(
+      `doctor: cannot check stage ${opt.stage} in ${region}: ${e.name}${e.name === 'Error' ? `: ${e.message}` : ''}`,
+    );
+    return 1;
+  } finally {
+    deps.close();
   }
 }
 

@@ -22,6 +22,8 @@ export interface AwsGateOptions {
   /** Where allowed requests go: fauxqs and dynalite. SSM is answered here. */
   upstream: { sqs: string; dynamodb: string };
   ssm: SsmStandIn;
+  /** Told of each call as it is judged (npm start prints the denied ones at once). */
+  onCall?: (call: AwsCall, message?: string) => void;
 }
 
 const JSON_TYPE: Record<string, string> = {
@@ -76,7 +78,9 @@ export async function startAwsGate(o: AwsGateOptions) {
       return fail(400, 'UnknownOperationException', `${service} ${op} is not judged locally`);
     for (const need of needs) {
       const verdict = authorize(statements, { role: keyId as string, ...need });
-      calls.push({ role: keyId as string, service, operation: op, ...need, allowed: verdict.allowed });
+      const call = { role: keyId as string, service, operation: op, ...need, allowed: verdict.allowed };
+      calls.push(call);
+      o.onCall?.(call, verdict.allowed ? undefined : verdict.message);
       if (!verdict.allowed)
         return fail(
           400,

@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PROVIDERS, type ProviderId, parseChannels } from '../../providers/catalog';
 import { createInbox } from '../inbox';
 import { STAND_INS } from '../stand-ins';
-import { type PackagedStack, startPackagedStack } from './stack';
+import { type PackagedStack, type PackagedStackOptions, startPackagedStack } from './stack';
 import { ofType, type Template } from './template';
 import { type Intercept, localCertificate, serveStandInsOverTls } from './tls-stand-ins';
 
@@ -26,6 +26,7 @@ export interface PackagedLocalOptions {
   /** A test's misbehaving platform: answers some stand-in calls itself. */
   intercept?: Intercept;
   log?: (fn: string, line: string) => void;
+  onCall?: PackagedStackOptions['onCall'];
 }
 
 /** Variables holding a secret: never given to `serverless package`, always read from SSM. */
@@ -79,6 +80,8 @@ export async function startPackagedLocal(root: string, o: PackagedLocalOptions =
     const env: Record<string, string | undefined> = { ...process.env, ...deployEnv };
     for (const name of SECRET_VARIABLES) delete env[name];
     const artifacts = mkdtempSync(join(tmpdir(), 'flagger-notify-package-'));
+    // Bundled in a folder of its own: another packaging (a test, a deploy) may run meanwhile.
+    env.ESBUILD_WORK_FOLDER = `.esbuild-${stage}-${randomBytes(4).toString('hex')}`;
     try {
       await run(
         process.execPath,
@@ -95,6 +98,8 @@ export async function startPackagedLocal(root: string, o: PackagedLocalOptions =
     } catch (err) {
       const out = `${(err as { stdout?: string }).stdout ?? ''}${(err as { stderr?: string }).stderr ?? ''}`;
       throw new Error(`serverless package failed:\n${out.trim().split('\n').slice(-15).join('\n')}`);
+    } finally {
+      rmSync(join(root, env.ESBUILD_WORK_FOLDER), { recursive: true, force: true });
     }
     const file = join(artifacts, 'cloudformation-template-update-stack.json');
     const template = JSON.parse(readFileSync(file, 'utf8')) as Template;
@@ -121,6 +126,7 @@ export async function startPackagedLocal(root: string, o: PackagedLocalOptions =
       machineEnv: { NODE_EXTRA_CA_CERTS: cert.file },
       eventSources: o.eventSources,
       log: o.log,
+      onCall: o.onCall,
     });
     const started = stack;
     return {

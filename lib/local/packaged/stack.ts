@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyStructuredResultV2, SQSBatchResponse } from 'aws-lambda';
 import { startDynalite } from '../dynamo';
 import { startEmulator } from '../emulator';
@@ -33,6 +33,7 @@ export interface PackagedStackOptions {
   /** Event source mappings start polling; off, a test drives the queues itself. */
   eventSources?: boolean;
   log?: (fn: string, line: string) => void;
+  onCall?: (call: AwsCall, message?: string) => void;
 }
 
 const REGION = 'us-east-1';
@@ -100,9 +101,15 @@ export async function startPackagedStack(o: PackagedStackOptions) {
       roles: rolePolicies(template, placeholder),
       upstream: { sqs: sqsLocal.endpoint, dynamodb: dynamoLocal.endpoint },
       ssm,
+      onCall: o.onCall,
     });
     stops.push(() => gate?.close());
     const resolve = resolver(template, place());
+    // The stack's own String parameters (the API's URL for the CLI), as CloudFormation creates them.
+    for (const [, r] of ofType(template, 'AWS::SSM::Parameter')) {
+      const q = resolve(r.Properties) as { Name: string; Value: string };
+      ssm.parameters[q.Name] = q.Value;
+    }
     const t = (id: string) => {
       const r = template.Resources[id];
       if (!r) throw new Error(`template: no resource ${id}`);
@@ -253,6 +260,21 @@ export async function startPackagedStack(o: PackagedStackOptions) {
       ssm,
       sqsEndpoint: sqsLocal.endpoint,
       invoke: (name: string, event: unknown) => byName(name).invoke(event),
+      /** Accepted events still in the mapped queues (undelivered, or waiting for a retry). */
+      async backlog(): Promise<number> {
+        let n = 0;
+        for (const m of mappings) {
+          const { Attributes: a = {} } = await sqsAdmin.send(
+            new GetQueueAttributesCommand({
+              QueueUrl: `${sqsLocal.endpoint}/${ACCOUNT}/${m.queue.url.split('/').pop()}`,
+              AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+            }),
+          );
+          n +=
+            Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0);
+        }
+        return n;
+      },
       startEventSources,
       /** Per function: the variables its code read that neither its template entry nor Lambda sets. */
       async unsetReads(): Promise<Record<string, string[]>> {
