@@ -37,7 +37,7 @@ const USAGE = `usage: flagger-notify dlq list|redrive [provider] [--stage local]
 
   --stage    serverless stage; "local" (default) is npm start's emulator on 127.0.0.1:\${SQS_PORT:-9324}
   --region   AWS region for a deployed stage (default: AWS_REGION)
-  --endpoint SQS endpoint override (default: SQS_ENDPOINT)
+  --endpoint SQS endpoint override (default: SQS_ENDPOINT); for doctor, every AWS call's
   --json     dlq list as JSON, for scripts`;
 
 export type { Io };
@@ -213,7 +213,8 @@ async function doctorCommand(
     return 2;
   }
   const region = opt.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? 'eu-west-1';
-  const deps = doctorDeps(region, io.env);
+  // --endpoint: every AWS call to one stand-in (AWS_ENDPOINT_URL likewise).
+  const deps = doctorDeps(region, opt.endpoint ? { ...io.env, AWS_ENDPOINT_URL: opt.endpoint } : io.env);
   try {
     const report = await doctor(opt.stage, deps, root);
     for (const line of report.checked) io.out(`ok       ${line}`);

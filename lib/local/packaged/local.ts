@@ -136,6 +136,8 @@ export async function startPackagedLocal(root: string, o: PackagedLocalOptions =
       secrets,
       deployEnv,
       token: secrets.INGEST_TOKEN as string,
+      /** The run's certificate (PEM), for a client that must trust the local API. */
+      certificate: cert.file,
       async stop() {
         await started.stop();
         await tls.close();

@@ -6,10 +6,18 @@ import { serveInbox } from '../inbox-server';
 import { prettyLine } from '../pretty';
 import type { AwsCall } from './aws-gate';
 import { startPackagedLocal } from './local';
+import { targetOf } from './template';
 
-const packagedEnv = z.object({ PORT: intEnv(3000, 0, 65535), LOCAL_INBOX_PORT: intEnv(0, 0, 65535) });
+const packagedEnv = z.object({
+  PORT: intEnv(3000, 0, 65535),
+  LOCAL_INBOX_PORT: intEnv(0, 0, 65535),
+  LOCAL_STATUS_SECONDS: intEnv(15, 1, 3600),
+});
 
-/** What the packaged run did, by role: each action's count, and every call IAM refused. */
+/**
+ * What the packaged run did, by role: each action with the number of resources it was judged on
+ * (a GetParameters of three parameters counts three), and every call IAM refused.
+ */
 export function callSummary(calls: readonly AwsCall[]): string[] {
   const byRole = new Map<string, Map<string, number>>();
   for (const c of calls) {
@@ -44,7 +52,11 @@ export async function runPackaged(root: string, env: Env, log: (line: string) =>
     stage: 'packaged',
     port: e.PORT,
     ...(env.CHANNELS ? { deployEnv: { CHANNELS: env.CHANNELS } } : {}),
-    log: (fn, line) => log(`${fn.replace(/^flagger-notify-packaged-/, '')}  ${prettyLine(line).trimEnd()}`),
+    // EMF metric lines are what CloudWatch reads, not people.
+    log: (fn, line) => {
+      if (!line.startsWith('{"_aws"'))
+        log(`${fn.replace(/^flagger-notify-packaged-/, '')}  ${prettyLine(line).trimEnd()}`);
+    },
     onCall: (_call, refused) => {
       if (refused) log(`[iam] AccessDeniedException: ${refused}`);
     },
@@ -74,11 +86,20 @@ export async function runPackaged(root: string, env: Env, log: (line: string) =>
     page.listen(e.LOCAL_INBOX_PORT, '127.0.0.1', () => ok());
   });
   const inbox = `http://127.0.0.1:${(page.address() as AddressInfo).port}/`;
+  // The template's schedules (the status function, every minute deployed), on a short interval.
+  const scheduled = Object.values(p.stack.template.Resources)
+    .filter((r) => r.Type === 'AWS::Events::Rule')
+    .flatMap((r) => (r.Properties.Targets as { Arn: unknown }[]).map((t) => targetOf(t.Arn)));
+  const timer = setInterval(() => {
+    for (const fn of scheduled)
+      void p.stack.invoke(fn, { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} });
+  }, e.LOCAL_STATUS_SECONDS * 1000);
+  timer.unref();
   log(
     [
       `flagger-notify's packaged bundles are running on 127.0.0.1 — Ctrl-C stops it`,
-      `  api        ${ingestUrl}  (https, a certificate made for this run; token below required)`,
-      `  token      ${p.token}`,
+      `  api        ${ingestUrl}  (https, with a certificate made for this run: curl --cacert ${p.certificate})`,
+      `  token      ${p.token}  (a deployed stage requires one: ?token=… or Authorization: Bearer …)`,
       `  functions  ${p.stack.functions.size}, each its zip in its own Node process, as ${p.artifacts} packages them`,
       `  iam        every SQS, DynamoDB and SSM call judged against the template's roles; a refused one is printed`,
       `  providers  ${providers.join(', ')} → the inbox's stand-ins (over https)`,
@@ -88,8 +109,13 @@ export async function runPackaged(root: string, env: Env, log: (line: string) =>
   return {
     backlog: () => p.stack.backlog(),
     async stop() {
+      clearInterval(timer);
       const unset = await p.stack.unsetReads();
-      log(['[packaged] AWS calls by role:', ...callSummary(p.stack.calls)].join('\n'));
+      log(
+        ['[packaged] AWS calls by role (resources judged per action):', ...callSummary(p.stack.calls)].join(
+          '\n',
+        ),
+      );
       for (const [fn, vars] of Object.entries(unset))
         log(`[packaged] ${fn} read variables its template entry does not set: ${vars.join(', ')}`);
       await new Promise<void>((r) => {
