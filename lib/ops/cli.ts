@@ -204,7 +204,7 @@ export async function main(
 
 /** `flagger-notify doctor --stage S [--region R]`: 0 when the deployed stage should work, else 1. */
 async function doctorCommand(
-  opt: { stage?: string; region?: string },
+  opt: { stage?: string; region?: string; endpoint?: string },
   io: Io,
   root: string,
 ): Promise<number> {
