@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { type CanaryRef, canaryKey, type FlaggerEvent, refOf } from '../event/event';
 import { type EnqueueMeta, type QueuedEvent, REDRIVEN_AT, type SqsSettings } from './envelope';
 
@@ -169,5 +174,22 @@ export async function delayRedelivery(
     );
     if (out.Failed?.length)
       throw new Error(`ChangeMessageVisibility failed for ${out.Failed.length} record(s)`);
+  }
+}
+
+/**
+ * Deletes records now rather than when their batch ends: SQS FIFO hands a message group its next
+ * message only once the group's received ones are deleted. Lambda's event source deletes them
+ * again at the batch's end, which SQS answers as a success.
+ */
+export async function acknowledge(sqs: SQSClient, queueUrl: string, receiptHandles: string[]): Promise<void> {
+  for (let i = 0; i < receiptHandles.length; i += 10) {
+    const out = await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: receiptHandles.slice(i, i + 10).map((h, j) => ({ Id: String(j), ReceiptHandle: h })),
+      }),
+    );
+    if (out.Failed?.length) throw new Error(`DeleteMessage failed for ${out.Failed.length} record(s)`);
   }
 }

@@ -12,6 +12,11 @@ export const groupOf = (r: SQSRecord): string => r.attributes.MessageGroupId ?? 
 export async function processFifoBatch(
   records: readonly SQSRecord[],
   handle: (record: SQSRecord, moreInGroup: boolean) => Promise<void>,
+  /**
+   * A group all of whose records were handled, while `othersRunning` groups of the batch are not
+   * done yet: the worker lets SQS move the group on now (acknowledges it) instead of at the end.
+   */
+  onGroupDone?: (group: SQSRecord[], othersRunning: number) => Promise<void>,
 ): Promise<SQSBatchResponse> {
   const groups = new Map<string, SQSRecord[]>();
   for (const r of records) {
@@ -20,16 +25,20 @@ export async function processFifoBatch(
     else groups.set(groupOf(r), [r]);
   }
   const failed = new Set<string>();
+  let running = groups.size;
   await Promise.all(
     [...groups.values()].map(async (group) => {
       for (const [i, r] of group.entries()) {
         try {
           await handle(r, i < group.length - 1);
         } catch {
+          running--;
           for (const rest of group.slice(i)) failed.add(rest.messageId);
           return;
         }
       }
+      running--;
+      await onGroupDone?.(group, running);
     }),
   );
   return {

@@ -194,23 +194,29 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
       providers.push({ id, queueUrl: q.url });
       // One process serves every provider: the handler is built per provider rather than read
       // from PROVIDER as functions/worker.ts does in Lambda.
-      const worker = workerHandler(provider);
+      // One execution environment per concurrent batch the mapping allows, as Lambda runs them:
+      // each with its own cold start and memory (pacing, the batch's remembered records).
+      const environments = Array.from({ length: fn.sqs?.maximumConcurrency ?? 1 }, () =>
+        workerHandler(provider),
+      );
       // Each worker's cold start (secrets, every destination checked by its provider) must
       // succeed before ingest accepts anything: otherwise events would wait for a worker that
       // can never send them.
       coldStarts.push(
-        worker.ready().then(
+        (environments[0] as (typeof environments)[number]).ready().then(
           () => undefined,
           (err: unknown) => `${id}: ${err instanceof Error ? err.message : String(err)}`,
         ),
       );
-      const handler = worker as SqsHandler;
+      const handlers = environments.map((w) =>
+        opts.wrapWorker ? opts.wrapWorker(id, w as SqsHandler) : (w as SqsHandler),
+      );
       const poller: Poller = startPoller({
         sqs,
         queue: q,
         region: env.AWS_REGION,
         functionName: fn.name,
-        handler: opts.wrapWorker ? opts.wrapWorker(id, handler) : handler,
+        handler: handlers,
         batchSize: fn.sqs?.batchSize ?? 10,
         // The function's own timeout, as Lambda gives it: a batch is sized to fit it.
         timeoutMs: (fn.timeout ?? 60) * 1000,

@@ -15,7 +15,12 @@ export interface PollerOptions {
   queue: { url: string; arn: string };
   region: string;
   functionName: string;
-  handler: SqsHandler;
+  /**
+   * The function's execution environments: as Lambda's event source runs up to the mapping's
+   * `maximumConcurrency` batches at once, one poller loop per environment receives a batch and
+   * invokes it; SQS FIFO hands each message group to one of them at a time.
+   */
+  handler: SqsHandler | readonly SqsHandler[];
   batchSize: number;
   /** The function's timeout (its Lambda context's remaining time at the start). */
   timeoutMs?: number;
@@ -102,10 +107,14 @@ export function successfulMessages(
   return batch.filter((m) => !failed.has(m.MessageId ?? ''));
 }
 
-/** Lambda's SQS event source, locally: receive a batch, invoke, delete only what succeeded. */
+/**
+ * Lambda's SQS event source, locally: each environment receives a batch, is invoked, and only what
+ * succeeded is deleted; the environments run at the same time, each taking the next batch when it
+ * is free, so a slow batch holds back only its own message groups.
+ */
 export function startPoller(o: PollerOptions): Poller {
   const abort = new AbortController();
-  const loop = async () => {
+  const loop = async (handler: SqsHandler) => {
     while (!abort.signal.aborted) {
       try {
         const { Messages = [] } = await o.sqs.send(
@@ -122,7 +131,7 @@ export function startPoller(o: PollerOptions): Poller {
         const event: SQSEvent = { Records: Messages.map((m) => toRecord(m, o.queue.arn, o.region)) };
         let outcome: Parameters<typeof successfulMessages>[1];
         try {
-          const result = await o.handler(event, lambdaContext(o.functionName, o.timeoutMs ?? 60_000));
+          const result = await handler(event, lambdaContext(o.functionName, o.timeoutMs ?? 60_000));
           outcome = { threw: false, result: result as SQSBatchResponse | undefined };
         } catch (err) {
           o.onError?.(err);
@@ -144,7 +153,7 @@ export function startPoller(o: PollerOptions): Poller {
       }
     }
   };
-  const running = loop();
+  const running = Promise.all([o.handler].flat().map(loop));
   return {
     stop: async () => {
       abort.abort();

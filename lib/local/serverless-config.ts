@@ -18,7 +18,8 @@ export interface LocalFunctionDef {
   /** e.g. `functions/slack` and `handler` for `functions/slack.handler`. */
   module: string;
   exportName: string;
-  sqs?: { queue: string; batchSize: number };
+  /** The event source mapping: batch size and how many batches may run at once. */
+  sqs?: { queue: string; batchSize: number; maximumConcurrency: number };
   timeout?: number;
   environment?: Record<string, unknown>;
   /** HTTP API routes, e.g. `/events` and `/events/{route}`. */
@@ -154,7 +155,13 @@ export function readServiceDef(
     for (const ev of f.events ?? []) {
       const sqs = ev.sqs as Record<string, Json> | undefined;
       const queue = sqs && getAttTarget(sqs.arn ?? null);
-      if (queue) def.sqs = { queue, batchSize: Number(resolve(sqs.batchSize ?? 10)) };
+      if (queue)
+        def.sqs = {
+          queue,
+          batchSize: Number(resolve(sqs.batchSize ?? 10)),
+          // Lambda's default for an SQS mapping without a cap is the account's concurrency; 1000 here.
+          maximumConcurrency: Number(resolve(sqs.maximumConcurrency ?? 1000)),
+        };
       const http = ev.httpApi as Record<string, Json> | undefined;
       if (http) def.http = [...(def.http ?? []), { method: String(http.method), path: String(http.path) }];
     }

@@ -1,3 +1,4 @@
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { messageGroupId } from '../../lib/aws/queue';
@@ -356,5 +357,76 @@ describe('worker', () => {
     expect(attrs((await drain(env, dlq))[0] ?? {}).reason).toBe(
       'InvalidMessageError: unknown slack destination "gone"',
     );
+  });
+
+  it('lets a delivered group move on while a slower group of its batch is still at work', async () => {
+    // Checkout's destination answers in 1.5 s; podinfo's at once.
+    rx = await startReceiver((req, res) => {
+      const reply = () => res.writeHead(200).end('ok');
+      if (req.body.includes('checkout')) setTimeout(reply, 1500);
+      else reply();
+    });
+    const { queue, config } = await setup({ timeoutMs: 3000 });
+    const event = await sendAndReceive(env, queue, [
+      { body: body(a1), group: 'podinfo' },
+      { body: body(b1), group: 'checkout' },
+    ]);
+    // Podinfo's next event arrives while the batch runs.
+    await env.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queue.url,
+        MessageBody: body(a2),
+        MessageGroupId: 'podinfo',
+        MessageDeduplicationId: 'a2',
+      }),
+    );
+    const t0 = Date.now();
+    const batch = createWorker(slack, config, env.sqs)(event, ctx());
+    let next: string | undefined;
+    while (!next && Date.now() - t0 < 1400) {
+      const { Messages = [] } = await env.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      );
+      next = Messages[0]?.Body;
+      if (!next) await new Promise((r) => setTimeout(r, 50));
+    }
+    // Handed out well before the slow record's 1.5 s: the group was deleted, not held.
+    expect(next && JSON.parse(next).event.metadata.eventMessage).toBe(a2.metadata.eventMessage);
+    expect(Date.now() - t0).toBeLessThan(1400);
+    expect((await batch).batchItemFailures).toEqual([]);
+  });
+
+  it('acknowledges nothing early in a batch of one group: no request beyond the event source’s', async () => {
+    rx = await startReceiver(answer(200, 'ok'));
+    const { config } = await setup();
+    const sent: string[] = [];
+    const spy = { send: async (c: object) => void sent.push(c.constructor.name) } as never;
+    const res = await createWorker(
+      slack,
+      config,
+      spy,
+    )({ Records: [record(a1, '1'), record(a2, '2')] }, ctx());
+    expect(res.batchItemFailures).toEqual([]);
+    expect(rx.received).toHaveLength(2);
+    expect(sent).toEqual([]);
+  });
+
+  it('does not acknowledge a group that failed: its records come back, in order', async () => {
+    rx = await startReceiver((req, res) => {
+      if (req.body.includes('podinfo')) res.writeHead(500).end('down');
+      else setTimeout(() => res.writeHead(200).end('ok'), 300);
+    });
+    const { config } = await setup();
+    const sent: { name: string; input: unknown }[] = [];
+    const spy = {
+      send: async (c: { input: unknown }) => void sent.push({ name: c.constructor.name, input: c.input }),
+    } as never;
+    const res = await createWorker(
+      slack,
+      config,
+      spy,
+    )({ Records: [record(a1, '1'), record(b1, '2'), record(a2, '3')] }, ctx());
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: '1' }, { itemIdentifier: '3' }]);
+    expect(sent.map((x) => x.name)).toEqual(['ChangeMessageVisibilityBatchCommand']);
   });
 });

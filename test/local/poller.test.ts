@@ -114,4 +114,58 @@ describe('poller against the SQS emulator', () => {
     const rest = await env.sqs.send(new ReceiveMessageCommand({ QueueUrl: q.url, WaitTimeSeconds: 1 }));
     expect(rest.Messages ?? []).toEqual([]);
   });
+
+  it('runs a batch per environment at once, never one message group in two batches (maximumConcurrency)', async () => {
+    const queues = await createQueues(env.sqs, [
+      { logicalId: 'C', name: 'poller-c.fifo', attributes: { FifoQueue: 'true', VisibilityTimeout: '30' } },
+    ]);
+    const q = queues.get('C');
+    if (!q) throw new Error('queue not created');
+    const send = (body: string, group: string) =>
+      env.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: q.url,
+          MessageBody: body,
+          MessageGroupId: group,
+          MessageDeduplicationId: body,
+        }),
+      );
+    // The slow group's first message holds one environment for a second.
+    await send('slow-1', 'slow');
+    const running = new Set<string>();
+    const seen: { body: string; env: number; at: number; overlapped: boolean }[] = [];
+    const t0 = Date.now();
+    const environment = (n: number) => async (event: SQSEvent) => {
+      const groups = event.Records.map((r) => r.attributes.MessageGroupId as string);
+      const overlapped = groups.some((g) => running.has(g));
+      for (const g of groups) running.add(g);
+      for (const r of event.Records) seen.push({ body: r.body, env: n, at: Date.now() - t0, overlapped });
+      if (event.Records.some((r) => r.body === 'slow-1')) await new Promise((r) => setTimeout(r, 1000));
+      for (const g of groups) running.delete(g);
+    };
+    const poller = startPoller({
+      sqs: env.sqs,
+      queue: q,
+      region: 'us-east-1',
+      functionName: 'w',
+      handler: [environment(1), environment(2)],
+      batchSize: 10,
+      waitSeconds: 1,
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    await send('slow-2', 'slow');
+    await send('fast-1', 'fast');
+    await new Promise((r) => setTimeout(r, 300));
+    await send('fast-2', 'fast');
+    while (seen.length < 4 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
+    await poller.stop();
+    const at = (b: string) => seen.find((x) => x.body === b);
+    // The fast group went through the other environment while the slow one was busy…
+    expect(at('fast-1')?.at).toBeLessThan(900);
+    expect(at('fast-2')?.at).toBeLessThan(900);
+    expect(at('fast-1')?.env).not.toBe(at('slow-1')?.env);
+    // …and the slow group's next message waited for its first to be done: FIFO order.
+    expect(at('slow-2')?.at).toBeGreaterThanOrEqual(1000);
+    expect(seen.some((x) => x.overlapped)).toBe(false);
+  });
 });

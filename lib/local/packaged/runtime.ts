@@ -53,7 +53,12 @@ const BOOTSTRAP = join(import.meta.dirname, 'bootstrap.cjs');
  * Lambda execution environment; one that outlives the function's timeout is answered
  * "Task timed out" and the environment is replaced, as Lambda does.
  */
-export function startFunction(spec: FunctionSpec, o: RuntimeOptions): RunningFunction {
+export function startFunction(
+  spec: FunctionSpec,
+  o: RuntimeOptions,
+  /** Started on its first invocation (Lambda adds an environment when a second batch needs one). */
+  lazy = false,
+): RunningFunction {
   let child: ChildProcess | undefined;
   let ready: Promise<void> | undefined;
   let log = '';
@@ -152,7 +157,7 @@ export function startFunction(spec: FunctionSpec, o: RuntimeOptions): RunningFun
       c.send({ ...m, id });
     });
   };
-  let queue: Promise<unknown> = spawn();
+  let queue: Promise<unknown> = lazy ? Promise.resolve() : spawn();
   return {
     spec,
     invoke(event) {
@@ -174,6 +179,7 @@ export function startFunction(spec: FunctionSpec, o: RuntimeOptions): RunningFun
       return run;
     },
     async reads() {
+      if (lazy && !child) return [];
       const answer = await ask({ type: 'reads' });
       return (answer.reads as string[]) ?? [];
     },

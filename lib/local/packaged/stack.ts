@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyStructuredResultV2, SQSBatchResponse } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { startDynalite } from '../dynamo';
 import { startEmulator } from '../emulator';
 import { toHttpApiEvent } from '../http';
@@ -209,8 +209,32 @@ export async function startPackagedStack(o: PackagedStackOptions) {
       return { ...m, fn };
     });
     const pollers: Poller[] = [];
+    // More environments of a mapped function, up to its MaximumConcurrency (at most 2 here: the
+    // first busy batch is what a second one is for), started when a second batch arrives.
+    const extras = new Map<string, RunningFunction[]>();
+    const runtimeOptions = {
+      region: REGION,
+      awsEndpoint: gate.endpoint,
+      credentials: gate.credentials,
+      runtimeModules: join(work, 'runtime'),
+      machineEnv: o.machineEnv,
+      log: o.log,
+    };
     const startEventSources = () => {
       for (const m of mappings) {
+        const more = Array.from({ length: Math.min(m.maximumConcurrency, 2) - 1 }, () =>
+          startFunction(m.fn.spec, runtimeOptions, true),
+        );
+        extras.set(m.fn.spec.id, more);
+        stops.push(async () => {
+          await Promise.all(more.map((f) => f.stop()));
+        });
+        const invoker = (fn: RunningFunction) => async (event: SQSEvent) => {
+          const out = await fn.invoke(event);
+          if ('error' in out) throw new Error(`${out.error.errorType}: ${out.error.errorMessage}`);
+          // Without ReportBatchItemFailures, a result never names failures.
+          return m.reportsFailures ? (out.result as SQSBatchResponse) : undefined;
+        };
         const sqs = new SQSClient({
           region: REGION,
           endpoint: gate?.endpoint,
@@ -227,12 +251,7 @@ export async function startPackagedStack(o: PackagedStackOptions) {
             batchSize: m.batchSize,
             waitSeconds: 1,
             timeoutMs: m.fn.spec.timeoutSeconds * 1000,
-            handler: async (event) => {
-              const out = await m.fn.invoke(event);
-              if ('error' in out) throw new Error(`${out.error.errorType}: ${out.error.errorMessage}`);
-              // Without ReportBatchItemFailures, a result never names failures.
-              return m.reportsFailures ? (out.result as SQSBatchResponse) : undefined;
-            },
+            handler: [m.fn, ...more].map(invoker),
             onError: (err) => o.log?.(m.fn.spec.name, `event source: ${(err as Error).message}`),
           }),
         );
@@ -276,11 +295,18 @@ export async function startPackagedStack(o: PackagedStackOptions) {
         return n;
       },
       startEventSources,
+      /** Everything every execution environment printed (their CloudWatch logs). */
+      logs: () =>
+        [...functions.values(), ...[...extras.values()].flat()].map((f) => f.output()).join('\n'),
       /** Per function: the variables its code read that neither its template entry nor Lambda sets. */
       async unsetReads(): Promise<Record<string, string[]>> {
         const out: Record<string, string[]> = {};
         for (const fn of functions.values()) {
-          const missing = (await fn.reads()).filter(
+          const reads = [
+            ...(await fn.reads()),
+            ...(await Promise.all((extras.get(fn.spec.id) ?? []).map((x) => x.reads()))).flat(),
+          ];
+          const missing = [...new Set(reads)].filter(
             // `then`: a promise resolving to the environment looks for it; not a variable.
             (v) => !(v in fn.spec.environment) && !RUNTIME_VARIABLES.test(v) && v !== 'then',
           );
