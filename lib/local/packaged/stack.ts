@@ -296,8 +296,7 @@ export async function startPackagedStack(o: PackagedStackOptions) {
       },
       startEventSources,
       /** Everything every execution environment printed (their CloudWatch logs). */
-      logs: () =>
-        [...functions.values(), ...[...extras.values()].flat()].map((f) => f.output()).join('\n'),
+      logs: () => [...functions.values(), ...[...extras.values()].flat()].map((f) => f.output()).join('\n'),
       /** Per function: the variables its code read that neither its template entry nor Lambda sets. */
       async unsetReads(): Promise<Record<string, string[]>> {
         const out: Record<string, string[]> = {};
