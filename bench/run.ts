@@ -6,7 +6,17 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { markdown, type Row } from './stats';
 
-const sections = ['ingest', 'ack', 'worker', 'sibling', 'rollouts', 'requests', 'bundles', 'coldstart'];
+const sections = [
+  'ingest',
+  'ack',
+  'worker',
+  'sibling',
+  'isolation',
+  'rollouts',
+  'requests',
+  'bundles',
+  'coldstart',
+];
 const rows: Row[] = [];
 const started = Date.now();
 for (const s of sections) {

@@ -2,9 +2,12 @@ import { createHash } from 'node:crypto';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
 import { type CanaryRef, canaryKey, type FlaggerEvent, refOf } from '../event/event';
 import { type EnqueueMeta, type QueuedEvent, REDRIVEN_AT, type SqsSettings } from './envelope';
 
@@ -192,4 +195,64 @@ export async function acknowledge(sqs: SQSClient, queueUrl: string, receiptHandl
     );
     if (out.Failed?.length) throw new Error(`DeleteMessage failed for ${out.Failed.length} record(s)`);
   }
+}
+
+/** The record shape Lambda's SQS event source hands a function. */
+export function toRecord(m: Message, queueArn: string, region: string): SQSRecord {
+  const a = m.Attributes ?? {};
+  return {
+    messageId: m.MessageId ?? '',
+    receiptHandle: m.ReceiptHandle ?? '',
+    body: m.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: a.ApproximateReceiveCount ?? '1',
+      SentTimestamp: a.SentTimestamp ?? '',
+      SenderId: a.SenderId ?? '',
+      ApproximateFirstReceiveTimestamp: a.ApproximateFirstReceiveTimestamp ?? '',
+      ...(a.SequenceNumber ? { SequenceNumber: a.SequenceNumber } : {}),
+      ...(a.MessageGroupId ? { MessageGroupId: a.MessageGroupId } : {}),
+      ...(a.MessageDeduplicationId ? { MessageDeduplicationId: a.MessageDeduplicationId } : {}),
+    },
+    messageAttributes: Object.fromEntries(
+      Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
+        k,
+        {
+          dataType: v.DataType ?? 'String',
+          ...(v.StringValue !== undefined ? { stringValue: v.StringValue } : {}),
+          stringListValues: [],
+          binaryListValues: [],
+        },
+      ]),
+    ),
+    md5OfBody:
+      m.MD5OfBody ??
+      createHash('md5')
+        .update(m.Body ?? '')
+        .digest('hex'),
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: region,
+  };
+}
+
+/**
+ * Up to `max` more records of the queue, as the event source would hand them (all attributes, for
+ * the receive count and the correlation id), waiting at most `waitSeconds` for the first.
+ */
+export async function receiveRecords(
+  sqs: SQSClient,
+  queue: { url: string; arn: string; region: string },
+  max: number,
+  waitSeconds: number,
+): Promise<SQSRecord[]> {
+  const { Messages = [] } = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queue.url,
+      MaxNumberOfMessages: Math.max(1, Math.min(10, max)),
+      WaitTimeSeconds: waitSeconds,
+      MessageSystemAttributeNames: ['All'],
+      MessageAttributeNames: ['All'],
+    }),
+  );
+  return Messages.map((m) => toRecord(m, queue.arn, queue.region));
 }

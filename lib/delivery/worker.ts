@@ -8,6 +8,7 @@ import { logger, withOwnLogger } from '../log';
 import type { Provider } from '../providers/provider';
 import { storyBatch } from '../rollouts/story-log';
 import { groupOf, processFifoBatch } from './batch';
+import { busyInvocation } from './busy';
 import { deliverRecord, type WorkerConfig } from './deliver';
 import { createPacer, type Pacer } from './pacer';
 import { asDeliveryError, attemptOf, describe, windowStart } from './record';
@@ -175,24 +176,24 @@ export function createWorker(
         }
       });
 
-    // A group done while others are still at work (a slow destination beside it) is deleted at
-    // once, so SQS hands its canary's next event to another invocation now, not when the slowest
-    // record of this batch ends. A batch of one group (the usual case) costs no extra request.
-    const acknowledgeEarly = async (group: SQSRecord[], othersRunning: number) => {
-      if (!othersRunning) return;
-      try {
-        const { acknowledge } = await queueOps();
-        await acknowledge(
-          await sqs(),
-          config.queueUrl,
-          group.map((r) => r.receiptHandle),
-        );
-      } catch (err) {
-        // Not fatal: the event source deletes them when the batch ends.
-        logger.warn('could not acknowledge records early', { provider: provider.id, error: describe(err) });
-      }
-    };
-    const result = await processFifoBatch(event.Records, handle, acknowledgeEarly);
+    // A slow group does not hold the others back: lib/delivery/busy.ts.
+    const first = event.Records[0];
+    const busy = busyInvocation({
+      queue: {
+        url: config.queueUrl,
+        arn: first?.eventSourceARN ?? '',
+        region: first?.awsRegion ?? config.sqs.region,
+      },
+      sqs,
+      handle,
+      delays,
+      remainingMs: () => context.getRemainingTimeInMillis(),
+      perRecordMs: config.minIntervalMs + 3 * config.timeoutMs,
+      forget: () => config.store?.newBatch?.(),
+      warn: (message, err) => logger.warn(message, { provider: provider.id, error: describe(err) }),
+    });
+    const result = await processFifoBatch(event.Records, handle, busy.groupDone);
+    await busy.end();
     // Results go to the rollout pages off the delivery path, all done before the batch answers.
     await writeStories(stories, provider.id);
 

@@ -1,11 +1,14 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   DeleteMessageBatchCommand,
   type Message,
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { toRecord } from '../aws/queue';
+
+export { toRecord };
 
 // Lambda's SQSHandler may resolve to nothing (no failures) or to a batch response.
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<unknown>;
@@ -31,44 +34,6 @@ export interface PollerOptions {
 
 export interface Poller {
   stop(): Promise<void>;
-}
-
-/** The record shape Lambda's SQS event source hands a function. */
-export function toRecord(m: Message, queueArn: string, region: string): SQSRecord {
-  const a = m.Attributes ?? {};
-  return {
-    messageId: m.MessageId ?? '',
-    receiptHandle: m.ReceiptHandle ?? '',
-    body: m.Body ?? '',
-    attributes: {
-      ApproximateReceiveCount: a.ApproximateReceiveCount ?? '1',
-      SentTimestamp: a.SentTimestamp ?? '',
-      SenderId: a.SenderId ?? '',
-      ApproximateFirstReceiveTimestamp: a.ApproximateFirstReceiveTimestamp ?? '',
-      ...(a.SequenceNumber ? { SequenceNumber: a.SequenceNumber } : {}),
-      ...(a.MessageGroupId ? { MessageGroupId: a.MessageGroupId } : {}),
-      ...(a.MessageDeduplicationId ? { MessageDeduplicationId: a.MessageDeduplicationId } : {}),
-    },
-    messageAttributes: Object.fromEntries(
-      Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
-        k,
-        {
-          dataType: v.DataType ?? 'String',
-          ...(v.StringValue !== undefined ? { stringValue: v.StringValue } : {}),
-          stringListValues: [],
-          binaryListValues: [],
-        },
-      ]),
-    ),
-    md5OfBody:
-      m.MD5OfBody ??
-      createHash('md5')
-        .update(m.Body ?? '')
-        .digest('hex'),
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueArn,
-    awsRegion: region,
-  };
 }
 
 export function lambdaContext(functionName: string, timeoutMs: number): Context {
