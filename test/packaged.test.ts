@@ -1,12 +1,11 @@
 // The deployed shape: `serverless package` for a deployed stage with every provider, each zip run
 // as Lambda runs it (lib/local/packaged), every AWS call judged against the template's roles.
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INBOX_SLACK_USER } from '../lib/local/inbox-server';
+import { INBOX_SLACK_USER, signedSlackClick } from '../lib/local/inbox-server';
 import { type PackagedLocal, startPackagedLocal } from '../lib/local/packaged/local';
 import { main } from '../lib/ops/cli';
 import { PROVIDER_IDS } from '../lib/providers/catalog';
@@ -153,31 +152,13 @@ describe('the packaged stack, run as deployed, every provider on', () => {
       return Boolean(button);
     });
     const b = button as { action_id: string; value: string; ts: string };
-    const where = p.inbox.slackMessage(b.ts);
-    const body = new URLSearchParams({
-      payload: JSON.stringify({
-        type: 'block_actions',
-        user: INBOX_SLACK_USER,
-        actions: [{ action_id: b.action_id, value: b.value }],
-        ...(where ? { channel: { id: where.channel }, message: where.message } : {}),
-      }),
-    }).toString();
-    const sign = (secret: string, ts: string) =>
-      `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
-    const ts = String(Math.floor(Date.now() / 1000));
-    const click = (signature: string) =>
-      fetch(`${api}/slack/interactions`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'x-slack-request-timestamp': ts,
-          'x-slack-signature': signature,
-        },
-        body,
-      });
-    expect((await click(sign('not-the-signing-secret', ts))).status).toBe(401);
+    const click = (secret: string) => {
+      const signed = signedSlackClick(b, secret, p.inbox.slackMessage(b.ts));
+      return fetch(`${api}/slack/interactions`, { method: 'POST', ...signed });
+    };
+    expect((await click('not-the-signing-secret')).status).toBe(401);
     expect(await check()).toBe(403);
-    const clicked = await click(sign(p.secrets.SLACK_SIGNING_SECRET as string, ts));
+    const clicked = await click(p.secrets.SLACK_SIGNING_SECRET as string);
     expect(`${clicked.status} ${await clicked.text()}`).toBe('200 Gate opened');
     expect(await check()).toBe(200);
   }, 60_000);

@@ -7,13 +7,15 @@ const queueOps = () => import('../aws/queue');
 
 export interface BusyOptions {
   queue: { url: string; arn: string; region: string };
+  /** The batch the event source handed over. */
+  records: readonly SQSRecord[];
   sqs: () => Promise<SQSClient>;
   /** The batch's own record handler (delivery, dead letter, or a throw to retry). */
   handle: (record: SQSRecord, moreInGroup: boolean) => Promise<void>;
   /** Retry delays the handler set, by message group. */
   delays: Map<string, number>;
   remainingMs: () => number;
-  /** The longest one record can take (pacing and every call's deadline). */
+  /** The longest one record can take (pacing and every call's deadline), as the timeout assumes. */
   perRecordMs: number;
   /** Forgets rollout records remembered in this batch: an acknowledged group may move on elsewhere. */
   forget: () => void;
@@ -41,6 +43,8 @@ export function busyInvocation(o: BusyOptions) {
   let taking: Promise<void> | undefined;
   const taken: Promise<void>[] = [];
   let atWork = 0;
+  // The batch's own records not yet handled: they may still need their whole time too.
+  let ownLeft = o.records.length;
   let wake: (() => void) | undefined;
   const patience = setTimeout(() => {
     taking ??= take();
@@ -86,8 +90,9 @@ export function busyInvocation(o: BusyOptions) {
         });
         continue;
       }
-      // Only what surely ends before the function's timeout, with a margin.
-      const fits = Math.floor((o.remainingMs() - 5000) / o.perRecordMs);
+      // Only what surely ends before the function's timeout, with a margin, even if every record
+      // at work (the batch's own included) took its longest, one after another.
+      const fits = Math.floor((o.remainingMs() - 5000) / o.perRecordMs) - atWork - ownLeft;
       if (fits < 1) return;
       let records: SQSRecord[];
       try {
@@ -108,6 +113,14 @@ export function busyInvocation(o: BusyOptions) {
   }
 
   return {
+    /** The batch's own records' handler, counted so taking never crowds them out of their time. */
+    handle: async (record: SQSRecord, moreInGroup: boolean) => {
+      try {
+        await o.handle(record, moreInGroup);
+      } finally {
+        ownLeft--;
+      }
+    },
     /** For processFifoBatch: a group of the batch is done while `othersRunning` groups are not. */
     async groupDone(group: SQSRecord[], othersRunning: number) {
       if (!othersRunning) return;

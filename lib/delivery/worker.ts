@@ -184,15 +184,17 @@ export function createWorker(
         arn: first?.eventSourceARN ?? '',
         region: first?.awsRegion ?? config.sqs.region,
       },
+      records: event.Records,
       sqs,
       handle,
       delays,
       remainingMs: () => context.getRemainingTimeInMillis(),
-      perRecordMs: config.minIntervalMs + 3 * config.timeoutMs,
+      // As lib/infra/stack.ts sizes the function's timeout: a live message makes three calls.
+      perRecordMs: config.minIntervalMs + (provider.modes[0] === 'live' ? 3 : 1) * config.timeoutMs,
       forget: () => config.store?.newBatch?.(),
       warn: (message, err) => logger.warn(message, { provider: provider.id, error: describe(err) }),
     });
-    const result = await processFifoBatch(event.Records, handle, busy.groupDone);
+    const result = await processFifoBatch(event.Records, busy.handle, busy.groupDone);
     await busy.end();
     // Results go to the rollout pages off the delivery path, all done before the batch answers.
     await writeStories(stories, provider.id);

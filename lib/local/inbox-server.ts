@@ -22,6 +22,35 @@ export function useStandIns(base: string, env = process.env): void {
 /** The local Slack stand-in's user: clicks in the inbox are this user's. */
 export const INBOX_SLACK_USER = { id: 'U0INBOX0001', username: 'you' };
 
+/**
+ * A click on a Slack app button as Slack sends it: a signed `block_actions` payload for
+ * `/slack/interactions` (docs/gates.md), by `user`, on the message `where` (from the stand-in).
+ */
+export function signedSlackClick(
+  click: { action_id: string; value: string },
+  secret: string,
+  where?: { channel: string; message: unknown },
+  user = INBOX_SLACK_USER,
+): { body: string; headers: Record<string, string> } {
+  const payload = {
+    type: 'block_actions',
+    user,
+    actions: [{ action_id: click.action_id, value: click.value }],
+    ...(where ? { channel: { id: where.channel }, message: where.message } : {}),
+  };
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  const ts = String(Math.floor(Date.now() / 1000));
+  const signature = `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
+  return {
+    body,
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': ts,
+      'x-slack-signature': signature,
+    },
+  };
+}
+
 async function slackClick(
   raw: string,
   base: string,
@@ -33,26 +62,12 @@ async function slackClick(
   } catch {
     return { status: 400, text: 'not JSON' };
   }
-  const secret = process.env.SLACK_SIGNING_SECRET ?? '';
-  const where = inbox.slackMessage(String(click.ts));
-  const payload = {
-    type: 'block_actions',
-    user: INBOX_SLACK_USER,
-    actions: [{ action_id: String(click.action_id), value: String(click.value) }],
-    ...(where ? { channel: { id: where.channel }, message: where.message } : {}),
-  };
-  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-  const ts = String(Math.floor(Date.now() / 1000));
-  const signature = `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
-  const res = await fetch(`${base}/slack/interactions`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': ts,
-      'x-slack-signature': signature,
-    },
-    body,
-  });
+  const signed = signedSlackClick(
+    { action_id: String(click.action_id), value: String(click.value) },
+    process.env.SLACK_SIGNING_SECRET ?? '',
+    inbox.slackMessage(String(click.ts)),
+  );
+  const res = await fetch(`${base}/slack/interactions`, { method: 'POST', ...signed });
   return { status: res.status, text: await res.text() };
 }
 

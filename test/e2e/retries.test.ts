@@ -119,8 +119,10 @@ describe('local pipeline end to end: a backlog at default pacing', () => {
     while (rx.received.length < lines.length && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 200));
     expect(rx.received).toHaveLength(lines.length);
-    const gaps = rx.received.slice(1).map((r, i) => r.at - (rx.received[i]?.at ?? 0));
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1900);
+    // Two execution environments (maximumConcurrency 2), each pacing its own calls: at most two
+    // POSTs per 2 s to one destination, as deployed (docs/delivery.md).
+    const spans = rx.received.slice(2).map((r, i) => r.at - (rx.received[i]?.at ?? 0));
+    expect(Math.min(...spans)).toBeGreaterThanOrEqual(1900);
     expect(p.output()).not.toContain('too little function time');
     expect(p.output()).not.toContain('dead-lettered');
   }, 90_000);

@@ -173,6 +173,14 @@ export async function startPackagedStack(o: PackagedStackOptions) {
       };
     });
 
+    const runtimeOptions = {
+      region: REGION,
+      awsEndpoint: gate.endpoint,
+      credentials: gate.credentials,
+      runtimeModules: join(work, 'runtime'),
+      machineEnv: o.machineEnv,
+      log: o.log,
+    };
     // Each function's zip, unpacked where Lambda would mount it, and its execution environment.
     for (const [id, f] of ofType(template, 'AWS::Lambda::Function')) {
       const p = f.Properties as Record<string, unknown>;
@@ -191,14 +199,7 @@ export async function startPackagedStack(o: PackagedStackOptions) {
         dir,
         environment: Object.fromEntries(Object.entries(env as object).map(([k, v]) => [k, String(v)])),
       };
-      const fn = startFunction(spec, {
-        region: REGION,
-        awsEndpoint: gate.endpoint,
-        credentials: gate.credentials,
-        runtimeModules: join(work, 'runtime'),
-        machineEnv: o.machineEnv,
-        log: o.log,
-      });
+      const fn = startFunction(spec, runtimeOptions);
       functions.set(id, fn);
       stops.push(() => fn.stop());
     }
@@ -212,14 +213,6 @@ export async function startPackagedStack(o: PackagedStackOptions) {
     // More environments of a mapped function, up to its MaximumConcurrency (at most 2 here: the
     // first busy batch is what a second one is for), started when a second batch arrives.
     const extras = new Map<string, RunningFunction[]>();
-    const runtimeOptions = {
-      region: REGION,
-      awsEndpoint: gate.endpoint,
-      credentials: gate.credentials,
-      runtimeModules: join(work, 'runtime'),
-      machineEnv: o.machineEnv,
-      log: o.log,
-    };
     const startEventSources = () => {
       for (const m of mappings) {
         const more = Array.from({ length: Math.min(m.maximumConcurrency, 2) - 1 }, () =>
