@@ -20,28 +20,56 @@ export type TemplateDef = z.infer<typeof templateSchema>;
 // never be the reason a message is refused (check-config says so before it is deployed).
 export const RENDERED_MAX = { title: 250, text: 3000, field: 1000 } as const;
 
+/** Tags that read files: refused by the parser itself, wherever they are (a `{% liquid %}` block too). */
+const FILE_TAGS = ['include', 'render', 'layout'] as const;
+
+/**
+ * The engine's bounds (liquidjs' own DoS limits): a template's source, one render's time and the
+ * memory a render may allocate (ranges, arrays, joined strings). A render past one throws, which
+ * check-config reports and a worker answers with the default wording.
+ */
+export const TEMPLATE_LIMITS = { parseLimit: 100_000, renderLimit: 200, memoryLimit: 10_000_000 } as const;
+
+/**
+ * A sandboxed engine: data only (no code), own properties only (no constructor, no __proto__), an
+ * unknown variable or filter is an error, bounded (TEMPLATE_LIMITS), and no tag that reads a file
+ * is parsed at all: `include`, `render` and `layout` are replaced by tags that refuse. The file
+ * system is also stubbed (`stubFiles`); a test checks the refusal holds without the stub.
+ */
+export function sandboxedEngine(LiquidClass: typeof Liquid, stubFiles = true): Liquid {
+  const liquid = new LiquidClass({
+    strictVariables: true,
+    strictFilters: true,
+    ownPropertyOnly: true,
+    lenientIf: true,
+    relativeReference: false,
+    ...TEMPLATE_LIMITS,
+    ...(stubFiles
+      ? {
+          fs: {
+            exists: async () => false,
+            existsSync: () => false,
+            readFile: async () => '',
+            readFileSync: () => '',
+            resolve: () => '',
+          } as never,
+        }
+      : {}),
+  });
+  for (const tag of FILE_TAGS)
+    liquid.registerTag(tag, {
+      parse() {
+        throw new Error(`templates cannot include files ({% ${tag} %})`);
+      },
+      *render() {},
+    });
+  return liquid;
+}
+
 /** The engine, loaded only by a stack that has templates (README "Dependencies and why"). */
 let engine: Promise<Liquid> | undefined;
 export function templateEngine(): Promise<Liquid> {
-  engine ??= import('liquidjs').then(
-    ({ Liquid }) =>
-      // Sandboxed: data only (no code), own properties only (no constructor, no __proto__), an
-      // unknown variable or filter is an error, and no file is ever read.
-      new Liquid({
-        strictVariables: true,
-        strictFilters: true,
-        ownPropertyOnly: true,
-        lenientIf: true,
-        relativeReference: false,
-        fs: {
-          exists: async () => false,
-          existsSync: () => false,
-          readFile: async () => '',
-          readFileSync: () => '',
-          resolve: () => '',
-        } as never,
-      }),
-  );
+  engine ??= import('liquidjs').then(({ Liquid }) => sandboxedEngine(Liquid));
   return engine;
 }
 
@@ -109,8 +137,6 @@ export function templateVars(event: FlaggerEvent, rollout: Rollout | undefined, 
   };
 }
 
-const FORBIDDEN_TAG = /\{%-?\s*(include|render|layout)\b/;
-
 /**
  * Parses a template once (at cold start, and in check-config): a syntax error, a file tag or an
  * unknown filter is an error naming the part (`routes.0.template.title (line 5)`), never a half-rendered message.
@@ -123,7 +149,6 @@ export async function compileTemplate(def: TemplateDef, located: string): Promis
   const parts: [string, Template[], number][] = [];
   const add = (part: string, source: string | undefined, max: number) => {
     if (source === undefined) return;
-    if (FORBIDDEN_TAG.test(source)) throw new Error(`${at(part)}: templates cannot include files`);
     try {
       parts.push([part, liquid.parse(source), max]);
     } catch (err) {

@@ -8,7 +8,7 @@ import { formatSlack } from '../../lib/providers/slack';
 import { formatTeams } from '../../lib/providers/teams';
 import { reduce } from '../../lib/rollouts/tracker';
 import { parseRoutingConfig } from '../../lib/routing/config';
-import { compileTemplate, templateVars } from '../../lib/routing/template';
+import { compileTemplate, sandboxedEngine, TEMPLATE_LIMITS, templateVars } from '../../lib/routing/template';
 import { byMessage, fixtureName, fixtures } from '../helpers/fixtures';
 import { expectGolden } from '../helpers/golden';
 import { adaptiveCardProblems, slackLimitViolations } from '../helpers/limits';
@@ -79,6 +79,17 @@ describe('message templates', () => {
     ['a syntax error', '{{ canary ', /routes\.0\.template\.title \(line 5\): output "{{ canary " not closed/],
     ['an unknown filter', '{{ canary | shout }}', /template\.title \(line 5\): undefined filter: shout/],
     ['a file tag', '{% include "secrets" %}', /template\.title \(line 5\): templates cannot include files/],
+    [
+      'a file tag in a liquid block',
+      '{% liquid include "package.json" %}',
+      /template\.title \(line 5\): templates cannot include files/,
+    ],
+    [
+      'render in a liquid block',
+      '{% liquid\n render "x" %}',
+      /templates cannot include files \(\{% render %\}\)/,
+    ],
+    ['layout', '{%- layout "x" -%}', /templates cannot include files \(\{% layout %\}\)/],
     ['an unknown part', null, /"subject" is not|Unrecognized key/],
   ])('refuses %s when the routing file loads, naming the line', async (_, title, error) => {
     const template = title === null ? '{ subject: x }' : `{ title: ${JSON.stringify(title)} }`;
@@ -126,4 +137,43 @@ describe('templated messages, golden for every sample event', () => {
       expect(adaptiveCardProblems(teams.attachments[0]?.content as never)).toEqual([]);
     },
   );
+
+  it('reads no file even with the engine’s own file system: the parser refuses the tags, not a stub', async () => {
+    const { Liquid } = await import('liquidjs');
+    const unstubbed = sandboxedEngine(Liquid, false);
+    // Without the refusal this engine would read the file: prove it can, then that ours cannot.
+    const plain = new Liquid({ root: [process.cwd()] });
+    expect(await plain.parseAndRender('{% liquid include "package.json" %}')).toContain(
+      '"name": "flagger-notify"',
+    );
+    for (const source of [
+      '{% liquid include "package.json" %}',
+      '{% render "package.json" %}',
+      '{% include "package.json" %}',
+    ])
+      expect(() => unstubbed.parse(source), source).toThrow(/templates cannot include files/);
+  });
+
+  it('cuts a runaway loop off by the engine’s limits, in well under a second, naming the part', async () => {
+    const t0 = Date.now();
+    const out = await render(
+      { text: '{% for i in (1..100000000) %}{{ i }}{% endfor %}' },
+      fixtures[0] as FlaggerEvent,
+    );
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect('error' in out && out.error).toMatch(/^destinations\.ops\.template\.text: .*limit/i);
+  });
+
+  it('renders just under the time limit, and refuses a template source over the parse limit', async () => {
+    // 1,000 iterations render in a few ms: the limits do not bite ordinary templates.
+    const ok = await render(
+      { text: '{% for i in (1..1000) %}{% endfor %}{{ canary }}' },
+      fixtures[0] as FlaggerEvent,
+    );
+    expect(ok).toEqual({ wording: { text: 'podinfo.test' } });
+    const { Liquid } = await import('liquidjs');
+    const liquid = sandboxedEngine(Liquid);
+    expect(() => liquid.parse('x'.repeat(TEMPLATE_LIMITS.parseLimit))).not.toThrow();
+    expect(() => liquid.parse('x'.repeat(TEMPLATE_LIMITS.parseLimit + 1))).toThrow(/parse length limit/);
+  });
 });
