@@ -1,6 +1,7 @@
 import type { QueuedEvent } from '../aws/envelope';
 import type { WorkerConfig } from '../delivery/worker';
 import { logger } from '../log';
+import { own } from '../own';
 import { reduce } from '../rollouts/tracker';
 import type { RoutingConfig } from '../routing/config';
 import { type CompiledTemplate, templateVars } from '../routing/template';
@@ -15,16 +16,15 @@ export function loadWording(
   destinations: readonly string[],
 ): WorkerConfig['wording'] {
   const t = routing.templates;
-  const own = new Map<string, CompiledTemplate>();
+  const mine = new Map<string, CompiledTemplate>();
   for (const name of destinations) {
-    const compiled = t?.destinations[name];
-    if (compiled) own.set(name, compiled);
+    const compiled = t && own(t.destinations, name);
+    if (compiled) mine.set(name, compiled);
   }
   const byRoute = t?.routes ?? {};
-  if (!own.size && !Object.keys(byRoute).length) return undefined;
+  if (!mine.size && !Object.keys(byRoute).length) return undefined;
   return (queued: QueuedEvent, rollout, link) => {
-    const template =
-      (queued.via !== undefined ? byRoute[queued.via] : undefined) ?? own.get(queued.destination ?? '');
+    const template = own(byRoute, queued.via) ?? mine.get(queued.destination ?? '');
     if (!template) return undefined;
     const out = template.render(
       templateVars(queued.event, rollout ?? reduce(undefined, queued.event).rollout, link),

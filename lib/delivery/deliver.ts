@@ -4,6 +4,7 @@ import { type MetricName, recordAll } from '../aws/metrics';
 import { InvalidMessageError, NotSentError, RetryableDeliveryError } from '../errors';
 import { canaryId } from '../event/event';
 import { logger } from '../log';
+import { own } from '../own';
 import type { Destination, Provider, SendResult, Wording } from '../providers/provider';
 import { milestoneGate } from '../rollouts/milestones';
 import type { RolloutStore } from '../rollouts/state';
@@ -77,7 +78,7 @@ export async function deliverRecord(
 ): Promise<Outcome> {
   const { event } = d.queued;
   const name = d.queued.destination ?? provider.id;
-  const destination = config.destinations[name];
+  const destination = own(config.destinations, name);
   // Removed from the routing file since it was queued: keep it, with the reason, for a redrive.
   if (!destination) throw new InvalidMessageError(`unknown ${provider.id} destination "${name}"`);
   const where = { provider: provider.id, destination: name, canary: canaryId(event) };

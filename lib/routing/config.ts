@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import type { Env } from '../env';
 import { ConfigError } from '../errors';
 import { KINDS, type Kind, SEVERITIES, type Severity } from '../event/classify';
+import { own } from '../own';
 import { PROVIDER_IDS, PROVIDERS, providerById } from '../providers/catalog';
 import { envDestination } from '../providers/destination';
 import type { DestinationDef } from '../providers/provider';
@@ -202,7 +203,8 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
   const names = new Set<string>();
   const routes: Route[] = (file.routes ?? [{ to: Object.keys(destinations) }]).map((rt, i) => {
     for (const [j, to] of (rt.to as string[]).entries()) {
-      if (!destinations[to]) problems.push(`${where(['routes', i, 'to', j])}: unknown destination "${to}"`);
+      if (!own(destinations, to))
+        problems.push(`${where(['routes', i, 'to', j])}: unknown destination "${to}"`);
     }
     if (rt.name && names.has(rt.name))
       problems.push(`${where(['routes', i, 'name'])}: route name "${rt.name}" is used twice`);

@@ -8,6 +8,7 @@ import {
   isKubernetesNamespace,
 } from '../event/event';
 import { logger } from '../log';
+import { own } from '../own';
 import type { GateKind, GateStore } from '../rollouts/gates';
 import { checkLink, rolloutPath } from '../rollouts/links';
 import type { Story, StoryStore } from '../rollouts/story';
@@ -122,7 +123,7 @@ export async function handlePageAction(
   if (deps.approvers.mode === 'off')
     return refuse(403, 'Not from this page', 'Approving from the rollout page is off (PAGE_APPROVERS=off).');
   const form = new URLSearchParams(req.body ?? '');
-  const kind = ACTIONS[form.get('action') ?? ''];
+  const kind = own(ACTIONS, form.get('action') ?? undefined);
   if (!kind) return refuse(400, 'Bad form', 'action: must be approve or rollback.');
   const nonce = form.get('nonce') ?? undefined;
   const fresh = checkNonce(deps.secret, path, nonce, now);

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { logger } from '../log';
+import { own } from '../own';
 import { type SlackApi, slackCode } from '../providers/slack-app/api';
 import type { GateKind, GateStore } from '../rollouts/gates';
 import type { StoryStore } from '../rollouts/story';
@@ -24,6 +25,8 @@ export const GATE_ACTIONS: Record<string, GateKind> = { 'gate-open': 'gate', 'ro
 const MAX_AGE_SECONDS = 5 * 60;
 
 export type SlackCheck = 'ok' | 'missing' | 'stale' | 'bad-signature';
+
+const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** `X-Slack-Signature: v0=<hex HMAC-SHA256(secret, "v0:" + timestamp + ":" + raw body)>`, constant time. */
 export function verifySlack(
@@ -117,20 +120,27 @@ export async function handleSlackInteraction(
   } catch {
     return answer(400, 'payload: not a Slack interaction');
   }
-  const action = payload.actions?.[0];
-  const kind = action?.action_id ? GATE_ACTIONS[action.action_id] : undefined;
+  if (!isObject(payload) || !Array.isArray(payload.actions) || !isObject(payload.user))
+    return answer(400, 'payload: not a Slack interaction');
+  const action = isObject(payload.actions[0]) ? payload.actions[0] : undefined;
+  const kind = typeof action?.action_id === 'string' ? own(GATE_ACTIONS, action.action_id) : undefined;
   const user = payload.user?.id;
   if (payload.type !== 'block_actions' || !kind || !user || !/^[UW][A-Z0-9]{2,20}$/.test(user))
     return answer(400, 'payload: not an Approve or Roll back click');
   let button: GateButton;
   try {
-    button = JSON.parse(action?.value ?? '');
+    button = JSON.parse(typeof action?.value === 'string' ? action.value : '');
   } catch {
     return answer(400, 'payload: the button carries no rollout');
   }
+  if (!isObject(button) || typeof button.namespace !== 'string' || typeof button.name !== 'string')
+    return answer(400, 'payload: the button carries no rollout');
   // Buttons drawn before destinations were named in them belong to the only Slack app destination.
   const names = Object.keys(deps.destinations);
-  const dest = deps.destinations[button.d ?? (names.length === 1 ? (names[0] as string) : '')];
+  const dest = own(
+    deps.destinations,
+    typeof button.d === 'string' ? button.d : names.length === 1 ? names[0] : undefined,
+  );
   if (!dest) return answer(409, 'the destination that drew this button is no longer configured');
   const allowed = await mayAct(user, dest);
   if (allowed !== true) return answer(403, allowed);
@@ -181,7 +191,7 @@ async function announce(api: SlackApi, p: Payload, text: string): Promise<void> 
           ? {
               ...b,
               elements: (b.elements ?? []).filter(
-                (e) => !GATE_ACTIONS[(e as { action_id?: string }).action_id ?? ''],
+                (e) => !own(GATE_ACTIONS, (e as { action_id?: string }).action_id),
               ),
             }
           : b,

@@ -347,17 +347,20 @@ describe('worker', () => {
     ]);
   });
 
-  it('dead-letters a message for a destination no longer configured, naming it', async () => {
-    rx = await startReceiver(answer(200, 'ok'));
-    const { queue, dlq, config } = await setup();
-    const raw = JSON.stringify({ v: 1, receivedAt: 'x', event: a1, destination: 'gone' });
-    const event = await sendAndReceive(env, queue, [{ body: raw, group: 'g' }]);
-    expect((await createWorker(slack, config, env.sqs)(event, ctx())).batchItemFailures).toEqual([]);
-    expect(rx.received).toHaveLength(0);
-    expect(attrs((await drain(env, dlq))[0] ?? {}).reason).toBe(
-      'InvalidMessageError: unknown slack destination "gone"',
-    );
-  });
+  it.each(['gone', '__proto__', 'constructor'])(
+    'dead-letters a message for a destination %s, not configured, naming it',
+    async (gone) => {
+      rx = await startReceiver(answer(200, 'ok'));
+      const { queue, dlq, config } = await setup();
+      const raw = JSON.stringify({ v: 1, receivedAt: 'x', event: a1, destination: gone });
+      const event = await sendAndReceive(env, queue, [{ body: raw, group: 'g' }]);
+      expect((await createWorker(slack, config, env.sqs)(event, ctx())).batchItemFailures).toEqual([]);
+      expect(rx.received).toHaveLength(0);
+      expect(attrs((await drain(env, dlq))[0] ?? {}).reason).toBe(
+        `InvalidMessageError: unknown slack destination "${gone}"`,
+      );
+    },
+  );
 
   it('while a slower group holds the batch, lets a delivered group move on and takes its next event itself', async () => {
     // Checkout's destination answers in 1.5 s; podinfo's at once.

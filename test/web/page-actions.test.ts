@@ -104,9 +104,12 @@ describe('the rollout page’s Approve / Roll back form (POST to its signed link
   });
 
   it('refuses a bad action (400), a forged, another page’s or an hour-old nonce (403)', async () => {
-    const { get, post, nonceOf, check, path } = await setup();
+    const { get, post, nonceOf, check, path, deps } = await setup();
     const nonce = nonceOf((await get()).body);
     expect((await post({ action: 'delete', nonce })).statusCode).toBe(400);
+    // Keys of every object are not actions: no gate opened, no "Approved by" line in the audit.
+    for (const action of ['__proto__', 'constructor', 'toString'])
+      expect((await post({ action, nonce })).statusCode, action).toBe(400);
     expect((await post({ action: 'approve' })).statusCode).toBe(403);
     // Its last character changed (to another one: a random nonce may end in A already).
     const forged = `${nonce.slice(0, -1)}${nonce.endsWith('A') ? 'B' : 'A'}`;
@@ -116,6 +119,7 @@ describe('the rollout page’s Approve / Roll back form (POST to its signed link
     const old = formNonce(SECRET, path, NOW - 3601_000);
     expect((await post({ action: 'approve', nonce: old })).body).toContain('Form expired');
     expect(await check()).toBe(403);
+    expect((await deps.gates.get({ namespace: 'web', name: 'frontend' }))?.value.audit ?? []).toEqual([]);
     // None of those used up the good nonce.
     expect((await post({ action: 'approve', nonce })).statusCode).toBe(303);
   });

@@ -22,6 +22,13 @@ function signed(payload: unknown, { at = NOW, secret = SECRET } = {}) {
   return { headers: { 'x-slack-request-timestamp': ts, 'x-slack-signature': sig }, body };
 }
 
+/** The same body, signed as if sent at `at`. */
+function signedAt(r: { body: string }, at: number) {
+  const ts = String(Math.floor(at / 1000));
+  const sig = `v0=${createHmac('sha256', SECRET).update(`v0:${ts}:${r.body}`).digest('hex')}`;
+  return { headers: { 'x-slack-request-timestamp': ts, 'x-slack-signature': sig }, body: r.body };
+}
+
 async function setup(approvers: string[] = [], api?: SlackApi) {
   const stories = memoryStories();
   const gates = memoryGates();
@@ -80,6 +87,13 @@ describe('Slack interactions (POST /slack/interactions)', () => {
     ['a bad signature', (r: ReturnType<typeof signed>) => ({ ...r, body: `${r.body}x` }), 401],
     ['another secret', () => signed({}, { secret: 'another-secret-0123456789abcdef' }), 401],
     ['a stale timestamp (6 minutes)', () => signed({}, { at: NOW - 6 * 60_000 }), 401],
+    [
+      'a timestamp 6 minutes in the future',
+      (r: ReturnType<typeof signed>) => signedAt(r, NOW + 6 * 60_000),
+      401,
+    ],
+    ['a timestamp 301 s old', (r: ReturnType<typeof signed>) => signedAt(r, NOW - 301_000), 401],
+    ['a timestamp 301 s ahead', (r: ReturnType<typeof signed>) => signedAt(r, NOW + 301_000), 401],
   ])('refuses %s (%i) and changes nothing', async (_, make, status) => {
     const { deps, click, check } = await setup();
     const r = make(signed(click()));
@@ -250,5 +264,81 @@ describe('Slack interactions (POST /slack/interactions)', () => {
         NOW,
       ),
     ).toBe('bad-signature');
+  });
+
+  it('takes a click signed exactly 300 s before or after now, the edge of Slack’s five minutes', async () => {
+    for (const at of [NOW - 300_000, NOW + 300_000]) {
+      const { deps, click } = await setup();
+      const r = signedAt(signed(click()), at);
+      expect((await handleSlackInteraction(r.headers, r.body, deps)).statusCode).toBe(200);
+    }
+  });
+
+  it.each([
+    ['payload=null', null],
+    ['a payload that is a list', [1]],
+    ['actions that are not a list', { type: 'block_actions', user: { id: 'U0ANA' }, actions: 'x' }],
+    ['a null action', { type: 'block_actions', user: { id: 'U0ANA' }, actions: [null] }],
+    [
+      '__proto__ as the action',
+      { type: 'block_actions', user: { id: 'U0ANA' }, actions: [{ action_id: '__proto__', value: '{}' }] },
+    ],
+    [
+      'constructor as the action',
+      { type: 'block_actions', user: { id: 'U0ANA' }, actions: [{ action_id: 'constructor', value: '{}' }] },
+    ],
+    [
+      'a button value of null',
+      { type: 'block_actions', user: { id: 'U0ANA' }, actions: [{ action_id: 'gate-open', value: 'null' }] },
+    ],
+  ])('answers %s, validly signed, with 400 and changes nothing', async (_, payload) => {
+    const { deps, check } = await setup();
+    const r = signed(payload);
+    const out = await handleSlackInteraction(r.headers, r.body, deps);
+    expect(out.statusCode).toBe(400);
+    expect(await check()).toBe(403);
+    expect((await deps.gates.get({ namespace: 'web', name: 'frontend' }))?.value.audit ?? []).toEqual([]);
+  });
+
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])(
+    'treats %s as a button’s destination as one not configured (409), with two destinations',
+    async (d) => {
+      const { deps, check, rollout } = await setup();
+      deps.destinations.other = { approvers: [] };
+      const r = signed({
+        type: 'block_actions',
+        user: { id: 'U0ANA' },
+        actions: [
+          {
+            action_id: 'gate-open',
+            value: JSON.stringify({ namespace: 'web', name: 'frontend', rollout, d }),
+          },
+        ],
+      });
+      expect((await handleSlackInteraction(r.headers, r.body, deps)).statusCode).toBe(409);
+      expect(await check()).toBe(403);
+    },
+  );
+
+  it('judges a button by the approvers of the destination it names, not another’s', async () => {
+    const { deps, check, rollout } = await setup(['U0BEN']);
+    deps.destinations.open = { approvers: [] };
+    const button = (d: string) =>
+      signed({
+        type: 'block_actions',
+        user: { id: 'U0ANA' },
+        actions: [
+          {
+            action_id: 'gate-open',
+            value: JSON.stringify({ namespace: 'web', name: 'frontend', rollout, d }),
+          },
+        ],
+      });
+    const strict = button('slack-app');
+    expect((await handleSlackInteraction(strict.headers, strict.body, deps)).statusCode).toBe(403);
+    expect(await check()).toBe(403);
+    const open = button('open');
+    expect((await handleSlackInteraction(open.headers, open.body, deps)).statusCode).toBe(200);
+    expect(await check()).toBe(200);
   });
 });
