@@ -18,9 +18,9 @@ import { checkNonce } from './nonce';
 import { LINK_WHY, htmlResponse as page, problemPage, type WebResponse } from './page';
 
 /**
- * Who may act from a rollout page: anyone holding its signed link (as anyone who can see a Slack
- * message), nobody (`off`), or the listed emails, as the SSO proxy in front of the API says in a
- * header (docs/gates.md).
+ * Who may act from a rollout page: nobody unless the deployer chooses (a link pasted into a ticket
+ * or forwarded must not promote a canary), the listed emails as the SSO proxy in front of the API
+ * says in a header, or, explicitly, anyone holding its signed link (docs/gates.md).
  */
 export interface PageApprovers {
   mode: 'anyone' | 'off' | 'listed';
@@ -30,7 +30,9 @@ export interface PageApprovers {
 
 const email = z
   .string()
-  .check(z.regex(/^[^\s@,]+@[^\s@,]+$/, 'must be off, or a comma-separated list of emails'));
+  .check(
+    z.regex(/^[^\s@,]+@[^\s@,]+$/, 'must be off, anyone-with-link, or a comma-separated list of emails'),
+  );
 const schema = z.object({
   PAGE_APPROVERS: optionalEnv(
     z.pipe(
@@ -40,7 +42,7 @@ const schema = z.object({
           .map((s) => s.trim().toLowerCase())
           .filter(Boolean),
       ),
-      z.union([z.tuple([z.literal('off')]), z.array(email)]),
+      z.union([z.tuple([z.literal('off')]), z.tuple([z.literal('anyone-with-link')]), z.array(email)]),
     ),
   ),
   PAGE_APPROVER_HEADER: optionalEnv(
@@ -48,13 +50,14 @@ const schema = z.object({
   ),
 });
 
-/** PAGE_APPROVERS (unset: anyone with the link; `off`; or emails) and PAGE_APPROVER_HEADER. */
+/** PAGE_APPROVERS (unset or `off`: nobody; emails; `anyone-with-link`) and PAGE_APPROVER_HEADER. */
 export function pageApprovers(env: Env): PageApprovers {
   const e = parseEnv(schema, env, 'rollout page approvals');
-  const list = (e.PAGE_APPROVERS ?? []) as string[];
+  const list = (e.PAGE_APPROVERS ?? ['off']) as string[];
+  const mode = list[0] === 'off' ? 'off' : list[0] === 'anyone-with-link' ? 'anyone' : 'listed';
   return {
-    mode: list[0] === 'off' ? 'off' : list.length ? 'listed' : 'anyone',
-    emails: list[0] === 'off' ? [] : list,
+    mode,
+    emails: mode === 'listed' ? list : [],
     header: (e.PAGE_APPROVER_HEADER ?? 'x-forwarded-email').toLowerCase(),
   };
 }
@@ -121,7 +124,11 @@ export async function handlePageAction(
   const link = checkLink(deps.secret, path, req.query.exp, req.query.sig, now);
   if (link !== 'ok') return refuse(403, `Link ${link}`, LINK_WHY[link]);
   if (deps.approvers.mode === 'off')
-    return refuse(403, 'Not from this page', 'Approving from the rollout page is off (PAGE_APPROVERS=off).');
+    return refuse(
+      403,
+      'Not from this page',
+      'Approving from the rollout page is off. To turn it on, deploy with PAGE_APPROVERS set to the emails your SSO proxy names (or to anyone-with-link).',
+    );
   const form = new URLSearchParams(req.body ?? '');
   const kind = own(ACTIONS, form.get('action') ?? undefined);
   if (!kind) return refuse(400, 'Bad form', 'action: must be approve or rollback.');

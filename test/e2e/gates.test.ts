@@ -83,7 +83,8 @@ describe('local pipeline end to end: gates', () => {
   }, 60_000);
 
   it('opens a waiting gate from the rollout page’s form, reached from the Slack message’s link', async () => {
-    const p = await pipeline({ INGEST_TOKEN: TOKEN });
+    // Approving from the page is an explicit choice (closed by default).
+    const p = await pipeline({ INGEST_TOKEN: TOKEN, PAGE_APPROVERS: 'anyone-with-link' });
     const base = p.url.replace(/\/events$/, '');
     const check = async () =>
       (

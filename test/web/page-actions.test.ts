@@ -143,13 +143,20 @@ describe('the rollout page’s Approve / Roll back form (POST to its signed link
     expect(audit).toEqual([expect.objectContaining({ by: 'ana@example.com', how: 'link', open: true })]);
   });
 
-  it('with PAGE_APPROVERS=off, draws no form and refuses a POST', async () => {
-    const { get, post, check, path } = await setup({ ...ANYONE, mode: 'off' });
-    expect((await get()).body).not.toContain('<form');
-    const res = await post({ action: 'approve', nonce: formNonce(SECRET, path, NOW) });
-    expect(res.statusCode).toBe(403);
-    expect(await check()).toBe(403);
-  });
+  it.each([
+    ['unset', {}],
+    ['off', { PAGE_APPROVERS: 'off' }],
+  ])(
+    'with PAGE_APPROVERS %s (closed by default), draws no form and refuses a POST, saying how to turn it on',
+    async (_, env) => {
+      const { get, post, check, path } = await setup(pageApprovers(env));
+      expect((await get()).body).not.toContain('<form');
+      const res = await post({ action: 'approve', nonce: formNonce(SECRET, path, NOW) });
+      expect(res.statusCode).toBe(403);
+      expect(res.body).toContain('PAGE_APPROVERS');
+      expect(await check()).toBe(403);
+    },
+  );
 
   it('draws no form once the rollout has moved on, and refuses a form sent after that (409)', async () => {
     const waiting = await setup();
@@ -165,8 +172,11 @@ describe('the rollout page’s Approve / Roll back form (POST to its signed link
   });
 
   it('reads PAGE_APPROVERS and PAGE_APPROVER_HEADER, refusing what they cannot be', () => {
-    expect(pageApprovers({})).toEqual(ANYONE);
+    expect(pageApprovers({}).mode).toBe('off');
+    expect(pageApprovers({ PAGE_APPROVERS: '' }).mode).toBe('off');
     expect(pageApprovers({ PAGE_APPROVERS: 'off' }).mode).toBe('off');
+    expect(pageApprovers({ PAGE_APPROVERS: 'anyone-with-link' })).toEqual(ANYONE);
+    expect(() => pageApprovers({ PAGE_APPROVERS: 'anyone' })).toThrow(/PAGE_APPROVERS/);
     expect(
       pageApprovers({
         PAGE_APPROVERS: 'Ana@example.com, bob@example.com',
