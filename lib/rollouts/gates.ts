@@ -28,6 +28,11 @@ export interface GateState extends CanaryRef {
    * rollout's own events have not named it yet (or not reached the workers yet).
    */
   asked?: Partial<Record<GateKind, string>>;
+  /**
+   * The rollout (its start) the canary's story showed when Flagger asked: an `asked` revision
+   * binds an approval only in that rollout, never in the next one (absent in older states).
+   */
+  askedIn?: Partial<Record<GateKind, number>>;
 }
 
 export interface GateStore {
@@ -55,8 +60,18 @@ export function isOpen(
 }
 
 /**
+ * The revision an approval for the rollout running now is for: the one Flagger asked about during
+ * this rollout, else the one its events name, else none yet (the next check's binds it).
+ */
+export function revisionFor(state: GateState | undefined, kind: GateKind, story: Story): string | undefined {
+  const asked = state?.askedIn?.[kind] === story.rollout.startedAt ? state?.asked?.[kind] : undefined;
+  return asked ?? story.rollout.revision;
+}
+
+/**
  * The state after opening or closing a gate for the rollout running now. Opening an open gate
- * (twice, or from two places) changes nothing: one approval, one audit line.
+ * (twice, or from two places) changes nothing: one approval, one audit line; opening a gate open
+ * for another revision than the one now waiting binds it to that one.
  */
 export function decide(
   state: GateState | undefined,
@@ -70,8 +85,8 @@ export function decide(
     decisions: {},
     audit: [],
   };
-  if (isOpen(base, change.kind, story) === change.open) return { state: base, changed: false };
-  const revision = base.asked?.[change.kind] ?? story.rollout.revision;
+  const revision = revisionFor(base, change.kind, story);
+  if (isOpen(base, change.kind, story, revision) === change.open) return { state: base, changed: false };
   const full: GateChange = {
     ...change,
     rollout: story.rollout.startedAt,
@@ -88,16 +103,21 @@ export function decide(
 }
 
 /**
- * The state after Flagger asked about `checksum` at a gate: remembered when it is new, so the
- * next approval is bound to the revision that waits, however far behind the events are.
+ * The state after Flagger asked about `checksum` at a gate during `rollout` (the story's, when
+ * known): remembered when it is new, so the next approval is bound to the revision that waits,
+ * however far behind the events are.
  */
 export function asked(
   state: GateState | undefined,
   canary: CanaryRef,
   kind: GateKind,
   checksum: string,
+  rollout?: number,
 ): GateState | undefined {
-  if (state?.asked?.[kind] === checksum) return undefined;
+  if (state?.asked?.[kind] === checksum && state?.askedIn?.[kind] === rollout) return undefined;
   const base: GateState = state ?? { ...canary, decisions: {}, audit: [] };
-  return { ...base, asked: { ...base.asked, [kind]: checksum } };
+  const askedIn = { ...base.askedIn };
+  if (rollout === undefined) delete askedIn[kind];
+  else askedIn[kind] = rollout;
+  return { ...base, asked: { ...base.asked, [kind]: checksum }, askedIn };
 }

@@ -46,7 +46,8 @@ export async function handleGate(
     // A revision Flagger asks about for the first time is remembered (one write per revision, not
     // per check): an approval is then for that revision. A lost race only delays it to the next check.
     const { checksum, ...canary } = target;
-    const next = checksum && !open ? asked(got?.value, canary, kind, checksum) : undefined;
+    const next =
+      checksum && !open ? asked(got?.value, canary, kind, checksum, story?.rollout.startedAt) : undefined;
     if (next)
       await deps.gates.put(next, got?.version ?? 0).catch((err: Error) => {
         logger.warn('could not remember the revision a gate check asked about', { error: err.name });

@@ -110,4 +110,60 @@ describe('gates (POST /gate/… and /rollback/…)', () => {
   ])('refuses a body with %s, naming the field', (_, body, error) => {
     expect(parseGateBody(body)).toBe(error);
   });
+
+  describe('an approval and a new revision, in every order', () => {
+    // Revision one waits, is asked about, approved and promoted; revision two starts 10 min later.
+    const first = async () => {
+      const { deps, gate } = await setup();
+      expect((await gate('check', 'gate', { checksum: '77aa88bb99' })).statusCode).toBe(403);
+      await gate('open');
+      expect((await gate('check', 'gate', { checksum: '77aa88bb99' })).statusCode).toBe(200);
+      for (const e of frontend.slice(3)) await storyOf(deps.stories, e, eventIdentity(e));
+      const next = async () => {
+        for (const e of frontend.slice(1, 3).map((x) => later(x, 600_000, 'ffffffff99')))
+          await storyOf(deps.stories, e, eventIdentity(e));
+      };
+      return { deps, gate, next };
+    };
+    const asks = (gate: Awaited<ReturnType<typeof setup>>['gate'], checksum = 'ffffffff99') =>
+      gate('check', 'gate', { checksum }).then((r) => r.statusCode);
+
+    it('approved before Flagger’s first check of the new revision: that check is approved', async () => {
+      const { gate, next } = await first();
+      await next();
+      expect(await gate('open')).toEqual({ statusCode: 202, body: 'Gate opened' });
+      expect(await asks(gate)).toBe(200);
+    });
+
+    it('approved between the new revision’s checks: the next check is approved', async () => {
+      const { gate, next } = await first();
+      await next();
+      expect(await asks(gate)).toBe(403);
+      await gate('open');
+      expect(await asks(gate)).toBe(200);
+    });
+
+    it('approved for one revision, then the next starts: closed, and opening again opens it', async () => {
+      const { deps, gate, next } = await first();
+      await next();
+      await gate('open');
+      expect(await asks(gate)).toBe(200);
+      for (const e of frontend.slice(1, 3).map((x) => later(x, 1_200_000, 'cccccccc33')))
+        await storyOf(deps.stories, e, eventIdentity(e));
+      expect(await asks(gate, 'cccccccc33')).toBe(403);
+      expect(await gate('open')).toEqual({ statusCode: 202, body: 'Gate opened' });
+      expect(await asks(gate, 'cccccccc33')).toBe(200);
+    });
+
+    it('opening a gate open for another revision binds it to the one Flagger now asks about', async () => {
+      const { gate } = await setup();
+      expect(await asks(gate, 'aaaaaaaa11')).toBe(403);
+      await gate('open');
+      // The same rollout, a new revision asked about (its events have not arrived yet).
+      expect(await asks(gate, 'bbbbbbbb22')).toBe(403);
+      expect(await gate('open')).toEqual({ statusCode: 202, body: 'Gate opened' });
+      expect(await asks(gate, 'bbbbbbbb22')).toBe(200);
+      expect(await asks(gate, 'aaaaaaaa11')).toBe(403);
+    });
+  });
 });
