@@ -16,8 +16,13 @@ export interface WebhookSpec<O, Id extends string = string>
   format(event: FlaggerEvent, options: O & { dashboardUrl?: string }, ctx?: Partial<SendContext>): unknown;
   /** Per-event URL (query parameters the platform reads, such as Google Chat's thread option). */
   url?(base: URL, event: FlaggerEvent): string;
-  /** Extra request settings: headers, a signature over the body, an answer check. */
-  request?(options: O): Pick<PostOptions, 'headers' | 'sign' | 'check'>;
+  /**
+   * Extra request settings: headers, an answer check, and headers signed over the exact body
+   * sent; `message.key` is the same for every attempt at one event to one destination.
+   */
+  request?(options: O): Pick<PostOptions, 'headers' | 'check'> & {
+    sign?(body: string, message: { key: string }): Record<string, string>;
+  };
   /** What a 2xx answer says about pacing (Discord's X-RateLimit-Remaining: 0). */
   onDelivered?(answer: HttpAnswer): Pick<SendResult, 'waitSeconds'>;
   /** For mode `live`: how this platform posts and edits the rollout message for one event. */
@@ -42,7 +47,12 @@ export function webhookProvider<O, const Id extends string = string>(spec: Webho
     create(d, common: CommonSettings) {
       const base = destinationUrl(d, common, spec.allowedHosts);
       const options = { ...parseOptions(d, spec.options), dashboardUrl: common.dashboardUrl };
-      const extra = request?.(options) ?? {};
+      const { sign, ...fixed } = request?.(options) ?? {};
+      // The destination and the event's identity: what a receiver deduplicates attempts on.
+      const extraFor = (ctx: SendContext): Pick<PostOptions, 'headers' | 'sign' | 'check'> => ({
+        ...fixed,
+        ...(sign ? { sign: (body: string) => sign(body, { key: `${d.name}\n${ctx.eventId}` }) } : {}),
+      });
       if (d.events === 'live' && live) {
         const store = common.store;
         if (!store) throw new ConfigError(`${d.field('url')}: a live message needs STATE_TABLE`);
@@ -51,7 +61,7 @@ export function webhookProvider<O, const Id extends string = string>(spec: Webho
             const { calls } = await sendLive(
               store,
               d.name,
-              live(base, options, event, ctx, extra),
+              live(base, options, event, ctx, extraFor(ctx)),
               event,
               ctx,
             );
@@ -66,7 +76,7 @@ export function webhookProvider<O, const Id extends string = string>(spec: Webho
           const answer = await postJson(url, format(event, options, ctx), {
             timeoutMs,
             label: spec.id,
-            ...extra,
+            ...extraFor(ctx),
           });
           return { status: answer.status, ...onDelivered?.(answer) };
         },

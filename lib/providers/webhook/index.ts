@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import * as z from 'zod/mini';
 import { classify, type Facts, type Kind, type Severity } from '../../event/classify';
 import { clusterOf, type FlaggerEvent } from '../../event/event';
@@ -25,8 +25,17 @@ export interface WebhookBody {
 
 const webhookSchema = z.object({
   url: opt(z.string()),
-  // Short secrets are guessable from signed bodies offline.
-  secret: opt(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
+  // One secret, or two (space-separated) while rotating. Short ones are guessable offline.
+  secret: opt(
+    z
+      .string()
+      .check(
+        z.refine(
+          (v) => secretsOf(v).length > 0 && secretsOf(v).every((s) => s.length >= 16),
+          'must be at least 16 characters (each, when several are listed)',
+        ),
+      ),
+  ),
 });
 
 /** Its routing-file options, as its schema reads them. */
@@ -56,6 +65,55 @@ export function formatWebhook(
 export const signature = (secret: string, body: string): string =>
   `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
+/** `WEBHOOK_SECRET`'s secrets: one, or several space-separated while a receiver rotates. */
+export const secretsOf = (value: string): string[] => value.trim().split(/\s+/).filter(Boolean);
+
+/**
+ * Standard Webhooks (standardwebhooks.com): the key of a `whsec_<base64>` secret is its decoded
+ * bytes, as the spec's libraries read it; any other secret's key is its own bytes (a receiver
+ * then uses the library's `format: "raw"`).
+ */
+const standardKey = (secret: string): Buffer =>
+  secret.startsWith('whsec_') ? Buffer.from(secret.slice('whsec_'.length), 'base64') : Buffer.from(secret);
+
+/** `webhook-signature`: `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, one per secret. */
+export function standardSignature(
+  secrets: readonly string[],
+  id: string,
+  timestamp: number,
+  body: string,
+): string {
+  return secrets
+    .map(
+      (s) =>
+        `v1,${createHmac('sha256', standardKey(s)).update(`${id}.${timestamp}.${body}`).digest('base64')}`,
+    )
+    .join(' ');
+}
+
+/**
+ * The signed headers of one attempt: Standard Webhooks' `webhook-id` (the same for every attempt
+ * at one event to one destination, so a receiver can refuse a replay or a duplicate),
+ * `webhook-timestamp` and `webhook-signature` with every secret; and Flux's `X-Signature` with the
+ * first, for receivers written for it.
+ */
+export function signedHeaders(
+  secret: string,
+  body: string,
+  key: string,
+  now = Date.now(),
+): Record<string, string> {
+  const secrets = secretsOf(secret);
+  const id = `msg_${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+  const timestamp = Math.floor(now / 1000);
+  return {
+    'x-signature': signature(secrets[0] as string, body),
+    'webhook-id': id,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': standardSignature(secrets, id, timestamp, body),
+  };
+}
+
 export const webhook = webhookProvider<WebhookOptions, 'webhook'>({
   id: 'webhook',
   title: 'Generic webhook',
@@ -66,6 +124,7 @@ export const webhook = webhookProvider<WebhookOptions, 'webhook'>({
   allowedHosts: [],
   minIntervalMs: 250,
   format: formatWebhook,
-  // The signature covers the exact bytes sent, so a receiver verifies before it parses.
-  request: ({ secret }) => (secret ? { sign: (body) => ({ 'x-signature': signature(secret, body) }) } : {}),
+  // The signatures cover the exact bytes sent, so a receiver verifies before it parses.
+  request: ({ secret }) =>
+    secret ? { sign: (body, message) => signedHeaders(secret, body, message.key) } : {},
 });
