@@ -71,7 +71,9 @@ export async function handleGate(
       how: who.how,
       at: (deps.now ?? Date.now)(),
     });
-    if (!changed) return { statusCode: 202, body: open ? 'Gate already open' : 'Gate already closed' };
+    // Said of the webhook it is: a Roll back click that answered "Gate opened" read as an approval.
+    const what = kind === 'gate' ? 'Gate' : 'Rollback';
+    if (!changed) return { statusCode: 202, body: `${what} already ${open ? 'open' : 'closed'}` };
     await deps.gates.put(state, got?.version ?? 0);
     logger.info(open ? 'gate opened' : 'gate closed', {
       gate: kind,
@@ -81,6 +83,6 @@ export async function handleGate(
       rollout: story.rollout.startedAt,
       revision: story.rollout.revision,
     });
-    return { statusCode: 202, body: open ? 'Gate opened' : 'Gate closed' };
+    return { statusCode: 202, body: `${what} ${open ? 'opened' : 'closed'}` };
   }, 5);
 }

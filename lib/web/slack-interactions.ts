@@ -161,7 +161,7 @@ export async function handleSlackInteraction(
     { by: `${who} (${user})`.slice(0, 64), how: 'slack' },
     { ...deps, now: () => now },
   );
-  if (res.statusCode === 202 && res.body === 'Gate opened' && dest.api)
+  if (res.statusCode === 202 && res.body.endsWith(' opened') && dest.api)
     await announce(dest.api, payload, decisionText(kind, user, now));
   return answer(res.statusCode === 202 ? 200 : res.statusCode, res.body);
 }

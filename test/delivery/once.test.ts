@@ -1,3 +1,4 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { deliveredOnce } from '../../lib/delivery/once';
 import { countCalls, useDynamo } from '../helpers/dynamo';
@@ -35,5 +36,19 @@ describe('deliveredOnce: one read before the send, one conditional put after it'
     } as never);
     expect(await halfBroken.record('slack#ops#d')).toBe('InternalServerError');
     expect(await halfBroken.delivered('slack#ops#d')).toBe(false);
+  });
+
+  it('lets the record expire 24 h after the delivery, in epoch seconds as DynamoDB TTL reads it', async () => {
+    const at = Date.UTC(2026, 11, 6, 12);
+    const once = deliveredOnce(db.table, db.client, () => at);
+    await once.record('slack#ops#ttl');
+    const { Item } = await db.client.send(
+      new GetItemCommand({
+        TableName: db.table,
+        Key: { pk: { S: 'once#slack#ops#ttl' } },
+        ConsistentRead: true,
+      }),
+    );
+    expect(Number(Item?.expiresAt?.N)).toBe(at / 1000 + 24 * 3600);
   });
 });

@@ -204,7 +204,7 @@ describe('local pipeline end to end: gates', () => {
     while (waiting.length < 2) await new Promise((r) => setTimeout(r, 100));
     // A new rollout of the same canary (a new revision): the approval did not carry over.
     expect(await gateCheck(waiting[1] as string)).toBe(403);
-    expect(await click('rollback-open')).toBe('200 Gate opened');
+    expect(await click('rollback-open')).toBe('200 Rollback opened');
     expect(await second).toBe('rolled back');
     expect(p.output()).toContain('gate opened');
   }, 90_000);

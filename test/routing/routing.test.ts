@@ -177,6 +177,11 @@ routes:
     expect(globToRegExp('team-?-*').test('team-a-prod')).toBe(true);
     expect(globToRegExp('team-a*').test('xteam-a')).toBe(false);
     expect(globToRegExp('a.b').test('axb')).toBe(false);
+    // Whole names at both ends: `prod` is not `prod-sandbox`, nor `preprod`.
+    expect(globToRegExp('prod').test('prod-sandbox')).toBe(false);
+    expect(globToRegExp('prod').test('preprod')).toBe(false);
+    expect(globToRegExp('prod').test('prod')).toBe(true);
+    expect(globToRegExp('prod-*').test('prod-')).toBe(true);
   });
 
   it('without a routing file sends everything to every configured channel', async () => {

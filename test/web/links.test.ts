@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkLink, LINK_DAYS, rolloutPath, signedLink } from '../../lib/rollouts/links';
+import { checkNonce, formNonce, NONCE_SECONDS } from '../../lib/web/nonce';
 
 const SECRET = 'test-link-secret-0123456789abcdef0123';
 const path = rolloutPath({ namespace: 'test', name: 'podinfo' }, 1764115200000);
@@ -41,5 +42,26 @@ describe('signed rollout links', () => {
     expect(checkLink(`${SECRET}x`, path, link.exp, link.sig, now)).toBe('tampered');
     expect(checkLink(SECRET, path, 'abc', link.sig, now)).toBe('tampered');
     expect(checkLink(SECRET, path, link.exp, link.sig, now + (LINK_DAYS * 86400 + 1) * 1000)).toBe('expired');
+  });
+});
+
+describe('the edges of a link’s and a form’s life', () => {
+  const SECRET = 'edge-link-secret-0123456789abcdef0123';
+  const path = '/rollouts/web/frontend/1';
+
+  it('takes a link until the second before its expiry and refuses it at its expiry', () => {
+    const url = new URL(signedLink(SECRET, 'https://x', path, 0));
+    const exp = Number(url.searchParams.get('exp'));
+    const check = (now: number) =>
+      checkLink(SECRET, path, url.searchParams.get('exp') ?? '', url.searchParams.get('sig') ?? '', now);
+    expect(check(exp * 1000 - 1)).toBe('ok');
+    expect(check(exp * 1000)).toBe('expired');
+  });
+
+  it('takes a form nonce for exactly an hour, and not a millisecond more', () => {
+    const at = Date.UTC(2026, 11, 6, 12);
+    const nonce = formNonce(SECRET, path, at);
+    expect(checkNonce(SECRET, path, nonce, at + NONCE_SECONDS * 1000)).toBe('ok');
+    expect(checkNonce(SECRET, path, nonce, at + NONCE_SECONDS * 1000 + 1)).toBe('expired');
   });
 });

@@ -74,10 +74,13 @@ describe('Slack interactions (POST /slack/interactions)', () => {
     ]);
   });
 
-  it('signals the rollback webhook on Roll back', async () => {
+  it('signals the rollback webhook on Roll back, and says so (not "Gate opened")', async () => {
     const { deps, click, check } = await setup();
     const r = signed(click('rollback-open'));
-    expect((await handleSlackInteraction(r.headers, r.body, deps)).statusCode).toBe(200);
+    expect(await handleSlackInteraction(r.headers, r.body, deps)).toEqual({
+      statusCode: 200,
+      body: 'Rollback opened',
+    });
     expect(await check('rollback')).toBe(200);
     expect(await check('gate')).toBe(403);
   });
@@ -340,5 +343,28 @@ describe('Slack interactions (POST /slack/interactions)', () => {
     const open = button('open');
     expect((await handleSlackInteraction(open.headers, open.body, deps)).statusCode).toBe(200);
     expect(await check()).toBe(200);
+  });
+
+  it('refuses a button that names no destination once there are two (409), judging it by neither’s approvers', async () => {
+    const { deps, click, check } = await setup(['U0BEN']);
+    deps.destinations.open = { approvers: [] };
+    // click() draws a button as earlier versions did: no destination in it.
+    const r = signed(click());
+    expect((await handleSlackInteraction(r.headers, r.body, deps)).statusCode).toBe(409);
+    expect(await check()).toBe(403);
+  });
+
+  it('refuses a click on a rollout that has reached its outcome (409), writing no audit line', async () => {
+    const { deps, click, check } = await setup();
+    // The same rollout (its start unchanged) goes on to its promotion.
+    for (const e of fixtures.filter((x) => x.name === 'frontend').slice(3))
+      await storyOf(deps.stories, e, eventIdentity(e));
+    const r = signed(click());
+    expect(await handleSlackInteraction(r.headers, r.body, deps)).toEqual({
+      statusCode: 409,
+      body: 'this rollout has ended or another one is running: nothing changed',
+    });
+    expect(await check()).toBe(403);
+    expect((await deps.gates.get({ namespace: 'web', name: 'frontend' }))?.value.audit ?? []).toEqual([]);
   });
 });
