@@ -143,6 +143,7 @@ export async function startPackagedLocal(root: string, o: PackagedLocalOptions =
         await tls.close();
         inbox.close();
         cert.remove();
+        rmSync(artifacts, { recursive: true, force: true });
       },
     };
   } catch (err) {

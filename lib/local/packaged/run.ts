@@ -48,6 +48,7 @@ export function callSummary(calls: readonly AwsCall[]): string[] {
 export async function runPackaged(root: string, env: Env, log: (line: string) => void) {
   const e = parseEnv(packagedEnv, env, 'local');
   log('[packaged] packaging the stack (serverless package --stage packaged) and starting its functions…');
+  const t0 = Date.now();
   const p = await startPackagedLocal(root, {
     stage: 'packaged',
     port: e.PORT,
@@ -61,6 +62,7 @@ export async function runPackaged(root: string, env: Env, log: (line: string) =>
       if (refused) log(`[iam] AccessDeniedException: ${refused}`);
     },
   });
+  log(`[packaged] packaged and started in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   // The page's demo and clicks post to the packaged API as Flagger and Slack would.
   process.env.INGEST_TOKEN = p.token;
   process.env.SLACK_SIGNING_SECRET = p.secrets.SLACK_SIGNING_SECRET;
