@@ -107,8 +107,32 @@ describe('gates (POST /gate/… and /rollback/…)', () => {
     ['not JSON', '{', 'body is not valid JSON'],
     ['no name', '{"namespace":"web"}', 'name: must be a Kubernetes name'],
     ['a bad namespace', '{"name":"frontend","namespace":"Web"}', 'namespace: must be a Kubernetes namespace'],
+    ['null', 'null', 'name: must be a Kubernetes name'],
+    [
+      'a bad namespace only',
+      '{"name":"frontend","namespace":""}',
+      'namespace: must be a Kubernetes namespace',
+    ],
   ])('refuses a body with %s, naming the field', (_, body, error) => {
     expect(parseGateBody(body)).toBe(error);
+  });
+
+  it('reads Flagger’s checksum when it is a non-empty string, cut to 128 characters, and ignores it otherwise', () => {
+    expect(parseGateBody('{"name":"a","namespace":"b","checksum":"abc"}')).toEqual({
+      name: 'a',
+      namespace: 'b',
+      checksum: 'abc',
+    });
+    expect(parseGateBody(`{"name":"a","namespace":"b","checksum":"${'x'.repeat(200)}"}`)).toEqual({
+      name: 'a',
+      namespace: 'b',
+      checksum: 'x'.repeat(128),
+    });
+    for (const checksum of ['""', '12', 'null'])
+      expect(parseGateBody(`{"name":"a","namespace":"b","checksum":${checksum}}`)).toEqual({
+        name: 'a',
+        namespace: 'b',
+      });
   });
 
   describe('an approval and a new revision, in every order', () => {

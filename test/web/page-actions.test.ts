@@ -3,9 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { eventIdentity } from '../../lib/event/identity';
 import { rolloutPath, signedLink } from '../../lib/rollouts/links';
+import type { Story } from '../../lib/rollouts/story';
 import { handleGate } from '../../lib/web/gates';
 import { formNonce } from '../../lib/web/nonce';
-import { type PageApprovers, pageApprovers } from '../../lib/web/page-actions';
+import { type PageApprovers, pageApprovers, pageTarget, waitsForGate } from '../../lib/web/page-actions';
 import { handleWeb } from '../../lib/web/web';
 import { fixtures } from '../helpers/fixtures';
 import { memoryGates, memoryStories } from '../helpers/memory-stores';
@@ -191,5 +192,50 @@ describe('the rollout page’s Approve / Roll back form (POST to its signed link
     expect(() => pageApprovers({ PAGE_APPROVER_HEADER: 'x email' })).toThrow(
       /PAGE_APPROVER_HEADER: must be an HTTP header name/,
     );
+  });
+});
+
+describe('a rollout page’s address and the moment it offers a decision', () => {
+  it('takes /rollouts/<namespace>/<name>/<start> (under a cluster in a fleet) and nothing looser', () => {
+    expect(pageTarget({ namespace: 'web', name: 'frontend', rollout: '1700000000000' })).toEqual({
+      canary: { namespace: 'web', name: 'frontend' },
+      startedAt: 1700000000000,
+      path: '/rollouts/web/frontend/1700000000000',
+    });
+    expect(
+      pageTarget({ cluster: 'prod-eu', namespace: 'web', name: 'frontend', rollout: '1' })?.canary,
+    ).toEqual({
+      cluster: 'prod-eu',
+      namespace: 'web',
+      name: 'frontend',
+    });
+    for (const bad of [
+      { namespace: 'web', name: 'frontend', rollout: 'x1' },
+      { namespace: 'web', name: 'frontend', rollout: '1x' },
+      { namespace: 'web', name: 'frontend' },
+      { namespace: 'Web', name: 'frontend', rollout: '1' },
+      { namespace: 'web', name: 'front end', rollout: '1' },
+      { cluster: 'Prod EU', namespace: 'web', name: 'frontend', rollout: '1' },
+    ])
+      expect(pageTarget(bad), JSON.stringify(bad)).toBeUndefined();
+  });
+
+  it('offers a decision only while the rollout waits at a gate not yet passed', async () => {
+    const stories = memoryStories();
+    const frontend = fixtures.filter((x) => x.name === 'frontend');
+    const at = async (n: number) => {
+      for (const e of frontend.slice(0, n)) await storyOf(stories, e, eventIdentity(e));
+      return (await stories.get({ namespace: 'web', name: 'frontend' }))?.value as Story;
+    };
+    // Initialising: running, no gate yet.
+    expect(waitsForGate(await at(2))).toBe(false);
+    // "waiting for approval gate-keeper": a gate not passed.
+    expect(waitsForGate(await at(3))).toBe(true);
+    // Its gate passed, the analysis advances: nothing to decide.
+    expect(waitsForGate(await at(5))).toBe(false);
+    // "waiting for promotion approval": one gate passed, the next not yet.
+    expect(waitsForGate(await at(6))).toBe(true);
+    // Promoted: ended.
+    expect(waitsForGate(await at(frontend.length))).toBe(false);
   });
 });
