@@ -81,6 +81,9 @@ describe('a hostile message renders inert', () => {
       const p = JSON.parse(payload('webex', e)) as { markdown: string; text: string };
       expect(p.markdown).not.toMatch(/<@/);
       expect(p.markdown).not.toMatch(MARKDOWN_LINK);
+      // The event's text is there, inert: not dropped to pass the lines above.
+      expect(p.text.length).toBeGreaterThan(0);
+      expect(p.markdown).toContain(e.name);
       // The only links are our own: the rollout page and the dashboard.
       const links = [...p.markdown.matchAll(/\]\((https?:[^)]*)\)/g)].map((m) => m[1]);
       expect(links.every((l) => l?.startsWith('https://grafana.example/'))).toBe(true);

@@ -108,8 +108,13 @@ describe('message templates', () => {
     const wording = await wordingOf(hostile);
     const slack = JSON.stringify(formatSlack(hostile, {}, { wording }));
     expect(slack).not.toMatch(/<!channel>|<@U123>|<https:\/\/evil\|/);
+    // …and the text did arrive, as inert text: a formatter that dropped it would pass the line above.
+    expect(slack).toContain('ping &lt;!channel&gt; &lt;@U123&gt; @here &lt;https://evil|click&gt;');
     const mattermost = JSON.stringify(formatMattermost(hostile, {}, { wording }));
     expect(mattermost).not.toMatch(/<!channel>|<https:\/\/evil\|/);
+    expect(mattermost).toContain(
+      'ping <\u200b!channel> <\u200b@\u200bU123> @\u200bhere <https://evil∣click>',
+    );
   });
 
   it('check-config renders every template against every sample event and names the first failing one', async () => {
