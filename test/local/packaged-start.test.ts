@@ -48,7 +48,9 @@ describe('LOCAL_PACKAGED=1 npm start', () => {
     const ca = readFileSync(String(/--cacert (\S+)\)/.exec(output)?.[1]));
     const api = String(field('api'));
     expect(await post(api, fixtureLines[0] as string, ca)).toBe(401);
-    expect(await post(`${api}?token=${field('token')}`, fixtureLines[0] as string, ca)).toBe(202);
+    const token = readFileSync(String(field('token')), 'utf8');
+    expect(output).not.toContain(token);
+    expect(await post(`${api}?token=${token}`, fixtureLines[0] as string, ca)).toBe(202);
     let items: { provider: string }[] = [];
     while (items.length < 2 && Date.now() < deadline) {
       items = (await (await fetch(`${field('inbox')}inbox/messages`)).json()) as { provider: string }[];

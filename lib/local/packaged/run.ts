@@ -1,5 +1,7 @@
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import * as z from 'zod/mini';
 import { type Env, intEnv, parseEnv } from '../../env';
 import { serveInbox } from '../inbox-server';
@@ -65,6 +67,9 @@ export async function runPackaged(root: string, env: Env, log: (line: string) =>
   log(`[packaged] packaged and started in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   // The page's demo and clicks post to the packaged API as Flagger and Slack would.
   process.env.INGEST_TOKEN = p.token;
+  // A secret is never printed, not even a local one: the token is in a file only you can read.
+  const tokenFile = join(dirname(p.certificate), 'ingest-token');
+  writeFileSync(tokenFile, p.token, { mode: 0o600 });
   process.env.SLACK_SIGNING_SECRET = p.secrets.SLACK_SIGNING_SECRET;
   const ingestUrl = `${p.stack.apiUrl}/events`;
   const providers = p.stack.mappings.map((m) => m.fn.spec.environment.PROVIDER ?? '');
@@ -101,7 +106,7 @@ export async function runPackaged(root: string, env: Env, log: (line: string) =>
     [
       `flagger-notify's packaged bundles are running on 127.0.0.1 — Ctrl-C stops it`,
       `  api        ${ingestUrl}  (https, with a certificate made for this run: curl --cacert ${p.certificate})`,
-      `  token      ${p.token}  (a deployed stage requires one: ?token=… or Authorization: Bearer …)`,
+      `  token      ${tokenFile}  (this run's ingest token, readable by you only: ?token=… or Authorization: Bearer …)`,
       `  functions  ${p.stack.functions.size}, each its zip in its own Node process, as ${p.artifacts} packages them`,
       `  iam        every SQS, DynamoDB and SSM call judged against the template's roles; a refused one is printed`,
       `  providers  ${providers.join(', ')} → the inbox's stand-ins (over https)`,
