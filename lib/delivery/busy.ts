@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { groupOf, processFifoBatch } from './batch';
 
 // The SQS client's commands load on first use, off the cold path (as in worker.ts).
@@ -66,8 +66,12 @@ export function busyInvocation(o: BusyOptions) {
     }
   };
 
-  async function runTaken(records: SQSRecord[]) {
-    const result = await processFifoBatch(records, o.handle, (group) => acknowledge(group));
+  /**
+   * The failed records (a failed one and the skipped later records of its canary) come back
+   * together after their group's delay. Not fatal when it cannot be set: they still come back
+   * after the queue's visibility timeout.
+   */
+  async function delayFailed(records: readonly SQSRecord[], result: SQSBatchResponse) {
     const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
     const entries = records
       .filter((r) => failed.has(r.messageId) && o.delays.has(groupOf(r)))
@@ -79,6 +83,10 @@ export function busyInvocation(o: BusyOptions) {
     } catch (err) {
       o.warn('could not set retry delay', err);
     }
+  }
+
+  async function runTaken(records: SQSRecord[]) {
+    await delayFailed(records, await processFifoBatch(records, o.handle, (group) => acknowledge(group)));
   }
 
   async function take() {
@@ -127,6 +135,7 @@ export function busyInvocation(o: BusyOptions) {
       await acknowledge(group);
       taking ??= take();
     },
+    delayFailed,
     /** The batch's own groups are done: stop taking, and finish what was taken. */
     async end() {
       ended = true;

@@ -199,23 +199,7 @@ export function createWorker(
     // Results go to the rollout pages off the delivery path, all done before the batch answers.
     await writeStories(stories, provider.id);
 
-    // The failed record and the skipped later records of its canary come back together after the delay.
-    const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
-    const entries = event.Records.filter((r) => failed.has(r.messageId) && delays.has(groupOf(r))).map(
-      (r) => ({
-        receiptHandle: r.receiptHandle,
-        seconds: delays.get(groupOf(r)) as number,
-      }),
-    );
-    try {
-      if (entries.length) {
-        const { delayRedelivery } = await queueOps();
-        await delayRedelivery(await sqs(), config.queueUrl, entries);
-      }
-    } catch (err) {
-      // Not fatal: the records still come back after the queue's visibility timeout.
-      logger.warn('could not set retry delay', { provider: provider.id, error: describe(err) });
-    }
+    await busy.delayFailed(event.Records, result);
     return result;
   }
 }
