@@ -45,6 +45,17 @@ export function ssmFetcher(region: string, endpoint?: string): SecretFetcher {
 }
 
 /**
+ * The secrets an environment says to read from SSM: each X whose `X_PARAM` names a parameter while
+ * X itself is not given, as resolveSecrets reads them.
+ */
+export function secretParams(env: Env): { name: string; param: string }[] {
+  return Object.entries(env).flatMap(([k, param]) => {
+    const name = k.slice(0, -'_PARAM'.length);
+    return k.endsWith('_PARAM') && param && !env[name] ? [{ name, param }] : [];
+  });
+}
+
+/**
  * For each secret variable X: X itself when set (local, tests), else the SSM parameter named by
  * X_PARAM (deployed: the template holds only the parameter's name). An `optional` secret whose
  * parameter does not exist stays unset. Errors name the parameter, never a value.

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { secretParams } from '../aws/secrets';
 import { loadAccess } from '../config/clusters';
 import { loadIngestConfig, loadWorkerConfig } from '../config/config';
 import { loadDestinations } from '../config/destinations';
@@ -61,11 +62,8 @@ export async function doctor(stage: string, deps: DoctorDeps, root: string): Pro
     else problems.push(`${name(fn)}: no such function (CHANNELS names it): redeploy the stage`);
   }
 
-  // Every parameter a function will read: `X_PARAM` where X itself is not given.
-  const wanted = new Set<string>();
-  for (const env of envs.values())
-    for (const [k, v] of Object.entries(env))
-      if (k.endsWith('_PARAM') && v && !env[k.slice(0, -6)]) wanted.add(v);
+  // Every parameter a function will read.
+  const wanted = new Set([...envs.values()].flatMap((env) => secretParams(env).map((s) => s.param)));
   const apiParam = `/${SERVICE}/${stage}/api-url`;
   let values: Record<string, string | undefined>;
   try {
@@ -82,11 +80,10 @@ export async function doctor(stage: string, deps: DoctorDeps, root: string): Pro
   for (const [fn, deployed] of envs) {
     const env: Env = { ...deployed };
     const missing = new Map<string, string>();
-    for (const [k, param] of Object.entries(deployed)) {
-      if (!k.endsWith('_PARAM') || !param || deployed[k.slice(0, -6)]) continue;
+    for (const { name: variable, param } of secretParams(deployed)) {
       const value = values[param];
-      if (value) env[k.slice(0, -6)] = value;
-      else missing.set(k.slice(0, -6), param);
+      if (value) env[variable] = value;
+      else missing.set(variable, param);
     }
     const hint = (message: string) => {
       const variable = /^([A-Z][A-Z0-9_]*):/.exec(message)?.[1];

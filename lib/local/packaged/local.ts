@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { secretParams } from '../../aws/secrets';
+import type { Env } from '../../env';
 import { PROVIDERS, type ProviderId, parseChannels } from '../../providers/catalog';
 import { createInbox } from '../inbox';
 import { STAND_INS } from '../stand-ins';
@@ -111,10 +113,10 @@ export async function startPackagedLocal(root: string, o: PackagedLocalOptions =
     const parameters: Record<string, string> = {};
     for (const [, f] of ofType(template, 'AWS::Lambda::Function')) {
       const vars = (f.Properties.Environment as { Variables?: Record<string, unknown> })?.Variables ?? {};
-      for (const [name, param] of Object.entries(vars)) {
-        const secret = secrets[name.replace(/_PARAM$/, '')];
-        if (name.endsWith('_PARAM') && typeof param === 'string' && param && secret)
-          parameters[param] = secret;
+      const env = Object.fromEntries(Object.entries(vars).filter(([, v]) => typeof v === 'string')) as Env;
+      for (const { name, param } of secretParams(env)) {
+        const secret = secrets[name];
+        if (secret) parameters[param] = secret;
       }
     }
     stack = await startPackagedStack({
