@@ -2,16 +2,15 @@
 // `npm start`'s command (the local event source, maximumConcurrency 2, the real worker), a
 // healthy destination's events one a second beside 0, 1 and 3 destinations answering in 8 s;
 // (2) the deployed shape simulated at scale (bench/isolation-sim.ts).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fixtureLines } from '../test/helpers/fixtures';
+import { startPipeline } from '../test/helpers/npm-start';
 import { startReceiver } from '../test/helpers/receiver';
 import { type SimMessage, simulate } from './isolation-sim';
 import { percentile, type Row, row } from './stats';
 
-const root = resolve(import.meta.dirname, '..');
 const SLOW_MS = 8000;
 const EVENTS = 10;
 // Below this, a difference is the emulator's and the event loop's wake-up, not the slow destination.
@@ -32,30 +31,16 @@ async function run(slowCount: number): Promise<number[]> {
     file,
     ['destinations:', `  healthy: { type: slack, url: "${rx.url('/healthy')}" }`, ...slow, ''].join('\n'),
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/local.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: '0',
-      SQS_PORT: '0',
-      CONFIG_FILE: file,
-      EVENTS: 'all',
-      MIN_INTERVAL_MS: '0',
-      SLACK_WEBHOOK_URL: '',
-      TEAMS_WEBHOOK_URL: '',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const url = await new Promise<string>((ok, fail) => {
-    const take = (d: Buffer) => {
-      output += d;
-      const m = /ingest +(http:\/\/127\.0\.0\.1:\d+\/events)/.exec(output);
-      if (m?.[1]) ok(m[1]);
-    };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
-    child.once('exit', (c) => fail(new Error(`npm start exited ${c}: ${output}`)));
+  const { child, url } = await startPipeline({
+    CONFIG_FILE: file,
+    EVENTS: 'all',
+    MIN_INTERVAL_MS: '0',
+    SLACK_WEBHOOK_URL: '',
+    TEAMS_WEBHOOK_URL: '',
+    // As before: the bench's own log level, and the workers' default backoff.
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
+    RETRY_BASE_SECONDS: '',
+    RETRY_CAP_SECONDS: '',
   });
   const events = fixtureLines.filter((l) => l.includes('"podinfo"')).slice(0, EVENTS);
   const sent: number[] = [];
