@@ -92,11 +92,15 @@ export async function startPackagedStack(o: PackagedStackOptions) {
       queueBase: `${gate?.endpoint}/${ACCOUNT}`,
       apiEndpoint,
     });
-    const placeholder = resolver(template, { region: REGION, account: ACCOUNT, queueBase: '', apiEndpoint });
+    // The roles' statements name ARNs, never queue URLs: judged before the gate's own URL is known.
+    const roles = rolePolicies(
+      template,
+      resolver(template, { region: REGION, account: ACCOUNT, queueBase: '', apiEndpoint }),
+    );
     gate = await startAwsGate({
       region: REGION,
       account: ACCOUNT,
-      roles: rolePolicies(template, placeholder),
+      roles,
       upstream: { sqs: sqsLocal.endpoint, dynamodb: dynamoLocal.endpoint },
       ssm,
       onCall: o.onCall,
@@ -145,7 +149,6 @@ export async function startPackagedStack(o: PackagedStackOptions) {
     }
 
     // CreateEventSourceMapping refuses a role that cannot read its queue, before anything runs.
-    const roles = rolePolicies(template, resolve);
     const mappingSpecs = ofType(template, 'AWS::Lambda::EventSourceMapping').map(([id, m]) => {
       const p = m.Properties as Record<string, unknown>;
       const fn = targetOf(p.FunctionName);
