@@ -42,10 +42,13 @@ const ACCOUNT = '000000000000';
  * defines (docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html, "Defined runtime
  * environment variables"), and the settings of the AWS SDK (AWS_*, and the home folder where it
  * looks for a shared config file), Powertools (POWERTOOLS_*, ENVIRONMENT) and Node, which our code
- * never reads. Anything else a function reads must be in its template entry.
+ * never reads; and SSM_ENDPOINT and DYNAMODB_ENDPOINT, which point a function at stand-ins when
+ * whoever runs it sets them and are unset in AWS (the template leaves them out so a harness's
+ * values are never overridden by an empty one). Anything else a function reads must be in its
+ * template entry.
  */
 const RUNTIME_VARIABLES =
-  /^(_HANDLER|_X_AMZN_TRACE_ID|AWS_.*|LAMBDA_.*|TZ|LANG|PATH|LD_LIBRARY_PATH|HOME|HOMEDRIVE|HOMEPATH|USERPROFILE|POWERTOOLS_.*|ENVIRONMENT|NODE_.*|FORCE_COLOR|NO_COLOR|TERM|WATCH_REPORT_DEPENDENCIES)$/;
+  /^(_HANDLER|_X_AMZN_TRACE_ID|AWS_.*|LAMBDA_.*|TZ|LANG|PATH|LD_LIBRARY_PATH|HOME|HOMEDRIVE|HOMEPATH|USERPROFILE|POWERTOOLS_.*|ENVIRONMENT|NODE_.*|FORCE_COLOR|NO_COLOR|TERM|WATCH_REPORT_DEPENDENCIES|SSM_ENDPOINT|DYNAMODB_ENDPOINT)$/;
 
 /**
  * A packaged stack on 127.0.0.1, as `serverless deploy` would create it: queues and the state
