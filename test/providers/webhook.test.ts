@@ -83,6 +83,16 @@ describe('generic webhook delivery (loopback)', () => {
     );
   });
 
+  it.each([
+    ['a rotation list with one short secret', 'a-long-enough-secret-0123 short-SECRET'],
+    ['only spaces', '   '],
+  ])('refuses %s, naming the variable but not the value', (_, secret) => {
+    const d = envDestination(webhook, { WEBHOOK_URL: 'https://example.com/in', WEBHOOK_SECRET: secret });
+    expect(() => webhook.create(d, { deployed: false, extraAllowedHosts: [] })).toThrow(
+      /^WEBHOOK_SECRET: must be at least 16 characters \(each, when several are listed\)$/,
+    );
+  });
+
   it('in a deployed stage posts only to hosts in WEBHOOK_ALLOWED_HOSTS', () => {
     const d = envDestination(webhook, { WEBHOOK_URL: 'https://hooks.example.com/in' });
     expect(() => webhook.create(d, { deployed: true, extraAllowedHosts: [] })).toThrow(
