@@ -6,7 +6,7 @@ import { TOKEN_HELP } from '../lib/ingest/auth';
 import { identify, resolveCluster } from '../lib/ingest/clusters';
 import { stateTable } from '../lib/stores/dynamo';
 import { dynamoGateStore, dynamoStoryStore } from '../lib/stores/story';
-import { handleGate, parseGateBody } from '../lib/web/gates';
+import { approvalTtl, handleGate, parseGateBody } from '../lib/web/gates';
 
 // POST /gate/{check|open|close} and /rollback/{check|open|close}: Flagger's confirm and rollback
 // webhooks, as the loadtester answers them, with ingest's token (docs/gates.md).
@@ -22,6 +22,7 @@ async function init() {
     access: loadAccess(env),
     stories: dynamoStoryStore(table, client),
     gates: dynamoGateStore(table, client),
+    rules: { ttlMs: approvalTtl(env) },
   };
 }
 

@@ -3,6 +3,7 @@ import { lambdaHandler } from '../lib/aws/handler';
 import { resolveSecrets, ssmFetcher } from '../lib/aws/secrets';
 import { stateTable } from '../lib/stores/dynamo';
 import { dynamoGateStore, dynamoStoryStore, slackSeenStore } from '../lib/stores/story';
+import { approvalTtl } from '../lib/web/gates';
 import { handleSlackInteraction } from '../lib/web/slack-interactions';
 import { slackDestinations } from '../lib/web/slack-setup';
 
@@ -25,20 +26,21 @@ async function init() {
     firstSeen: slackSeenStore(table, client),
     stories: dynamoStoryStore(table, client),
     gates: dynamoGateStore(table, client),
+    ttlMs: approvalTtl(env),
   };
 }
 
 export const handler = lambdaHandler(
   init,
   async (deps, event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-    const text = (statusCode: number, body: string) => ({
+    const text = (statusCode: number, body: string, json = false) => ({
       statusCode,
-      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      headers: { 'content-type': json ? 'application/json' : 'text/plain; charset=utf-8' },
       body,
     });
     if (!deps.secret) return text(404, 'Slack interactivity is off: SLACK_SIGNING_SECRET is not set');
     const raw = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8').toString('utf8');
     const res = await handleSlackInteraction(event.headers ?? {}, raw, { ...deps, secret: deps.secret });
-    return text(res.statusCode, res.body);
+    return text(res.statusCode, res.body, res.json);
   },
 );

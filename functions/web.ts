@@ -3,6 +3,7 @@ import { lambdaHandler } from '../lib/aws/handler';
 import { resolveSecrets, ssmFetcher } from '../lib/aws/secrets';
 import { stateTable } from '../lib/stores/dynamo';
 import { dynamoGateStore, dynamoStoryStore, firstSeenStore } from '../lib/stores/story';
+import { approvalTtl } from '../lib/web/gates';
 import { NONCE_SECONDS } from '../lib/web/nonce';
 import { pageApprovers } from '../lib/web/page-actions';
 import { handleWeb } from '../lib/web/web';
@@ -22,6 +23,7 @@ async function init() {
     secret: env.LINK_SECRET || undefined,
     actions: {
       approvers: pageApprovers(env),
+      ttlMs: approvalTtl(env),
       firstSeen: firstSeenStore(table, client, 'page-form', NONCE_SECONDS + 600),
     },
   };

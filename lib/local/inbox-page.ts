@@ -68,7 +68,10 @@ function render(look, p, at, id) {
           // Approve / Roll back: sent on as Slack would send the click (signed), to the real endpoint.
           const btn = el('button', e.text && e.text.text, 'action'); btn.dataset.action = e.action_id;
           btn.onclick = async () => {
-            const r = await fetch('/inbox/click', { method: 'POST', body: JSON.stringify({ action_id: e.action_id, value: e.value, ts: id }) });
+            // Slack asks why in a dialog; here a prompt stands in for it.
+            const reason = e.action_id === 'gate-reject' ? prompt('Why reject this revision?') : undefined;
+            if (reason === null) return;
+            const r = await fetch('/inbox/click', { method: 'POST', body: JSON.stringify({ action_id: e.action_id, value: e.value, ts: id, reason }) });
             btn.textContent = (e.text && e.text.text) + ': ' + (await r.text());
           };
           box.appendChild(btn);

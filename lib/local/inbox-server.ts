@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PROVIDERS, type ProviderId } from '../providers/catalog';
 import { runDemo } from './demo';
@@ -22,22 +22,11 @@ export function useStandIns(base: string, env = process.env): void {
 /** The local Slack stand-in's user: clicks in the inbox are this user's. */
 export const INBOX_SLACK_USER = { id: 'U0INBOX0001', username: 'you' };
 
-/**
- * A click on a Slack app button as Slack sends it: a signed `block_actions` payload for
- * `/slack/interactions` (docs/gates.md), by `user`, on the message `where` (from the stand-in).
- */
-export function signedSlackClick(
-  click: { action_id: string; value: string },
+/** A payload signed as Slack signs it, for `/slack/interactions` (docs/gates.md). */
+export function signedSlack(
+  payload: unknown,
   secret: string,
-  where?: { channel: string; message: unknown },
-  user = INBOX_SLACK_USER,
 ): { body: string; headers: Record<string, string> } {
-  const payload = {
-    type: 'block_actions',
-    user,
-    actions: [{ action_id: click.action_id, value: click.value }],
-    ...(where ? { channel: { id: where.channel }, message: where.message } : {}),
-  };
   const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
   const ts = String(Math.floor(Date.now() / 1000));
   const signature = `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
@@ -51,24 +40,75 @@ export function signedSlackClick(
   };
 }
 
+/**
+ * A click on a Slack app button as Slack sends it: a signed `block_actions` payload for
+ * `/slack/interactions`, by `user`, on the message `where` (from the stand-in).
+ */
+export function signedSlackClick(
+  click: { action_id: string; value: string; trigger_id?: string },
+  secret: string,
+  where?: { channel: string; message: unknown },
+  user = INBOX_SLACK_USER,
+): { body: string; headers: Record<string, string> } {
+  return signedSlack(
+    {
+      type: 'block_actions',
+      user,
+      ...(click.trigger_id ? { trigger_id: click.trigger_id } : {}),
+      actions: [{ action_id: click.action_id, value: click.value }],
+      ...(where ? { channel: { id: where.channel }, message: where.message } : {}),
+    },
+    secret,
+  );
+}
+
+/**
+ * Approve, Roll back, or Reject (whose dialog the page stands in for with a prompt: its reason is
+ * sent as Slack sends a dialog's submission, to the same endpoint, so it meets the real checks).
+ */
 async function slackClick(
   raw: string,
   base: string,
   inbox: Inbox,
 ): Promise<{ status: number; text: string }> {
-  let click: { action_id?: unknown; value?: unknown; ts?: unknown };
+  let click: { action_id?: unknown; value?: unknown; ts?: unknown; reason?: unknown };
   try {
     click = JSON.parse(raw);
   } catch {
     return { status: 400, text: 'not JSON' };
   }
+  const secret = process.env.SLACK_SIGNING_SECRET ?? '';
+  const trigger = `inbox-${randomUUID()}`;
   const signed = signedSlackClick(
-    { action_id: String(click.action_id), value: String(click.value) },
-    process.env.SLACK_SIGNING_SECRET ?? '',
+    { action_id: String(click.action_id), value: String(click.value), trigger_id: trigger },
+    secret,
     inbox.slackMessage(String(click.ts)),
   );
   const res = await fetch(`${base}/slack/interactions`, { method: 'POST', ...signed });
-  return { status: res.status, text: await res.text() };
+  const text = await res.text();
+  const view = inbox.slackView(trigger);
+  if (!res.ok || !view) return { status: res.status, text };
+  const submitted = signedSlack(
+    {
+      type: 'view_submission',
+      user: INBOX_SLACK_USER,
+      view: {
+        callback_id: view.callback_id,
+        private_metadata: view.private_metadata,
+        state: {
+          values: { reason: { reason: { type: 'plain_text_input', value: String(click.reason ?? '') } } },
+        },
+      },
+    },
+    secret,
+  );
+  const done = await fetch(`${base}/slack/interactions`, { method: 'POST', ...submitted });
+  const answer = await done.text();
+  // Slack shows a refusal in the dialog; here it is the button's answer.
+  const refused = answer
+    ? (JSON.parse(answer) as { errors?: { reason?: string } }).errors?.reason
+    : undefined;
+  return refused ? { status: 409, text: refused } : { status: done.status, text: 'Gate rejected' };
 }
 
 /** GET / (the page), GET /inbox/feed (server-sent events), POST /inbox/demo, and the stand-ins. */

@@ -159,6 +159,10 @@ export function createInbox() {
         ? { channel: m.channel, message: { ts: m.ts, text: m.text, attachments: m.attachments } }
         : undefined;
     },
+    /** The dialog the interactions endpoint opened with this trigger id (views.open), if any. */
+    slackView(trigger: string) {
+      return slackApi.views.find((v) => v.trigger_id === trigger)?.view;
+    },
     close() {
       for (const c of clients) c.end();
       clients.clear();

@@ -1,6 +1,7 @@
 /**
  * A stand-in for the part of Slack's Web API the Slack app provider calls (chat.postMessage,
- * chat.update, conversations.history, usergroups.users.list), in memory: `npm run echo-webhooks` answers with it and
+ * chat.update, conversations.history, usergroups.users.list) and the interactions endpoint
+ * (users.info, views.open), in memory: `npm run echo-webhooks` answers with it and
  * the tests script its failures. Not a Slack emulator: just enough to show and check the live
  * message and its thread.
  */
@@ -33,6 +34,11 @@ export interface SlackApiStandIn {
   history: boolean;
   /** User groups (S… → user ids) that usergroups.users.list answers. */
   groups: Record<string, string[]>;
+  /** Users' e-mails that users.info answers, when the token has users:read.email (`emails: false`: not). */
+  users: Record<string, { email?: string }>;
+  emails: boolean;
+  /** Dialogs opened (views.open), newest last; a trigger id opens one dialog, once. */
+  views: { trigger_id: string; view: Record<string, unknown> }[];
   /** Answers one call: the status, headers and JSON body to send back. */
   handle(
     method: string,
@@ -51,6 +57,9 @@ export function slackApiStandIn(channel = 'C0LOCAL0001'): SlackApiStandIn {
     calls: [],
     history: true,
     groups: {},
+    users: {},
+    emails: true,
+    views: [],
     failNext(method, failure) {
       failures.set(method, [...(failures.get(method) ?? []), failure]);
     },
@@ -102,6 +111,19 @@ export function slackApiStandIn(channel = 'C0LOCAL0001'): SlackApiStandIn {
     if (method === 'usergroups.users.list') {
       const users = self.groups[String(body.usergroup)];
       return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
+    }
+    if (method === 'users.info') {
+      const u = self.users[String(body.user)];
+      if (!u) return { ok: false, error: 'user_not_found' };
+      // Without users:read.email Slack leaves the field out of the profile.
+      return { ok: true, user: { id: body.user, profile: self.emails && u.email ? { email: u.email } : {} } };
+    }
+    if (method === 'views.open') {
+      const trigger = String(body.trigger_id ?? '');
+      if (!trigger || self.views.some((v) => v.trigger_id === trigger))
+        return { ok: false, error: 'invalid_trigger_id' };
+      self.views.push({ trigger_id: trigger, view: body.view as Record<string, unknown> });
+      return { ok: true, view: { id: `V${self.views.length}` } };
     }
     if (method === 'conversations.history') {
       if (!self.history) return { ok: false, error: 'missing_scope' };

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { type Env, optionalEnv, parseEnv } from '../env';
+import { type Env, intEnv, optionalEnv, parseEnv } from '../env';
+import { ConfigError } from '../errors';
 import {
   type CanaryRef,
   canaryLabel,
@@ -26,6 +27,8 @@ export interface PageApprovers {
   mode: 'anyone' | 'off' | 'listed';
   emails: readonly string[];
   header: string;
+  /** Distinct listed approvers needed to open a gate from the page (PAGE_MIN_APPROVALS). */
+  minApprovals: number;
 }
 
 const email = z
@@ -48,6 +51,7 @@ const schema = z.object({
   PAGE_APPROVER_HEADER: optionalEnv(
     z.string().check(z.regex(/^[a-z0-9-]{1,64}$/i, 'must be an HTTP header name such as x-forwarded-email')),
   ),
+  PAGE_MIN_APPROVALS: intEnv(1, 1, 10),
 });
 
 /** PAGE_APPROVERS (unset or `off`: nobody; emails; `anyone-with-link`) and PAGE_APPROVER_HEADER. */
@@ -55,10 +59,20 @@ export function pageApprovers(env: Env): PageApprovers {
   const e = parseEnv(schema, env, 'rollout page approvals');
   const list = (e.PAGE_APPROVERS ?? ['off']) as string[];
   const mode = list[0] === 'off' ? 'off' : list[0] === 'anyone-with-link' ? 'anyone' : 'listed';
+  // A quorum counts distinct people: only names the SSO proxy vouches for can be told apart.
+  if (e.PAGE_MIN_APPROVALS > 1 && mode !== 'listed')
+    throw new ConfigError(
+      'invalid rollout page approvals configuration: PAGE_MIN_APPROVALS: needs PAGE_APPROVERS to list emails (a quorum counts distinct people)',
+    );
+  if (e.PAGE_MIN_APPROVALS > list.length && mode === 'listed')
+    throw new ConfigError(
+      `invalid rollout page approvals configuration: PAGE_MIN_APPROVALS: ${e.PAGE_MIN_APPROVALS} is more than the ${list.length} approvers listed`,
+    );
   return {
     mode,
     emails: mode === 'listed' ? list : [],
     header: (e.PAGE_APPROVER_HEADER ?? 'x-forwarded-email').toLowerCase(),
+    minApprovals: e.PAGE_MIN_APPROVALS,
   };
 }
 
@@ -73,6 +87,8 @@ export interface PageActionDeps {
   approvers: PageApprovers;
   /** Remembers a form's nonce; false when it was used before. */
   firstSeen(nonce: string): Promise<boolean>;
+  /** How long an approval lasts (APPROVAL_TTL); unset: until its rollout ends. */
+  ttlMs?: number;
   now?: () => number;
 }
 
@@ -95,7 +111,14 @@ export function pageTarget(params: {
 export const signedPath = (path: string, q: Record<string, string | undefined>) =>
   `${path}?exp=${encodeURIComponent(q.exp ?? '')}&sig=${encodeURIComponent(q.sig ?? '')}`;
 
-const ACTIONS: Record<string, GateKind> = { approve: 'gate', rollback: 'rollback' };
+const ACTIONS: Record<string, { kind: GateKind; action: 'open' | 'reject' }> = {
+  approve: { kind: 'gate', action: 'open' },
+  rollback: { kind: 'rollback', action: 'open' },
+  reject: { kind: 'gate', action: 'reject' },
+};
+
+/** A rejection's reason: one line of text, said in the audit, the page and the messages. */
+export const REASON_MAX = 300;
 
 const refuse = (status: number, title: string, detail: string) => page(status, problemPage(title, detail));
 
@@ -130,8 +153,12 @@ export async function handlePageAction(
       'Approving from the rollout page is off. To turn it on, deploy with PAGE_APPROVERS set to the emails your SSO proxy names (or to anyone-with-link).',
     );
   const form = new URLSearchParams(req.body ?? '');
-  const kind = own(ACTIONS, form.get('action') ?? undefined);
-  if (!kind) return refuse(400, 'Bad form', 'action: must be approve or rollback.');
+  const act = own(ACTIONS, form.get('action') ?? undefined);
+  if (!act) return refuse(400, 'Bad form', 'action: must be approve, reject or rollback.');
+  const reason = (form.get('reason') ?? '').replace(/\s+/g, ' ').trim();
+  if (act.action === 'reject' && !reason)
+    return refuse(400, 'Bad form', 'reason: say why you reject this revision.');
+  if (reason.length > REASON_MAX) return refuse(400, 'Bad form', `reason: at most ${REASON_MAX} characters.`);
   const nonce = form.get('nonce') ?? undefined;
   const fresh = checkNonce(deps.secret, path, nonce, now);
   if (fresh === 'expired')
@@ -160,14 +187,26 @@ export async function handlePageAction(
       'This rollout has ended, moved on, or another one is running: nothing changed.',
     );
   const res = await handleGate(
-    kind,
-    'open',
+    act.kind,
+    act.action,
     canary,
-    { by: by.slice(0, 64), how: 'link' },
-    { ...deps, now: () => now },
+    {
+      by: by.slice(0, 128),
+      how: 'link',
+      ...(deps.approvers.mode === 'listed' ? { identity: by } : {}),
+      ...(reason && act.action === 'reject' ? { reason } : {}),
+    },
+    {
+      ...deps,
+      now: () => now,
+      rules: {
+        minApprovals: deps.approvers.minApprovals,
+        ...(deps.ttlMs ? { ttlMs: deps.ttlMs } : {}),
+      },
+    },
   );
   if (res.statusCode !== 202) return refuse(res.statusCode, 'Nothing changed', res.body);
-  logger.info('gate form sent', { canary: canaryLabel(canary), gate: kind, result: res.body });
+  logger.info('gate form sent', { canary: canaryLabel(canary), gate: act.kind, result: res.body });
   return page(303, problemPage(res.body, 'Back to the rollout page…'), {
     location: signedPath(path, req.query),
   });

@@ -18,7 +18,7 @@ table{border-collapse:collapse;width:100%;background:#fff;font-size:14px}td,th{b
 th{font-size:12px;color:#666}td.msg{white-space:pre-wrap;word-break:break-word}.muted{color:#777;font-size:12px}
 .s-delivered{color:#1a7f4b}.s-retrying{color:#9a6700}.s-dead-lettered{color:#c62828;font-weight:bold}.s-not-sent{color:#777}
 .status-failed{color:#c62828}.status-promoted{color:#1a7f4b}
-form.gate{display:flex;gap:8px;margin-top:8px}form.gate button{font:inherit;padding:6px 14px;border-radius:4px;border:1px solid #888;background:#fff;cursor:pointer}
+form.gate{display:flex;flex-wrap:wrap;gap:8px;margin-top:8px}form.gate input{font:inherit;padding:6px;min-width:14em}form.gate button{font:inherit;padding:6px 14px;border-radius:4px;border:1px solid #888;background:#fff;cursor:pointer}
 form.gate button.approve{background:#1a7f4b;border-color:#1a7f4b;color:#fff}form.gate button.rollback{color:#c62828;border-color:#c62828}
 @media (max-width:640px){td,th{padding:4px}table{font-size:13px}.hide-narrow{display:none}}`;
 
@@ -119,12 +119,7 @@ export function rolloutPage(s: Story, audit: readonly GateChange[] = [], form?: 
   const gates = [
     ...r.gates.map((g) => `<li>${g.passed ? '✓ passed' : '⏸ waiting'}: ${esc(g.name)}</li>`),
     // Who opened or closed this rollout's gates, how and when (the audit trail).
-    ...audit
-      .filter((a) => a.rollout === r.startedAt)
-      .map(
-        (a) =>
-          `<li>${esc(a.kind === 'rollback' ? (a.open ? 'Rolled back' : 'Rollback withdrawn') : a.open ? 'Approved' : 'Approval withdrawn')} by ${esc(a.by)} (${esc(a.how)}) at ${esc(time(a.at))}${a.revision ? ` · revision ${esc(a.revision)}` : ''}</li>`,
-      ),
+    ...audit.filter((a) => a.rollout === r.startedAt).map(auditLine),
   ];
   const timeline = s.events
     .map(
@@ -156,14 +151,29 @@ ${s.overflow ? `<p class="muted">${s.overflow} later events are not kept (a roll
   );
 }
 
+/** What a change did, in words: approvals (and their count toward a quorum), rejections, rollbacks. */
+export function changeLabel(a: GateChange): string {
+  if (a.kind === 'rollback') return a.open ? 'Rolled back' : 'Rollback withdrawn';
+  if (a.rejected !== undefined) return 'Rejected';
+  if (a.vote && !a.open) return `Approval ${a.vote.n} of ${a.vote.of}`;
+  return a.open ? 'Approved' : 'Approval withdrawn';
+}
+
+const auditLine = (a: GateChange) =>
+  `<li>${esc(changeLabel(a))} by ${esc(a.by)} (${esc(a.how)}) at ${esc(time(a.at))}${a.revision ? ` · revision ${esc(a.revision)}` : ''}${a.rejected ? `<div class="muted">Reason: ${esc(a.rejected)}</div>` : ''}${a.open && a.until !== undefined ? `<div class="muted">lapses at ${esc(time(a.until))} UTC</div>` : ''}</li>`;
+
 /**
  * Approve and Roll back while a gate waits: a POST carrying the signed link and a one-time nonce
  * (a GET never changes state: link previews and scanners fetch URLs).
  */
 function gateForm(s: Story, f: GateForm): string {
-  return `<form class="gate" method="post" action="${esc(f.action)}"><input type="hidden" name="nonce" value="${esc(f.nonce)}">
+  const hidden = `<input type="hidden" name="nonce" value="${esc(f.nonce)}">`;
+  // Rejecting is its own form: Enter in the reason field must never press Approve.
+  return `<form class="gate" method="post" action="${esc(f.action)}">${hidden}
 <button class="approve" name="action" value="approve">Approve</button><button class="rollback" name="action" value="rollback">Roll back</button>
-<span class="muted">for ${esc(s.namespace)}/${esc(s.name)} revision ${esc(s.rollout.revision ?? 'pending')}</span></form>`;
+<span class="muted">for ${esc(s.namespace)}/${esc(s.name)} revision ${esc(s.rollout.revision ?? 'pending')}</span></form>
+<form class="gate" method="post" action="${esc(f.action)}">${hidden}<input name="reason" required maxlength="300" placeholder="Why not this revision?" aria-label="Reason to reject">
+<button name="action" value="reject">Reject</button></form>`;
 }
 
 /** A 4xx page that says what is wrong with the link, and nothing about any rollout. */

@@ -1,11 +1,20 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { logger } from '../log';
+import { canaryLabel } from '../event/event';
 import { own } from '../own';
 import { type SlackApi, slackCode } from '../providers/slack-app/api';
-import type { GateKind, GateStore } from '../rollouts/gates';
+import type { GateStore } from '../rollouts/gates';
 import type { StoryStore } from '../rollouts/story';
 import { isEnded } from '../rollouts/tracker';
 import { handleGate } from './gates';
+import {
+  announce,
+  decisionText,
+  GATE_ACTIONS,
+  REJECT_VIEW,
+  rejectView,
+  type SlackMessageRef,
+  userEmail,
+} from './slack-answers';
 
 /** What an Approve or Roll back button carries: the canary and the rollout it was drawn for. */
 export interface GateButton {
@@ -18,7 +27,7 @@ export interface GateButton {
   c?: string;
 }
 
-export const GATE_ACTIONS: Record<string, GateKind> = { 'gate-open': 'gate', 'rollback-open': 'rollback' };
+export { decisionText, GATE_ACTIONS };
 
 // Slack: "verify that the request timestamp is within five minutes of the current time"
 // (docs.slack.dev, "Verifying requests from Slack").
@@ -48,14 +57,16 @@ export function verifySlack(
 
 interface Payload {
   type?: string;
+  trigger_id?: string;
   user?: { id?: string; username?: string; name?: string };
   actions?: { action_id?: string; value?: string }[];
   channel?: { id?: string };
   container?: { channel_id?: string; message_ts?: string };
-  message?: {
-    ts?: string;
-    text?: string;
-    attachments?: { blocks?: { type?: string; elements?: unknown[] }[] }[];
+  message?: { ts?: string; text?: string; attachments?: SlackMessageRef['attachments'] };
+  view?: {
+    callback_id?: string;
+    private_metadata?: string;
+    state?: { values?: { reason?: { reason?: { value?: unknown } } } };
   };
 }
 
@@ -63,6 +74,8 @@ interface Payload {
 export interface SlackDestination {
   /** Slack user ids (U…, W…) and user-group ids (S…); empty: anyone who can see the message. */
   approvers: readonly string[];
+  /** Distinct approvers needed before Approve opens the gate; default 1. */
+  minApprovals?: number;
   api?: SlackApi;
 }
 
@@ -74,10 +87,19 @@ export interface SlackDeps {
   firstSeen(signature: string): Promise<boolean>;
   stories: StoryStore;
   gates: GateStore;
+  /** How long an approval lasts (APPROVAL_TTL); unset: until its rollout ends. */
+  ttlMs?: number;
   now?: () => number;
 }
 
-const answer = (statusCode: number, body: string) => ({ statusCode, body });
+export interface SlackAnswer {
+  statusCode: number;
+  body: string;
+  /** A JSON body (a dialog's `response_action`) rather than text. */
+  json?: boolean;
+}
+
+const answer = (statusCode: number, body: string): SlackAnswer => ({ statusCode, body });
 
 /** Whether the user is an approver: listed, or in a listed user group (usergroups:read). */
 async function mayAct(user: string, d: SlackDestination): Promise<true | string> {
@@ -96,18 +118,99 @@ async function mayAct(user: string, d: SlackDestination): Promise<true | string>
   return `${user} is not an approver`;
 }
 
+/** The rollout a button was drawn for, read from its value; a string says what is wrong. */
+function readButton(value: unknown): GateButton | string {
+  let button: GateButton;
+  try {
+    button = JSON.parse(typeof value === 'string' ? value : '');
+  } catch {
+    return 'payload: the button carries no rollout';
+  }
+  if (!isObject(button) || typeof button.namespace !== 'string' || typeof button.name !== 'string')
+    return 'payload: the button carries no rollout';
+  return button;
+}
+
+/** A click or a dialog, after its signature, replay and shape were checked. */
+interface Act {
+  user: string;
+  who: string;
+  button: GateButton;
+  kind: 'gate' | 'rollback';
+  action: 'open' | 'reject';
+  message: SlackMessageRef;
+  reason?: string;
+}
+
 /**
- * POST /slack/interactions: a click on Approve or Roll back in the Slack app's live message.
- * Checked in order: Slack's signature and its age, a replay, the payload, the destination and its
- * approvers, and that the rollout the button was drawn for is still the one running; only then
- * the gate opens, as the API opens it (one approval however often clicked), recorded as done by
+ * The destination and its approvers, and that the rollout the button was drawn for is still the
+ * one running: what every click and dialog must pass before anything changes.
+ */
+async function admit(
+  act: Act,
+  deps: SlackDeps,
+): Promise<
+  { dest: SlackDestination; canary: { namespace: string; name: string; cluster?: string } } | SlackAnswer
+> {
+  // Buttons drawn before destinations were named in them belong to the only Slack app destination.
+  const names = Object.keys(deps.destinations);
+  const dest = own(
+    deps.destinations,
+    typeof act.button.d === 'string' ? act.button.d : names.length === 1 ? names[0] : undefined,
+  );
+  if (!dest) return answer(409, 'the destination that drew this button is no longer configured');
+  const allowed = await mayAct(act.user, dest);
+  if (allowed !== true) return answer(403, allowed);
+  const b = act.button;
+  const canary = { namespace: b.namespace, name: b.name, ...(b.c ? { cluster: b.c } : {}) };
+  const story = (await deps.stories.get(canary))?.value;
+  if (!story || story.rollout.startedAt !== b.rollout || isEnded(story.rollout))
+    return answer(409, 'this rollout has ended or another one is running: nothing changed');
+  return { dest, canary };
+}
+
+/** Opens, counts or rejects as asked, records who (with their e-mail when the app may read it) and says so in Slack. */
+async function decide(act: Act, deps: SlackDeps, now: number): Promise<SlackAnswer> {
+  const ok = await admit(act, deps);
+  if ('statusCode' in ok) return ok;
+  const { dest, canary } = ok;
+  const email = await userEmail(dest.api, act.user);
+  const res = await handleGate(
+    act.kind,
+    act.action,
+    canary,
+    {
+      by: `${act.who}${email ? ` <${email}>` : ''} (${act.user})`.slice(0, 128),
+      how: 'slack',
+      // One person counts once, whether they approve from Slack or (by e-mail) from the page.
+      identity: email ?? `slack:${act.user}`,
+      ...(act.reason ? { reason: act.reason } : {}),
+    },
+    {
+      ...deps,
+      now: () => now,
+      rules: { minApprovals: dest.minApprovals ?? 1, ...(deps.ttlMs ? { ttlMs: deps.ttlMs } : {}) },
+    },
+  );
+  const o = res.outcome;
+  if (dest.api && o && (o.result === 'opened' || o.result === 'counted' || o.result === 'rejected'))
+    await announce(dest.api, act.message, decisionText(o.change, act.user, now), o.result !== 'counted');
+  return answer(res.statusCode === 202 ? 200 : res.statusCode, res.body);
+}
+
+/**
+ * POST /slack/interactions: a click on Approve, Reject or Roll back in the Slack app's live
+ * message, or the Reject dialog sent. Checked in order: Slack's signature and its age, a replay,
+ * the payload, the destination and its approvers, and that the rollout the button was drawn for is
+ * still the one running; only then the gate changes, as the API changes it (one approval however
+ * often clicked, counted toward a quorum when the destination asks for one), recorded as done by
  * that Slack user, and the message says so (its buttons replaced by who did what, and a thread reply).
  */
 export async function handleSlackInteraction(
   headers: Record<string, string | undefined>,
   rawBody: string,
   deps: SlackDeps,
-): Promise<{ statusCode: number; body: string }> {
+): Promise<SlackAnswer> {
   const now = (deps.now ?? Date.now)();
   const sig = headers['x-slack-signature'];
   const check = verifySlack(deps.secret, headers['x-slack-request-timestamp'], sig, rawBody, now);
@@ -120,97 +223,88 @@ export async function handleSlackInteraction(
   } catch {
     return answer(400, 'payload: not a Slack interaction');
   }
-  if (!isObject(payload) || !Array.isArray(payload.actions) || !isObject(payload.user))
-    return answer(400, 'payload: not a Slack interaction');
+  if (!isObject(payload) || !isObject(payload.user)) return answer(400, 'payload: not a Slack interaction');
+  const user = payload.user.id;
+  const validUser = typeof user === 'string' && /^[UW][A-Z0-9]{2,20}$/.test(user);
+  const who = String(payload.user.username ?? payload.user.name ?? user).slice(0, 64);
+  if (payload.type === 'view_submission' && validUser) return rejected(payload, user, who, deps, now);
+  if (!Array.isArray(payload.actions)) return answer(400, 'payload: not a Slack interaction');
   const action = isObject(payload.actions[0]) ? payload.actions[0] : undefined;
-  const kind = typeof action?.action_id === 'string' ? own(GATE_ACTIONS, action.action_id) : undefined;
-  const user = payload.user?.id;
-  if (payload.type !== 'block_actions' || !kind || !user || !/^[UW][A-Z0-9]{2,20}$/.test(user))
-    return answer(400, 'payload: not an Approve or Roll back click');
-  let button: GateButton;
-  try {
-    button = JSON.parse(typeof action?.value === 'string' ? action.value : '');
-  } catch {
-    return answer(400, 'payload: the button carries no rollout');
-  }
-  if (!isObject(button) || typeof button.namespace !== 'string' || typeof button.name !== 'string')
-    return answer(400, 'payload: the button carries no rollout');
-  // Buttons drawn before destinations were named in them belong to the only Slack app destination.
-  const names = Object.keys(deps.destinations);
-  const dest = own(
-    deps.destinations,
-    typeof button.d === 'string' ? button.d : names.length === 1 ? names[0] : undefined,
-  );
-  if (!dest) return answer(409, 'the destination that drew this button is no longer configured');
-  const allowed = await mayAct(user, dest);
-  if (allowed !== true) return answer(403, allowed);
-  const canary = {
-    namespace: button.namespace,
-    name: button.name,
-    ...(button.c ? { cluster: button.c } : {}),
+  const asked = typeof action?.action_id === 'string' ? own(GATE_ACTIONS, action.action_id) : undefined;
+  if (payload.type !== 'block_actions' || !asked || !validUser)
+    return answer(400, 'payload: not an Approve, Reject or Roll back click');
+  const button = readButton(action?.value);
+  if (typeof button === 'string') return answer(400, button);
+  const message: SlackMessageRef = {
+    channel: payload.channel?.id ?? payload.container?.channel_id,
+    ts: payload.message?.ts ?? payload.container?.message_ts,
+    text: payload.message?.text,
+    attachments: payload.message?.attachments,
   };
-  const story = (await deps.stories.get(canary))?.value;
-  if (!story || story.rollout.startedAt !== button.rollout || isEnded(story.rollout)) {
-    return answer(409, 'this rollout has ended or another one is running: nothing changed');
+  const act: Act = { user, who, button, ...asked, message };
+  if (asked.action === 'open') return decide(act, deps, now);
+  // Reject asks why first: a dialog, whose submission comes back here (view_submission).
+  const ok = await admit(act, deps);
+  if ('statusCode' in ok) return ok;
+  if (!ok.dest.api || typeof payload.trigger_id !== 'string')
+    return answer(409, "rejecting from Slack needs the app's bot token (to ask for a reason)");
+  const metadata = JSON.stringify({ b: button, ch: message.channel, ts: message.ts });
+  try {
+    await ok.dest.api.call('views.open', {
+      trigger_id: payload.trigger_id,
+      view: rejectView(canaryLabel(ok.canary), metadata),
+    });
+  } catch (err) {
+    return answer(502, `could not ask for a reason: ${slackCode(err) ?? (err as Error).name}`);
   }
-  const who = payload.user?.username ?? payload.user?.name ?? user;
-  const res = await handleGate(
-    kind,
-    'open',
-    canary,
-    { by: `${who} (${user})`.slice(0, 64), how: 'slack' },
-    { ...deps, now: () => now },
-  );
-  if (res.statusCode === 202 && res.body.endsWith(' opened') && dest.api)
-    await announce(dest.api, payload, decisionText(kind, user, now));
-  return answer(res.statusCode === 202 ? 200 : res.statusCode, res.body);
-}
-
-/** "✅ Approved by @ana 14:02": Slack draws the user and the time in each reader's own zone. */
-export function decisionText(kind: GateKind, user: string, at: number): string {
-  const when = `<!date^${Math.floor(at / 1000)}^{date_short_pretty} {time}|${new Date(at).toISOString()}>`;
-  return kind === 'gate' ? `✅ Approved by <@${user}> ${when}` : `↩️ Rollback requested by <@${user}> ${when}`;
+  return answer(200, '');
 }
 
 /**
- * The message shows the decision in place of its Approve / Roll back buttons, and a thread reply
- * records it. Best effort within Slack's 3 s: the gate is open whatever happens here, the rollout
- * page's audit trail has it, and a failure is logged.
+ * The Reject dialog sent: its reason, and the button and message it was opened from (kept by Slack
+ * in the dialog's private metadata, written by us). A refusal is shown in the dialog.
  */
-async function announce(api: SlackApi, p: Payload, text: string): Promise<void> {
-  const channel = p.channel?.id ?? p.container?.channel_id;
-  const ts = p.message?.ts ?? p.container?.message_ts;
-  if (!channel || !ts) return;
-  const calls: Promise<unknown>[] = [api.call('chat.postMessage', { channel, thread_ts: ts, text })];
-  const attachments = p.message?.attachments;
-  if (Array.isArray(attachments) && attachments[0]) {
-    const [first, ...rest] = attachments;
-    const blocks = (first.blocks ?? [])
-      .map((b) =>
-        b.type === 'actions'
-          ? {
-              ...b,
-              elements: (b.elements ?? []).filter(
-                (e) => !own(GATE_ACTIONS, (e as { action_id?: string }).action_id),
-              ),
-            }
-          : b,
-      )
-      .filter((b) => b.type !== 'actions' || b.elements?.length);
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
-    calls.push(
-      api.call('chat.update', {
-        channel,
-        ts,
-        text: p.message?.text ?? '',
-        attachments: [{ ...first, blocks }, ...rest],
-      }),
-    );
+async function rejected(
+  p: Payload,
+  user: string,
+  who: string,
+  deps: SlackDeps,
+  now: number,
+): Promise<SlackAnswer> {
+  if (p.view?.callback_id !== REJECT_VIEW) return answer(400, 'payload: not the Reject dialog');
+  let meta: { b?: unknown; ch?: unknown; ts?: unknown };
+  try {
+    meta = JSON.parse(String(p.view.private_metadata ?? ''));
+  } catch {
+    return answer(400, 'payload: the dialog carries no rollout');
   }
-  for (const r of await Promise.allSettled(calls)) {
-    if (r.status === 'rejected')
-      logger.warn('could not show the gate decision in Slack', {
-        error: slackCode(r.reason) ?? (r.reason as Error).name,
-      });
-  }
+  const button = isObject(meta)
+    ? readButton(JSON.stringify(meta.b ?? null))
+    : 'payload: the dialog carries no rollout';
+  if (typeof button === 'string') return answer(400, button);
+  const raw = p.view.state?.values?.reason?.reason?.value;
+  const reason = typeof raw === 'string' ? raw.replace(/\s+/g, ' ').trim().slice(0, 300) : '';
+  const inDialog = (error: string): SlackAnswer => ({
+    statusCode: 200,
+    body: JSON.stringify({ response_action: 'errors', errors: { reason: error.slice(0, 150) } }),
+    json: true,
+  });
+  if (!reason) return inDialog('Say why you reject this revision.');
+  const res = await decide(
+    {
+      user,
+      who,
+      button,
+      kind: 'gate',
+      action: 'reject',
+      reason,
+      message: {
+        ...(typeof meta.ch === 'string' ? { channel: meta.ch } : {}),
+        ...(typeof meta.ts === 'string' ? { ts: meta.ts } : {}),
+      },
+    },
+    deps,
+    now,
+  );
+  return res.statusCode === 200 ? answer(200, '') : inDialog(res.body);
 }

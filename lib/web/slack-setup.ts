@@ -19,7 +19,11 @@ export async function slackDestinations(env: Env): Promise<Record<string, SlackD
   for (const d of Object.values(routing.destinations)) {
     if (d.type !== 'slack-app' || !d.options.token) continue;
     const { options, api } = slackAppDestination(d, common, () => ANSWER_TIMEOUT_MS);
-    out[d.name] = { approvers: options.approvers ?? [], api };
+    out[d.name] = {
+      approvers: options.approvers ?? [],
+      ...(options.minApprovals ? { minApprovals: options.minApprovals } : {}),
+      api,
+    };
   }
   return out;
 }

@@ -140,12 +140,12 @@ describe('local pipeline end to end: gates', () => {
     );
   }, 60_000);
 
-  it('the demo’s waiting canary, twice: approved from the Slack look-alike it is promoted; its next rollout waits again and is rolled back', async () => {
+  it('the demo’s waiting canary, twice: approved from the Slack look-alike it is promoted; its next rollout waits again, is rejected with a reason and rolled back', async () => {
     const p = await pipeline({ INGEST_TOKEN: TOKEN });
     const base = p.url.replace(/\/events$/, '');
     // The Slack app's latest button for shipping.demo, clicked as a person would (signed as Slack signs).
     const clicked = new Set<string>();
-    const click = async (action: string) => {
+    const click = async (action: string, reason?: string) => {
       for (let i = 0; i < 150; i++) {
         const items = (await (await fetch(`${base}/inbox/messages`)).json()) as {
           provider: string;
@@ -165,12 +165,15 @@ describe('local pipeline end to end: gates', () => {
                 .map((e) => ({ ...e, ts: x.kind === 'update' ? x.payload.ts : x.id })),
             ),
           )
-          .filter((b) => !clicked.has(b.ts as string))
+          .filter((b) => !clicked.has(`${b.ts} ${action}`))
           .at(-1);
         if (button) {
           // The next rollout's button is in its own, new message.
-          clicked.add(button.ts as string);
-          const res = await fetch(`${base}/inbox/click`, { method: 'POST', body: JSON.stringify(button) });
+          clicked.add(`${button.ts} ${action}`);
+          const res = await fetch(`${base}/inbox/click`, {
+            method: 'POST',
+            body: JSON.stringify({ ...button, reason }),
+          });
           return `${res.status} ${await res.text()}`;
         }
         await new Promise((r) => setTimeout(r, 200));
@@ -203,6 +206,10 @@ describe('local pipeline end to end: gates', () => {
     const second = flagger();
     while (waiting.length < 2) await new Promise((r) => setTimeout(r, 100));
     // A new rollout of the same canary (a new revision): the approval did not carry over.
+    expect(await gateCheck(waiting[1] as string)).toBe(403);
+    // Rejected with a reason (Slack's dialog, as the inbox sends it): Approve no longer opens it.
+    expect(await click('gate-reject', 'latency budget spent')).toBe('200 Gate rejected');
+    expect(await click('gate-open')).toMatch(/^409 Gate rejected by you .*: latency budget spent/);
     expect(await gateCheck(waiting[1] as string)).toBe(403);
     expect(await click('rollback-open')).toBe('200 Rollback opened');
     expect(await second).toBe('rolled back');

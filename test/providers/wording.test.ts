@@ -81,7 +81,7 @@ describe('messages that read right', () => {
 });
 
 describe('the Slack app’s live message while a gate waits', () => {
-  it('offers Approve and Roll back behind confirmation dialogs, tied to this rollout, and not otherwise', () => {
+  it('offers Approve and Roll back behind confirmation dialogs and Reject (which asks why), tied to this rollout, and not otherwise', () => {
     const events = fixtures.filter((e) => e.name === 'frontend');
     const waiting = follow(events.slice(0, 3));
     expect(waiting.status).toBe('waiting');
@@ -91,9 +91,11 @@ describe('the Slack app’s live message while a gate waits', () => {
       }
     ).blocks;
     const buttons = blocks.find((b) => b.type === 'actions')?.elements ?? [];
-    expect(buttons.map((b) => b.action_id)).toEqual(['gate-open', 'rollback-open']);
+    expect(buttons.map((b) => b.action_id)).toEqual(['gate-open', 'gate-reject', 'rollback-open']);
     for (const b of buttons) {
-      expect(b.confirm).toBeDefined();
+      // Reject's own dialog asks for the reason: a confirmation before it would be a second one.
+      if (b.action_id === 'gate-reject') expect(b.confirm).toBeUndefined();
+      else expect(b.confirm).toBeDefined();
       expect(JSON.parse(b.value as string)).toEqual({
         namespace: 'web',
         name: 'frontend',

@@ -20,7 +20,10 @@ async function setup(events = frontend.slice(0, 3)) {
   const deps = { stories: memoryStories(), gates: memoryGates() };
   for (const e of events) await storyOf(deps.stories, e, eventIdentity(e));
   const gate = (action: 'check' | 'open' | 'close', kind: 'gate' | 'rollback' = 'gate', t: object = target) =>
-    handleGate(kind, action, { ...target, ...t }, api, deps);
+    handleGate(kind, action, { ...target, ...t }, api, deps).then(({ statusCode, body }) => ({
+      statusCode,
+      body,
+    }));
   return { deps, gate };
 }
 

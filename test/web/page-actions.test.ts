@@ -14,7 +14,7 @@ import { storyOf } from '../helpers/stories';
 
 const SECRET = 'test-link-secret-0123456789abcdef0123';
 const NOW = Date.UTC(2026, 11, 2, 12);
-const ANYONE: PageApprovers = { mode: 'anyone', emails: [], header: 'x-forwarded-email' };
+const ANYONE: PageApprovers = { mode: 'anyone', emails: [], header: 'x-forwarded-email', minApprovals: 1 };
 
 async function setup(approvers = ANYONE, events = 3) {
   const stories = memoryStories();
@@ -130,6 +130,7 @@ describe('the rollout page’s Approve / Roll back form (POST to its signed link
       mode: 'listed',
       emails: ['ana@example.com'],
       header: 'x-forwarded-email',
+      minApprovals: 1,
     };
     const { get, post, nonceOf, check, deps } = await setup(listed);
     const nonce = nonceOf((await get()).body);
@@ -187,11 +188,101 @@ describe('the rollout page’s Approve / Roll back form (POST to its signed link
       mode: 'listed',
       emails: ['ana@example.com', 'bob@example.com'],
       header: 'x-auth-request-email',
+      minApprovals: 1,
     });
     expect(() => pageApprovers({ PAGE_APPROVERS: 'ana' })).toThrow(/PAGE_APPROVERS/);
     expect(() => pageApprovers({ PAGE_APPROVER_HEADER: 'x email' })).toThrow(
       /PAGE_APPROVER_HEADER: must be an HTTP header name/,
     );
+  });
+
+  it('reads PAGE_MIN_APPROVALS: a quorum of listed people, never of anyone with the link', () => {
+    const two = { PAGE_APPROVERS: 'ana@example.com,bo@example.com', PAGE_MIN_APPROVALS: '2' };
+    expect(pageApprovers(two).minApprovals).toBe(2);
+    expect(pageApprovers({ ...two, PAGE_MIN_APPROVALS: '' }).minApprovals).toBe(1);
+    expect(() => pageApprovers({ ...two, PAGE_MIN_APPROVALS: '3' })).toThrow(
+      /PAGE_MIN_APPROVALS: 3 is more than the 2 approvers listed/,
+    );
+    expect(() => pageApprovers({ PAGE_APPROVERS: 'anyone-with-link', PAGE_MIN_APPROVALS: '2' })).toThrow(
+      /PAGE_MIN_APPROVALS: needs PAGE_APPROVERS to list emails/,
+    );
+    expect(() => pageApprovers({ ...two, PAGE_MIN_APPROVALS: '0' })).toThrow(
+      /PAGE_MIN_APPROVALS: must be a whole number from 1 to 10/,
+    );
+  });
+});
+
+describe('the rollout page’s richer decisions: reject with a reason, a quorum, a lapsing approval', () => {
+  const listed = (minApprovals: number): PageApprovers => ({
+    mode: 'listed',
+    emails: ['ana@example.com', 'bo@example.com'],
+    header: 'x-forwarded-email',
+    minApprovals,
+  });
+  const as = (email: string) => ({ 'x-forwarded-email': email });
+
+  it('rejects with a reason (its own form), shown in the audit; Approve is then refused with that reason', async () => {
+    const { get, post, nonceOf, check } = await setup(listed(1));
+    const page = (await get()).body;
+    // Two forms: Enter in the reason field can only press Reject.
+    expect(page.match(/<form class="gate"/g)).toHaveLength(2);
+    expect(page).toMatch(
+      /<input name="reason" required maxlength="300"[^>]*>\s*<button name="action" value="reject">/,
+    );
+    const res = await post(
+      { action: 'reject', reason: ' p99  <b>up</b> ', nonce: nonceOf(page) },
+      as('bo@example.com'),
+    );
+    expect(res.statusCode).toBe(303);
+    const after = (await get()).body;
+    expect(after).toContain('Rejected by bo@example.com (link)');
+    expect(after).toContain('Reason: p99 &lt;b&gt;up&lt;/b&gt;');
+    expect(await check()).toBe(403);
+    const approve = await post({ action: 'approve', nonce: nonceOf(after) }, as('ana@example.com'));
+    expect(approve.statusCode).toBe(409);
+    expect(approve.body).toContain('Gate rejected by bo@example.com: p99 &lt;b&gt;up&lt;/b&gt;');
+    expect(await check()).toBe(403);
+  });
+
+  it('refuses a rejection without a reason or with one over 300 characters, changing nothing', async () => {
+    const { get, post, nonceOf, gates } = await setup(listed(1));
+    const nonce = nonceOf((await get()).body);
+    const none = await post({ action: 'reject', reason: '  ', nonce }, as('bo@example.com'));
+    expect(none.statusCode).toBe(400);
+    expect(none.body).toContain('reason: say why you reject this revision.');
+    const long = await post({ action: 'reject', reason: 'x'.repeat(301), nonce }, as('bo@example.com'));
+    expect(long.statusCode).toBe(400);
+    expect(long.body).toContain('reason: at most 300 characters.');
+    expect(await gates.get({ namespace: 'web', name: 'frontend' })).toBeUndefined();
+    // 300 is allowed, and the nonce was not used up by the refusals.
+    const ok = await post({ action: 'reject', reason: 'x'.repeat(300), nonce }, as('bo@example.com'));
+    expect(ok.statusCode).toBe(303);
+  });
+
+  it('with PAGE_MIN_APPROVALS=2 opens at the second listed person, not at the same one twice', async () => {
+    const { get, post, nonceOf, check } = await setup(listed(2));
+    expect(
+      (await post({ action: 'approve', nonce: nonceOf((await get()).body) }, as('ana@example.com')))
+        .statusCode,
+    ).toBe(303);
+    expect(await check()).toBe(403);
+    expect((await get()).body).toContain('Approval 1 of 2 by ana@example.com (link)');
+    const twice = await post(
+      { action: 'approve', nonce: nonceOf((await get()).body) },
+      as('ANA@example.com'),
+    );
+    expect(twice.statusCode).toBe(303);
+    expect(await check()).toBe(403);
+    await post({ action: 'approve', nonce: nonceOf((await get()).body) }, as('bo@example.com'));
+    expect(await check()).toBe(200);
+    expect((await get()).body).toContain('Approved by bo@example.com (link)');
+  });
+
+  it('says when an approval lapses (APPROVAL_TTL)', async () => {
+    const { get, post, nonceOf, deps } = await setup(ANYONE);
+    Object.assign(deps.actions, { ttlMs: 3_600_000 });
+    await post({ action: 'approve', nonce: nonceOf((await get()).body) });
+    expect((await get()).body).toContain('lapses at 2026-12-02 13:00:00 UTC');
   });
 });
 

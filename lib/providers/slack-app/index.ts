@@ -36,6 +36,13 @@ const slackAppSchema = z.object({
       z.array(z.string().check(z.regex(/^[UWS][A-Z0-9]{2,20}$/, 'must be Slack user or user-group ids'))),
     ),
   ),
+  // Distinct approvers needed before Approve opens the gate (a quorum); a YAML number or a string.
+  minApprovals: opt(
+    z.pipe(
+      z.transform((v: unknown) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v)),
+      z.number().check(z.int(), z.gte(1, 'must be from 1 to 10'), z.lte(10, 'must be from 1 to 10')),
+    ),
+  ),
 });
 type Options = z.infer<typeof slackAppSchema>;
 
@@ -144,6 +151,7 @@ export const slackApp: Provider<'slack-app'> = {
     username: 'SLACK_APP_USERNAME',
     iconEmoji: 'SLACK_APP_ICON_EMOJI',
     approvers: 'SLACK_APPROVERS',
+    minApprovals: 'SLACK_MIN_APPROVALS',
   },
   on: 'SLACK_BOT_TOKEN',
   secrets: ['SLACK_BOT_TOKEN'],

@@ -90,7 +90,8 @@ export function rolloutMessage(
       },
     ],
   });
-  // While a gate waits: Approve and Roll back, each behind Slack's confirmation dialog. A click
+  // While a gate waits: Approve and Roll back, each behind Slack's confirmation dialog, and Reject,
+  // which asks for a reason. A click
   // goes to POST /slack/interactions (docs/gates.md), tied to this rollout by its start.
   if (r.status === 'waiting' && r.gates.some((g) => !g.passed)) {
     // The destination decides who may press them (its `approvers`) and where the answer goes.
@@ -122,6 +123,8 @@ export function rolloutMessage(
             'Approve',
           ),
         },
+        // Reject asks why in a dialog (views.open), so it needs no confirmation of its own.
+        { type: 'button', action_id: 'gate-reject', text: { type: 'plain_text', text: 'Reject' }, value },
         {
           type: 'button',
           action_id: 'rollback-open',
