@@ -103,7 +103,8 @@ describe.skipIf(!binary)('against a real Alertmanager (0.25, loopback)', () => {
       metadata: { ...(checkout[0] as FlaggerEvent).metadata, timestamp: String(Date.now()) },
     };
     await send([next]);
-    await new Promise((r) => setTimeout(r, 200));
+    const deadline = Date.now() + 10_000;
+    while ((await active()).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(await active()).toEqual([]);
   }, 30_000);
 });

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { main as cli } from '../../lib/ops/cli';
 import { fixtureLines } from '../helpers/fixtures';
-import { pipeline, postAll } from '../helpers/pipeline';
+import { inboxCount, pipeline, postAll, until } from '../helpers/pipeline';
 
 const EU = 'prod-eu-token-0123456789abc';
 const US = 'prod-us-token-0123456789abc';
@@ -91,7 +91,11 @@ describe('local pipeline end to end: a fleet', () => {
     const frontend = fixtureLines.filter((l) => l.includes('"frontend"')).slice(0, 3);
     await postAll(`${p.url}?token=${EU}`, frontend);
     await postAll(`${p.url}?token=${US}`, frontend);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Both rollouts are known once each cluster's waiting message (with Approve) went out.
+    const waiting = (c: string) => inboxCount(base, 'slack-app', 'gate-open', `\\"c\\":\\"${c}\\"`);
+    expect(await until(async () => (await waiting('prod-eu')) > 0 && (await waiting('prod-us')) > 0)).toBe(
+      true,
+    );
     const check = async (token: string, query = '') =>
       (
         await fetch(`${base}/gate/check?token=${token}${query}`, {

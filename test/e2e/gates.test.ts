@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { flaggerWaitingForApproval } from '../../lib/local/flagger';
 import { main as cli } from '../../lib/ops/cli';
 import { fixtureLines } from '../helpers/fixtures';
-import { pipeline, postAll } from '../helpers/pipeline';
+import { inboxCount, pipeline, postAll, until } from '../helpers/pipeline';
 
 const TOKEN = 'e2e-gate-token-0123456789abcdef';
 
@@ -38,7 +38,10 @@ describe('local pipeline end to end: gates', () => {
     const frontend = fixtureLines.filter((l) => l.includes('"frontend"'));
     // Initialized, then "Halt frontend.web advancement waiting for approval gate-keeper".
     await postAll(`${p.url}?token=${TOKEN}`, frontend.slice(0, 3));
-    await new Promise((r) => setTimeout(r, 1500));
+    // The rollout is known once its waiting message (with Approve) went out.
+    expect(await until(async () => (await inboxCount(base, 'slack-app', 'gate-open', 'frontend')) > 0)).toBe(
+      true,
+    );
     expect((await flagger('/gate/check')).status).toBe(403);
     expect((await flagger('/gate/check', 'wrong-token-0123456789')).status).toBe(401);
     // The loadtester's unconditional /gate/approve is not a gate here: 404, which Flagger takes as closed.

@@ -2,7 +2,7 @@
 // page, and the page shows every event and what each destination got, a dead letter included.
 import { describe, expect, it } from 'vitest';
 import { fixtureLines } from '../helpers/fixtures';
-import { pipeline, postAll, receiver } from '../helpers/pipeline';
+import { pipeline, postAll, receiver, until } from '../helpers/pipeline';
 import { answer } from '../helpers/receiver';
 
 describe('local pipeline end to end: the rollout page behind every message', () => {
@@ -33,7 +33,6 @@ describe('local pipeline end to end: the rollout page behind every message', () 
       !(at('/slack/').length >= 3 && at('/teams/').length >= 3 && at('/generic/').length >= 3)
     )
       await new Promise((r) => setTimeout(r, 100));
-    await new Promise((r) => setTimeout(r, 1500)); // the last results are recorded after the POSTs
 
     const linkOf = (body: string) =>
       body.match(/http:\/\/127\.0\.0\.1:\d+\/rollouts\/shop\/checkout\/\d+\?exp=\d+&sig=[\w-]+/)?.[0];
@@ -47,9 +46,16 @@ describe('local pipeline end to end: the rollout page behind every message', () 
       title: 'Rollout details',
     });
 
-    const page = await fetch(links[0] as string);
-    expect(page.status).toBe(200);
-    const html = await page.text();
+    // The last results are recorded after the POSTs: read the page once it has them and is settled.
+    let html = '';
+    const settled = async () => {
+      const before = html;
+      const page = await fetch(links[0] as string);
+      expect(page.status).toBe(200);
+      html = await page.text();
+      return html === before && html.includes('answered 404') && !html.includes('class="s-retrying"');
+    };
+    expect(await until(settled, 30_000, 200)).toBe(true);
     for (const l of checkout)
       expect(html).toContain(JSON.parse(l).metadata.eventMessage.replace(/</g, '&lt;').replace(/>/g, '&gt;'));
     for (const d of ['slack', 'teams', 'discord', 'webhook']) expect(html).toContain(`<h3>${d} `);

@@ -34,3 +34,24 @@ export async function pipeline(env: Record<string, string>) {
   cleanups.push(() => stop(p.child));
   return p;
 }
+
+/** Polls until `done` holds (then true), or `ms` passed (then false): for what a test waits on. */
+export async function until(
+  done: () => boolean | Promise<boolean>,
+  ms = 30_000,
+  every = 50,
+): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await done()) return true;
+    await new Promise((r) => setTimeout(r, every));
+  }
+  return done();
+}
+
+/** How many of npm start's inbox items (messages, edits, replies) of `provider` contain every one of `parts`. */
+export async function inboxCount(base: string, provider: string, ...parts: string[]): Promise<number> {
+  const items = (await (await fetch(`${base}/inbox/messages`)).json()) as { provider: string }[];
+  return items.filter((x) => x.provider === provider && parts.every((t) => JSON.stringify(x).includes(t)))
+    .length;
+}
