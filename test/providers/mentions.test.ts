@@ -72,6 +72,9 @@ describe('a hostile message renders inert', () => {
         // Nothing Mattermost's Slack-compatibility would read as a link: `<…|…>`.
         expect(p).not.toMatch(/<[^<>\\]*\|[^<>]*>/);
         expect(p).not.toMatch(MARKDOWN_LINK);
+        // The text arrived, inert (a formatter that dropped it would pass the lines above).
+        expect(p).toMatch(/evil\.example\/a/);
+        expect(p).toMatch(/@\u200b(channel|here)|@\\u200b(channel|here)/);
       }
     },
   );
@@ -105,6 +108,8 @@ describe('a hostile message renders inert', () => {
       const p = JSON.parse(payload('discord', e));
       expect(p.allowed_mentions).toEqual({ parse: [] });
       expect(JSON.stringify(p)).not.toMatch(MARKDOWN_LINK);
+      // The text arrived (allowed_mentions, not removal, keeps @everyone inert).
+      expect(JSON.stringify(p)).toContain('@everyone');
     }
   });
 
@@ -113,6 +118,7 @@ describe('a hostile message renders inert', () => {
       const p = payload('teams', e);
       expect(p).not.toMatch(MARKDOWN_LINK);
       expect(p).not.toContain('"entities"');
+      expect(p).toMatch(/&lt;at&gt;ana|<at>ana|ana<\/at>|at&gt;ana/);
     }
   });
 
@@ -122,6 +128,8 @@ describe('a hostile message renders inert', () => {
       expect(p).not.toContain('<users/all>');
       expect(p).not.toContain('<https://evil');
       expect(p).not.toContain('<at>');
+      // The text arrived, as text.
+      expect(p).toMatch(/users\/all/);
     }
   });
 
