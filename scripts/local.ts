@@ -11,13 +11,24 @@ process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 const { ConfigError } = await import('../lib/errors');
 const { startPipeline } = await import('../lib/local/pipeline');
 const { installPrettyLogs } = await import('../lib/local/pretty');
+const { forgetLocalStack, localStackDir, recordLocalStack } = await import('../lib/ops/local-stack');
 if (process.env.LOG_FORMAT !== 'json') installPrettyLogs();
 
 const root = resolve(import.meta.dirname, '..');
 // LOCAL_PACKAGED=1: the packaged zips with the template's roles, as a deploy runs them (docs/local.md).
-const started = process.env.LOCAL_PACKAGED
+const started: Promise<{ backlog(): Promise<number>; stop(): Promise<void> }> = process.env.LOCAL_PACKAGED
   ? import('../lib/local/packaged/run').then((m) => m.runPackaged(root, process.env, console.log))
-  : startPipeline(root);
+  : startPipeline(root).then((p) => {
+      // Where it listens, for `npm run demo` and `flagger-notify gate|dlq` run in this directory.
+      const dir = localStackDir(process.env);
+      recordLocalStack(dir, {
+        api: p.ingestUrl.replace(/\/events$/, ''),
+        sqs: p.sqsEndpoint,
+        pid: process.pid,
+      });
+      process.once('exit', () => forgetLocalStack(dir, process.pid));
+      return p;
+    });
 started
   .then((p) => {
     // The queues live in this process's memory: say what a stop drops rather than lose it quietly.

@@ -25,6 +25,8 @@ export async function replayDemo(
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(e),
     });
+    // A refused token refuses every event: say so at once rather than after forty of them.
+    if (res.status === 401) throw new Error(`POST /events answered 401: ${await res.text()}`);
     if (res.status === 202) sent++;
     await new Promise((r) => setTimeout(r, o.spacingMs ?? 1000));
   }
@@ -58,6 +60,10 @@ export async function runDemo(
         'demo: shipping.demo waits for promotion approval. Press Approve (or Roll back) in its Slack message or on its rollout page, or run `npx flagger-notify gate open demo/shipping`',
       ),
   });
-  o.say?.(`demo: shipping.demo ${gate}`);
+  o.say?.(
+    gate === 'still waiting'
+      ? `demo: stopped waiting for shipping.demo after ${Math.round((o.gateWaitMs ?? 300_000) / 1000)} s without an approval or a rollback (DEMO_GATE_WAIT_SECONDS): as Flagger would after its timeout, it leaves the canary waiting`
+      : `demo: shipping.demo ${gate}`,
+  );
   return { sent, gate };
 }

@@ -52,6 +52,18 @@ export interface Pipeline {
   stop(): Promise<void>;
 }
 
+/** A server's start, with a taken port said as the variable that moves it. */
+async function portOf<T>(variable: string, port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'EADDRINUSE') throw err;
+    throw new ConfigError(
+      `port ${port} on 127.0.0.1 is taken (${variable}): set ${variable} to a free port, e.g. ${variable}=${port + 1} npm start (0 picks any free one)`,
+    );
+  }
+}
+
 /**
  * The whole relay on 127.0.0.1: SQS emulator, queues from serverless.yml, the ingest handler behind
  * an HTTP API look-alike and one poller per active provider invoking the same worker handler.
@@ -68,7 +80,9 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
     let endpoint = env.SQS_ENDPOINT;
     const embeddedSqs = !endpoint;
     if (!endpoint) {
-      const emulator = await startEmulator(env.SQS_PORT, env.AWS_REGION);
+      const emulator = await portOf('SQS_PORT', env.SQS_PORT, () =>
+        startEmulator(env.SQS_PORT, env.AWS_REGION),
+      );
       stops.push(emulator.close);
       endpoint = emulator.endpoint;
     }
@@ -79,7 +93,7 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
     // Rollout state and mute windows: dynalite on loopback unless DYNAMODB_ENDPOINT names another.
     const embeddedState = !process.env.DYNAMODB_ENDPOINT;
     if (embeddedState) {
-      const dynamo = await startDynalite(env.DYNAMODB_PORT);
+      const dynamo = await portOf('DYNAMODB_PORT', env.DYNAMODB_PORT, () => startDynalite(env.DYNAMODB_PORT));
       process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
       stops.push(async () => {
         // Gone with this pipeline: the next one in this process starts its own.
@@ -129,23 +143,26 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
     let ingestHandler: HttpHandler | undefined;
     const inbox = createInbox();
     stops.push(async () => inbox.close());
-    const http = await startHttpApi({
-      port: env.PORT,
-      paths: ingest.http.map((h) => h.path),
-      functionName: ingest.name,
-      handler: (e, c) => (ingestHandler as HttpHandler)(e, c),
-      others,
-      extra: (req, res, path) =>
-        serveInbox(
-          inbox,
-          root,
-          req,
-          res,
-          path,
-          () => http.url,
-          () => providers.map((p) => p.id).filter(isProviderId),
-        ),
-    });
+    const paths = ingest.http.map((h) => h.path);
+    const http: Awaited<ReturnType<typeof startHttpApi>> = await portOf('PORT', env.PORT, () =>
+      startHttpApi({
+        port: env.PORT,
+        paths,
+        functionName: ingest.name,
+        handler: (e, c) => (ingestHandler as HttpHandler)(e, c),
+        others,
+        extra: (req, res, path) =>
+          serveInbox(
+            inbox,
+            root,
+            req,
+            res,
+            path,
+            (): string => http.url,
+            () => providers.map((p) => p.id).filter(isProviderId),
+          ),
+      }),
+    );
     stops.push(http.close);
     const standIns = `http://127.0.0.1:${http.port}/inbox/`;
     process.env.PUBLIC_URL ||= `http://127.0.0.1:${http.port}`;

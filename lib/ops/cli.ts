@@ -13,6 +13,7 @@ import { doctor } from './doctor';
 import { doctorDeps } from './doctor-aws';
 import { gateCommand } from './gate-cli';
 import type { Io } from './io';
+import { findLocalStack, unreachable } from './local-stack';
 
 const USAGE = `usage: flagger-notify dlq list|redrive [provider] [--stage local] [--region R] [--endpoint URL] [--json]
        flagger-notify check-config [file] [--event file.json|.jsonl] [--route name]
@@ -35,7 +36,7 @@ const USAGE = `usage: flagger-notify dlq list|redrive [provider] [--stage local]
   dlq list [provider]     show the dead letters (all, or one provider's: ${PROVIDER_IDS.join(', ')}) with why they failed
   dlq redrive [provider]  move them back to their provider's queue for another round of delivery
 
-  --stage    serverless stage; "local" (default) is npm start's emulator on 127.0.0.1:\${SQS_PORT:-9324}
+  --stage    serverless stage; "local" (default) is npm start's emulator (where it recorded itself, or SQS_PORT)
   --region   AWS region for a deployed stage (default: AWS_REGION)
   --endpoint SQS endpoint override (default: SQS_ENDPOINT); for doctor, every AWS call's
   --json     dlq list as JSON, for scripts`;
@@ -140,10 +141,9 @@ export async function main(
   // The names lib/infra gives every deploy's queues (and npm start's).
   const dlq = { name: dlqName(SERVICE, stage) };
   const select = { provider, ofQueue: providerOfQueue(stage) };
-  const endpoint =
-    opt.endpoint ??
-    io.env.SQS_ENDPOINT ??
-    (stage === 'local' ? `http://127.0.0.1:${io.env.SQS_PORT ?? 9324}` : undefined);
+  // npm start's queues are where it recorded them (or SQS_PORT / SQS_ENDPOINT say).
+  const local = stage === 'local' ? findLocalStack(io.env, io.cwd) : undefined;
+  const endpoint = opt.endpoint ?? io.env.SQS_ENDPOINT ?? local?.sqs;
   const sqs = createSqsClient({ region: opt.region ?? io.env.AWS_REGION ?? 'us-east-1', endpoint }, 25_000);
   try {
     const url = async (name: string) =>
@@ -194,8 +194,12 @@ export async function main(
   } catch (e) {
     const err = e as Error;
     const where = endpoint ?? `AWS ${opt.region ?? io.env.AWS_REGION ?? ''}`.trim();
-    io.err(`cannot reach the queues of stage "${stage}" at ${where}: ${err.name}: ${err.message}`);
-    if (stage === 'local') io.err('is `npm start` running?');
+    const refused = /ECONNREFUSED|fetch failed|connect/i.test(`${err.name} ${err.message}`);
+    io.err(
+      local && !opt.endpoint && refused
+        ? unreachable(local, 'sqs', err.message)
+        : `cannot reach the queues of stage "${stage}" at ${where}: ${err.name}: ${err.message}`,
+    );
     return 1;
   } finally {
     sqs.destroy();

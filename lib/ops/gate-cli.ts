@@ -1,6 +1,7 @@
 import { ssmFetcher } from '../aws/secrets';
 import { SERVICE } from '../infra/names';
 import type { Io } from './io';
+import { findLocalStack, localToken, unreachable } from './local-stack';
 
 const TARGET = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/;
 
@@ -56,8 +57,11 @@ export async function gateCommand(argv: GateArgs, io: Io): Promise<number> {
     );
     return 2;
   }
-  let base = `http://127.0.0.1:${io.env.PORT ?? 3000}`;
-  let token = io.env.INGEST_TOKEN;
+  // npm start's, found as the demo finds it, unless a stage or a URL is named.
+  const local = findLocalStack(io.env, io.cwd);
+  let base = local.api;
+  let token =
+    argv.url || (argv.stage && argv.stage !== 'local') ? io.env.INGEST_TOKEN : localToken(io.env, io.cwd);
   try {
     if (argv.url) base = argv.url;
     else if (argv.stage && argv.stage !== 'local') {
@@ -100,7 +104,13 @@ export async function gateCommand(argv: GateArgs, io: Io): Promise<number> {
     (r.status < 300 ? io.out : io.err)(`${kind} ${action} ${label}: ${r.status} ${r.text}`);
     return r.status < 300 ? 0 : 1;
   } catch (err) {
-    io.err(`cannot reach the gates at ${base}: ${(err as Error).message}`);
+    const e = err as Error & { cause?: Error };
+    const cause = e.cause?.message ?? e.message;
+    io.err(
+      argv.url || (argv.stage && argv.stage !== 'local')
+        ? `cannot reach the gates at ${base}: ${cause}`
+        : unreachable(local, 'api', cause),
+    );
     return 1;
   }
 }

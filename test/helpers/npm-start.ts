@@ -1,12 +1,16 @@
 // `npm start`'s command as a child process: for the tests (through ./pipeline.ts) and the bench,
 // so it imports nothing of vitest.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '../..');
 
 /** `npm start`'s command, on free ports, with loopback receivers as Slack and Teams. */
 export async function startPipeline(env: Record<string, string>) {
+  // Each stack records where it listens in its own directory, not in the checkout.
+  const dir = mkdtempSync(join(tmpdir(), 'npm-start-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/local.ts'], {
     cwd: root,
     env: {
@@ -20,6 +24,7 @@ export async function startPipeline(env: Record<string, string>) {
       EVENTS: 'all',
       RETRY_BASE_SECONDS: '1',
       RETRY_CAP_SECONDS: '1',
+      LOCAL_STACK_DIR: dir,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -35,7 +40,7 @@ export async function startPipeline(env: Record<string, string>) {
     child.stderr?.on('data', onData);
     child.once('exit', (code) => fail(new Error(`pipeline exited with ${code}:\n${output}`)));
   });
-  return { child, url, output: () => output };
+  return { child, url, dir, output: () => output };
 }
 
 export async function stop(child: ChildProcess | undefined) {

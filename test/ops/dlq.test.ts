@@ -209,7 +209,7 @@ describe('flagger-notify dlq (against the local pipeline’s queues)', () => {
     expect(r.err).toContain(message);
   });
 
-  it('says so when the local pipeline is not running', async () => {
+  it('says so when the local pipeline is not running, naming SQS_PORT', async () => {
     const r = await main(['dlq', 'list', 'teams'], {
       out: () => {},
       err: (l) => errs.push(l),
@@ -217,7 +217,7 @@ describe('flagger-notify dlq (against the local pipeline’s queues)', () => {
     });
     expect(r).toBe(1);
     expect(errs.join('\n')).toMatch(
-      /cannot reach the queues of stage "local" at http:\/\/127\.0\.0\.1:1: .*\nis `npm start` running\?/,
+      /^cannot reach npm start at http:\/\/127\.0\.0\.1:1 \(as PORT \/ SQS_PORT say\): .*Is it running\? .*set SQS_PORT to the port its banner shows\.$/,
     );
   });
   const errs: string[] = [];
