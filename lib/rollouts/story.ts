@@ -14,6 +14,50 @@ export interface StoryEvent {
   eventType: string;
   /** Flagger's message, HTML stripped, up to MESSAGE_MAX characters. */
   message: string;
+  /**
+   * The same event again and again (Flagger says "waiting for approval" on every interval): one
+   * entry, how often it came and until when, so a long wait keeps the story (and its page) small.
+   */
+  repeat?: number;
+  lastAt?: number;
+  /** The repeats' identities, the latest REPEAT_IDS: their results, and a resend recognised. */
+  ids?: string[];
+}
+
+/** Every identity an entry stands for. */
+export const idsOf = (e: StoryEvent): string[] => [e.id, ...(e.ids ?? [])];
+
+/**
+ * Same phase, kind, type, revision and words: a repeat, not news (shown once; every copy keeps its
+ * identity). A start never is: the same "New revision detected!" later is the next rollout.
+ */
+const sameAs = (a: StoryEvent, b: StoryEvent) =>
+  a.kind !== 'started' &&
+  a.phase === b.phase &&
+  a.kind === b.kind &&
+  a.eventType === b.eventType &&
+  a.checksum === b.checksum &&
+  a.message === b.message;
+
+/** `b` counted into `a`, which came first. */
+function merged(a: StoryEvent, b: StoryEvent): StoryEvent {
+  return {
+    ...a,
+    repeat: (a.repeat ?? 1) + (b.repeat ?? 1),
+    lastAt: Math.max(a.lastAt ?? a.at, b.lastAt ?? b.at),
+    ids: [...(a.ids ?? []), ...idsOf(b)].slice(-REPEAT_IDS),
+  };
+}
+
+/** Neighbours that repeat each other, as one entry. */
+export function collapse(events: readonly StoryEvent[]): StoryEvent[] {
+  const out: StoryEvent[] = [];
+  for (const e of events) {
+    const last = out.at(-1);
+    if (last && sameAs(last, e)) out[out.length - 1] = merged(last, e);
+    else out.push(e);
+  }
+  return out;
 }
 
 export type DeliveryState = 'delivered' | 'retrying' | 'dead-lettered' | 'not-sent';
@@ -84,7 +128,12 @@ export async function withResults(store: StoryStore, story: Story): Promise<Stor
 }
 
 export const EVENTS_MAX = 200;
-const MESSAGE_MAX = 4000;
+// 200 entries of at most 1,000 characters, and their results, stay well inside a DynamoDB item's
+// 400 KB; a repeat adds no entry.
+const MESSAGE_MAX = 1000;
+const REPEAT_IDS = 20;
+/** Results kept per destination and rollout: every kept entry's, and its latest repeats'. */
+export const RESULTS_MAX = 250;
 const FINAL: readonly DeliveryState[] = ['delivered', 'dead-lettered'];
 
 /** A kept event as the tracker reads it (its message as kept: the tracker reads only its start). */
@@ -103,7 +152,7 @@ const asEvent = (s: CanaryRef, e: StoryEvent): FlaggerEvent => ({
 
 /** One rollout's story: its events, the rollout they came to, and the results `from` had for them. */
 function storyFrom(base: CanaryRef, events: StoryEvent[], rollout: Rollout, from?: Story): Story {
-  const ids = new Set(events.map((e) => e.id));
+  const ids = new Set(events.flatMap(idsOf));
   const destinations: Story['destinations'] = {};
   for (const [name, d] of Object.entries(from?.destinations ?? {})) {
     const results = Object.fromEntries(Object.entries(d.results).filter(([id]) => ids.has(id)));
@@ -121,6 +170,19 @@ function storyFrom(base: CanaryRef, events: StoryEvent[], rollout: Rollout, from
   };
 }
 
+/** One event as its story keeps it. */
+export function storyEvent(event: FlaggerEvent, eventId: string): StoryEvent {
+  return {
+    id: eventId,
+    at: eventTime(event).getTime(),
+    phase: event.phase,
+    ...(event.checksum ? { checksum: event.checksum } : {}),
+    kind: classify(event).kind,
+    eventType: event.metadata.eventType,
+    message: plainText(event.metadata.eventMessage, MESSAGE_MAX),
+  };
+}
+
 /**
  * The event applied to the canary's current story, at most once (the story keeps its event ids).
  * Several providers' workers feed one story, each in its own order, so the story keeps its events
@@ -133,20 +195,8 @@ export function applyEvent(
   event: FlaggerEvent,
   eventId: string,
 ): { story: Story; archive?: Story; changed: boolean } {
-  if (current?.events.some((e) => e.id === eventId)) return { story: current, changed: false };
-  const kind = classify(event).kind;
-  if (current && current.events.length >= EVENTS_MAX && kind !== 'started') {
-    return { story: { ...current, overflow: current.overflow + 1 }, changed: true };
-  }
-  const e: StoryEvent = {
-    id: eventId,
-    at: eventTime(event).getTime(),
-    phase: event.phase,
-    ...(event.checksum ? { checksum: event.checksum } : {}),
-    kind,
-    eventType: event.metadata.eventType,
-    message: plainText(event.metadata.eventMessage, MESSAGE_MAX),
-  };
+  if (current?.events.some((e) => idsOf(e).includes(eventId))) return { story: current, changed: false };
+  const e = storyEvent(event, eventId);
   const base = canaryRef(event);
   const last = current?.events.at(-1);
   // In Flagger's order (the usual case): one step of the tracker from the story's rollout, which
@@ -154,6 +204,17 @@ export function applyEvent(
   if (current && last && e.at >= last.at) {
     const step = reduce(current.rollout, asEvent(base, e));
     if (!step.started) {
+      if (sameAs(last, e)) {
+        const events = [...current.events.slice(0, -1), merged(last, e)];
+        return { story: storyFrom(base, events, step.rollout, current), changed: true };
+      }
+      // Past EVENTS_MAX entries an event is counted, not kept, but the rollout still moves on.
+      if (current.events.length >= EVENTS_MAX) {
+        return {
+          story: { ...current, rollout: step.rollout, overflow: current.overflow + 1 },
+          changed: true,
+        };
+      }
       return { story: storyFrom(base, [...current.events, e], step.rollout, current), changed: true };
     }
     return {
@@ -175,7 +236,7 @@ export function replayed(
   e: StoryEvent,
 ): { story: Story; archive?: Story } {
   // Stable: events of the same millisecond keep their arrival order.
-  const events = [...(current?.events ?? []), e].sort((a, b) => a.at - b.at);
+  const events = collapse([...(current?.events ?? []), e].sort((a, b) => a.at - b.at));
   // One replay: where the last rollout in these events starts, the rollout the events before it
   // came to, and the last rollout's state (the tracker starts afresh at a start).
   let rollout: Rollout | undefined;
@@ -188,8 +249,13 @@ export function replayed(
       before = rollout;
     }
     rollout = step.rollout;
+    // Each repeat counts as the tracker counts it (events, a failing check's tally).
+    for (let k = 1; k < (x.repeat ?? 1); k++)
+      rollout = reduce(rollout, asEvent(base, { ...x, at: x.lastAt ?? x.at })).rollout;
   });
-  const story = storyFrom(base, events.slice(start), rollout as Rollout, current);
+  const kept = events.slice(start);
+  const story = storyFrom(base, kept.slice(0, EVENTS_MAX), rollout as Rollout, current);
+  if (kept.length > EVENTS_MAX) story.overflow += kept.length - EVENTS_MAX;
   if (start === 0 || !current) return { story };
   return { story, archive: storyFrom(base, events.slice(0, start), before as Rollout, current) };
 }
@@ -205,7 +271,15 @@ export function addResult(
   const d = results[destination] ?? { provider, results: {} };
   const known = d.results[eventId];
   if (known && FINAL.includes(known.state) && !FINAL.includes(result.state)) return results;
-  return { ...results, [destination]: { provider, results: { ...d.results, [eventId]: result } } };
+  const kept = { ...d.results, [eventId]: result };
+  // A long wait repeats its event on every interval: the oldest results give way, so the item
+  // holding them stays bounded (the page shows a repeat's latest result).
+  const ids = Object.keys(kept);
+  if (ids.length > RESULTS_MAX) {
+    ids.sort((a, b) => (kept[a] as DeliveryResult).at - (kept[b] as DeliveryResult).at);
+    for (const id of ids.slice(0, ids.length - RESULTS_MAX)) delete kept[id];
+  }
+  return { ...results, [destination]: { provider, results: kept } };
 }
 
 /** The same, on results kept in the story itself. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { GateChange } from '../rollouts/gates';
-import type { DeliveryResult, Story } from '../rollouts/story';
+import { type DeliveryResult, idsOf, type Story, type StoryEvent } from '../rollouts/story';
 import { isEnded, type Rollout } from '../rollouts/tracker';
 
 /** Every value that reaches the page passes through here: it can only ever be text. */
@@ -66,6 +66,11 @@ export interface GateForm {
 
 const time = (ms: number | undefined) =>
   ms === undefined ? '' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+/** An event's time, or the span its repeats came in. */
+const when = (e: StoryEvent) =>
+  e.repeat && e.lastAt !== undefined && e.lastAt !== e.at
+    ? `${time(e.at)} – ${time(e.lastAt).slice(11)}`
+    : time(e.at);
 const duration = (ms: number) => {
   const s = Math.max(0, Math.round(ms / 1000));
   return s < 60
@@ -124,21 +129,23 @@ export function rolloutPage(s: Story, audit: readonly GateChange[] = [], form?: 
   const timeline = s.events
     .map(
       (e) =>
-        `<tr><td>${esc(time(e.at))}</td><td class="hide-narrow">${esc(e.phase || '—')}</td><td>${esc(e.kind)}</td><td class="msg">${esc(e.message)}</td></tr>`,
+        `<tr><td>${esc(when(e))}</td><td class="hide-narrow">${esc(e.phase || '—')}</td><td>${esc(e.kind)}</td><td class="msg">${esc(e.message)}${e.repeat ? ` <span class="muted">(${e.repeat}×)</span>` : ''}</td></tr>`,
     )
     .join('');
   const destinations = Object.entries(s.destinations)
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(
-      ([name, d]) =>
-        `<h3>${esc(name)} <span class="muted">${esc(d.provider)}</span></h3><table><tr><th>event</th><th>result</th></tr>${s.events
-          .filter((e) => d.results[e.id])
-          .map(
-            (e) =>
-              `<tr><td class="msg">${esc(time(e.at))} ${esc(e.message.slice(0, 120))}</td><td>${result(d.results[e.id])}</td></tr>`,
-          )
-          .join('')}</table>`,
-    )
+    .map(([name, d]) => {
+      const rows = s.events
+        .map((e) => ({ e, got: idsOf(e).flatMap((id) => (d.results[id] ? [d.results[id]] : [])) }))
+        .filter((x) => x.got.length)
+        .map(({ e, got }) => {
+          // A repeated event: its latest result, and how many of its repeats this destination got.
+          const latest = got.reduce((a, b) => (b.at >= a.at ? b : a));
+          const count = got.length > 1 ? ` <span class="muted">(${got.length}×)</span>` : '';
+          return `<tr><td class="msg">${esc(when(e))} ${esc(e.message.slice(0, 120))}${count}</td><td>${result(latest)}</td></tr>`;
+        });
+      return `<h3>${esc(name)} <span class="muted">${esc(d.provider)}</span></h3><table><tr><th>event</th><th>result</th></tr>${rows.join('')}</table>`;
+    })
     .join('');
   return shell(
     title,

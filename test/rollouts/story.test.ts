@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canaryKey, canaryRef, type FlaggerEvent } from '../../lib/event/event';
 import { eventIdentity } from '../../lib/event/identity';
-import { applyEvent, replayed, type Story, type StoryEvent } from '../../lib/rollouts/story';
+import { applyEvent, replayed, type Story, storyEvent } from '../../lib/rollouts/story';
 import { fixtures } from '../helpers/fixtures';
 
 const play = (events: FlaggerEvent[]) => {
@@ -97,8 +97,7 @@ describe('a story moved on one event at a time is the story replayed from its ev
     for (const e of [...events, ...again]) {
       const id = eventIdentity(e);
       const f = applyEvent(fast, e, id);
-      const kept = f.story.events.at(-1) as StoryEvent;
-      const s = replayed(slow, canaryRef(e), kept);
+      const s = replayed(slow, canaryRef(e), storyEvent(e, id));
       archives.push([f.archive, s.archive]);
       fast = f.story;
       slow = s.story;
