@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOOKS } from '../lib/local/inbox-page';
 import { PROVIDERS } from '../lib/providers/catalog';
 import { launchChromium } from '../scripts/chromium';
+import { lowContrast } from './helpers/contrast';
 
 // Debian's chromium, which .ci/run installs. Elsewhere the test is skipped with a note, unless
 // REQUIRE_CHROMIUM=1 (CI) makes its absence a failure.
@@ -63,30 +64,48 @@ describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium
     child?.kill('SIGTERM');
   });
 
-  it('before any event, says what to do; at 1366 × 768 shows four whole columns, named for people', async () => {
-    const page = await browser.newPage();
-    await page.setViewport({ width: 1366, height: 768 });
-    await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
-    expect(await page.$eval('#empty', (e) => e.textContent)).toContain('No messages yet.');
-    const cols = await page.$$eval('.col', (cs) =>
-      cs.map((c) => ({
-        title: c.querySelector('h2')?.firstChild?.textContent,
-        right: c.getBoundingClientRect().right,
-      })),
-    );
-    // Zero-config npm start: every provider is on (the stand-ins), live ones first.
-    expect(cols.map((c) => c.title)).toEqual(
-      [...PROVIDERS].sort((a, b) => LOOKS[a.id].order - LOOKS[b.id].order).map((p) => p.title),
-    );
-    expect(cols.slice(0, 4).map((c) => c.title)).toEqual([
-      'Slack app',
-      'Discord',
-      'Slack',
-      'Microsoft Teams',
-    ]);
-    expect(cols.filter((c) => c.right <= 1366).length).toBeGreaterThanOrEqual(4);
-    await page.close();
-  }, 30_000);
+  it.each([
+    [1366, 768],
+    [1920, 1080],
+  ])(
+    'before any event, says what to do; at %i × %i every provider is one click away in the bar, its column then whole on screen',
+    async (width, height) => {
+      const page = await browser.newPage();
+      await page.setViewport({ width, height });
+      await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
+      expect(await page.$eval('#empty', (e) => e.textContent)).toContain('No messages yet.');
+      const cols = await page.$$eval('.col', (cs) =>
+        cs.map((c) => c.querySelector('h2')?.firstChild?.textContent),
+      );
+      // Zero-config npm start: every provider is on (the stand-ins), live ones first.
+      const titles = [...PROVIDERS].sort((a, b) => LOOKS[a.id].order - LOOKS[b.id].order).map((p) => p.title);
+      expect(cols).toEqual(titles);
+      expect(cols.slice(0, 4)).toEqual(['Slack app', 'Discord', 'Slack', 'Microsoft Teams']);
+      // The bar names each with its count, and lies within the first screen.
+      const bar = await page.$$eval('nav button', (bs) =>
+        bs.map((b) => ({
+          text: b.firstChild?.textContent,
+          count: b.querySelector('b')?.textContent,
+          bottom: b.getBoundingClientRect().bottom,
+        })),
+      );
+      expect(bar.map((b) => b.text)).toEqual(titles);
+      expect(bar.every((b) => b.count === '0' && b.bottom <= height)).toBe(true);
+      // The columns' scrollbar is on screen, not at the bottom of a long page.
+      expect(await page.$eval('main', (m) => m.getBoundingClientRect().bottom)).toBeLessThanOrEqual(height);
+      for (const [i, title] of titles.entries()) {
+        await page.click(`nav button:nth-child(${i + 1})`);
+        const box = await page.$eval(`.col:nth-child(${i + 1})`, (c) => {
+          const r = c.getBoundingClientRect();
+          return { left: r.left, right: r.right };
+        });
+        expect({ title, inView: box.left >= 0 && box.right <= width }).toEqual({ title, inView: true });
+      }
+      expect(await lowContrast(page)).toEqual([]);
+      await page.close();
+    },
+    30_000,
+  );
 
   it('shows the demo live: one Slack message per rollout with its outcome, Teams cards by adaptivecards, no errors, hostile text inert', async () => {
     const page = await browser.newPage();
@@ -181,6 +200,11 @@ describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.$$eval('main img', (i) => i.length)).toBe(0);
     expect(problems).toEqual([]);
+    // Every provider's messages, and the bar's counts, readable (WCAG 4.5:1).
+    expect(
+      await page.$eval('nav button[data-provider="slack-app"] b', (b) => Number(b.textContent)),
+    ).toBeGreaterThanOrEqual(10);
+    expect(await lowContrast(page)).toEqual([]);
 
     // The rollout page behind a message, opened from the inbox.
     const href = await page.$eval(
@@ -192,6 +216,7 @@ describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium
     expect(opened?.status()).toBe(200);
     expect(await pageTab.$eval('h1', (h) => h.textContent)).toBe('shop/checkout · failed');
     expect(await pageTab.$$eval('table tr td.msg', (t) => t.length)).toBeGreaterThan(6);
+    expect(await lowContrast(pageTab)).toEqual([]);
     await pageTab.close();
   }, 90_000);
 

@@ -6,22 +6,28 @@ import { PROVIDERS, type ProviderId } from '../providers/catalog';
 const require = createRequire(import.meta.url);
 const acScript = () => readFileSync(require.resolve('adaptivecards/dist/adaptivecards.min.js'), 'utf8');
 
-const CSS = `body{font-family:-apple-system,"Segoe UI",Lato,Helvetica,Arial,sans-serif;margin:0;background:#f4f4f4;color:#1d1c1d}
+// One screen: header and provider bar on top, the columns below, each scrolling on its own, so the
+// horizontal scrollbar sits at the window's bottom and every provider is one click away.
+const CSS = `body{font-family:-apple-system,"Segoe UI",Lato,Helvetica,Arial,sans-serif;margin:0;background:#f4f4f4;color:#1d1c1d;height:100vh;display:flex;flex-direction:column}
 header{padding:10px 16px;background:#1d1c1d;color:#fff;display:flex;gap:16px;align-items:center;flex-wrap:wrap}
 header button{padding:4px 12px}
+nav{display:flex;flex-wrap:wrap;gap:6px;padding:6px 10px;background:#fff;border-bottom:1px solid #ddd}
+nav button{font:inherit;font-size:12px;padding:3px 8px;border:1px solid #bbb;border-radius:12px;background:#fff;color:#1d1c1d;cursor:pointer}
+nav button b{margin-left:4px;color:#1d1c1d}nav button.on{background:#1d1c1d;color:#fff}nav button.on b{color:#fff}
 #empty{margin:24px auto;max-width:640px;background:#fff;border-radius:6px;box-shadow:0 1px 3px #0002;padding:16px 20px;line-height:1.5}
 #empty code{background:#f0f0f0;padding:1px 4px;border-radius:3px}
-main{display:flex;gap:10px;padding:10px;overflow-x:auto;align-items:flex-start}
-.col{flex:0 0 318px;background:#fff;border-radius:6px;box-shadow:0 1px 3px #0002;padding:8px;box-sizing:border-box}
-.col h2{font-size:13px;color:#444;margin:4px 0 8px}.col h2 small{font-weight:normal;color:#888;margin-left:6px}
+main{display:flex;gap:10px;padding:10px;overflow-x:auto;overflow-y:hidden;align-items:flex-start;flex:1;min-height:0}
+.col{flex:0 0 318px;background:#fff;border-radius:6px;box-shadow:0 1px 3px #0002;padding:8px;box-sizing:border-box;max-height:100%;overflow-y:auto}
+.col h2{font-size:13px;color:#444;margin:4px 0 8px}.col h2 small{font-weight:normal;color:#595959;margin-left:6px}
 .msg{border-left:4px solid #ccc;padding:4px 8px;margin:8px 0;font-size:13px;white-space:pre-wrap;word-break:break-word}
 .who{font-size:12px;color:#616061}.who b{color:#1d1c1d;margin-right:4px}.who .app{background:#e8e8e8;border-radius:3px;padding:0 3px;font-size:10px;margin-right:6px}
 .title{font-weight:bold}.field{display:inline-block;margin:2px 12px 2px 0}.field b{display:block;font-size:12px}
-.link{display:inline-block;margin:4px 8px 0 0;font-size:12px}.thread{margin-left:16px;border-left:2px solid #e8e8e8;padding-left:8px;font-size:13px}.muted{color:#777;font-size:12px}
+.link{display:inline-block;margin:4px 8px 0 0;font-size:12px;color:#0b57d0}.thread{margin-left:16px;border-left:2px solid #e8e8e8;padding-left:8px;font-size:13px}.muted{color:#595959;font-size:12px}
+.col[data-look=teams] .msg{word-break:normal;overflow-wrap:break-word}
 .col[data-look=discord]{background:#313338;color:#dbdee1}.col[data-look=discord] h2{color:#b5bac1}
-.col[data-look=discord] .msg{background:#2b2d31;border-radius:4px}.col[data-look=discord] .who,.col[data-look=discord] .who b{color:#f2f3f5}
+.col[data-look=discord] h2 small{color:#b5bac1}.col[data-look=discord] .msg{background:#2b2d31;border-radius:4px}.col[data-look=discord] .who,.col[data-look=discord] .who b{color:#f2f3f5}
 .col[data-look=discord] .who .app{background:#5865f2;color:#fff}.col[data-look=discord] .muted{color:#949ba4}
-.col[data-look=discord] .reply{border-left-color:#f23f43}
+.col[data-look=discord] .reply{border-left-color:#f23f43}.col[data-look=discord] .link{color:#00a8fc}
 .alert .state{display:inline-block;border-radius:3px;padding:0 5px;color:#fff;font-size:11px;margin-right:6px}`;
 
 // Client side: every string from an event goes through textContent, never innerHTML.
@@ -29,6 +35,13 @@ const CLIENT = `
 const cols = {};
 const byId = {};
 const looks = {};
+// Teams' light theme, near enough: tinted container styles under dark text (the library's
+// defaults draw some styles' text at under 2:1).
+const style = (bg) => ({ backgroundColor: bg, foregroundColors: { default: { default: '#242424', subtle: '#4f4f4f' }, accent: { default: '#0b57d0', subtle: '#0b57d0' } } });
+const TEAMS_LIGHT = window.AdaptiveCards ? new AdaptiveCards.HostConfig({
+  fontFamily: 'Segoe UI, Helvetica, Arial, sans-serif',
+  containerStyles: { default: style('#ffffff'), emphasis: style('#f0f0f0'), good: style('#e7f4ea'), attention: style('#fde7e7'), warning: style('#fff4e0'), accent: style('#e8f0fc') },
+}) : undefined;
 function col(provider) {
   if (cols[provider]) return cols[provider];
   const info = COLUMNS.find((c) => c.id === provider) || { id: provider, title: provider, look: 'json' };
@@ -36,6 +49,10 @@ function col(provider) {
   const c = document.createElement('section'); c.className = 'col'; c.dataset.provider = provider; c.dataset.look = info.look;
   const h = document.createElement('h2'); h.textContent = info.title; h.appendChild(el('small', provider)); c.appendChild(h);
   document.querySelector('main').appendChild(c);
+  // Its button in the bar: how many messages it has, and one click brings it into view.
+  const b = el('button', info.title); b.dataset.provider = provider; b.appendChild(el('b', '0'));
+  b.onclick = () => { c.scrollIntoView({ inline: 'start', block: 'nearest' }); for (const x of document.querySelectorAll('nav button')) x.classList.toggle('on', x === b); };
+  document.querySelector('nav').appendChild(b);
   return (cols[provider] = c);
 }
 // A message's own links: only this server's rollout pages become live links; anything else stays text.
@@ -81,7 +98,7 @@ function render(look, p, at, id) {
     if (!a.blocks) box.appendChild(el('div', plain(p.text)));
   } else if (look === 'teams') {
     const content = ((p.attachments || [])[0] || {}).content;
-    if (content && window.AdaptiveCards) { const card = new AdaptiveCards.AdaptiveCard(); card.parse(content); box.appendChild(card.render()); }
+    if (content && window.AdaptiveCards) { const card = new AdaptiveCards.AdaptiveCard(); card.hostConfig = TEAMS_LIGHT; card.parse(content); box.appendChild(card.render()); }
     else { box.appendChild(el('div', p.title || p.summary, 'title')); box.appendChild(el('div', (p.sections || [{}])[0].text)); }
   } else if (look === 'discord') {
     box.appendChild(who(p.username || 'flagger-notify', 'BOT', at));
@@ -95,9 +112,11 @@ function render(look, p, at, id) {
   } else if (look === 'googlechat') {
     const card = ((p.cardsV2 || [])[0] || {}).card || {};
     box.appendChild(el('div', (card.header || {}).title, 'title'));
-    for (const w of ((card.sections || [])[0] || {}).widgets || []) {
+    for (const w of (card.sections || []).flatMap((x) => x.widgets || [])) {
       const t = w.textParagraph ? w.textParagraph.text : w.decoratedText ? w.decoratedText.topLabel + ': ' + w.decoratedText.text : '';
       if (t) box.appendChild(el('div', plain(t.replace(/<br>/g, '\\n').replace(/<[^>]*>/g, ''))));
+      // Its buttons ("Rollout details", the dashboard), as Google Chat shows them.
+      for (const b of (w.buttonList || {}).buttons || []) link(box, b.text, ((b.onClick || {}).openLink || {}).url);
     }
   } else if (look === 'attachments') {
     box.appendChild(who(p.username || p.alias || 'flagger-notify', 'BOT', at));
@@ -111,7 +130,8 @@ function render(look, p, at, id) {
     const resolved = Date.parse(p.endsAt) <= at + 1000;
     box.classList.add('alert'); box.style.borderColor = resolved ? '#2eb886' : '#d40e0d';
     const t = el('div', undefined, 'title'); const st = el('span', resolved ? 'resolved' : 'firing', 'state');
-    st.style.background = resolved ? '#2eb886' : '#d40e0d'; t.appendChild(st);
+    // Badge colours dark enough for white text (WCAG 4.5:1).
+    st.style.background = resolved ? '#1a7f4b' : '#c62828'; t.appendChild(st);
     t.appendChild(el('span', p.labels.alertname + ' ' + p.labels.namespace + '/' + p.labels.name)); box.appendChild(t);
     box.appendChild(el('div', (p.annotations || {}).reason));
     box.appendChild(el('div', (resolved ? 'resolved ' : 'firing until ') + new Date(resolved ? at : p.endsAt).toLocaleTimeString(), 'muted'));
@@ -160,6 +180,7 @@ function show(item) {
       if (byId[key]) byId[key].replaceWith(box); else c.appendChild(box);
       byId[key] = box;
     }
+    count(item.provider);
     return;
   }
   const box = render(look, item.payload, item.at, item.kind === 'update' ? item.payload.ts : item.id);
@@ -182,6 +203,11 @@ function show(item) {
   byId[item.provider + item.id] = box;
   // Oldest first, as a chat shows it.
   c.appendChild(box);
+  count(item.provider);
+}
+function count(provider) {
+  const b = document.querySelector('nav button[data-provider="' + provider + '"] b');
+  if (b) b.textContent = String(cols[provider].querySelectorAll('.msg').length);
 }
 // Only the providers that are on; live messages first, then the platforms people read, then machines.
 for (const c of COLUMNS) col(c.id);
@@ -239,6 +265,7 @@ export function inboxHtml(on: readonly ProviderId[]): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,"><style>${CSS}</style></head><body>
 <header><b>flagger-notify inbox</b><span>POST Flagger events to /events, or</span><button id="demo">replay the sample rollouts</button></header>
+<nav aria-label="providers"></nav>
 ${EMPTY}
 <main></main>
 <script>${acScript()}</script>

@@ -58,10 +58,9 @@ export function attachment(
         value: inert(truncate(v, FACT_MAX)),
         short: v.length <= 40,
       })),
-      // Our own Markdown link, added after the event's text was made inert.
-      ...(p.rollout
-        ? [{ title: p.rollout.title, value: `[Open the rollout page](${p.rollout.url})`, short: false }]
-        : []),
+      // The title links to the rollout page; the dashboard, when there is one too, is our own
+      // Markdown link, added after the event's text was made inert.
+      ...(p.rollout && p.link ? [{ title: p.link.title, value: `[Open](${p.link.url})`, short: true }] : []),
     ],
   };
 }

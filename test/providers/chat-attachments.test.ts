@@ -36,6 +36,22 @@ describe.each([
     expect(p.attachments[0]?.text).not.toMatch(/\]\s*\(/);
   });
 
+  it('links the title to the rollout page once, with the dashboard as its own short field', () => {
+    const rollout = 'https://notify.example/rollouts/shop/checkout/1?exp=1&sig=x';
+    const withBoth = format(
+      fixtures[0] as (typeof fixtures)[number],
+      { dashboardUrl: 'https://grafana.example/d/x' },
+      {
+        links: { rollout },
+      },
+    ) as Payload & { attachments: { title_link?: string; fields: { title: string; value: string }[] }[] };
+    const a = withBoth.attachments[0];
+    expect(a?.title_link).toBe(rollout);
+    expect(JSON.stringify(a)).not.toContain('Open the rollout page');
+    expect(a?.fields.filter((f) => f.value.includes(rollout))).toEqual([]);
+    expect(a?.fields.at(-1)?.value).toMatch(/^\[Open\]\(https:\/\/grafana\.example\/d\/x/);
+  });
+
   it('sends a channel only when the destination sets one', () => {
     expect(format(base)).not.toHaveProperty('channel');
     expect(format(base, { channel: 'deploys' })).toMatchObject({ channel: 'deploys' });

@@ -65,7 +65,7 @@ describe('Teams message', () => {
     expect(header?.style).toBe(style);
   });
 
-  it('shows canary, namespace, state, event, time, progress, details and sorted extra metadata as facts', () => {
+  it('shows canary, namespace, state, event, progress, details and sorted extra metadata as facts, and the time in the reader’s zone', () => {
     const e = fixtures.find((x) => x.metadata.cluster) as FlaggerEvent;
     const card = cardOf(formatTeams(e));
     expect(card.body[0]?.items?.[0]?.text).toBe('⏩ prod-eu-1 · api.team-a · Progressing');
@@ -75,13 +75,19 @@ describe('Teams message', () => {
       'Namespace',
       'State',
       'Event',
-      'Time',
       'Progress',
       'cluster',
       'runbook',
       'team',
     ]);
-    expect(factsOf(formatTeams(e))[5]?.value).toBe('█░░░░░░░░░ canary weight 5%');
+    expect(factsOf(formatTeams(e))[4]?.value).toBe('█░░░░░░░░░ canary weight 5%');
+    // DATE()/TIME(): Teams draws them in each reader's zone; strict RFC 3339, no milliseconds.
+    const iso = new Date(Number(e.metadata.timestamp)).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    expect(card.body.at(-1)).toMatchObject({
+      type: 'TextBlock',
+      text: `{{DATE(${iso}, SHORT)}} {{TIME(${iso})}}`,
+      isSubtle: true,
+    });
   });
 
   it('adds an Action.OpenUrl for DASHBOARD_URL', () => {

@@ -60,7 +60,6 @@ function facts(event: FlaggerEvent, p: Presentation): [string, string][] {
     ['Namespace', event.namespace],
     ['State', p.state],
     ['Event', event.metadata.eventType],
-    ['Time', p.time.toISOString()],
     ...(p.progress
       ? [['Progress', `${progressBar(p.progress.fraction)} ${p.progress.label}`] as [string, string]]
       : []),
@@ -69,6 +68,11 @@ function facts(event: FlaggerEvent, p: Presentation): [string, string][] {
   ];
   return rows.map(([k, v]) => [safe(truncate(k, FACT_MAX)), safe(truncate(v, FACT_MAX))]);
 }
+
+const when = (t: Date) => {
+  const iso = t.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return `{{DATE(${iso}, SHORT)}} {{TIME(${iso})}}`;
+};
 
 function adaptiveCard(event: FlaggerEvent, p: Presentation): unknown {
   return {
@@ -99,6 +103,9 @@ function adaptiveCard(event: FlaggerEvent, p: Presentation): unknown {
             },
             { type: 'TextBlock', text: safe(truncate(p.message, MESSAGE_MAX)), wrap: true },
             { type: 'FactSet', facts: facts(event, p).map(([title, value]) => ({ title, value })) },
+            // Teams shows DATE()/TIME() in each reader's own zone ("Date/Time formatting and
+            // localization", learn.microsoft.com/adaptive-cards); they take RFC 3339 without ms.
+            { type: 'TextBlock', text: when(p.time), isSubtle: true, size: 'Small', wrap: true },
           ],
           ...(linksOf(p).length
             ? { actions: linksOf(p).map((l) => ({ type: 'Action.OpenUrl', title: l.title, url: l.url })) }
