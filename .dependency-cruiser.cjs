@@ -40,7 +40,9 @@ module.exports = {
   options: {
     doNotFollow: { path: 'node_modules' },
     exclude: { path: '^(node_modules|dist|\\.esbuild|\\.serverless)/' },
-    tsPreCompilationDeps: true,
+    // swc reads TypeScript (type-only imports included): dependency-cruiser cannot use the
+    // typescript@7 compiler yet, and without a parser it would skip what it cannot read.
+    parser: 'swc',
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { extensions: ['.ts', '.js', '.mjs', '.cjs', '.d.ts'] },
   },

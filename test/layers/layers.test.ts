@@ -60,4 +60,14 @@ describe('npm run lint: layers that only point down', () => {
     expect(r.code).not.toBe(0);
     expect(r.out).toContain('no-cycles');
   }, 30_000);
+
+  it('reads the TypeScript it checks: no "missing transpiler" warning on this tree', async () => {
+    const { stdout, stderr } = await run(
+      join(root, 'node_modules/.bin/depcruise'),
+      ['--config', '.dependency-cruiser.cjs', 'lib', 'functions'],
+      { cwd: root },
+    );
+    expect(`${stdout}${stderr}`).not.toMatch(/missing-tsc-transpiler|likely to have missed/);
+    expect(stdout).toMatch(/no dependency violations found \(\d+ modules, \d+ dependencies cruised\)/);
+  }, 60_000);
 });
