@@ -16,15 +16,22 @@ const mac = (secret: string, path: string, exp: number) =>
   createHmac('sha256', secret).update(`${path}\n${exp}`).digest('base64url');
 
 /**
+ * Which secret signed a link, in 8 characters that tell nothing about it: a link from before a
+ * rotation (or from an earlier npm start, which draws a secret per run) says so, not "tampered".
+ */
+export const keyId = (secret: string): string =>
+  createHmac('sha256', secret).update('flagger-notify link key').digest('base64url').slice(0, 8);
+
+/**
  * A signed link: the path, an expiry (epoch seconds) and an HMAC-SHA256 over both with a secret
  * only the stack knows. No login: whoever has the link sees that one rollout until it expires.
  */
 export function signedLink(secret: string, base: string, path: string, now = Date.now()): string {
   const exp = Math.floor(now / 1000) + LINK_DAYS * 24 * 3600;
-  return `${base.replace(/\/+$/, '')}${path}?exp=${exp}&sig=${mac(secret, path, exp)}`;
+  return `${base.replace(/\/+$/, '')}${path}?exp=${exp}&sig=${mac(secret, path, exp)}&k=${keyId(secret)}`;
 }
 
-export type LinkCheck = 'ok' | 'missing' | 'tampered' | 'expired';
+export type LinkCheck = 'ok' | 'missing' | 'tampered' | 'expired' | 'signed-elsewhere';
 
 /** Checks a link's signature (constant time) and expiry; says which part failed. */
 export function checkLink(
@@ -33,11 +40,13 @@ export function checkLink(
   exp: string | undefined,
   sig: string | undefined,
   now = Date.now(),
+  k?: string,
 ): LinkCheck {
   if (!exp || !sig) return 'missing';
   if (!/^\d{1,12}$/.test(exp) || !/^[\w-]{43}$/.test(sig)) return 'tampered';
   const want = Buffer.from(mac(secret, path, Number(exp)));
   const got = Buffer.from(sig);
-  if (want.length !== got.length || !timingSafeEqual(want, got)) return 'tampered';
+  if (want.length !== got.length || !timingSafeEqual(want, got))
+    return k && k !== keyId(secret) ? 'signed-elsewhere' : 'tampered';
   return Number(exp) * 1000 <= now ? 'expired' : 'ok';
 }

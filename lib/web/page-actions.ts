@@ -16,7 +16,7 @@ import type { Story, StoryStore } from '../rollouts/story';
 import { isEnded } from '../rollouts/tracker';
 import { handleGate } from './gates';
 import { checkNonce } from './nonce';
-import { LINK_WHY, htmlResponse as page, problemPage, type WebResponse } from './page';
+import { LINK_TITLE, LINK_WHY, htmlResponse as page, problemPage, type WebResponse } from './page';
 
 /**
  * Who may act from a rollout page: nobody unless the deployer chooses (a link pasted into a ticket
@@ -109,7 +109,7 @@ export function pageTarget(params: {
 
 /** The page's own signed link, relative: where its form posts, and where a sent form returns. */
 export const signedPath = (path: string, q: Record<string, string | undefined>) =>
-  `${path}?exp=${encodeURIComponent(q.exp ?? '')}&sig=${encodeURIComponent(q.sig ?? '')}`;
+  `${path}?exp=${encodeURIComponent(q.exp ?? '')}&sig=${encodeURIComponent(q.sig ?? '')}${q.k ? `&k=${encodeURIComponent(q.k)}` : ''}`;
 
 const ACTIONS: Record<string, { kind: GateKind; action: 'open' | 'reject' }> = {
   approve: { kind: 'gate', action: 'open' },
@@ -144,8 +144,8 @@ export async function handlePageAction(
     return refuse(404, 'Not a rollout page', 'The address is not /rollouts/<namespace>/<name>/<rollout>.');
   if (!deps.secret) return refuse(404, 'Rollout pages are off', 'This stack has no LINK_SECRET.');
   const { canary, startedAt, path } = target;
-  const link = checkLink(deps.secret, path, req.query.exp, req.query.sig, now);
-  if (link !== 'ok') return refuse(403, `Link ${link}`, LINK_WHY[link]);
+  const link = checkLink(deps.secret, path, req.query.exp, req.query.sig, now, req.query.k);
+  if (link !== 'ok') return refuse(403, LINK_TITLE[link], LINK_WHY[link]);
   if (deps.approvers.mode === 'off')
     return refuse(
       403,

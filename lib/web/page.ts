@@ -50,12 +50,22 @@ export const htmlResponse = (
   body,
 });
 
+/** What is wrong with a link, as a page's title. */
+export const LINK_TITLE = {
+  missing: 'Link missing',
+  tampered: 'Link tampered',
+  expired: 'Link expired',
+  'signed-elsewhere': 'Link from another secret',
+} as const;
+
 /** What is wrong with a link, said plainly (and nothing about any rollout). */
 export const LINK_WHY = {
   missing: 'This link has no signature: open the page from a flagger-notify message.',
   tampered:
     'This link’s signature does not match: it was altered, or signed before the link secret was rotated.',
   expired: 'This link has expired. Open a newer message of the rollout for a fresh one.',
+  'signed-elsewhere':
+    'This link was signed with another link secret: the stack’s LINK_SECRET changed since (rotated, or npm start restarted: it draws a new secret each run unless LINK_SECRET is set). Open a newer message’s link; to keep links across restarts, set LINK_SECRET (in .env for npm start).',
 } as const;
 
 /** The page's Approve / Roll back form: where it posts (the signed link) and its one-time nonce. */

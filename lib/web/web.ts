@@ -4,6 +4,7 @@ import { type Story, type StoryStore, withResults } from '../rollouts/story';
 import { formNonce } from './nonce';
 import {
   type GateForm,
+  LINK_TITLE,
   htmlResponse as page,
   problemPage,
   rolloutPage,
@@ -68,8 +69,8 @@ export async function handleWeb(
     );
   }
   const { canary, startedAt, path } = target;
-  const check = checkLink(deps.secret, path, req.query.exp, req.query.sig, deps.now?.());
-  if (check !== 'ok') return page(403, problemPage(`Link ${check}`, WHY[check]));
+  const check = checkLink(deps.secret, path, req.query.exp, req.query.sig, deps.now?.(), req.query.k);
+  if (check !== 'ok') return page(403, problemPage(LINK_TITLE[check], WHY[check]));
   const current = await deps.stories.get(canary);
   let story: Story | undefined = current?.value.rollout.startedAt === startedAt ? current.value : undefined;
   story ??= (await deps.stories.get(canary, startedAt))?.value;

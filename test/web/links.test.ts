@@ -10,6 +10,7 @@ const parts = (url: string) => {
     path: u.pathname,
     exp: u.searchParams.get('exp') ?? undefined,
     sig: u.searchParams.get('sig') ?? undefined,
+    k: u.searchParams.get('k') ?? undefined,
   };
 };
 
@@ -42,6 +43,18 @@ describe('signed rollout links', () => {
     expect(checkLink(`${SECRET}x`, path, link.exp, link.sig, now)).toBe('tampered');
     expect(checkLink(SECRET, path, 'abc', link.sig, now)).toBe('tampered');
     expect(checkLink(SECRET, path, link.exp, link.sig, now + (LINK_DAYS * 86400 + 1) * 1000)).toBe('expired');
+  });
+
+  it('tells a link signed with another secret (a rotation, an earlier npm start) from a tampered one', () => {
+    expect(link.k).toMatch(/^[\w-]{8}$/);
+    expect(link.k).not.toContain(SECRET.slice(0, 8));
+    // Its key id names the other secret: said so, with what to do.
+    expect(checkLink(`${SECRET}x`, path, link.exp, link.sig, now, link.k)).toBe('signed-elsewhere');
+    // This secret's key id with a bad signature: tampered; and no key id (older links): tampered.
+    expect(checkLink(SECRET, path, String(Number(link.exp) + 1), link.sig, now, link.k)).toBe('tampered');
+    expect(checkLink(`${SECRET}x`, path, link.exp, link.sig, now)).toBe('tampered');
+    // A good link is good with or without its key id.
+    expect(checkLink(SECRET, path, link.exp, link.sig, now, link.k)).toBe('ok');
   });
 });
 

@@ -58,7 +58,7 @@ describe('the rollout page’s Approve / Roll back form (POST to its signed link
     expect(await check()).toBe(403);
     const res = await post({ action: 'approve', nonce: nonceOf(page.body) });
     expect(res.statusCode).toBe(303);
-    expect(res.headers.location).toBe(`${path}?exp=${query.exp}&sig=${query.sig}`);
+    expect(res.headers.location).toBe(`${path}?exp=${query.exp}&sig=${query.sig}&k=${query.k}`);
     expect(await check()).toBe(200);
     expect((await get()).body).toContain('Approved by someone with the link (link)');
   });

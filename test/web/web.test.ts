@@ -159,6 +159,17 @@ describe('rollout page (GET /rollouts/{namespace}/{name}/{rollout})', () => {
     ],
     ['another canary’s path', (u: string) => u.replace('/checkout/', '/payments/'), 403, 'Link tampered'],
     [
+      'a link signed with another secret (npm start restarted, a rotation)',
+      (u: string) => {
+        const other = new URL(
+          signedLink('the-secret-before-0123456789abcdef', 'https://api.example', new URL(u).pathname),
+        );
+        return `${u.split('?')[0]}${other.search}`;
+      },
+      403,
+      'Link from another secret',
+    ],
+    [
       'a name that is not a Kubernetes name',
       (u: string) => u.replace('/checkout/', '/Check..out/'),
       404,
