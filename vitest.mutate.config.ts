@@ -13,6 +13,7 @@ export default defineConfig({
       'test/aws/queue.test.ts',
       'test/delivery/once.test.ts',
       'test/delivery/record.test.ts',
+      'test/delivery/record-edges.test.ts',
       'test/delivery/twice.test.ts',
     ],
     testTimeout: 20_000,

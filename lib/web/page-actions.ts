@@ -13,7 +13,6 @@ import { own } from '../own';
 import type { GateKind, GateStore } from '../rollouts/gates';
 import { checkLink, rolloutPath } from '../rollouts/links';
 import type { Story, StoryStore } from '../rollouts/story';
-import { isEnded } from '../rollouts/tracker';
 import { handleGate } from './gates';
 import { checkNonce } from './nonce';
 import { LINK_TITLE, LINK_WHY, htmlResponse as page, problemPage, type WebResponse } from './page';
@@ -78,7 +77,7 @@ export function pageApprovers(env: Env): PageApprovers {
 
 /** A rollout that runs and waits for approval: the moment the page offers Approve / Roll back. */
 export const waitsForGate = (s: Story): boolean =>
-  !isEnded(s.rollout) && s.rollout.status === 'waiting' && s.rollout.gates.some((g) => !g.passed);
+  s.rollout.status === 'waiting' && s.rollout.gates.some((g) => !g.passed);
 
 export interface PageActionDeps {
   stories: StoryStore;

@@ -121,3 +121,45 @@ describe('an approval that lapses (APPROVAL_TTL)', () => {
     expect(durationMs.safeParse('1d').data).toBe(86_400_000);
   });
 });
+
+describe('the gate API’s words and edges', () => {
+  it('says a closed gate is already closed, and a refusal without a reason plainly', async () => {
+    const { act } = await setup();
+    expect(await act('close', { by: 'ops', how: 'cli' })).toBe('202 Gate already closed');
+    await act('reject', { by: 'bo', how: 'link' });
+    expect(await act('open', { by: 'ana', how: 'slack' })).toBe(
+      '409 Gate rejected by bo. Only the gate API (flagger-notify gate open) opens it again for this revision',
+    );
+  });
+
+  it('answers a canary it has never seen: check 403 (asked about, nothing to bind), open 409', async () => {
+    const deps = { stories: memoryStories(), gates: memoryGates() };
+    const other = { namespace: 'web', name: 'never', checksum: 'abc' };
+    expect((await handleGate('gate', 'check', other, { by: 'f', how: 'api' }, deps)).statusCode).toBe(403);
+    expect(await handleGate('gate', 'open', other, { by: 'ops', how: 'cli' }, deps)).toEqual({
+      statusCode: 409,
+      body: 'no rollout of never.web is known yet: a gate opens for the rollout running now',
+    });
+  });
+
+  it('a check still answers when the revision it asked about cannot be written', async () => {
+    const stories = memoryStories();
+    for (const e of frontend.slice(0, 3)) await storyOf(stories, e, eventIdentity(e));
+    const gates = { get: async () => undefined, put: async () => Promise.reject(new Error('throttled')) };
+    const res = await handleGate(
+      'gate',
+      'check',
+      { ...target, checksum: 'abc' },
+      { by: 'f', how: 'api' },
+      { stories, gates },
+    );
+    expect(res).toEqual({ statusCode: 403, body: 'Forbidden' });
+  });
+
+  it('reads APPROVAL_TTL whole, naming it in the error', () => {
+    for (const bad of ['30mx', 'x30m'])
+      expect(() => approvalTtl({ APPROVAL_TTL: bad }), bad).toThrow(
+        'invalid approval configuration: APPROVAL_TTL: must be a duration such as 30m, 2h or 1d',
+      );
+  });
+});

@@ -78,3 +78,34 @@ describe('the edges of a link’s and a form’s life', () => {
     expect(checkNonce(SECRET, path, nonce, at + NONCE_SECONDS * 1000 + 1)).toBe('expired');
   });
 });
+
+describe('a link or nonce read whole: nothing before or after it is taken', () => {
+  const SECRET = 'whole-link-secret-0123456789abcdef012';
+  const path = '/rollouts/web/frontend/1';
+  const now = Date.UTC(2026, 0, 1);
+  const u = new URL(signedLink(SECRET, 'https://api.example//', path, now));
+  const exp = u.searchParams.get('exp') as string;
+  const sig = u.searchParams.get('sig') as string;
+
+  it('joins the base and the path with one slash', () => {
+    expect(u.href.startsWith('https://api.example/rollouts/')).toBe(true);
+  });
+
+  it.each([
+    ['an expiry with a prefix', `x${exp}`, sig],
+    ['an expiry with a suffix', `${exp}x`, sig],
+    ['a signature with a prefix', exp, `x${sig}`],
+    ['a signature with a suffix', exp, `${sig}x`],
+  ])('%s is tampered', (_, e, s) => {
+    expect(checkLink(SECRET, path, e, s, now)).toBe('tampered');
+  });
+
+  it('a nonce: empty is missing, anything around it or not shaped like one is tampered', () => {
+    const nonce = formNonce(SECRET, path, now);
+    expect(checkNonce(SECRET, path, '', now)).toBe('missing');
+    expect(checkNonce(SECRET, path, `x${nonce}`, now)).toBe('tampered');
+    expect(checkNonce(SECRET, path, `${nonce}x`, now)).toBe('tampered');
+    expect(checkNonce(SECRET, path, 'not.a.nonce', now)).toBe('tampered');
+    expect(checkNonce(SECRET, path, nonce, now)).toBe('ok');
+  });
+});
