@@ -56,7 +56,12 @@ describe('deliveredOnce: one read before the send, one conditional put after it'
 describe('the once-only read', () => {
   it('is strongly consistent: an eventually consistent read could miss the record just written', async () => {
     const sent: { input: Record<string, unknown> }[] = [];
-    const client = { send: async (c: { input: Record<string, unknown> }) => (sent.push(c), {}) } as never;
+    const client = {
+      send: async (c: { input: Record<string, unknown> }) => {
+        sent.push(c);
+        return {};
+      },
+    } as never;
     await deliveredOnce('t', client).delivered('k');
     expect(sent[0]?.input).toMatchObject({
       TableName: 't',
