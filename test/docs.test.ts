@@ -92,16 +92,23 @@ describe('README and docs/', () => {
   }, 60_000);
 
   it('shows check-config output the command really prints (docs/routing.md)', async () => {
-    const sample = text('docs/routing.md').match(/```\n(checkout\.shop Failed[\s\S]*?)```/)?.[1];
-    expect(sample).toBeDefined();
-    const out: string[] = [];
-    const code = await cli(['check-config', 'docs/examples/per-team.yaml'], {
-      out: (l) => out.push(l),
-      err: () => {},
-      env: {},
-    });
-    expect(code).toBe(0);
-    expect(out.join('\n')).toContain((sample as string).trim());
+    const doc = text('docs/routing.md');
+    const summary = doc.match(/```\n(\d+ events \(the sample rollouts\)[\s\S]*?)```/)?.[1];
+    const verbose = doc.match(/```\n(checkout\.shop Failed[\s\S]*?)```/)?.[1];
+    expect(summary).toBeDefined();
+    expect(verbose).toBeDefined();
+    const run = async (...extra: string[]) => {
+      const out: string[] = [];
+      const code = await cli(['check-config', 'docs/examples/per-team.yaml', ...extra], {
+        out: (l) => out.push(l),
+        err: () => {},
+        env: {},
+      });
+      expect(code).toBe(0);
+      return out.join('\n');
+    };
+    expect(await run()).toContain((summary as string).trim());
+    expect(await run('--verbose')).toContain((verbose as string).trim());
   });
 
   it('the smoke test in "Point Flagger at it" queues a fresh event, twice in a row', async () => {

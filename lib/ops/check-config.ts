@@ -69,3 +69,65 @@ export function checkTemplates(config: RoutingConfig, events: FlaggerEvent[]): s
   }
   return [...problems.values()];
 }
+
+/**
+ * What the events would do, in a few lines: per destination how many go there and through which
+ * routes, and how many go nowhere (`--verbose` lists each event).
+ */
+export function summarize(config: RoutingConfig, events: FlaggerEvent[], route?: string): string[] {
+  const per = new Map<string, { n: number; routes: Set<string> }>();
+  let nowhere = 0;
+  for (const e of events) {
+    const d = routeEvent(e, config, route);
+    if (!d.destinations.length) nowhere++;
+    for (const name of d.destinations) {
+      const p = per.get(name) ?? { n: 0, routes: new Set<string>() };
+      p.n++;
+      for (const s of d.steps) if (s.outcome === 'sent' && s.to.includes(name)) p.routes.add(s.route);
+      per.set(name, p);
+    }
+  }
+  const width = Math.max(...Object.keys(config.destinations).map((n) => n.length), 8);
+  const lines = Object.entries(config.destinations).map(([name, d]) => {
+    const p = per.get(name);
+    const label = `${name} (${d.type})`.padEnd(width + 16);
+    return p
+      ? `  ${label} ${plural(p.n, 'event')}  via ${[...p.routes].join(', ')}`
+      : `  ${label} none of these events`;
+  });
+  if (nowhere)
+    lines.push(`  ${'(nowhere)'.padEnd(width + 16)} ${plural(nowhere, 'event')}: no route sends them`);
+  return lines;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * Each template rendered once, on the first event it words (as a worker would, with its rollout
+ * so far): so a reader sees what their wording looks like, not only that it parses.
+ */
+export function templateSamples(config: RoutingConfig, events: FlaggerEvent[]): string[] {
+  const named = [
+    ...Object.entries(config.templates?.destinations ?? {}).map(
+      ([n, t]) => [`destinations.${n}`, t] as const,
+    ),
+    ...Object.entries(config.templates?.routes ?? {}).map(([n, t]) => [`routes.${n}`, t] as const),
+  ];
+  const rollouts = new Map<string, Rollout>();
+  const states = events.map((e) => {
+    const key = canaryKey(canaryRef(e));
+    const r = reduce(rollouts.get(key), e).rollout;
+    rollouts.set(key, r);
+    return r;
+  });
+  return named.map(([where, t]) => {
+    for (const [i, e] of events.entries()) {
+      const out = t.render(templateVars(e, states[i], 'https://example.invalid/rollouts/page'));
+      if ('wording' in out && (out.wording.title || out.wording.text)) {
+        const said = [out.wording.title, out.wording.text].filter(Boolean).join(' · ');
+        return `  ${where}: ${JSON.stringify(said.slice(0, 160))}\n    on ${e.name}.${e.namespace} ${JSON.stringify(e.metadata.eventMessage.slice(0, 60))}`;
+      }
+    }
+    return `  ${where}: words none of these events`;
+  });
+}

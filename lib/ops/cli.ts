@@ -7,7 +7,7 @@ import { SERVICE } from '../infra/names';
 import { dlqName, queueName } from '../infra/stack';
 import { isProviderId, PROVIDER_IDS } from '../providers/catalog';
 import { loadRouting } from '../routing/config';
-import { checkTemplates, eventsFrom, explain } from './check-config';
+import { checkTemplates, eventsFrom, explain, summarize, templateSamples } from './check-config';
 import { type DeadLetter, listDeadLetters, redrive } from './dlq';
 import { doctor } from './doctor';
 import { doctorDeps } from './doctor-aws';
@@ -16,7 +16,7 @@ import type { Io } from './io';
 import { findLocalStack, unreachable } from './local-stack';
 
 const USAGE = `usage: flagger-notify dlq list|redrive [provider] [--stage local] [--region R] [--endpoint URL] [--json]
-       flagger-notify check-config [file] [--event file.json|.jsonl] [--route name]
+       flagger-notify check-config [file] [--event file.json|.jsonl] [--route name] [--verbose]
        flagger-notify gate open|close|status <namespace>/<name> [--cluster C] [--stage S] [--region R] [--url URL]
        flagger-notify rollback <namespace>/<name> [--cluster C] [--stage S] [--region R] [--url URL]
        flagger-notify doctor --stage S [--region R]
@@ -25,8 +25,9 @@ const USAGE = `usage: flagger-notify dlq list|redrive [provider] [--stage local]
                           own checks, the API refuses an event without a token, no alarm fires
                           (your AWS credentials; one line per problem, never a value; exit 1)
 
-  check-config [file]     validate a routing file (default: $CONFIG_FILE) and show, for each sample
-                          event (or --event), which destinations it reaches and which route decided
+  check-config [file]     validate a routing file (default: $CONFIG_FILE): how many of the sample
+                          events (or --event) reach each destination, each template worded once;
+                          --verbose: each event, its destinations and the route that decided
 
   gate open|close|status  approve (or withdraw) a canary's rollout at its confirm gates, or show them
   rollback                signal Flagger's rollback webhook for the canary's running rollout
@@ -88,6 +89,7 @@ export async function main(
         endpoint: { type: 'string' },
         event: { type: 'string' },
         route: { type: 'string' },
+        verbose: { type: 'boolean' },
         url: { type: 'string' },
         cluster: { type: 'string' },
         help: { type: 'boolean' },
@@ -242,7 +244,7 @@ async function doctorCommand(
 
 async function checkConfig(
   file: string | undefined,
-  opt: { event?: string; route?: string },
+  opt: { event?: string; route?: string; verbose?: boolean },
   io: Io,
   root: string,
 ): Promise<number> {
@@ -279,15 +281,25 @@ async function checkConfig(
     io.out(
       `${path}: valid — ${Object.keys(config.destinations).length} destinations, ${config.routes.length} routes`,
     );
-    const events = eventsFrom(opt.event ?? resolve(root, 'events/flagger-events.jsonl'));
-    for (const block of explain(config, events, opt.route)) io.out(block);
+    const source = opt.event ?? resolve(root, 'events/flagger-events.jsonl');
+    const events = eventsFrom(source);
+    if (opt.verbose) for (const block of explain(config, events, opt.route)) io.out(block);
+    else {
+      io.out(`${events.length} events (${opt.event ?? 'the sample rollouts'}) would go:`);
+      for (const line of summarize(config, events, opt.route)) io.out(line);
+    }
     const problems = checkTemplates(config, events);
     for (const p of problems) io.err(`template ${p}`);
     const templates =
       Object.keys(config.templates?.destinations ?? {}).length +
       Object.keys(config.templates?.routes ?? {}).length;
-    if (templates && !problems.length)
-      io.out(`templates: ${templates} rendered against ${events.length} events, no errors`);
+    if (templates && !problems.length) {
+      io.out(
+        `templates: ${templates} rendered against ${events.length} events, no errors; each on its first event:`,
+      );
+      for (const line of templateSamples(config, events)) io.out(line);
+    }
+    if (!opt.verbose) io.out('(--verbose: each event, and the route that decided)');
     return problems.length ? 1 : 0;
   } catch (e) {
     io.err((e as Error).message);

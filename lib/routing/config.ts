@@ -133,6 +133,20 @@ function substitute(
   return v;
 }
 
+type YAMLError = { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] };
+
+/**
+ * The parser's first error, whole: where, what, and the line it is on with a caret (the parser's
+ * own message ends "at line 3, column 1:" and puts the excerpt on the lines after it).
+ */
+function yamlError(e: YAMLError, text: string): string {
+  const what = (e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+  const at = e.linePos?.[0];
+  if (!at) return `not valid YAML: ${what}`;
+  const line = (text.split('\n')[at.line - 1] ?? '').replace(/\t/g, ' ');
+  return `not valid YAML at line ${at.line}, column ${at.col}: ${what}\n  ${line}\n  ${' '.repeat(Math.max(0, at.col - 1))}^`;
+}
+
 /** Parse and check a routing file; every error names its YAML path and line. */
 export async function parseRoutingConfig(text: string, env: Env, source: string): Promise<RoutingConfig> {
   // The YAML parser (~7 ms of a cold start) loads only when there is a routing file to read.
@@ -147,8 +161,7 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
       if (!p.length) return path.map(String).join('.') || '(root)';
     }
   };
-  if (doc.errors.length)
-    throw new ConfigError(`${source}: not valid YAML: ${doc.errors[0]?.message.split('\n')[0]}`);
+  if (doc.errors.length) throw new ConfigError(`${source}: ${yamlError(doc.errors[0] as YAMLError, text)}`);
   const subErrors: [(string | number)[], string][] = [];
   const raw = substitute(doc.toJS(), env, [], subErrors);
   const fail = (problems: string[]) => {

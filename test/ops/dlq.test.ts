@@ -231,8 +231,49 @@ describe('flagger-notify check-config', () => {
     return { code, out: out.join('\n'), err: err.join('\n') };
   };
 
-  it('validates a file and explains where each sample event goes and why', async () => {
-    const r = await run('check-config', 'docs/examples/oncall-failures.yaml');
+  it('by default sums up: how many sample events reach each destination, through which routes, and how many none', async () => {
+    const r = await run('check-config', 'docs/examples/per-team.yaml');
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n').slice(1)).toEqual([
+      'docs/examples/per-team.yaml: valid — 3 destinations, 3 routes',
+      '40 events (the sample rollouts) would go:',
+      '  team-shop (slack)         8 events  via team-shop',
+      '  team-web (slack)          9 events  via team-web',
+      '  everyone (teams)          9 events  via #3',
+      '  (nowhere)                 18 events: no route sends them',
+      '(--verbose: each event, and the route that decided)',
+    ]);
+  });
+
+  it('words each template once, on the first event it words', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(
+      join(dir, 't.yaml'),
+      'destinations:\n  ops:\n    type: slack\n    url: https://hooks.slack.com/services/x\n    template: { title: "{{ canary }} is {{ rollout.status }}" }\nroutes:\n  - to: [ops]\n',
+    );
+    const r = await run('check-config', join(dir, 't.yaml'));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('templates: 1 rendered against 40 events, no errors; each on its first event:');
+    expect(r.out).toContain(
+      '  destinations.ops: "podinfo.test is progressing"\n    on podinfo.test "New revision detected! Scaling up podinfo.test"',
+    );
+  });
+
+  it('shows a YAML error whole: where, what, and the line with a caret', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(
+      join(dir, 'y.yaml'),
+      'destinations:\n  ops: { type: slack, url: "x"\nroutes:\n  - to: [ops]\n',
+    );
+    const r = await run('check-config', join(dir, 'y.yaml'));
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      `${join(dir, 'y.yaml')}: not valid YAML at line 3, column 1: Flow map in block collection must be sufficiently indented and end with a }\n  routes:\n  ^`,
+    );
+  });
+
+  it('with --verbose explains where each sample event goes and why', async () => {
+    const r = await run('check-config', 'docs/examples/oncall-failures.yaml', '--verbose');
     expect(r.code).toBe(0);
     expect(r.out).toContain('note: not set here (fine for checking routes): SLACK_ONCALL_URL, TEAMS_URL');
     expect(r.out).toContain('docs/examples/oncall-failures.yaml: valid — 2 destinations, 2 routes');
@@ -252,6 +293,7 @@ describe('flagger-notify check-config', () => {
       'events/flagger-events.jsonl',
       '--route',
       'team-web',
+      '--verbose',
     );
     expect(r.out).toContain('route team-web: sent → team-web (selected by /events/team-web)');
   });
