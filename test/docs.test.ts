@@ -6,7 +6,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { localServiceDef } from '../lib/local/serverless-config';
 import { main as cli } from '../lib/ops/cli';
+import { PROVIDERS } from '../lib/providers/catalog';
 import { pipeline } from './helpers/pipeline';
 
 const root = resolve(import.meta.dirname, '..');
@@ -128,4 +130,43 @@ describe('README and docs/', () => {
       await new Promise((r) => setTimeout(r, 1100)); // a new second: a new timestamp
     }
   }, 60_000);
+});
+
+describe('the numbers and lists the docs give are the code’s', () => {
+  // How each provider is named in prose (its catalog title, less its kind).
+  const names = PROVIDERS.map((p) =>
+    p.title
+      .replace(/^Generic /, '')
+      .replace(/ annotations$/, '')
+      .toLowerCase(),
+  );
+
+  it('the banner’s queue count is npm start’s: one per provider and the DLQ', () => {
+    const queues = localServiceDef(resolve(root, 'serverless.yml')).queues.length;
+    expect(queues).toBe(PROVIDERS.length + 1);
+    for (const doc of ['README.md', 'docs/local.md']) {
+      const said = [...text(doc).matchAll(/embedded emulator, (\d+) queues/g)].map((m) => Number(m[1]));
+      expect({ doc, said }).toEqual({ doc, said: [queues] });
+    }
+  });
+
+  it('the README’s opening, its diagram and the package description name every provider', () => {
+    const readme = text('README.md');
+    const intro = readme.slice(0, readme.indexOf('```mermaid')).toLowerCase();
+    const diagram = (readme.match(/```mermaid\n([\s\S]*?)```/)?.[1] ?? '').toLowerCase();
+    const description = String(JSON.parse(text('package.json')).description).toLowerCase();
+    for (const name of names) {
+      expect({ name, intro: intro.includes(name) }).toEqual({ name, intro: true });
+      expect({ name, diagram: diagram.includes(name.replace('microsoft ', '')) }).toEqual({
+        name,
+        diagram: true,
+      });
+      expect({ name, description: description.includes(name) }).toEqual({ name, description: true });
+    }
+  });
+
+  it('claims no test duration it does not measure', () => {
+    for (const doc of ['README.md', 'docs/tests.md', 'docs/local.md'])
+      expect(text(doc)).not.toMatch(/(suite|npm test)[^.]*\babout (two|three|four|five|\d+) minutes/i);
+  });
 });
