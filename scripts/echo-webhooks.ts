@@ -3,8 +3,9 @@
 // Point a provider at http://127.0.0.1:4000/<provider>, e.g. DISCORD_WEBHOOK_URL=…/discord.
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
+import { botConnectorStandIn } from '../lib/local/bot-connector';
 import { slackApiStandIn } from '../lib/local/slack-api';
-import { STAND_INS } from '../lib/local/stand-ins';
+import { INBOX_TEAMS_APP_ID, STAND_INS } from '../lib/local/stand-ins';
 import { isProviderId, PROVIDER_IDS } from '../lib/providers/catalog';
 
 const port = Number(process.env.ECHO_PORT ?? 4000);
@@ -47,6 +48,8 @@ function signatureNote(body: string, header: string | undefined): string {
 // The Slack app's Web API (SLACK_API_URL=http://127.0.0.1:4000/slack-app): posts get a fresh ts,
 // updates change the message in place, replies join its thread.
 const slackApi = slackApiStandIn();
+// TEAMS_APP_ID must be the inbox's app id for its token endpoint to answer.
+const teamsBot = botConnectorStandIn(INBOX_TEAMS_APP_ID);
 
 createServer((req, res) => {
   let body = '';
@@ -72,6 +75,18 @@ createServer((req, res) => {
       console.log(`--- slack-app ${method} ${what}: ${String(json.text ?? '').slice(0, 120)}`);
       res.writeHead(out.status, { 'content-type': 'application/json', ...out.headers });
       res.end(JSON.stringify(out.json));
+      return;
+    }
+    if (standIn === 'bot-connector') {
+      // The Teams bot's token endpoint and Bot Connector, each call answered as Microsoft does.
+      const parts = (req.url ?? '').split('?')[0]?.split('/').filter(Boolean).slice(1) ?? [];
+      let json: unknown = body;
+      try {
+        json = JSON.parse(body);
+      } catch {}
+      const out = teamsBot.handle(req.method ?? 'POST', parts, json, req.headers.authorization);
+      if (out.shown) console.log(`--- teams-bot ${out.shown.kind} ${out.shown.id}`);
+      res.writeHead(out.status, { 'content-type': 'application/json' }).end(JSON.stringify(out.json));
       return;
     }
     const note =

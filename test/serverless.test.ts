@@ -118,6 +118,7 @@ describe('serverless.yml', () => {
         'POST /gate/{action}',
         'POST /rollback/{action}',
         'POST /slack/interactions',
+        'POST /teams/messages',
       ]);
       const integrations = ofType('AWS::ApiGatewayV2::Integration').map(([, i]) =>
         JSON.stringify(i.Properties.IntegrationUri),

@@ -25,7 +25,11 @@ export interface PostOptions {
   kind?: string;
   /** POST unless said: Discord edits a message with PATCH. */
   /** GET sends no body (a lookup, such as finding a Grafana region whose create answer was lost). */
-  method?: 'POST' | 'PATCH' | 'GET';
+  method?: 'POST' | 'PATCH' | 'PUT' | 'GET';
+  /** How the payload is sent: JSON (default), or a form (OAuth's token endpoint takes only that). */
+  encoding?: 'json' | 'form';
+  /** Not shown in npm start's inbox: a request whose payload is a credential (a token request). */
+  private?: boolean;
   headers?: Record<string, string>;
   /** Headers computed over the exact bytes sent, e.g. an HMAC signature. */
   sign?: (body: string) => Record<string, string>;
@@ -55,7 +59,13 @@ export const deliveries = channel('flagger-notify:delivered');
  */
 export async function postJson(url: string, payload: unknown, opts: PostOptions): Promise<HttpAnswer> {
   const where = `${opts.label} ${opts.kind ?? 'webhook'} (${hostOf(url)})`;
-  const body = opts.method === 'GET' ? '' : JSON.stringify(payload);
+  const form = opts.encoding === 'form';
+  const body =
+    opts.method === 'GET'
+      ? ''
+      : form
+        ? new URLSearchParams(payload as Record<string, string>).toString()
+        : JSON.stringify(payload);
   let answer: HttpAnswer;
   try {
     answer = await send(
@@ -63,7 +73,11 @@ export async function postJson(url: string, payload: unknown, opts: PostOptions)
       opts.method ?? 'POST',
       opts.method === 'GET'
         ? { ...opts.headers }
-        : { 'content-type': 'application/json', ...opts.headers, ...opts.sign?.(body) },
+        : {
+            'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json',
+            ...opts.headers,
+            ...opts.sign?.(body),
+          },
       body,
       opts.timeoutMs,
     );
@@ -73,7 +87,7 @@ export async function postJson(url: string, payload: unknown, opts: PostOptions)
   opts.check?.(answer, where);
   const { status, text } = answer;
   if (status >= 200 && status < 300) {
-    if (deliveries.hasSubscribers && opts.method !== 'GET') {
+    if (deliveries.hasSubscribers && opts.method !== 'GET' && !opts.private) {
       const d: Delivered = {
         provider: opts.label,
         method: opts.method ?? 'POST',

@@ -23,7 +23,7 @@ main{display:flex;gap:10px;padding:10px;overflow-x:auto;overflow-y:hidden;align-
 .who{font-size:12px;color:#616061}.who b{color:#1d1c1d;margin-right:4px}.who .app{background:#e8e8e8;border-radius:3px;padding:0 3px;font-size:10px;margin-right:6px}
 .title{font-weight:bold}.field{display:inline-block;margin:2px 12px 2px 0}.field b{display:block;font-size:12px}
 .link{display:inline-block;margin:4px 8px 0 0;font-size:12px;color:#0b57d0}.thread{margin-left:16px;border-left:2px solid #e8e8e8;padding-left:8px;font-size:13px}.muted{color:#595959;font-size:12px}
-.col[data-look=teams] .msg{word-break:normal;overflow-wrap:break-word}
+.col[data-look=teams] .msg,.col[data-look=teams-bot] .msg{word-break:normal;overflow-wrap:break-word}
 .col[data-look=discord]{background:#313338;color:#dbdee1}.col[data-look=discord] h2{color:#b5bac1}
 .col[data-look=discord] h2 small{color:#b5bac1}.col[data-look=discord] .msg{background:#2b2d31;border-radius:4px}.col[data-look=discord] .who,.col[data-look=discord] .who b{color:#f2f3f5}
 .col[data-look=discord] .who .app{background:#5865f2;color:#fff}.col[data-look=discord] .muted{color:#949ba4}
@@ -100,6 +100,23 @@ function render(look, p, at, id) {
     const content = ((p.attachments || [])[0] || {}).content;
     if (content && window.AdaptiveCards) { const card = new AdaptiveCards.AdaptiveCard(); card.hostConfig = TEAMS_LIGHT; card.parse(content); box.appendChild(card.render()); }
     else { box.appendChild(el('div', p.title || p.summary, 'title')); box.appendChild(el('div', (p.sections || [{}])[0].text)); }
+  } else if (look === 'teams-bot') {
+    const content = ((p.attachments || [])[0] || {}).content;
+    if (content && window.AdaptiveCards) {
+      const card = new AdaptiveCards.AdaptiveCard(); card.hostConfig = TEAMS_LIGHT;
+      // Approve / Reject / Roll back: sent on as Teams sends the press (a signed invoke), to the real endpoint.
+      card.onExecuteAction = async (action) => {
+        if (!(action instanceof AdaptiveCards.ExecuteAction)) return;
+        const r = await fetch('/inbox/teams-click', { method: 'POST', body: JSON.stringify({ verb: action.verb, data: action.data, id }) });
+        const out = await r.json().catch(() => ({}));
+        // Teams replaces the card with the one the bot answers, or shows its message.
+        if (out.type === 'application/vnd.microsoft.card.adaptive') {
+          const next = new AdaptiveCards.AdaptiveCard(); next.hostConfig = TEAMS_LIGHT; next.parse(out.value);
+          box.replaceChildren(next.render());
+        } else box.appendChild(el('div', out.value || out.error || ('HTTP ' + r.status), 'muted'));
+      };
+      card.parse(content); box.appendChild(card.render());
+    } else box.appendChild(el('div', p.text));
   } else if (look === 'discord') {
     box.appendChild(who(p.username || 'flagger-notify', 'BOT', at));
     if (p.content) { box.classList.add('reply'); box.style.borderColor = '#f23f43'; box.appendChild(el('div', p.content)); }
@@ -223,6 +240,7 @@ export const LOOKS: Record<
     look:
       | 'slack'
       | 'teams'
+      | 'teams-bot'
       | 'discord'
       | 'telegram'
       | 'googlechat'
@@ -239,6 +257,7 @@ export const LOOKS: Record<
   discord: { look: 'discord', order: 1 },
   slack: { look: 'slack', order: 2 },
   teams: { look: 'teams', order: 3 },
+  'teams-bot': { look: 'teams-bot', order: 1.5 },
   telegram: { look: 'telegram', order: 4 },
   googlechat: { look: 'googlechat', order: 5 },
   rocketchat: { look: 'attachments', order: 6 },

@@ -4,7 +4,7 @@ import { PROVIDERS, type ProviderId } from '../providers/catalog';
 import { runDemo } from './demo';
 import type { Inbox } from './inbox';
 import { inboxHtml } from './inbox-page';
-import { STAND_INS } from './stand-ins';
+import { INBOX_TEAMS_APP_ID, INBOX_TEAMS_CONVERSATION, STAND_INS } from './stand-ins';
 
 /** A provider is configured when its variable is set, or a routing file names destinations. */
 export const anyProviderConfigured = (env = process.env) =>
@@ -111,6 +111,61 @@ async function slackClick(
   return refused ? { status: 409, text: refused } : { status: done.status, text: 'Gate rejected' };
 }
 
+/** The inbox's Teams user: presses in the Teams look-alike are theirs. */
+export const INBOX_TEAMS_USER = {
+  id: '29:inbox-user',
+  aadObjectId: '00000000-0000-4000-8000-0000000000a1',
+  name: 'you',
+};
+
+/**
+ * A press on the Teams look-alike's card as Teams sends it: an `adaptiveCard/action` invoke,
+ * with a Bot Framework token signed by the stand-in issuer's key, to the real /teams/messages.
+ */
+async function teamsClick(
+  raw: string,
+  base: string,
+  inbox: Inbox,
+): Promise<{ status: number; text: string }> {
+  let press: { verb?: unknown; data?: unknown; id?: unknown };
+  try {
+    press = JSON.parse(raw);
+  } catch {
+    return { status: 400, text: '{"error":"not JSON"}' };
+  }
+  const serviceUrl = process.env.TEAMS_SERVICE_URL ?? '';
+  const activity = {
+    type: 'invoke',
+    name: 'adaptiveCard/action',
+    id: randomUUID(),
+    channelId: 'msteams',
+    serviceUrl,
+    from: INBOX_TEAMS_USER,
+    recipient: { id: `28:${INBOX_TEAMS_APP_ID}` },
+    conversation: { id: INBOX_TEAMS_CONVERSATION },
+    replyToId: String(press.id),
+    value: { action: { type: 'Action.Execute', verb: press.verb, data: press.data } },
+  };
+  const res = await fetch(`${base}/teams/messages`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${await inbox.teamsBot.sign(serviceUrl)}`,
+    },
+    body: JSON.stringify(activity),
+  });
+  const text = await res.text();
+  // Teams shows what the invoke answered: the body's own statusCode/type/value.
+  try {
+    return {
+      status: res.status,
+      text: JSON.stringify((JSON.parse(text) as { value?: unknown; type?: unknown; error?: unknown }) ?? {}),
+    };
+  } catch {
+    return { status: res.status, text };
+  }
+}
+
 /** GET / (the page), GET /inbox/feed (server-sent events), POST /inbox/demo, and the stand-ins. */
 export async function serveInbox(
   inbox: Inbox,
@@ -152,10 +207,36 @@ export async function serveInbox(
     res.writeHead(out.status, { 'content-type': 'text/plain; charset=utf-8' }).end(out.text);
     return true;
   }
-  if ((req.method === 'POST' || req.method === 'PATCH') && path.startsWith('/inbox/')) {
+  if (req.method === 'POST' && path === '/inbox/teams-click') {
     let body = '';
     for await (const chunk of req) body += chunk;
-    inbox.standIn(req.method, path.slice('/inbox/'.length).split('/'), body, res);
+    const out = await teamsClick(body, ingestUrl().replace(/\/events$/, ''), inbox);
+    res.writeHead(out.status, { 'content-type': 'application/json' }).end(out.text);
+    return true;
+  }
+  // The Teams bot's stand-in issuer: its OpenID metadata and signing keys (TEAMS_OPENID_URL).
+  if (req.method === 'GET' && path === '/inbox/teams-bot/openid') {
+    const at = `${ingestUrl().replace(/\/events$/, '')}/inbox/teams-bot`;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(inbox.teamsBot.openid(at)));
+    return true;
+  }
+  if (req.method === 'GET' && path === '/inbox/teams-bot/keys') {
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify(await inbox.teamsBot.keys()));
+    return true;
+  }
+  const teamsCall = path.startsWith('/inbox/teams-bot/') && (req.method === 'PUT' || req.method === 'GET');
+  if ((req.method === 'POST' || req.method === 'PATCH' || teamsCall) && path.startsWith('/inbox/')) {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    inbox.standIn(
+      req.method as string,
+      path.slice('/inbox/'.length).split('/'),
+      body,
+      res,
+      req.headers.authorization,
+    );
     return true;
   }
   return false;

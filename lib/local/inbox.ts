@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Delivered } from '../delivery/http';
 import { isProviderId } from '../providers/catalog';
+import { botConnectorStandIn } from './bot-connector';
 import { slackApiStandIn } from './slack-api';
-import { STAND_INS } from './stand-ins';
+import { INBOX_TEAMS_APP_ID, STAND_INS } from './stand-ins';
 
 /** One thing a destination received: a message, an edit of one, or a reply in its thread. */
 export interface InboxItem {
@@ -28,6 +29,7 @@ export function createInbox() {
   const items: InboxItem[] = [];
   const clients = new Set<ServerResponse>();
   const slackApi = slackApiStandIn('C0INBOX0001');
+  const teamsBot = botConnectorStandIn(INBOX_TEAMS_APP_ID);
   let seq = 0;
   const add = (item: Omit<InboxItem, 'seq' | 'at'>) => {
     const full = { ...item, seq: ++seq, at: Date.now() };
@@ -70,6 +72,26 @@ export function createInbox() {
       add({ provider, kind: edit ? 'update' : 'message', id, payload, ...extra });
       return;
     }
+    if (provider === 'teams-bot') {
+      // POST …/activities creates a card (answered with its id), PUT …/activities/{id} redraws it,
+      // POST …/activities/{id} replies to it. The token request is never shown.
+      const i = path.indexOf('activities');
+      if (i < 0) return;
+      const target = path[i + 1];
+      const id = target ?? (answer as { id?: string } | undefined)?.id ?? String(seq + 1);
+      if (method === 'PUT') add({ provider, kind: 'update', id, payload, ...extra });
+      else if (target)
+        add({
+          provider,
+          kind: 'reply',
+          id: (answer as { id?: string } | undefined)?.id ?? String(seq + 1),
+          parent: target,
+          payload,
+          ...extra,
+        });
+      else add({ provider, kind: 'message', id, payload, ...extra });
+      return;
+    }
     if (provider === 'grafana') {
       // POST …/api/annotations creates a region; PATCH …/api/annotations/{id} moves it.
       if (method === 'GET') return;
@@ -98,7 +120,7 @@ export function createInbox() {
   }
 
   /** Answers a stand-in call; `parts` is the path after `/inbox/`. */
-  function standIn(method: string, parts: string[], body: string, res: ServerResponse) {
+  function standIn(method: string, parts: string[], body: string, res: ServerResponse, auth?: string) {
     const provider = parts[0] ?? '';
     let json: unknown;
     try {
@@ -113,6 +135,12 @@ export function createInbox() {
       res
         .writeHead(out.status, { 'content-type': 'application/json', ...out.headers })
         .end(JSON.stringify(out.json));
+      return;
+    }
+    if (answer === 'bot-connector') {
+      const out = teamsBot.handle(method, parts.slice(1), json, auth);
+      if (out.shown) note(provider, method, parts, json, out.json);
+      res.writeHead(out.status, { 'content-type': 'application/json' }).end(JSON.stringify(out.json));
       return;
     }
     if (answer === 'discord-message') {
@@ -152,6 +180,7 @@ export function createInbox() {
     },
     standIn,
     mirror,
+    teamsBot,
     /** The Slack stand-in's message with this ts, as Slack puts it in an interaction payload. */
     slackMessage(ts: string) {
       const m = slackApi.messages.find((x) => x.ts === ts);

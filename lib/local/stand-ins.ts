@@ -7,13 +7,19 @@ export type Answer =
   /** A Web API with state (the Slack app): lib/local/slack-api.ts answers. */
   | 'slack-api'
   /** Discord's `?wait=true` answer carries the message id a live message is edited by. */
-  | 'discord-message';
+  | 'discord-message'
+  /** The Teams bot's token endpoint, Bot Connector and issuer: lib/local/bot-connector.ts answers. */
+  | 'bot-connector';
 
 export interface StandIn {
   /** Zero-config variables pointing the provider at a stand-in served under `base`. */
   env(base: string): Record<string, string>;
   answer: Answer;
 }
+
+/** The inbox's own Teams bot and team: the app id every token is for, where the card is posted. */
+export const INBOX_TEAMS_APP_ID = '00000000-0000-4000-8000-00000000b07e';
+export const INBOX_TEAMS_CONVERSATION = '19:inbox@thread.tacv2';
 
 const at = (variable: string, id: ProviderId) => (base: string) => ({ [variable]: `${base}/${id}` });
 const json = (body: (id: string) => unknown) => ({
@@ -41,6 +47,19 @@ export const STAND_INS: Record<ProviderId, StandIn> = {
     answer: 'slack-api',
   },
   teams: { env: at('TEAMS_WEBHOOK_URL', 'teams'), answer: { status: 202, body: () => '' } },
+  // The Bot Connector at <base>/teams-bot/v3/…, its token endpoint and OpenID issuer beside it.
+  'teams-bot': {
+    env: (base) => ({
+      TEAMS_APP_ID: INBOX_TEAMS_APP_ID,
+      TEAMS_APP_PASSWORD: 'inbox-teams-app-password',
+      TEAMS_TENANT_ID: 'inbox',
+      TEAMS_SERVICE_URL: `${base}/teams-bot`,
+      TEAMS_CONVERSATION_ID: INBOX_TEAMS_CONVERSATION,
+      TEAMS_TOKEN_URL: `${base}/teams-bot/token`,
+      TEAMS_OPENID_URL: `${base}/teams-bot/openid`,
+    }),
+    answer: 'bot-connector',
+  },
   discord: { env: at('DISCORD_WEBHOOK_URL', 'discord'), answer: 'discord-message' },
   googlechat: {
     env: at('GOOGLE_CHAT_WEBHOOK_URL', 'googlechat'),

@@ -10,6 +10,7 @@ import { rocketchat } from './rocketchat';
 import { slack } from './slack';
 import { slackApp } from './slack-app';
 import { teams } from './teams';
+import { teamsBot } from './teams-bot';
 import { telegram } from './telegram';
 import { webex } from './webex';
 import { webhook } from './webhook';
@@ -22,6 +23,7 @@ export const PROVIDERS = [
   slack,
   slackApp,
   teams,
+  teamsBot,
   discord,
   telegram,
   googlechat,

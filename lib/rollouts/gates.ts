@@ -5,7 +5,7 @@ import { isEnded } from './tracker';
 
 /** Flagger's two gate families: confirm-* hooks wait for `gate`, rollback hooks for `rollback`. */
 export type GateKind = 'gate' | 'rollback';
-export type GateHow = 'api' | 'cli' | 'slack' | 'link';
+export type GateHow = 'api' | 'cli' | 'slack' | 'teams' | 'link';
 
 /** One change of a gate, kept with the canary for its audit trail. */
 export interface GateChange {
