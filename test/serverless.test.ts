@@ -157,6 +157,7 @@ describe('serverless.yml', () => {
         ['InteractionsLambdaFunction', 'nodejs24.x', ['arm64']],
         ['SlackLambdaFunction', 'nodejs24.x', ['arm64']],
         ['TeamsLambdaFunction', 'nodejs24.x', ['arm64']],
+        ['TeamsMessagesLambdaFunction', 'nodejs24.x', ['arm64']],
         ['StatusLambdaFunction', 'nodejs24.x', ['arm64']],
       ]);
     });
@@ -357,6 +358,7 @@ describe('serverless.yml', () => {
         'InteractionsLambdaFunction',
         'SlackLambdaFunction',
         'StatusLambdaFunction',
+        'TeamsMessagesLambdaFunction',
         'WebLambdaFunction',
       ]);
       expect(of('AWS::Lambda::EventSourceMapping')).toHaveLength(2);
@@ -367,6 +369,7 @@ describe('serverless.yml', () => {
         'SlackInteractionsRole',
         'SlackRole',
         'StatusRole',
+        'TeamsMessagesRole',
         'WebRole',
       ]);
       expect(of('AWS::CloudWatch::Alarm')).toEqual([

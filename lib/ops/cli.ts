@@ -14,12 +14,14 @@ import { doctorDeps } from './doctor-aws';
 import { gateCommand } from './gate-cli';
 import type { Io } from './io';
 import { findLocalStack, unreachable } from './local-stack';
+import { teamsManifestCommand } from './teams-manifest';
 
 const USAGE = `usage: flagger-notify dlq list|redrive [provider] [--stage local] [--region R] [--endpoint URL] [--json]
        flagger-notify check-config [file] [--event file.json|.jsonl] [--route name] [--verbose]
        flagger-notify gate open|close|status <namespace>/<name> [--cluster C] [--stage S] [--region R] [--url URL]
        flagger-notify rollback <namespace>/<name> [--cluster C] [--stage S] [--region R] [--url URL]
        flagger-notify doctor --stage S [--region R]
+       flagger-notify teams-manifest --app-id ID [--out file.zip] [--name N] [--website URL]
 
   doctor                  will a deployed stage work? Each function's parameters exist and pass its
                           own checks, the API refuses an event without a token, no alarm fires
@@ -28,6 +30,9 @@ const USAGE = `usage: flagger-notify dlq list|redrive [provider] [--stage local]
   check-config [file]     validate a routing file (default: $CONFIG_FILE): how many of the sample
                           events (or --event) reach each destination, each template worded once;
                           --verbose: each event, its destinations and the route that decided
+
+  teams-manifest          write the Teams app package (manifest and icons, zipped) for the Teams
+                          bot's Microsoft App ID, to upload in Teams (docs/providers/teams-bot.md)
 
   gate open|close|status  approve (or withdraw) a canary's rollout at its confirm gates, or show them
   rollback                signal Flagger's rollback webhook for the canary's running rollout
@@ -90,6 +95,10 @@ export async function main(
         event: { type: 'string' },
         route: { type: 'string' },
         verbose: { type: 'boolean' },
+        'app-id': { type: 'string' },
+        out: { type: 'string' },
+        name: { type: 'string' },
+        website: { type: 'string' },
         url: { type: 'string' },
         cluster: { type: 'string' },
         help: { type: 'boolean' },
@@ -111,6 +120,11 @@ export async function main(
     cluster?: string;
     help?: boolean;
     json?: boolean;
+    verbose?: boolean;
+    'app-id'?: string;
+    out?: string;
+    name?: string;
+    website?: string;
   };
   if (opt.help) {
     io.out(USAGE);
@@ -118,6 +132,16 @@ export async function main(
   }
   if (group === 'check-config') return checkConfig(command, opt, io, root);
   if (group === 'doctor') return doctorCommand(opt, io, root);
+  if (group === 'teams-manifest')
+    return teamsManifestCommand(
+      {
+        ...(opt['app-id'] ? { appId: opt['app-id'] } : {}),
+        ...(opt.out ? { out: opt.out } : {}),
+        ...(opt.name ? { name: opt.name } : {}),
+        ...(opt.website ? { website: opt.website } : {}),
+      },
+      io,
+    );
   if (group === 'gate' || group === 'rollback')
     return gateCommand(
       {

@@ -18,7 +18,7 @@ const ON: Record<string, string> = {
 
 describe.each(PROVIDERS.map((p) => [p.id, p] as const))('provider %s', (id, p) => {
   // The URL it posts to: the webhook itself, or an API base URL next to a token.
-  const urlVar = (p.env.url ?? p.env.apiUrl) as string;
+  const urlVar = (p.env.url ?? p.env.apiUrl ?? p.env.serviceUrl) as string;
   const withUrl = (url: string) =>
     envDestination(p, {
       [p.on]: ON[p.id] ?? 'xoxb-0000-token-0000000000',
@@ -26,6 +26,9 @@ describe.each(PROVIDERS.map((p) => [p.id, p] as const))('provider %s', (id, p) =
       SLACK_CHANNEL_ID: 'C0123456789',
       WEBEX_ROOM_ID: 'Y2lzY29zcGFyazovL3VzL1JPT00vdGVzdA',
       TELEGRAM_CHAT_ID: '-1001234567890',
+      TEAMS_APP_ID: '00000000-0000-4000-8000-00000000b07e',
+      TEAMS_TENANT_ID: 'contoso.onmicrosoft.com',
+      TEAMS_CONVERSATION_ID: '19:abc@thread.tacv2',
     });
   it('has a unique id fit for queue, function and env names, and a URL variable that is a secret', () => {
     expect(id).toMatch(/^[a-z][a-z0-9-]{1,30}$/);

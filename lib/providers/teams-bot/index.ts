@@ -66,7 +66,7 @@ export function teamsBotDestination(
   timeoutMs: () => number,
 ) {
   const options = parseOptions(d, teamsBotSchema);
-  for (const key of ['appId', 'password', 'serviceUrl', 'conversation'] as const)
+  for (const key of ['password', 'appId', 'serviceUrl', 'conversation'] as const)
     if (!options[key]) throw new ConfigError(`${d.field(key)}: is not set`);
   if (!options.tokenUrl && !options.tenant) throw new ConfigError(`${d.field('tenant')}: is not set`);
   const tokenUrl = destinationUrl(
@@ -135,7 +135,7 @@ function teamsPlatform(
  */
 export const teamsBot: Provider<'teams-bot'> = {
   id: 'teams-bot',
-  title: 'Microsoft Teams bot',
+  title: 'Teams bot',
   modes: ['live'],
   env: {
     appId: 'TEAMS_APP_ID',
