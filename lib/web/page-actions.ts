@@ -189,12 +189,8 @@ export async function handlePageAction(
     act.kind,
     act.action,
     canary,
-    {
-      by: by.slice(0, 128),
-      how: 'link',
-      ...(deps.approvers.mode === 'listed' ? { identity: by } : {}),
-      ...(reason && act.action === 'reject' ? { reason } : {}),
-    },
+    // Who counts toward a quorum is `by`: an SSO-named email, or the one "someone with the link".
+    { by: by.slice(0, 128), how: 'link', ...(act.action === 'reject' ? { reason } : {}) },
     {
       ...deps,
       now: () => now,

@@ -158,6 +158,52 @@ describe('the page’s form refused, exactly', () => {
     expect(await s.audit()).toEqual([]);
   });
 
+  it('a form without a body, a reject without its reason field, and no headers at all are refused', async () => {
+    const s = await setup(LISTED);
+    const bare = (o: { body?: string; headers?: Record<string, string> }) =>
+      handlePageAction(
+        {
+          params: { namespace: 'web', name: 'frontend', rollout: String(s.rollout) },
+          query: Object.fromEntries(
+            new URL(signedLink(SECRET, 'https://a', rolloutPath(canary, s.rollout), NOW)).searchParams,
+          ),
+          ...o,
+        },
+        s.deps,
+      );
+    expect(said((await bare({})).body)).toBe('Bad form — action: must be approve, reject or rollback.');
+    expect(said((await bare({ body: `action=approve&nonce=${s.nonce}` })).body)).toBe(
+      'Not an approver — No identity in x-forwarded-email: sign in through your SSO proxy.',
+    );
+    expect(
+      said(
+        (
+          await bare({
+            body: `action=reject&nonce=${s.nonce}`,
+            headers: { 'x-forwarded-email': 'ana@example.com' },
+          })
+        ).body,
+      ),
+    ).toBe('Bad form — reason: say why you reject this revision.');
+    expect(await s.audit()).toEqual([]);
+  });
+
+  it('a page of a canary with no rollout known has nothing to approve', async () => {
+    const s = await setup();
+    const other = rolloutPath({ ...canary, name: 'other' }, s.rollout);
+    const res = await handlePageAction(
+      {
+        params: { namespace: 'web', name: 'other', rollout: String(s.rollout) },
+        query: Object.fromEntries(new URL(signedLink(SECRET, 'https://a', other, NOW)).searchParams),
+        body: `action=approve&nonce=${formNonce(SECRET, other, NOW)}`,
+      },
+      s.deps,
+    );
+    expect(said(res.body)).toBe(
+      'Nothing to approve — This rollout has ended, moved on, or another one is running: nothing changed.',
+    );
+  });
+
   it('a used form, and a rollout that moved on, say so', async () => {
     const s = await setup();
     expect((await s.post({ action: 'approve' })).statusCode).toBe(303);
