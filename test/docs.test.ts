@@ -2,7 +2,8 @@
 // show either run here (the smoke test, flagger-notify's command lines, npm scripts) or name
 // files and scripts that exist.
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -67,6 +68,7 @@ describe('README and docs/', () => {
   });
 
   it('shows only flagger-notify command lines the CLI accepts', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'docs-cli-'));
     process.env.AWS_ACCESS_KEY_ID ??= 'test';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
     const lines = docs.flatMap((f) =>
@@ -87,7 +89,9 @@ describe('README and docs/', () => {
         err: () => {},
         // Nothing listens on port 1: a gate command fails to connect instead of opening a gate,
         // and a deployed stage's SSM is that port too.
-        env: { PORT: '1', SSM_ENDPOINT: 'http://127.0.0.1:1' },
+        env: { PORT: '1', SSM_ENDPOINT: 'http://127.0.0.1:1', TEAMS_APP_ID: '00000000-0000-4000-8000-00000000b07e' },
+        // Files a command writes (the Teams app package) land here, not in the checkout.
+        cwd: scratch,
       });
       expect(code, `${f}: npx flagger-notify ${args}`).not.toBe(2);
     }

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Io } from './io';
 import { png, zip } from './zip';
 
@@ -53,7 +54,7 @@ export function teamsManifestCommand(
     return 2;
   }
   const out = o.out ?? 'flagger-notify-teams.zip';
-  writeFileSync(out, teamsManifest(appId, o));
+  writeFileSync(resolve(io.cwd ?? process.cwd(), out), teamsManifest(appId, o));
   io.out(
     `${out}: the Teams app for bot ${appId} (manifest.json, color.png, outline.png). Upload it in Teams: Apps → Manage your apps → Upload an app, then add it to the team.`,
   );
