@@ -72,7 +72,7 @@ describe('routing file errors name the path and line', () => {
     [
       'an unknown type',
       'destinations:\n  a: { type: pager }\n',
-      'destinations.a.type (line 2): must be one of slack, slack-app, teams, discord',
+      'destinations.a.type (line 2): must be one of slack, slack-app, teams, teams-bot, discord',
     ],
     [
       'an option of another provider',
