@@ -77,7 +77,7 @@ function fakeWebhook(channel: string, log: Attempt[]) {
   return (req: Received, res: ServerResponse) => {
     const text = req.body;
     const scenario = scenarios.find((s) => text.includes(`${s.name}.faults`));
-    const key = text.match(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/)?.[0] ?? '?';
+    const key = text.match(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/)?.[0] ?? '?';
     if (!scenario) {
       res.writeHead(200);
       return res.end('ok');
@@ -104,7 +104,8 @@ const eventsFor = (scenario: string): FlaggerEvent[] =>
     name: scenario,
     namespace: 'faults',
   }));
-const keyOf = (e: FlaggerEvent) => new Date(Number(e.metadata.timestamp)).toISOString();
+// The event's time to the second: Slack shows it as an ISO time, Teams in DATE()/TIME() (no ms).
+const keyOf = (e: FlaggerEvent) => new Date(Number(e.metadata.timestamp)).toISOString().slice(0, 19);
 
 describe('fault injection through the local pipeline', () => {
   const log: Record<string, Attempt[]> = { slack: [], teams: [] };

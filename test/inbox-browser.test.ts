@@ -80,7 +80,7 @@ describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium
       // Zero-config npm start: every provider is on (the stand-ins), live ones first.
       const titles = [...PROVIDERS].sort((a, b) => LOOKS[a.id].order - LOOKS[b.id].order).map((p) => p.title);
       expect(cols).toEqual(titles);
-      expect(cols.slice(0, 4)).toEqual(['Slack app', 'Discord', 'Slack', 'Microsoft Teams']);
+      expect(cols.slice(0, 4)).toEqual(['Slack app', 'Discord', 'Teams bot', 'Slack']);
       // The bar names each with its count, and lies within the first screen.
       const bar = await page.$$eval('nav button', (bs) =>
         bs.map((b) => ({

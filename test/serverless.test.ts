@@ -155,9 +155,9 @@ describe('serverless.yml', () => {
         ['WebLambdaFunction', 'nodejs24.x', ['arm64']],
         ['GatesLambdaFunction', 'nodejs24.x', ['arm64']],
         ['InteractionsLambdaFunction', 'nodejs24.x', ['arm64']],
+        ['TeamsMessagesLambdaFunction', 'nodejs24.x', ['arm64']],
         ['SlackLambdaFunction', 'nodejs24.x', ['arm64']],
         ['TeamsLambdaFunction', 'nodejs24.x', ['arm64']],
-        ['TeamsMessagesLambdaFunction', 'nodejs24.x', ['arm64']],
         ['StatusLambdaFunction', 'nodejs24.x', ['arm64']],
       ]);
     });

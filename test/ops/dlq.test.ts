@@ -200,7 +200,7 @@ describe('flagger-notify dlq (against the local pipeline’s queues)', () => {
     [
       ['dlq', 'list', 'pager'],
       2,
-      'unknown provider "pager": expected one of slack, slack-app, teams, discord',
+      'unknown provider "pager": expected one of slack, slack-app, teams, teams-bot, discord',
     ],
     [['dlq', 'list', 'slack', '--bogus'], 2, "Unknown option '--bogus'"],
   ])('%j exits %i with a clear message', async (argv, code, message) => {

@@ -65,6 +65,8 @@ export async function startPackagedLocal(root: string, o: PackagedLocalOptions =
     };
     for (const p of providers) {
       for (const [name, value] of Object.entries(STAND_INS[p.id as ProviderId].env(tls.base))) {
+        // A deployed stage trusts only the Bot Framework's own issuer: no stand-in one here.
+        if (name === 'TEAMS_OPENID_URL') continue;
         // A secret URL gets a part of its own, as a real webhook URL has: a leak of it is then
         // told apart from the stand-ins' other, public addresses.
         if (p.secrets.includes(name))
