@@ -25,8 +25,8 @@ const whole = await page.$$eval(
 await flaggerWaitingForApproval(base, {
   name: 'waiting',
   namespace: 'demo',
-  intervalMs: 40,
-  waitMs: 150 * 40 + 500,
+  intervalMs: 10,
+  waitMs: Number(process.env.WAIT_MS ?? 25_000),
 });
 await new Promise((r) => setTimeout(r, 4000));
 const href = await page
