@@ -277,4 +277,70 @@ describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium
     expect(await gateCheck()).toBe(200);
     await page.close();
   }, 60_000);
+
+  it('rejects a waiting canary from the Teams bot look-alike’s card, its reason typed in the card, through the real signed path', async () => {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1600, height: 1000 });
+    await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
+    const gateCheck = async () =>
+      (
+        await fetch(`${base}/gate/check`, {
+          method: 'POST',
+          body: JSON.stringify({ name: 'reject', namespace: 'web', phase: 'Waiting', metadata: {} }),
+        })
+      ).status;
+    const lines = readFileSync(resolve(root, 'events/flagger-events.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"frontend"'))
+      .slice(0, 3);
+    for (const l of lines) {
+      const e = JSON.parse(l);
+      e.name = 'reject';
+      e.metadata.eventMessage = e.metadata.eventMessage.replace('frontend.web', 'reject.web');
+      e.metadata.timestamp = String(Date.now());
+      const r = await fetch(`${base}/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(e),
+      });
+      expect(r.status).toBe(202);
+    }
+    // The card of this canary, drawn by Microsoft's renderer, with its reason field and buttons.
+    const card = '.col[data-provider="teams-bot"] .msg';
+    await page.waitForFunction(
+      (sel) =>
+        [...document.querySelectorAll(sel)].some(
+          (m) => m.textContent?.includes('reject.web · Waiting') && m.querySelector('input'),
+        ),
+      { timeout: 20_000 },
+      card,
+    );
+    const box = await page.evaluateHandle(
+      (sel) =>
+        [...document.querySelectorAll(sel)].find(
+          (m) => m.textContent?.includes('reject.web · Waiting') && m.querySelector('input'),
+        ),
+      card,
+    );
+    const input = await (
+      box as unknown as { $(s: string): Promise<{ type(t: string): Promise<void> } | null> }
+    ).$('input');
+    await input?.type('error budget spent');
+    await page.evaluate((m) => {
+      const b = [...(m as Element).querySelectorAll('button')].find(
+        (x) => x.textContent?.trim() === 'Reject',
+      );
+      (b as HTMLButtonElement).click();
+    }, box);
+    // Teams redraws the card with the bot's answer: who rejected and why, no buttons left.
+    await page.waitForFunction(
+      (m) =>
+        (m as Element).textContent?.includes('❌ Rejected by you: error budget spent') &&
+        !(m as Element).querySelector('button'),
+      { timeout: 10_000 },
+      box,
+    );
+    expect(await gateCheck()).toBe(403);
+    await page.close();
+  }, 60_000);
 });
