@@ -14,6 +14,8 @@ export interface TeamsDestination {
   /** Entra object ids and UPNs; empty: anyone in the conversation. */
   approvers: readonly string[];
   minApprovals?: number;
+  /** The conversation its cards are posted to: a press from anywhere else is not one of them. */
+  conversation?: string;
   api?: Pick<ReturnType<typeof connector>, 'member'>;
 }
 
@@ -144,6 +146,11 @@ export async function handleTeamsActivity(
     typeof data.d === 'string' ? data.d : names.length === 1 ? names[0] : undefined,
   );
   if (!dest) return message('The destination that drew this card is no longer configured: nothing changed.');
+  // A channel reply's conversation id carries ";messageid=…" after the channel's own id.
+  const where =
+    isObject(a.conversation) && typeof a.conversation.id === 'string' ? a.conversation.id.split(';')[0] : '';
+  if (dest.conversation && where !== dest.conversation.split(';')[0])
+    return message('This card is not from the conversation its destination posts to: nothing changed.');
   const who = await mayAct(dest, { id: from.id, oid: from.aadObjectId });
   if (!who.ok) return message(`${who.why}: nothing changed.`);
   const canary = {

@@ -32,6 +32,7 @@ export async function teamsDestinations(
     destinations[d.name] = {
       approvers: options.approvers ?? [],
       ...(options.minApprovals ? { minApprovals: options.minApprovals } : {}),
+      ...(options.conversation ? { conversation: options.conversation } : {}),
       api,
     };
   }

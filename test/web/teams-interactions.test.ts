@@ -196,6 +196,30 @@ describe('a press on the card', () => {
     expect(text(await s.press('gate-open'))).toMatch(/^Gate rejected by Ana/);
   });
 
+  it('takes a press only from the conversation its destination posts to (a channel reply’s id included)', async () => {
+    const s = await setup({ approvers: [], conversation: '19:c@thread.tacv2' });
+    const other = await handleTeamsActivity(
+      { authorization: `Bearer ${await issuer.sign(SERVICE)}` },
+      JSON.stringify({
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        id: 'elsewhere-1',
+        serviceUrl: SERVICE,
+        from: { id: '29:ana', aadObjectId: 'AAAAAAAA-0000-4000-8000-0000000000a1', name: 'Ana' },
+        conversation: { id: '19:other@thread.tacv2' },
+        value: {
+          action: { type: 'Action.Execute', verb: 'gate-open', data: { ...canary, rollout: 1, d: 'ops' } },
+        },
+      }),
+      s.deps,
+    );
+    expect(text(other)).toBe(
+      'This card is not from the conversation its destination posts to: nothing changed.',
+    );
+    expect(await s.audit()).toEqual([]);
+    expect((await s.press('gate-open')).statusCode).toBe(200);
+  });
+
   it('counts a quorum, keeping the buttons until it is reached', async () => {
     const s = await setup({ approvers: [], minApprovals: 2 });
     const one = await s.press('gate-open');
