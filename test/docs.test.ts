@@ -89,7 +89,11 @@ describe('README and docs/', () => {
         err: () => {},
         // Nothing listens on port 1: a gate command fails to connect instead of opening a gate,
         // and a deployed stage's SSM is that port too.
-        env: { PORT: '1', SSM_ENDPOINT: 'http://127.0.0.1:1', TEAMS_APP_ID: '00000000-0000-4000-8000-00000000b07e' },
+        env: {
+          PORT: '1',
+          SSM_ENDPOINT: 'http://127.0.0.1:1',
+          TEAMS_APP_ID: '00000000-0000-4000-8000-00000000b07e',
+        },
         // Files a command writes (the Teams app package) land here, not in the checkout.
         cwd: scratch,
       });

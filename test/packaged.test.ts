@@ -114,7 +114,9 @@ describe('the packaged stack, run as deployed, every provider on', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('checkout');
     // One character of the signature changed (the link ends with its key id, then comes the sig).
-    const tampered = await fetch((link as string).replace(/sig=(.)/, (_, c) => `sig=${c === 'A' ? 'B' : 'A'}`));
+    const tampered = await fetch(
+      (link as string).replace(/sig=(.)/, (_, c) => `sig=${c === 'A' ? 'B' : 'A'}`),
+    );
     expect(tampered.status).toBeGreaterThanOrEqual(400);
   });
 

@@ -62,7 +62,9 @@ describe('local pipeline end to end (npm start)', () => {
     // Each fixture has its own timestamp, which both formats show: a stable key.
     const order = (received: Received[], lines: string[]) => {
       // To the second: Slack shows an ISO time, Teams one in DATE()/TIME() (without ms).
-      const keys = lines.map((l) => new Date(Number(JSON.parse(l).metadata.timestamp)).toISOString().slice(0, 19));
+      const keys = lines.map((l) =>
+        new Date(Number(JSON.parse(l).metadata.timestamp)).toISOString().slice(0, 19),
+      );
       return received.map((r) => keys.findIndex((k) => r.body.includes(k))).filter((i) => i >= 0);
     };
     // Teams' failed 3rd request is left out: what it finally accepted must be every event once, in order.

@@ -79,7 +79,13 @@ export async function serveStandInsOverTls(inbox: Inbox, tls: LocalCertificate, 
     let body = '';
     for await (const chunk of req) body += chunk;
     if (intercept?.(req, res, body)) return;
-    inbox.standIn(req.method ?? 'POST', path.slice('/inbox/'.length).split('/'), body, res, req.headers.authorization);
+    inbox.standIn(
+      req.method ?? 'POST',
+      path.slice('/inbox/'.length).split('/'),
+      body,
+      res,
+      req.headers.authorization,
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
