@@ -23,6 +23,12 @@ describe('message group', () => {
     expect(id).toMatch(/^h:[0-9a-f]{64}$/);
     expect(id.length).toBeLessThanOrEqual(128);
   });
+  it('is kept as it is at exactly 128 characters, hashed at 129', () => {
+    // "slack/" + namespace + "/" + name: 6 + 60 + 1 + 61 = 128.
+    const at128 = { namespace: 'n'.repeat(60), name: 'x'.repeat(61) };
+    expect(messageGroupId('slack', at128)).toBe(`slack/${at128.namespace}/${at128.name}`);
+    expect(messageGroupId('slack', { ...at128, name: 'x'.repeat(62) })).toMatch(/^h:[0-9a-f]{64}$/);
+  });
 });
 
 describe('deduplication id: the event’s identity per destination', () => {
