@@ -63,6 +63,25 @@ describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium
     await browser?.close();
     child?.kill('SIGTERM');
   });
+  /** A canary of its own (`<name>.web`), initialised, then halted waiting for approval. */
+  const waitingCanary = async (name: string) => {
+    const lines = readFileSync(resolve(root, 'events/flagger-events.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"frontend"'))
+      .slice(0, 3);
+    for (const l of lines) {
+      const e = JSON.parse(l);
+      e.name = name;
+      e.metadata.eventMessage = e.metadata.eventMessage.replace('frontend.web', `${name}.web`);
+      e.metadata.timestamp = String(Date.now());
+      const r = await fetch(`${base}/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(e),
+      });
+      expect(r.status).toBe(202);
+    }
+  };
 
   it.each([
     [1366, 768],
@@ -231,22 +250,7 @@ describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium
         })
       ).status;
     // A canary of its own, initialised, then halted: "waiting for approval gate-keeper".
-    const lines = readFileSync(resolve(root, 'events/flagger-events.jsonl'), 'utf8')
-      .split('\n')
-      .filter((l) => l.includes('"frontend"'))
-      .slice(0, 3);
-    for (const l of lines) {
-      const e = JSON.parse(l);
-      e.name = 'approve';
-      e.metadata.eventMessage = e.metadata.eventMessage.replace('frontend.web', 'approve.web');
-      e.metadata.timestamp = String(Date.now());
-      const r = await fetch(`${base}/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(e),
-      });
-      expect(r.status).toBe(202);
-    }
+    await waitingCanary('approve');
     // This canary's message (the demo's shipping.demo may be waiting too), and its Approve button.
     const label = 'approve.web · Waiting';
     const button = await page.waitForFunction(
@@ -289,22 +293,7 @@ describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium
           body: JSON.stringify({ name: 'reject', namespace: 'web', phase: 'Waiting', metadata: {} }),
         })
       ).status;
-    const lines = readFileSync(resolve(root, 'events/flagger-events.jsonl'), 'utf8')
-      .split('\n')
-      .filter((l) => l.includes('"frontend"'))
-      .slice(0, 3);
-    for (const l of lines) {
-      const e = JSON.parse(l);
-      e.name = 'reject';
-      e.metadata.eventMessage = e.metadata.eventMessage.replace('frontend.web', 'reject.web');
-      e.metadata.timestamp = String(Date.now());
-      const r = await fetch(`${base}/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(e),
-      });
-      expect(r.status).toBe(202);
-    }
+    await waitingCanary('reject');
     // The card of this canary, drawn by Microsoft's renderer, with its reason field and buttons.
     const card = '.col[data-provider="teams-bot"] .msg';
     await page.waitForFunction(

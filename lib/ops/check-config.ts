@@ -38,6 +38,17 @@ export function explain(config: RoutingConfig, events: FlaggerEvent[], route?: s
   });
 }
 
+/** Each event's rollout so far (per canary), as a worker would word the event. */
+function rolloutsSoFar(events: FlaggerEvent[]): Rollout[] {
+  const rollouts = new Map<string, Rollout>();
+  return events.map((e) => {
+    const key = canaryKey(canaryRef(e));
+    const r = reduce(rollouts.get(key), e).rollout;
+    rollouts.set(key, r);
+    return r;
+  });
+}
+
 /**
  * Every template rendered against every event, each with its rollout so far (as a worker would
  * word it): one line per template part that fails, naming where it is written, the error (the
@@ -49,13 +60,7 @@ export function checkTemplates(config: RoutingConfig, events: FlaggerEvent[]): s
     ...Object.values(config.templates?.routes ?? {}),
   ];
   if (!all.length) return [];
-  const rollouts = new Map<string, Rollout>();
-  const states = events.map((e) => {
-    const key = canaryKey(canaryRef(e));
-    const r = reduce(rollouts.get(key), e).rollout;
-    rollouts.set(key, r);
-    return r;
-  });
+  const states = rolloutsSoFar(events);
   const problems = new Map<string, string>();
   for (const t of all) {
     events.forEach((e, i) => {
@@ -113,13 +118,7 @@ export function templateSamples(config: RoutingConfig, events: FlaggerEvent[]): 
     ),
     ...Object.entries(config.templates?.routes ?? {}).map(([n, t]) => [`routes.${n}`, t] as const),
   ];
-  const rollouts = new Map<string, Rollout>();
-  const states = events.map((e) => {
-    const key = canaryKey(canaryRef(e));
-    const r = reduce(rollouts.get(key), e).rollout;
-    rollouts.set(key, r);
-    return r;
-  });
+  const states = rolloutsSoFar(events);
   return named.map(([where, t]) => {
     for (const [i, e] of events.entries()) {
       const out = t.render(templateVars(e, states[i], 'https://example.invalid/rollouts/page'));
