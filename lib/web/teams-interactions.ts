@@ -194,6 +194,10 @@ export async function handleTeamsActivity(
     ...(story.cluster ? { cluster: story.cluster } : {}),
     ...(typeof data.d === 'string' ? { destination: data.d } : {}),
     ...(deps.dashboardUrl ? { dashboardUrl: deps.dashboardUrl } : {}),
+    // The page link the card carried (this endpoint signs none): only a link to a rollout page.
+    ...(typeof data.u === 'string' && /^https?:\/\/[^\s]+\/rollouts\//.test(data.u)
+      ? { rolloutUrl: data.u }
+      : {}),
     ...(decided ? { decided } : {}),
   });
   if (o.result === 'counted')

@@ -48,7 +48,13 @@ describe('the Teams bot’s card', () => {
       'rollback-open',
       'Action.OpenUrl',
     ]);
-    expect(actions[0]?.data).toEqual({ namespace: 'web', name: 'frontend', rollout: r.startedAt, d: 'ops' });
+    expect(actions[0]?.data).toEqual({
+      namespace: 'web',
+      name: 'frontend',
+      rollout: r.startedAt,
+      d: 'ops',
+      u: 'https://x/rollouts/web/frontend/1',
+    });
     expect(JSON.stringify(waiting.body)).toContain('"id":"reason"');
     const decided = rolloutCard(r, { namespace: 'web', name: 'frontend', decided: '✅ Approved by ana' });
     expect(JSON.stringify(decided)).not.toContain('Action.Execute');

@@ -284,6 +284,18 @@ describe('POST /teams/messages, answered exactly', () => {
     expect(card(await t.press())).toContain('"text":"✅ Approved by Ana"');
   });
 
+  it('keeps the card’s rollout-page link on the card it redraws, and only such a link', async () => {
+    const s = await setup();
+    const link = 'https://api.example/rollouts/web/frontend/1?exp=1&sig=x&k=y';
+    const actions = (r: Awaited<ReturnType<typeof s.press>>) =>
+      (r.body as { value: { actions?: { type: string; url?: string }[] } }).value.actions ?? [];
+    expect(actions(await s.press({}, { verb: 'rollback-open' }, { u: link }))).toEqual([
+      { type: 'Action.OpenUrl', title: 'Rollout details', url: link },
+    ]);
+    const t = await setup();
+    expect(actions(await t.press({}, {}, { u: 'javascript:alert(1)//rollouts/' }))).toEqual([]);
+  });
+
   it('approvers: object ids in any case, UPNs (or the e-mail) from the conversation, read only when needed', async () => {
     const calls: string[] = [];
     const member =

@@ -25,6 +25,8 @@ export interface TeamsButton {
   d?: string;
   /** The canary's cluster, in a fleet. */
   c?: string;
+  /** The card's own rollout-page link (already on the card), so the card Teams redraws keeps it. */
+  u?: string;
 }
 
 const when = (ms: number) => {
@@ -109,6 +111,7 @@ export function rolloutCard(
       rollout: r.startedAt,
       ...(o.destination ? { d: o.destination } : {}),
       ...(o.cluster ? { c: o.cluster } : {}),
+      ...(o.rolloutUrl ? { u: o.rolloutUrl } : {}),
     };
     body.push({ type: 'Input.Text', id: 'reason', placeholder: 'Reason, to reject', maxLength: 300 });
     actions.push(
