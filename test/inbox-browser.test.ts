@@ -325,7 +325,13 @@ describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium
     await page.waitForFunction(
       (m) =>
         (m as Element).textContent?.includes('❌ Rejected by you: error budget spent') &&
-        !(m as Element).querySelector('button'),
+        // The gate's buttons are gone; the rollout page's stays.
+        ![...(m as Element).querySelectorAll('button')].some((b) =>
+          /Approve|Reject|Roll back/.test(b.textContent ?? ''),
+        ) &&
+        [...(m as Element).querySelectorAll('button')].some((b) =>
+          b.textContent?.includes('Rollout details'),
+        ),
       { timeout: 10_000 },
       box,
     );
