@@ -2,12 +2,10 @@ import { plainText, plural } from '../../event/text';
 import { isEnded, progressOf, type Rollout } from '../../rollouts/tracker';
 import { CHAT_MESSAGE_MAX, dashboardLink, progressBar, ROLLOUT_LINK_TITLE } from '../presentation';
 import { checks, duration, LOOK, step } from '../summary';
+import { readerTime, STYLE } from '../teams';
 import { neutralizeMarkdownLinks as safe, truncate } from '../text';
 
 const chat = (s: string) => plainText(s, CHAT_MESSAGE_MAX);
-
-// Container styles per tone (Adaptive Card 1.4, as Teams renders it).
-const STYLE = { good: 'good', bad: 'attention', warn: 'warning', neutral: 'emphasis' } as const;
 
 /** The Approve / Reject / Roll back verbs: Action.Execute sends them to POST /teams/messages. */
 export const TEAMS_VERBS = {
@@ -28,12 +26,6 @@ export interface TeamsButton {
   /** The card's own rollout-page link (already on the card), so the card Teams redraws keeps it. */
   u?: string;
 }
-
-const when = (ms: number) => {
-  // DATE()/TIME() show in each reader's zone; they take RFC 3339 without milliseconds.
-  const iso = new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return `{{DATE(${iso}, SHORT)}} {{TIME(${iso})}}`;
-};
 
 /**
  * The rollout card: one per rollout, redrawn in full on every change (the Bot Connector's update
@@ -96,7 +88,7 @@ export function rolloutCard(
     });
   body.push({
     type: 'TextBlock',
-    text: `${plural(r.events, 'event')} · started ${when(r.startedAt)}`,
+    text: `${plural(r.events, 'event')} · started ${readerTime(r.startedAt)}`,
     isSubtle: true,
     size: 'Small',
     wrap: true,

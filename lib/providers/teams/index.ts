@@ -34,7 +34,8 @@ const teamsSchema = z.object({
 });
 
 // Container styles and MessageCard theme colours per tone.
-const STYLE: Record<Presentation['tone'], string> = {
+/** Adaptive Card container styles per tone (the Workflows card's and the bot's). */
+export const STYLE: Record<Presentation['tone'], string> = {
   good: 'good',
   bad: 'attention',
   warn: 'warning',
@@ -69,8 +70,12 @@ function facts(event: FlaggerEvent, p: Presentation): [string, string][] {
   return rows.map(([k, v]) => [safe(truncate(k, FACT_MAX)), safe(truncate(v, FACT_MAX))]);
 }
 
-const when = (t: Date) => {
-  const iso = t.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/**
+ * A time Teams shows in each reader's zone ("Date/Time formatting and localization",
+ * learn.microsoft.com/adaptive-cards): DATE()/TIME() take RFC 3339 without milliseconds.
+ */
+export const readerTime = (t: Date | number) => {
+  const iso = new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
   return `{{DATE(${iso}, SHORT)}} {{TIME(${iso})}}`;
 };
 
@@ -103,9 +108,7 @@ function adaptiveCard(event: FlaggerEvent, p: Presentation): unknown {
             },
             { type: 'TextBlock', text: safe(truncate(p.message, MESSAGE_MAX)), wrap: true },
             { type: 'FactSet', facts: facts(event, p).map(([title, value]) => ({ title, value })) },
-            // Teams shows DATE()/TIME() in each reader's own zone ("Date/Time formatting and
-            // localization", learn.microsoft.com/adaptive-cards); they take RFC 3339 without ms.
-            { type: 'TextBlock', text: when(p.time), isSubtle: true, size: 'Small', wrap: true },
+            { type: 'TextBlock', text: readerTime(p.time), isSubtle: true, size: 'Small', wrap: true },
           ],
           ...(linksOf(p).length
             ? { actions: linksOf(p).map((l) => ({ type: 'Action.OpenUrl', title: l.title, url: l.url })) }
