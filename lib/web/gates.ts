@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { type Env, optionalEnv, parseEnv } from '../env';
 import { type CanaryRef, canaryLabel, isKubernetesName, isKubernetesNamespace } from '../event/event';
 import { logger } from '../log';
+import { own } from '../own';
 import {
   asked,
   decide,
@@ -13,8 +14,9 @@ import {
   type GateStore,
   isOpen,
 } from '../rollouts/gates';
-import type { StoryStore } from '../rollouts/story';
+import type { Story, StoryStore } from '../rollouts/story';
 import { retrying } from '../rollouts/story-log';
+import { isEnded } from '../rollouts/tracker';
 
 export interface GateAnswer {
   statusCode: number;
@@ -58,6 +60,29 @@ const rulesSchema = z.object({ APPROVAL_TTL: optionalEnv(durationMs) });
 export function approvalTtl(env: Env): number | undefined {
   return parseEnv(rulesSchema, env, 'approval').APPROVAL_TTL;
 }
+
+/**
+ * The destination that drew a button or card: the one it names, or (drawn before destinations
+ * were named in them) the only one there is.
+ */
+export function drawnBy<T>(destinations: Readonly<Record<string, T>>, named: unknown): T | undefined {
+  const names = Object.keys(destinations);
+  return own(destinations, typeof named === 'string' ? named : names.length === 1 ? names[0] : undefined);
+}
+
+/** The canary's story, when the rollout a button, card or form was drawn for is the one still running. */
+export async function runningRollout(
+  stories: StoryStore,
+  canary: CanaryRef,
+  startedAt: unknown,
+): Promise<Story | undefined> {
+  const story = (await stories.get(canary))?.value;
+  return story && story.rollout.startedAt === startedAt && !isEnded(story.rollout) ? story : undefined;
+}
+
+/** A person's reason as one line of text (its length is the gate's to bound). */
+export const oneLine = (raw: unknown): string =>
+  typeof raw === 'string' ? raw.replace(/\s+/g, ' ').trim() : '';
 
 const WHAT: Record<GateKind, string> = { gate: 'Gate', rollback: 'Rollback' };
 

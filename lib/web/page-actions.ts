@@ -13,7 +13,7 @@ import { own } from '../own';
 import type { GateKind, GateStore } from '../rollouts/gates';
 import { checkLink, rolloutPath } from '../rollouts/links';
 import type { Story, StoryStore } from '../rollouts/story';
-import { handleGate } from './gates';
+import { handleGate, oneLine, runningRollout } from './gates';
 import { checkNonce } from './nonce';
 import { LINK_TITLE, LINK_WHY, htmlResponse as page, problemPage, type WebResponse } from './page';
 
@@ -154,7 +154,7 @@ export async function handlePageAction(
   const form = new URLSearchParams(req.body ?? '');
   const act = own(ACTIONS, form.get('action') ?? undefined);
   if (!act) return refuse(400, 'Bad form', 'action: must be approve, reject or rollback.');
-  const reason = (form.get('reason') ?? '').replace(/\s+/g, ' ').trim();
+  const reason = oneLine(form.get('reason'));
   if (act.action === 'reject' && !reason)
     return refuse(400, 'Bad form', 'reason: say why you reject this revision.');
   if (reason.length > REASON_MAX) return refuse(400, 'Bad form', `reason: at most ${REASON_MAX} characters.`);
@@ -178,8 +178,8 @@ export async function handlePageAction(
   }
   if (!(await deps.firstSeen(nonce as string)))
     return refuse(409, 'Already sent', 'This form was already sent: reload the page to see what it did.');
-  const story = (await deps.stories.get(canary))?.value;
-  if (!story || story.rollout.startedAt !== startedAt || !waitsForGate(story))
+  const story = await runningRollout(deps.stories, canary, startedAt);
+  if (!story || !waitsForGate(story))
     return refuse(
       409,
       'Nothing to approve',

@@ -1,11 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { canaryLabel } from '../event/event';
-import { own } from '../own';
+import { isRecord as isObject, own } from '../own';
 import { type SlackApi, slackCode } from '../providers/slack-app/api';
 import type { GateStore } from '../rollouts/gates';
 import type { StoryStore } from '../rollouts/story';
-import { isEnded } from '../rollouts/tracker';
-import { handleGate } from './gates';
+import { drawnBy, handleGate, oneLine, runningRollout } from './gates';
 import {
   announce,
   decisionText,
@@ -34,8 +33,6 @@ export { decisionText, GATE_ACTIONS };
 const MAX_AGE_SECONDS = 5 * 60;
 
 export type SlackCheck = 'ok' | 'missing' | 'stale' | 'bad-signature';
-
-const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** `X-Slack-Signature: v0=<hex HMAC-SHA256(secret, "v0:" + timestamp + ":" + raw body)>`, constant time. */
 export function verifySlack(
@@ -152,19 +149,13 @@ async function admit(
 ): Promise<
   { dest: SlackDestination; canary: { namespace: string; name: string; cluster?: string } } | SlackAnswer
 > {
-  // Buttons drawn before destinations were named in them belong to the only Slack app destination.
-  const names = Object.keys(deps.destinations);
-  const dest = own(
-    deps.destinations,
-    typeof act.button.d === 'string' ? act.button.d : names.length === 1 ? names[0] : undefined,
-  );
+  const dest = drawnBy(deps.destinations, act.button.d);
   if (!dest) return answer(409, 'the destination that drew this button is no longer configured');
   const allowed = await mayAct(act.user, dest);
   if (allowed !== true) return answer(403, allowed);
   const b = act.button;
   const canary = { namespace: b.namespace, name: b.name, ...(b.c ? { cluster: b.c } : {}) };
-  const story = (await deps.stories.get(canary))?.value;
-  if (!story || story.rollout.startedAt !== b.rollout || isEnded(story.rollout))
+  if (!(await runningRollout(deps.stories, canary, b.rollout)))
     return answer(409, 'this rollout has ended or another one is running: nothing changed');
   return { dest, canary };
 }
@@ -283,7 +274,7 @@ async function rejected(
     : 'payload: the dialog carries no rollout';
   if (typeof button === 'string') return answer(400, button);
   const raw = p.view.state?.values?.reason?.reason?.value;
-  const reason = typeof raw === 'string' ? raw.replace(/\s+/g, ' ').trim().slice(0, 300) : '';
+  const reason = oneLine(raw);
   const inDialog = (error: string): SlackAnswer => ({
     statusCode: 200,
     body: JSON.stringify({ response_action: 'errors', errors: { reason: error.slice(0, 150) } }),

@@ -1,12 +1,11 @@
 import { canaryLabel } from '../event/event';
 import { logger } from '../log';
-import { own } from '../own';
+import { isRecord as isObject, own } from '../own';
 import { rolloutCard, type TeamsButton } from '../providers/teams-bot/card';
 import type { connector } from '../providers/teams-bot/connector';
 import type { GateKind, GateStore } from '../rollouts/gates';
 import type { StoryStore } from '../rollouts/story';
-import { isEnded } from '../rollouts/tracker';
-import { handleGate } from './gates';
+import { drawnBy, handleGate, oneLine, runningRollout } from './gates';
 import type { TeamsCheck } from './teams-auth';
 
 /** A Teams bot destination as the endpoint sees it: who may act, and its connector. */
@@ -52,8 +51,6 @@ export interface TeamsAnswer {
   body: unknown;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 /** What Teams shows for an Action.Execute: a message, or the card redrawn ("Universal Actions"). */
 const message = (text: string): TeamsAnswer => ({
   statusCode: 200,
@@ -140,11 +137,7 @@ export async function handleTeamsActivity(
     return { statusCode: 400, body: { error: 'value.action: not an Approve, Reject or Roll back press' } };
   if (typeof from?.id !== 'string' || typeof from.aadObjectId !== 'string')
     return { statusCode: 400, body: { error: 'from: no Teams user' } };
-  const names = Object.keys(deps.destinations);
-  const dest = own(
-    deps.destinations,
-    typeof data.d === 'string' ? data.d : names.length === 1 ? names[0] : undefined,
-  );
+  const dest = drawnBy(deps.destinations, data.d);
   if (!dest) return message('The destination that drew this card is no longer configured: nothing changed.');
   // A channel reply's conversation id carries ";messageid=…" after the channel's own id.
   const where =
@@ -158,10 +151,9 @@ export async function handleTeamsActivity(
     name: data.name,
     ...(typeof data.c === 'string' ? { cluster: data.c } : {}),
   };
-  const story = (await deps.stories.get(canary))?.value;
-  if (!story || story.rollout.startedAt !== data.rollout || isEnded(story.rollout))
-    return message('This rollout has ended or another one is running: nothing changed.');
-  const reason = typeof data.reason === 'string' ? data.reason.replace(/\s+/g, ' ').trim().slice(0, 300) : '';
+  const story = await runningRollout(deps.stories, canary, data.rollout);
+  if (!story) return message('This rollout has ended or another one is running: nothing changed.');
+  const reason = oneLine(data.reason);
   if (verb.action === 'reject' && !reason) return message('Type a reason in the card to reject.');
   const name = String(from.name ?? 'someone').slice(0, 64);
   const now = (deps.now ?? Date.now)();
@@ -187,7 +179,7 @@ export async function handleTeamsActivity(
   const decided =
     o.result === 'counted'
       ? undefined
-      : `${verb.done} ${name}${o.result === 'rejected' ? `: ${reason}` : ''}`;
+      : `${verb.done} ${name}${o.change.rejected ? `: ${o.change.rejected}` : ''}`;
   const card = rolloutCard(story.rollout, {
     namespace: story.namespace,
     name: story.name,
