@@ -195,7 +195,9 @@ export function applyEvent(
   event: FlaggerEvent,
   eventId: string,
 ): { story: Story; archive?: Story; changed: boolean } {
-  if (current?.events.some((e) => idsOf(e).includes(eventId))) return { story: current, changed: false };
+  // Every event a worker applies asks this of up to 200 entries: no array built per entry.
+  if (current?.events.some((e) => e.id === eventId || e.ids?.includes(eventId)))
+    return { story: current, changed: false };
   const e = storyEvent(event, eventId);
   const base = canaryRef(event);
   const last = current?.events.at(-1);
