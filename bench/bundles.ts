@@ -80,6 +80,12 @@ rows.push(load('status module load (median of 15) vs empty handler + DynamoDB cl
 const web = await bundle(join(root, 'functions/web.ts'), 'web');
 rows.push(size('web (rollout pages)', web));
 rows.push(load('web module load (median of 15) vs empty handler + DynamoDB client', web, baseDynamo));
+// The Teams bot's messaging endpoint (POST /teams/messages): jose's JWT check and the state table.
+const teams = await bundle(join(root, 'functions/teams-messages.ts'), 'teams-messages');
+rows.push(size('teamsMessages (Teams presses)', teams));
+rows.push(
+  load('teamsMessages module load (median of 15) vs empty handler + DynamoDB client', teams, baseDynamo),
+);
 // Every generated worker function runs this one bundle with its own PROVIDER.
 const worker = await bundle(join(root, 'functions/worker.ts'), 'worker');
 rows.push(size('worker (every provider)', worker));

@@ -9,6 +9,7 @@ import { formatMattermost } from '../lib/providers/mattermost';
 import { formatRocketChat } from '../lib/providers/rocketchat';
 import { formatSlack } from '../lib/providers/slack';
 import { formatTeams } from '../lib/providers/teams';
+import { teamsBot } from '../lib/providers/teams-bot';
 import { formatWebhook, signature } from '../lib/providers/webhook';
 import { loadRouting } from '../lib/routing/config';
 import { fixtures } from './helpers/fixtures';
@@ -185,6 +186,19 @@ describe('fuzzing formatters', () => {
         expect(
           adaptiveCardProblems((p as { attachments: { content: unknown }[] }).attachments[0]?.content),
         ).toEqual([]);
+      }),
+      { numRuns: 1_000 },
+    );
+  }, 60_000);
+
+  it('Teams bot: 1,000 hostile events give valid live cards under 28 KB with no markdown link syntax', () => {
+    fc.assert(
+      fc.property(event, (e) => {
+        const p = teamsBot.preview(e) as { attachments: { content: unknown }[] };
+        const json = JSON.stringify(p);
+        expect(Buffer.byteLength(json)).toBeLessThan(28_000);
+        expect(json).not.toMatch(/\]\s*\(/);
+        expect(adaptiveCardProblems(p.attachments[0]?.content)).toEqual([]);
       }),
       { numRuns: 1_000 },
     );
