@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { canaryKey, canaryRef, type FlaggerEvent, parseFlaggerEvent } from '../event/event';
+import { plural } from '../event/text';
 import { type Rollout, reduce } from '../rollouts/tracker';
 import type { RoutingConfig } from '../routing/config';
 import { routeEvent } from '../routing/route';
@@ -51,29 +52,47 @@ function rolloutsSoFar(events: FlaggerEvent[]): Rollout[] {
 
 /**
  * Every template rendered against every event, each with its rollout so far (as a worker would
- * word it): one line per template part that fails, naming where it is written, the error (the
- * variable, the filter, the size) and the first event it fails on. Empty when all render.
+ * word it), in one pass: `problems`, one line per template part that fails, naming where it is
+ * written, the error (the variable, the filter, the size) and the first event it fails on (empty
+ * when all render); `samples`, each template's wording of the first event it words, so a reader
+ * sees what it looks like, not only that it parses.
  */
-export function checkTemplates(config: RoutingConfig, events: FlaggerEvent[]): string[] {
-  const all = [
-    ...Object.values(config.templates?.destinations ?? {}),
-    ...Object.values(config.templates?.routes ?? {}),
+export function renderTemplates(
+  config: RoutingConfig,
+  events: FlaggerEvent[],
+): { problems: string[]; samples: string[] } {
+  const named = [
+    ...Object.entries(config.templates?.destinations ?? {}).map(
+      ([n, t]) => [`destinations.${n}`, t] as const,
+    ),
+    ...Object.entries(config.templates?.routes ?? {}).map(([n, t]) => [`routes.${n}`, t] as const),
   ];
-  if (!all.length) return [];
+  if (!named.length) return { problems: [], samples: [] };
   const states = rolloutsSoFar(events);
   const problems = new Map<string, string>();
-  for (const t of all) {
+  const samples = named.map(([where, t]) => {
+    let sample: string | undefined;
     events.forEach((e, i) => {
       const out = t.render(templateVars(e, states[i], 'https://example.invalid/rollouts/page'));
-      if ('error' in out && !problems.has(out.error))
-        problems.set(
-          out.error,
-          `${out.error} — first on ${e.name}.${e.namespace} ${JSON.stringify(e.metadata.eventMessage.slice(0, 50))}`,
-        );
+      if ('error' in out) {
+        if (!problems.has(out.error))
+          problems.set(
+            out.error,
+            `${out.error} — first on ${e.name}.${e.namespace} ${JSON.stringify(e.metadata.eventMessage.slice(0, 50))}`,
+          );
+      } else if (!sample && (out.wording.title || out.wording.text)) {
+        const said = [out.wording.title, out.wording.text].filter(Boolean).join(' · ');
+        sample = `  ${where}: ${JSON.stringify(said.slice(0, 160))}\n    on ${e.name}.${e.namespace} ${JSON.stringify(e.metadata.eventMessage.slice(0, 60))}`;
+      }
     });
-  }
-  return [...problems.values()];
+    return sample ?? `  ${where}: words none of these events`;
+  });
+  return { problems: [...problems.values()], samples };
 }
+
+/** The failing template parts alone (`doctor` checks a deployed routing file with them). */
+export const checkTemplates = (config: RoutingConfig, events: FlaggerEvent[]): string[] =>
+  renderTemplates(config, events).problems;
 
 /**
  * What the events would do, in a few lines: per destination how many go there and through which
@@ -103,30 +122,4 @@ export function summarize(config: RoutingConfig, events: FlaggerEvent[], route?:
   if (nowhere)
     lines.push(`  ${'(nowhere)'.padEnd(width + 16)} ${plural(nowhere, 'event')}: no route sends them`);
   return lines;
-}
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-
-/**
- * Each template rendered once, on the first event it words (as a worker would, with its rollout
- * so far): so a reader sees what their wording looks like, not only that it parses.
- */
-export function templateSamples(config: RoutingConfig, events: FlaggerEvent[]): string[] {
-  const named = [
-    ...Object.entries(config.templates?.destinations ?? {}).map(
-      ([n, t]) => [`destinations.${n}`, t] as const,
-    ),
-    ...Object.entries(config.templates?.routes ?? {}).map(([n, t]) => [`routes.${n}`, t] as const),
-  ];
-  const states = rolloutsSoFar(events);
-  return named.map(([where, t]) => {
-    for (const [i, e] of events.entries()) {
-      const out = t.render(templateVars(e, states[i], 'https://example.invalid/rollouts/page'));
-      if ('wording' in out && (out.wording.title || out.wording.text)) {
-        const said = [out.wording.title, out.wording.text].filter(Boolean).join(' · ');
-        return `  ${where}: ${JSON.stringify(said.slice(0, 160))}\n    on ${e.name}.${e.namespace} ${JSON.stringify(e.metadata.eventMessage.slice(0, 60))}`;
-      }
-    }
-    return `  ${where}: words none of these events`;
-  });
 }

@@ -7,7 +7,7 @@ import { SERVICE } from '../infra/names';
 import { dlqName, queueName } from '../infra/stack';
 import { isProviderId, PROVIDER_IDS } from '../providers/catalog';
 import { loadRouting } from '../routing/config';
-import { checkTemplates, eventsFrom, explain, summarize, templateSamples } from './check-config';
+import { eventsFrom, explain, renderTemplates, summarize } from './check-config';
 import { type DeadLetter, listDeadLetters, redrive } from './dlq';
 import { doctor } from './doctor';
 import { doctorDeps } from './doctor-aws';
@@ -312,7 +312,7 @@ async function checkConfig(
       io.out(`${events.length} events (${opt.event ?? 'the sample rollouts'}) would go:`);
       for (const line of summarize(config, events, opt.route)) io.out(line);
     }
-    const problems = checkTemplates(config, events);
+    const { problems, samples } = renderTemplates(config, events);
     for (const p of problems) io.err(`template ${p}`);
     const templates =
       Object.keys(config.templates?.destinations ?? {}).length +
@@ -321,7 +321,7 @@ async function checkConfig(
       io.out(
         `templates: ${templates} rendered against ${events.length} events, no errors; each on its first event:`,
       );
-      for (const line of templateSamples(config, events)) io.out(line);
+      for (const line of samples) io.out(line);
     }
     if (!opt.verbose) io.out('(--verbose: each event, and the route that decided)');
     return problems.length ? 1 : 0;
