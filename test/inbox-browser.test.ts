@@ -37,7 +37,10 @@ describe.skipIf(!chromium)('the local inbox in a real browser (headless Chromium
         PORT: '0',
         SQS_PORT: '0',
         DEMO_SPACING_MS: '40',
-        DEMO_GATE_INTERVAL_MS: '200',
+        // The demo's waiting canary asks its gate (and says so to every provider) on each interval
+        // for the rest of the run: often enough to wait briefly, seldom enough not to load the
+        // tests after it (a 200 ms interval made a later click's answers time out under CI's load).
+        DEMO_GATE_INTERVAL_MS: '1000',
         // The status function re-sends firing alerts: often, to prove they stay one card each.
         LOCAL_STATUS_SECONDS: '1',
         POWERTOOLS_LOG_LEVEL: 'INFO',
