@@ -1,6 +1,6 @@
 import { canaryId, type FlaggerEvent } from '../event/event';
 import { factRows, present, TONE_COLOR } from './presentation';
-import type { Wording } from './provider';
+import type { Report, Wording } from './provider';
 import { neutralizeMarkdownLinks, truncate } from './text';
 
 // Rocket.Chat refuses messages over its Message_MaxAllowedSize (5,000 by default) and Mattermost
@@ -62,5 +62,21 @@ export function attachment(
       // Markdown link, added after the event's text was made inert.
       ...(p.rollout && p.link ? [{ title: p.link.title, value: `[Open](${p.link.url})`, short: true }] : []),
     ],
+  };
+}
+
+/** A digest or quiet-hours summary as the same attachment: the title links to the fleet page. */
+export function reportAttachment(r: Report): Attachment {
+  return {
+    fallback: inert(truncate(r.title, FALLBACK_MAX)),
+    color: TONE_COLOR[r.tone],
+    title: inert(truncate(r.title, FACT_MAX)),
+    ...(r.link ? { title_link: r.link.url } : {}),
+    text: inert(truncate([r.summary, ...r.lines.map((l) => `- ${l}`)].join('\n'), MESSAGE_MAX)),
+    fields: r.fields.slice(0, FACTS_MAX).map(([k, v]) => ({
+      title: inert(truncate(k, FACT_MAX)),
+      value: inert(truncate(v, FACT_MAX)),
+      short: v.length <= 40,
+    })),
   };
 }

@@ -71,6 +71,35 @@ export interface Sender {
    * firing Alertmanager alerts before their `endsAt`. Returns how many it sent.
    */
   refresh?(now: number): Promise<number>;
+  /**
+   * Posts a message that is not one event (a digest, a quiet-hours summary) as a new message, on
+   * providers that have `reports`; throws as `send` does.
+   */
+  report?(report: Report, ctx: { timeoutMs: number }): Promise<SendResult>;
+}
+
+/**
+ * A message about many rollouts (docs/fleet.md): a digest, or what quiet hours held. Its text is
+ * plain, event data among it (canary names, metadata): each provider escapes it as it escapes an
+ * event, so a report can no more mention anyone than an event can.
+ */
+export interface Report {
+  kind: 'digest' | 'quiet-summary';
+  /** One line: `Daily digest · 2 rollouts: 1 promoted, 1 failed`. */
+  title: string;
+  /** A line or two under the title. */
+  summary: string;
+  /** Label and value pairs (numbers, per cluster and team). */
+  fields: [string, string][];
+  /** Lines listed under the fields (the worst offenders, the held messages). */
+  lines: string[];
+  /** Our own link (the fleet page, signed), never event data. */
+  link?: { title: string; url: string };
+  tone: 'good' | 'bad' | 'warn' | 'neutral';
+  /** The same for every attempt at one report: what a receiver deduplicates on. */
+  key: string;
+  /** The numbers themselves, for receivers that read JSON (the generic webhook). */
+  data: unknown;
 }
 
 /**
@@ -127,6 +156,8 @@ export interface Provider<Id extends string = string> {
   readonly modes: readonly EventsMode[];
   /** Its senders have periodic work (`Sender.refresh`): the status function builds them too. */
   readonly scheduled?: boolean;
+  /** Its senders post reports (digests, quiet-hours summaries): `Sender.report`. */
+  readonly reports?: boolean;
   /** Hosts a deployed stage may post to (`*.` matches subdomains); empty means any https host. */
   readonly allowedHosts: readonly string[];
   /**

@@ -9,6 +9,7 @@ import { envDestination } from '../providers/destination';
 import type { DestinationDef } from '../providers/provider';
 import '../zod';
 import { type Route, routeLabel } from './match';
+import { type Digest, digestSchema, type QuietWindow, quietSchema, toDigest, toQuiet } from './schedule';
 import { type CompiledTemplate, compileTemplate, type TemplateDef, templateSchema } from './template';
 
 export type { DestinationDef };
@@ -23,6 +24,24 @@ export interface RoutingConfig {
    * once, here, so a syntax error fails the load and nothing parses them again.
    */
   templates?: { destinations: Record<string, CompiledTemplate>; routes: Record<string, CompiledTemplate> };
+  /** Digests and quiet hours (docs/routing.md), where the file sets any. */
+  schedules?: Schedules;
+}
+
+/** A digest: who gets it, which canaries it covers (the routes' `match`), when. */
+export interface DigestTarget {
+  /** `destination ops` or `route team-a`: its once-per-period record and its logs. */
+  label: string;
+  to: string[];
+  digest: Digest;
+  /** The routes whose match selects its canaries (a route's own, or every route to the destination). */
+  routes: Route[];
+}
+
+export interface Schedules {
+  digests: DigestTarget[];
+  /** Quiet windows by destination, and by route label (lib/routing/match.ts routeLabel). */
+  quiet: { destinations: Record<string, QuietWindow[]>; routes: Record<string, QuietWindow[]> };
 }
 
 /** A template and where it is written, for errors: `flagger-notify.yaml: destinations.ops.template (line 7)`. */
@@ -60,6 +79,8 @@ const destinationSchemas = new Map<string, z.ZodMiniType>(
       type: z.literal(p.id),
       ...p.options.shape,
       template: z.optional(templateSchema),
+      digest: z.optional(digestSchema),
+      quiet: z.optional(quietSchema),
       // How it follows rollouts, among the modes the provider has (live, milestones, all).
       ...(p.modes.length > 1
         ? {
@@ -102,6 +123,8 @@ const routeSchema = z.strictObject({
   to: list(z.string()),
   continue: z.optional(z.boolean()),
   template: z.optional(templateSchema),
+  digest: z.optional(digestSchema),
+  quiet: z.optional(quietSchema),
 });
 
 const fileSchema = z.strictObject({
@@ -173,6 +196,7 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
   const file = r.data as z.infer<typeof fileSchema>;
 
   const problems: string[] = [];
+  const schedules: Schedules = { digests: [], quiet: { destinations: {}, routes: {} } };
   const destinations: Record<string, DestinationDef> = {};
   const sources: { destinations: Record<string, Located>; routes: Record<string, Located> } = {
     destinations: {},
@@ -192,7 +216,15 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
       }
       continue;
     }
-    const { type, events, template, ...options } = own.data as Record<string, string | undefined>;
+    const { type, events, template, digest, quiet, ...options } = own.data as Record<string, string | undefined>;
+    const reports = providerById(String(type))?.reports;
+    for (const [key, v] of [['digest', digest], ['quiet', quiet]] as const) {
+      if (v && !reports)
+        problems.push(`${where([...path, key])}: type ${type} has no message to put a ${key === 'digest' ? 'digest' : 'quiet-hours summary'} in`);
+    }
+    if (digest)
+      schedules.digests.push({ label: `destination ${n}`, to: [n], digest: toDigest(digest as never), routes: [] });
+    if (quiet) schedules.quiet.destinations[n] = toQuiet(quiet as never);
     if (template)
       sources.destinations[n] = {
         def: template as unknown as TemplateDef,
@@ -228,6 +260,15 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
         def: rt.template as TemplateDef,
         where: `${source}: ${where(['routes', i, 'template'])}`,
       };
+    const label = routeLabel({ name: rt.name }, i);
+    for (const [key, v] of [['digest', rt.digest], ['quiet', rt.quiet]] as const) {
+      for (const [j, to] of (v ? (rt.to as string[]) : []).entries()) {
+        const type = destinations[to]?.type;
+        if (type && !providerById(type)?.reports)
+          problems.push(`${where(['routes', i, 'to', j])}: "${to}" (type ${type}) has no message to put the route's ${key === 'digest' ? 'digest' : 'quiet-hours summary'} in`);
+      }
+    }
+    if (rt.quiet) schedules.quiet.routes[label] = toQuiet(rt.quiet as never);
     return {
       name: rt.name,
       match: (rt.match ?? {}) as Route['match'],
@@ -240,6 +281,20 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
       continue: rt.continue ?? false,
     };
   });
+  // A route's digest covers what its match selects; a destination's, every route that sends to it.
+  (file.routes ?? []).forEach((rt, i) => {
+    if (rt.digest)
+      schedules.digests.push({
+        label: `route ${routeLabel({ name: rt.name }, i)}`,
+        to: rt.to as string[],
+        digest: toDigest(rt.digest as never),
+        routes: [routes[i] as Route],
+      });
+  });
+  for (const t of schedules.digests) {
+    if (t.label.startsWith('destination '))
+      t.routes = routes.filter((r) => r.to.includes(t.to[0] as string));
+  }
   // Each template parsed once here, so a syntax error fails the load (ingest, workers, check-config).
   const templates: NonNullable<RoutingConfig['templates']> = { destinations: {}, routes: {} };
   for (const kind of ['destinations', 'routes'] as const) {
@@ -253,7 +308,11 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
   }
   if (problems.length) fail(problems);
   const any = Object.keys(templates.destinations).length + Object.keys(templates.routes).length;
-  return { source, destinations, routes, ...(any ? { templates } : {}) };
+  const scheduled =
+    schedules.digests.length ||
+    Object.keys(schedules.quiet.destinations).length ||
+    Object.keys(schedules.quiet.routes).length;
+  return { source, destinations, routes, ...(any ? { templates } : {}), ...(scheduled ? { schedules } : {}) };
 }
 
 /**

@@ -5,7 +5,7 @@ import { RetryableDeliveryError } from '../../errors';
 import type { FlaggerEvent } from '../../event/event';
 import { opt } from '../destination';
 import { factRows, present, TONE_COLOR } from '../presentation';
-import type { SendContext } from '../provider';
+import type { Report, SendContext } from '../provider';
 import { neutralizeMarkdownLinks as safe, truncate } from '../text';
 import { webhookProvider } from '../webhook-provider';
 import { discordLive } from './live';
@@ -91,6 +91,32 @@ export function formatDiscord(
   };
 }
 
+/** A digest or quiet-hours summary as one embed; the title links to the fleet page. */
+export function formatDiscordReport(r: Report, options: DiscordOptions = {}): unknown {
+  const title = truncate(r.title, TITLE_MAX);
+  const fields = r.fields.slice(0, FIELDS_MAX).map(([k, v]) => field(k, v));
+  const used = title.length + fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
+  const description = truncate(
+    safe([r.summary, ...r.lines.map((l) => `• ${l}`)].join('\n')),
+    Math.min(DESCRIPTION_MAX, TOTAL_MAX - used - 100),
+  );
+  return {
+    ...(options.username ? { username: options.username } : {}),
+    ...(options.avatarUrl ? { avatar_url: options.avatarUrl } : {}),
+    embeds: [
+      {
+        title,
+        description,
+        color: Number.parseInt(TONE_COLOR[r.tone].slice(1), 16),
+        ...(r.link && r.link.url.length <= URL_MAX ? { url: r.link.url } : {}),
+        fields,
+        footer: { text: 'flagger-notify' },
+      },
+    ],
+    allowed_mentions: { parse: [] },
+  };
+}
+
 /** A 429's JSON says how long, as float seconds (discord.com/developers/docs/topics/rate-limits). */
 function checkRateLimit(a: HttpAnswer, where: string): void {
   if (a.status !== 429) return;
@@ -115,6 +141,7 @@ export const discord = webhookProvider<DiscordOptions, 'discord'>({
   modes: ['live', 'milestones', 'all'],
   live: discordLive,
   format: formatDiscord,
+  report: formatDiscordReport,
   // Without wait=true Discord answers 204 before saving, and a message it then drops is never
   // reported; with it, a refusal comes back as an error.
   url(base) {

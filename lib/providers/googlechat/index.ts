@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { canaryId, type FlaggerEvent } from '../../event/event';
 import { opt } from '../destination';
 import { factRows, linksOf, type Presentation, present, TONE_COLOR } from '../presentation';
-import type { SendContext } from '../provider';
+import type { Report, SendContext } from '../provider';
 import { truncateBytes } from '../text';
 import { webhookProvider } from '../webhook-provider';
 
@@ -83,6 +83,27 @@ export function formatGoogleChat(
   };
 }
 
+/** A digest or quiet-hours summary as a card of its own (a new thread). */
+export function formatGoogleChatReport(r: Report): unknown {
+  const widgets: unknown[] = [
+    { textParagraph: { text: `<font color="${COLOR[r.tone]}">●</font> ${truncateBytes(html(r.summary), TEXT_BYTES)}` } },
+    ...r.fields.slice(0, FACTS_MAX).map(([k, v]) => ({
+      decoratedText: {
+        topLabel: truncateBytes(html(k), FACT_BYTES / 3),
+        text: truncateBytes(html(v), FACT_BYTES),
+        wrapText: true,
+      },
+    })),
+  ];
+  if (r.lines.length)
+    widgets.push({ textParagraph: { text: truncateBytes(r.lines.map((l) => `• ${html(l)}`).join('<br>'), MESSAGE_BYTES) } });
+  if (r.link) widgets.push({ buttonList: { buttons: [{ text: r.link.title, onClick: { openLink: { url: r.link.url } } }] } });
+  return {
+    text: truncateBytes(r.title.replace(/</g, '‹'), TEXT_BYTES),
+    cardsV2: [{ cardId: `flagger-${r.kind}`, card: { header: { title: truncateBytes(r.title, 600) }, sections: [{ widgets }] } }],
+  };
+}
+
 export const googlechat = webhookProvider<GoogleChatOptions, 'googlechat'>({
   id: 'googlechat',
   title: 'Google Chat',
@@ -94,6 +115,7 @@ export const googlechat = webhookProvider<GoogleChatOptions, 'googlechat'>({
   // A 429 carries no Retry-After: the exponential backoff decides.
   minIntervalMs: 2000,
   format: formatGoogleChat,
+  report: formatGoogleChatReport,
   // Replies into the canary's thread, or starts it; the URL's own key and token stay as they are.
   url(base) {
     const u = new URL(base);

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
 import type { FlaggerEvent } from '../../event/event';
-import { attachment } from '../attachments';
+import { attachment, reportAttachment } from '../attachments';
 import { notBoth, opt } from '../destination';
-import type { SendContext } from '../provider';
+import type { Report, SendContext } from '../provider';
 import { webhookProvider } from '../webhook-provider';
 
 /** Its routing-file options, as its schema reads them, plus the shared dashboard link. */
@@ -21,6 +21,14 @@ const mattermostSchema = z
   })
   .check(notBoth('iconEmoji', 'iconUrl', 'set an icon emoji or an icon URL, not both'));
 
+// Username and icon overrides work only where the server's admin enabled them.
+const postedAs = (options: MattermostOptions) => ({
+  ...(options.username ? { username: options.username } : {}),
+  ...(options.iconUrl ? { icon_url: options.iconUrl } : {}),
+  ...(options.iconEmoji ? { icon_emoji: options.iconEmoji.replace(/:/g, '') } : {}),
+  ...(options.channel ? { channel: options.channel } : {}),
+});
+
 /** Mattermost's incoming webhook takes Slack-style attachments (developers.mattermost.com). */
 export function formatMattermost(
   event: FlaggerEvent,
@@ -28,14 +36,16 @@ export function formatMattermost(
   ctx: Partial<SendContext> = {},
 ): unknown {
   return {
-    // Username and icon overrides work only where the server's admin enabled them.
-    ...(options.username ? { username: options.username } : {}),
-    ...(options.iconUrl ? { icon_url: options.iconUrl } : {}),
-    ...(options.iconEmoji ? { icon_emoji: options.iconEmoji.replace(/:/g, '') } : {}),
-    ...(options.channel ? { channel: options.channel } : {}),
+    ...postedAs(options),
     attachments: [attachment(event, options.dashboardUrl, ctx.links?.rollout, ctx.wording)],
   };
 }
+
+/** A digest or quiet-hours summary, in the destination's own name and channel. */
+export const formatMattermostReport = (r: Report, options: MattermostOptions = {}): unknown => ({
+  ...postedAs(options),
+  attachments: [reportAttachment(r)],
+});
 
 export const mattermost = webhookProvider<MattermostOptions, 'mattermost'>({
   id: 'mattermost',
@@ -54,4 +64,5 @@ export const mattermost = webhookProvider<MattermostOptions, 'mattermost'>({
   // No limit by default (an admin may turn one on: 429, retried with backoff).
   minIntervalMs: 1000,
   format: formatMattermost,
+  report: formatMattermostReport,
 });

@@ -2,9 +2,9 @@ import * as z from 'zod/mini';
 import { describeAnswer, type HttpAnswer } from '../../delivery/http';
 import { PermanentDeliveryError } from '../../errors';
 import type { FlaggerEvent } from '../../event/event';
-import { attachment } from '../attachments';
+import { attachment, reportAttachment } from '../attachments';
 import { notBoth, opt } from '../destination';
-import type { SendContext } from '../provider';
+import type { Report, SendContext } from '../provider';
 import { webhookProvider } from '../webhook-provider';
 
 /** Its routing-file options, as its schema reads them, plus the shared dashboard link. */
@@ -26,15 +26,25 @@ export function formatRocketChat(
   ctx: Partial<SendContext> = {},
 ): unknown {
   return {
-    ...(options.alias ? { alias: options.alias } : {}),
-    ...(options.emoji ? { emoji: options.emoji } : {}),
-    ...(options.avatar ? { avatar: options.avatar } : {}),
-    // Rocket.Chat answers 400 "overriding destination channel is disabled for this integration"
-    // to any `channel` unless its admin allowed it: sent only when the destination sets one.
-    ...(options.channel ? { channel: options.channel } : {}),
+    ...postedAs(options),
     attachments: [attachment(event, options.dashboardUrl, ctx.links?.rollout, ctx.wording)],
   };
 }
+
+const postedAs = (options: RocketChatOptions) => ({
+  ...(options.alias ? { alias: options.alias } : {}),
+  ...(options.emoji ? { emoji: options.emoji } : {}),
+  ...(options.avatar ? { avatar: options.avatar } : {}),
+  // Rocket.Chat answers 400 "overriding destination channel is disabled for this integration"
+  // to any `channel` unless its admin allowed it: sent only when the destination sets one.
+  ...(options.channel ? { channel: options.channel } : {}),
+});
+
+/** A digest or quiet-hours summary, in the destination's own name and channel. */
+export const formatRocketChatReport = (r: Report, options: RocketChatOptions = {}): unknown => ({
+  ...postedAs(options),
+  attachments: [reportAttachment(r)],
+});
 
 /** Rocket.Chat reports some refusals as `{"success": false}` (its integrations API). */
 function checkSuccess(a: HttpAnswer, where: string): void {
@@ -61,5 +71,6 @@ export const rocketchat = webhookProvider<RocketChatOptions, 'rocketchat'>({
   // 2 instances × 1 per 12 s = 10/min.
   minIntervalMs: 12_000,
   format: formatRocketChat,
+  report: formatRocketChatReport,
   request: () => ({ check: checkSuccess }),
 });

@@ -7,6 +7,7 @@ import { reduce } from '../../rollouts/tracker';
 import { apiBase, opt, parseOptions } from '../destination';
 import { type LivePlatform, sendLive } from '../live';
 import type { CommonSettings, DestinationDef, Provider } from '../provider';
+import { formatSlackReport } from '../slack';
 import { type SlackApi, slackApi, slackCode } from './api';
 import { noteMessage, rolloutMessage } from './message';
 
@@ -159,6 +160,7 @@ export const slackApp: Provider<'slack-app'> = {
   allowedHosts: ['slack.com'],
   // chat.update allows ~50 calls a minute per workspace (Tier 3): 2 instances × 1 per 2.5 s = 48.
   minIntervalMs: 2500,
+  reports: true,
   preview: (event, dashboardUrl) =>
     rolloutMessage(reduce(undefined, event).rollout, {
       namespace: event.namespace,
@@ -174,6 +176,17 @@ export const slackApp: Provider<'slack-app'> = {
     const store = common.store;
     const all = { ...options, dashboardUrl: common.dashboardUrl };
     return {
+      // A message of its own in the channel, as the webhook's: the same blocks.
+      async report(r, ctx) {
+        timeoutMs = ctx.timeoutMs;
+        await api.call('chat.postMessage', {
+          channel: options.channel,
+          ...(formatSlackReport(r, { username: options.username, iconEmoji: options.iconEmoji }) as object),
+          unfurl_links: false,
+          unfurl_media: false,
+        });
+        return { status: 200, calls: 1 };
+      },
       async send(event, ctx) {
         timeoutMs = ctx.timeoutMs;
         const { calls } = await sendLive(

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { canaryId, type FlaggerEvent } from '../../event/event';
 import { notBoth, opt } from '../destination';
 import { linksOf, present, progressBar, TONE_COLOR } from '../presentation';
-import type { SendContext } from '../provider';
+import type { Report, SendContext } from '../provider';
 import { escapeMrkdwn as esc, truncate } from '../text';
 import { webhookProvider } from '../webhook-provider';
 
@@ -83,6 +83,34 @@ export function formatSlack(
   };
 }
 
+/** A digest or quiet-hours summary as Block Kit: title, summary, fields, lines, the fleet page. */
+export function reportBlocks(r: Report): unknown[] {
+  const blocks: unknown[] = [{ type: 'section', text: mrkdwn(`*${esc(r.title)}*\n${esc(r.summary)}`) }];
+  // Block Kit: at most 10 fields per section.
+  for (let i = 0; i < r.fields.length && i < 20; i += 10) {
+    blocks.push({
+      type: 'section',
+      fields: r.fields.slice(i, i + 10).map(([k, v]) => mrkdwn(`*${esc(k)}*\n${esc(v)}`, FIELD_MAX)),
+    });
+  }
+  if (r.lines.length) blocks.push({ type: 'section', text: mrkdwn(r.lines.map((l) => `• ${esc(l)}`).join('\n')) });
+  const buttons = r.link ? linkButtons([r.link]) : undefined;
+  if (buttons) blocks.push(buttons);
+  return blocks;
+}
+
+export function formatSlackReport(r: Report, options: SlackOptions = {}): unknown {
+  const fallback = truncate(esc(r.title), FALLBACK_MAX);
+  return {
+    text: fallback,
+    ...(options.username ? { username: options.username } : {}),
+    ...(options.iconEmoji ? { icon_emoji: options.iconEmoji } : {}),
+    ...(options.iconUrl ? { icon_url: options.iconUrl } : {}),
+    ...(options.channel ? { channel: options.channel } : {}),
+    attachments: [{ color: TONE_COLOR[r.tone], fallback, blocks: reportBlocks(r) }],
+  };
+}
+
 export const slack = webhookProvider<SlackOptions, 'slack'>({
   id: 'slack',
   title: 'Slack',
@@ -100,4 +128,5 @@ export const slack = webhookProvider<SlackOptions, 'slack'>({
   // 2 instances × 1 per 2 s = 1/s.
   minIntervalMs: 2000,
   format: formatSlack,
+  report: formatSlackReport,
 });

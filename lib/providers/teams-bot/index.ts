@@ -9,6 +9,7 @@ import { type LivePlatform, sendLive } from '../live';
 import type { CommonSettings, DestinationDef, Provider } from '../provider';
 import { LOOK } from '../summary';
 import { neutralizeMarkdownLinks as safe, truncate } from '../text';
+import { reportCard } from '../teams';
 import { cardActivity, rolloutCard } from './card';
 import { botToken, connector } from './connector';
 
@@ -154,6 +155,7 @@ export const teamsBot: Provider<'teams-bot'> = {
   // The Bot Connector allows a bot about 7 messages a second per conversation and 1,800 an hour
   // ("Rate limiting for bots", learn.microsoft.com): 2 instances × 1 per 2 s stays well inside.
   minIntervalMs: 2000,
+  reports: true,
   preview: (event, dashboardUrl) =>
     cardActivity(
       rolloutCard(reduce(undefined, event).rollout, {
@@ -169,6 +171,12 @@ export const teamsBot: Provider<'teams-bot'> = {
       throw new ConfigError(`${d.field('password')}: a Teams bot destination needs STATE_TABLE`);
     const store = common.store;
     return {
+      // A new card in the conversation, apart from any rollout's.
+      async report(r, ctx) {
+        timeoutMs = ctx.timeoutMs;
+        await api.post(cardActivity(reportCard(r)));
+        return { status: 200, calls: 1 };
+      },
       async send(event, ctx) {
         timeoutMs = ctx.timeoutMs;
         const { calls } = await sendLive(

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { canaryId, type FlaggerEvent } from '../../event/event';
 import { opt } from '../destination';
 import { linksOf, type Presentation, present, progressBar } from '../presentation';
-import type { SendContext } from '../provider';
+import type { Report, SendContext } from '../provider';
 import { neutralizeMarkdownLinks as safe, truncate } from '../text';
 import { webhookProvider } from '../webhook-provider';
 
@@ -144,6 +144,62 @@ function messageCard(event: FlaggerEvent, p: Presentation): unknown {
   };
 }
 
+/** A digest or quiet-hours summary as an Adaptive Card 1.4 (the Workflows card's and the bot's). */
+export function reportCard(r: Report): Record<string, unknown> {
+  return {
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    type: 'AdaptiveCard',
+    version: '1.4',
+    msteams: { width: 'Full' },
+    body: [
+      {
+        type: 'Container',
+        style: STYLE[r.tone],
+        bleed: true,
+        items: [{ type: 'TextBlock', text: safe(r.title), weight: 'Bolder', size: 'Medium', wrap: true }],
+      },
+      { type: 'TextBlock', text: safe(truncate(r.summary, MESSAGE_MAX)), wrap: true },
+      ...(r.fields.length
+        ? [
+            {
+              type: 'FactSet',
+              facts: r.fields
+                .slice(0, 30)
+                .map(([k, v]) => ({ title: safe(truncate(k, FACT_MAX)), value: safe(truncate(v, FACT_MAX)) })),
+            },
+          ]
+        : []),
+      ...r.lines.slice(0, 30).map((l) => ({ type: 'TextBlock', text: safe(`- ${truncate(l, FACT_MAX)}`), wrap: true, spacing: 'None' })),
+    ],
+    ...(r.link ? { actions: [{ type: 'Action.OpenUrl', title: r.link.title, url: r.link.url }] } : {}),
+  };
+}
+
+export function formatTeamsReport(r: Report, options: TeamsOptions = {}): unknown {
+  if ((options.format ?? defaultTeamsFormat(options.url)) === 'messagecard') {
+    return {
+      '@type': 'MessageCard',
+      '@context': 'https://schema.org/extensions',
+      themeColor: THEME[r.tone],
+      summary: safe(truncate(r.title, 200)),
+      sections: [
+        {
+          activityTitle: safe(r.title),
+          text: safe(truncate([r.summary, ...r.lines.map((l) => `- ${l}`)].join('\n\n'), MESSAGE_MAX)),
+          facts: r.fields.map(([name, value]) => ({ name: safe(name), value: safe(value) })),
+        },
+      ],
+      ...(r.link
+        ? { potentialAction: [{ '@type': 'OpenUri', name: r.link.title, targets: [{ os: 'default', uri: r.link.url }] }] }
+        : {}),
+    };
+  }
+  return {
+    type: 'message',
+    attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: reportCard(r) }],
+  };
+}
+
 export function formatTeams(
   event: FlaggerEvent,
   options: TeamsOptions = {},
@@ -170,4 +226,5 @@ export const teams = webhookProvider<TeamsOptions, 'teams'>({
   // Teams Workflows: about 4/s and 60 per 30 s (2/s sustained); 2 instances × 1/s = 2/s.
   minIntervalMs: 1000,
   format: formatTeams,
+  report: formatTeamsReport,
 });

@@ -8,7 +8,7 @@ import { isEnded, progressOf, type Rollout, reduce } from '../../rollouts/tracke
 import { apiBase, opt, parseOptions } from '../destination';
 import { LiveMessageGoneError, type LivePlatform, sendLive } from '../live';
 import { CHAT_MESSAGE_MAX, dashboardLink, progressBar, ROLLOUT_LINK_TITLE } from '../presentation';
-import type { DestinationDef, Provider } from '../provider';
+import type { DestinationDef, Provider, Report } from '../provider';
 import { checks, duration, LOOK, step } from '../summary';
 import { truncate } from '../text';
 
@@ -69,6 +69,23 @@ export function telegramMessage(r: Rollout, links: { title: string; url: string 
   return text;
 }
 
+/** A digest or quiet-hours summary in Telegram's HTML: a message of its own. */
+export function telegramReport(r: Report): string {
+  const rows = [
+    `<b>${tg(r.title)}</b>`,
+    tg(truncate(r.summary, LINE_MAX)),
+    ...r.fields.map(([k, v]) => `${tg(k)}: ${tg(truncate(v, LINE_MAX))}`),
+    ...r.lines.map((l) => `• ${tg(truncate(l, LINE_MAX))}`),
+    ...(r.link ? [`<a href="${tg(r.link.url)}">${tg(r.link.title)}</a>`] : []),
+  ];
+  let text = rows.join('\n');
+  while (text.length > TEXT_MAX && rows.length > 2) {
+    rows.splice(rows.length - 2, 1);
+    text = rows.join('\n');
+  }
+  return text;
+}
+
 interface TelegramAnswer {
   ok?: boolean;
   description?: string;
@@ -119,6 +136,7 @@ export const telegram: Provider<'telegram'> = {
   allowedHosts: ['api.telegram.org'],
   // A bot may send about 20 messages a minute to one group: 2 instances × 1 per 6 s = 20.
   minIntervalMs: 6000,
+  reports: true,
   preview: (event, dashboardUrl) => ({
     chat_id: '-1001234567890',
     parse_mode: 'HTML',
@@ -137,6 +155,14 @@ export const telegram: Provider<'telegram'> = {
       ...(options.thread ? { message_thread_id: Number(options.thread) } : {}),
     };
     return {
+      async report(r, ctx) {
+        await postJson(
+          `${api}/sendMessage`,
+          { ...where, text: telegramReport(r), parse_mode: 'HTML', link_preview_options: { is_disabled: true } },
+          { timeoutMs: ctx.timeoutMs, label: 'telegram', kind: 'API sendMessage', check: check('sendMessage') },
+        );
+        return { status: 200, calls: 1 };
+      },
       async send(event, ctx) {
         const call = async (method: string, body: object): Promise<TelegramAnswer> => {
           try {

@@ -5,7 +5,7 @@ import type { FlaggerEvent } from '../../event/event';
 import { inert } from '../attachments';
 import { apiBase, opt, parseOptions } from '../destination';
 import { factRows, linksOf, present } from '../presentation';
-import type { Provider, SendContext } from '../provider';
+import type { Provider, Report, SendContext } from '../provider';
 import { truncateBytes } from '../text';
 
 // Webex (developer.webex.com, Messages "Create a Message"): `markdown` and `text` are at most
@@ -59,6 +59,19 @@ export function formatWebex(event: FlaggerEvent, options: WebexOptions = {}, ctx
   };
 }
 
+/** A digest or quiet-hours summary as one markdown message. */
+export function formatWebexReport(r: Report, options: WebexOptions = {}) {
+  const fields = r.fields.map(([k, v]) => `- **${md(k)}**: ${md(truncateBytes(v, FACT_BYTES))}`).join('\n');
+  const lines = r.lines.map((l) => `- ${md(truncateBytes(l, FACT_BYTES))}`).join('\n');
+  const markdown = truncateBytes(
+    [`**${md(r.title)}**`, md(truncateBytes(r.summary, MESSAGE_BYTES)), truncateBytes(fields, FACTS_BYTES), truncateBytes(lines, FACTS_BYTES), r.link ? `[${r.link.title}](${r.link.url})` : '']
+      .filter(Boolean)
+      .join('\n\n'),
+    MARKDOWN_BYTES,
+  );
+  return { roomId: options.room, markdown, text: truncateBytes(r.title, TEXT_BYTES) };
+}
+
 /**
  * Webex: a bot posts a markdown message to a room per milestone (or per event), with its token.
  * Webex answers 200 with the message; 401/403/404 (bad token, not in the room, no such room) are
@@ -75,6 +88,7 @@ export const webex: Provider<'webex'> = {
   allowedHosts: ['webexapis.com'],
   // Webex does not publish a per-room limit; one message a second keeps a busy room readable.
   minIntervalMs: 2000,
+  reports: true,
   preview: (event, dashboardUrl) =>
     formatWebex(event, { room: 'Y2lzY29zcGFyazovL3VzL1JPT00vcHJldmlldw', dashboardUrl }),
   create(d, common) {
@@ -84,16 +98,20 @@ export const webex: Provider<'webex'> = {
     const base = apiBase(d, common, 'https://webexapis.com', ['webexapis.com']);
     const url = `${base}/v1/messages`;
     const all = { ...options, dashboardUrl: common.dashboardUrl };
+    const post = async (body: unknown, timeoutMs: number) =>
+      postJson(url, body, {
+        timeoutMs,
+        label: 'webex',
+        kind: 'API messages',
+        // The token is only ever a header: never in a URL, a log line or an error.
+        headers: { authorization: `Bearer ${options.token}` },
+      });
     return {
+      async report(r, ctx) {
+        return { status: (await post(formatWebexReport(r, all), ctx.timeoutMs)).status };
+      },
       async send(event, ctx) {
-        const answer = await postJson(url, formatWebex(event, all, ctx), {
-          timeoutMs: ctx.timeoutMs,
-          label: 'webex',
-          kind: 'API messages',
-          // The token is only ever a header: never in a URL, a log line or an error.
-          headers: { authorization: `Bearer ${options.token}` },
-        });
-        return { status: answer.status };
+        return { status: (await post(formatWebex(event, all, ctx), ctx.timeoutMs)).status };
       },
     };
   },

@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import { classify, type Facts, type Kind, type Severity } from '../../event/classify';
 import { clusterOf, type FlaggerEvent } from '../../event/event';
 import { opt } from '../destination';
-import type { SendContext } from '../provider';
+import type { Report, SendContext } from '../provider';
 import { webhookProvider } from '../webhook-provider';
 
 /** The body every generic webhook receives (docs/providers/webhook.md); a change bumps `version`. */
@@ -60,6 +60,28 @@ export function formatWebhook(
     ...(rollout ? { links: { rollout } } : {}),
   };
 }
+
+/**
+ * A digest or quiet-hours summary (docs/providers/webhook.md): told apart from an event by `type`;
+ * `data` holds the numbers, `text` what a chat would show.
+ */
+export interface WebhookReportBody {
+  version: 'flagger-notify/v1';
+  type: Report['kind'];
+  title: string;
+  text: string;
+  data: unknown;
+  links?: { fleet: string };
+}
+
+export const formatWebhookReport = (r: Report): WebhookReportBody => ({
+  version: 'flagger-notify/v1',
+  type: r.kind,
+  title: r.title,
+  text: [r.summary, ...r.fields.map(([k, v]) => `${k}: ${v}`), ...r.lines].join('\n'),
+  data: r.data,
+  ...(r.link ? { links: { fleet: r.link.url } } : {}),
+});
 
 /** Flux's `generic-hmac` convention: `X-Signature: sha256=<hex HMAC-SHA256(secret, body)>`. */
 export const signature = (secret: string, body: string): string =>
@@ -124,6 +146,7 @@ export const webhook = webhookProvider<WebhookOptions, 'webhook'>({
   allowedHosts: [],
   minIntervalMs: 250,
   format: formatWebhook,
+  report: formatWebhookReport,
   // The signatures cover the exact bytes sent, so a receiver verifies before it parses.
   request: ({ secret }) =>
     secret ? { sign: (body, message) => signedHeaders(secret, body, message.key) } : {},

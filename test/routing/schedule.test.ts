@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import {
+  clockAt,
+  instant,
+  lastFire,
+  periodKey,
+  previousFire,
+  quietUntil,
+  toDigest,
+  toQuiet,
+} from '../../lib/routing/schedule';
+
+const DAY = 86_400_000;
+const dayNo = (iso: string) => Math.floor(Date.parse(`${iso}T00:00:00Z`) / DAY);
+const at = (iso: string) => Date.parse(iso);
+
+describe('wall-clock times in a zone', () => {
+  it('09:00 Berlin is 08:00 UTC in winter and 07:00 UTC in summer', () => {
+    expect(new Date(instant(dayNo('2026-12-07'), 9 * 60, 'Europe/Berlin')).toISOString()).toBe(
+      '2026-12-07T08:00:00.000Z',
+    );
+    expect(new Date(instant(dayNo('2026-07-07'), 9 * 60, 'Europe/Berlin')).toISOString()).toBe(
+      '2026-07-07T07:00:00.000Z',
+    );
+  });
+
+  it('a time skipped by the spring jump is the first instant after it; a doubled one its first showing', () => {
+    // 2026-03-29 02:30 does not exist in Berlin (02:00 → 03:00).
+    expect(new Date(instant(dayNo('2026-03-29'), 150, 'Europe/Berlin')).toISOString()).toBe(
+      '2026-03-29T01:30:00.000Z',
+    );
+    // 2026-10-25 02:30 happens twice: 00:30Z (CEST) and 01:30Z (CET).
+    expect(new Date(instant(dayNo('2026-10-25'), 150, 'Europe/Berlin')).toISOString()).toBe(
+      '2026-10-25T00:30:00.000Z',
+    );
+  });
+});
+
+describe('digest fire times', () => {
+  const daily = toDigest({ every: 'day', at: '09:00', tz: 'Europe/Berlin' });
+  it('the latest 09:00 at or before now, and the one before it', () => {
+    const f = lastFire(daily, at('2026-12-07T08:00:00Z'));
+    expect(new Date(f).toISOString()).toBe('2026-12-07T08:00:00.000Z');
+    expect(new Date(lastFire(daily, at('2026-12-07T07:59:59Z'))).toISOString()).toBe('2026-12-06T08:00:00.000Z');
+    expect(new Date(previousFire(daily, f)).toISOString()).toBe('2026-12-06T08:00:00.000Z');
+    expect(periodKey(daily, f)).toBe('2026-12-07');
+  });
+
+  it('weekly on its day (Monday unless `on` says), defaults 09:00 UTC', () => {
+    const weekly = toDigest({ every: 'week' });
+    // 2026-12-09 is a Wednesday: the last Monday 09:00 UTC is 2026-12-07.
+    expect(new Date(lastFire(weekly, at('2026-12-09T12:00:00Z'))).toISOString()).toBe('2026-12-07T09:00:00.000Z');
+    const friday = toDigest({ every: 'week', on: 'fri', at: '16:30' });
+    expect(new Date(lastFire(friday, at('2026-12-09T12:00:00Z'))).toISOString()).toBe('2026-12-04T16:30:00.000Z');
+    expect(new Date(previousFire(friday, at('2026-12-04T16:30:00Z'))).toISOString()).toBe('2026-11-27T16:30:00.000Z');
+  });
+});
+
+describe('quiet hours', () => {
+  const nights = toQuiet([{ from: '22:00', to: '07:00', tz: 'Europe/Berlin' }]);
+  it('inside a window running past midnight, held until its end; outside, not held', () => {
+    expect(new Date(quietUntil(nights, at('2026-12-07T22:30:00Z')) ?? 0).toISOString()).toBe('2026-12-08T06:00:00.000Z');
+    expect(new Date(quietUntil(nights, at('2026-12-08T05:59:00Z')) ?? 0).toISOString()).toBe('2026-12-08T06:00:00.000Z');
+    expect(quietUntil(nights, at('2026-12-08T06:00:00Z'))).toBeUndefined();
+    expect(quietUntil(nights, at('2026-12-07T20:59:00Z'))).toBeUndefined();
+    expect(quietUntil(nights, at('2026-12-07T21:00:00Z'))).toBe(at('2026-12-08T06:00:00Z'));
+  });
+
+  it('only on its days, and windows that meet are one stretch (Friday night into the weekend)', () => {
+    const ws = toQuiet([
+      { from: '22:00', to: '07:00' },
+      { from: '00:00', to: '24:00', days: ['sat', 'sun'] },
+    ]);
+    // Friday 2026-12-11 23:00 UTC: the night runs into Saturday, Saturday into Sunday, Sunday
+    // into Sunday night's window, which ends Monday 07:00.
+    expect(new Date(quietUntil(ws, at('2026-12-11T23:00:00Z')) ?? 0).toISOString()).toBe('2026-12-14T07:00:00.000Z');
+    const weekendOnly = toQuiet([{ from: '00:00', to: '24:00', days: ['sat', 'sun'] }]);
+    expect(quietUntil(weekendOnly, at('2026-12-10T12:00:00Z'))).toBeUndefined();
+    expect(quietUntil(weekendOnly, at('2026-12-12T12:00:00Z'))).toBe(at('2026-12-14T00:00:00Z'));
+  });
+
+  it('a list of windows covering every minute still ends', () => {
+    const always = toQuiet([{ from: '00:00', to: '24:00' }]);
+    const until = quietUntil(always, at('2026-12-07T12:00:00Z')) ?? 0;
+    expect(until).toBeGreaterThan(at('2026-12-07T12:00:00Z'));
+    expect(until - at('2026-12-07T12:00:00Z')).toBeLessThanOrEqual(16 * DAY);
+  });
+
+  it('says when in the zone', () => {
+    expect(clockAt(at('2026-12-08T06:00:00Z'), 'Europe/Berlin')).toBe('07:00 Europe/Berlin');
+    expect(clockAt(at('2026-12-08T06:00:00Z'), 'UTC')).toBe('06:00 UTC');
+  });
+});
