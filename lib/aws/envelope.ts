@@ -13,6 +13,8 @@ export interface QueuedEvent {
   id?: string;
   /** The route whose template words it, when that route has one. */
   via?: string;
+  /** The route whose quiet hours apply to it, when that route has some (docs/routing.md). */
+  quiet?: string;
   /**
    * False on every copy of the event but one: that one's worker writes the event into its
    * rollout's story, the others only their results (absent, from older versions: every copy does).
@@ -28,6 +30,7 @@ export interface EnqueueMeta {
   correlationId: string;
   id: string;
   via?: string;
+  quiet?: string;
   tells?: false;
   providers?: string[];
 }
@@ -46,6 +49,7 @@ const queuedSchema = z.object({
   id: z.optional(z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be a sha256 hex digest'))),
   // The route whose template words this event (docs/templates.md).
   via: z.optional(z.string().check(z.maxLength(64))),
+  quiet: z.optional(z.string().check(z.maxLength(64))),
   tells: z.optional(z.literal(false)),
   providers: z.optional(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(64))),
 });

@@ -90,6 +90,7 @@ export async function enqueue(
     destination,
     id: meta.id,
     ...(meta.via ? { via: meta.via } : {}),
+    ...(meta.quiet ? { quiet: meta.quiet } : {}),
     ...(meta.tells === false ? { tells: false } : {}),
     ...(meta.providers ? { providers: meta.providers } : {}),
   };

@@ -10,6 +10,7 @@ import { loadRouting, type RoutingConfig } from '../routing/config';
 import { type Access, loadAccess } from './clusters';
 import { type Destination, loadDestinations } from './destinations';
 import { loadWording } from './templates';
+import { loadQuiet } from './quiet';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
@@ -103,6 +104,7 @@ export async function loadWorkerConfig(
   const e = parseEnv(schema as z.ZodMiniType<Record<string, unknown>>, env, `${provider.id} worker`);
   const { destinations, store, routing } = await loadDestinations(env, provider, makeStore);
   const wording = loadWording(routing, Object.keys(destinations));
+  const quiet = loadQuiet(routing, Object.keys(destinations));
   return {
     destinations,
     timeoutMs: e.DELIVERY_TIMEOUT_MS as number,
@@ -118,6 +120,7 @@ export async function loadWorkerConfig(
     sqs: sqsOf(e as unknown as z.infer<typeof sqsSchema>),
     ...(store ? { store } : {}),
     ...(wording ? { wording } : {}),
+    ...(quiet ? { quiet } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { lambdaHandler } from '../aws/handler';
 import { resolveSecrets, ssmFetcher } from '../aws/secrets';
 import { createWorker } from '../delivery/worker';
+import { ConfigError } from '../errors';
 import type { Provider } from '../providers/provider';
 import { rememberedInBatch } from '../rollouts/state';
 import { loadWorkerConfig } from './config';
@@ -47,10 +48,21 @@ export function workerHandler(provider: Provider) {
       if (client && env.STATE_TABLE) {
         const { deliveredOnce } = await import('../delivery/once');
         const { dynamoStoryStore } = await import('../stores/story');
+        const { dynamoFleetStore } = await import('../stores/fleet');
         config.once = deliveredOnce(env.STATE_TABLE, client);
         // Rollout pages cost writes per delivery: kept only where they can be opened (LINK_SECRET).
         config.links = loadLinks(env);
-        if (config.links) config.stories = dynamoStoryStore(env.STATE_TABLE, client);
+        if (config.links) {
+          config.stories = dynamoStoryStore(env.STATE_TABLE, client);
+          config.fleet = dynamoFleetStore(env.STATE_TABLE, client);
+        }
+      }
+      if (config.quiet) {
+        // Held messages outlive the function: without a state table quiet hours cannot hold.
+        if (!client || !env.STATE_TABLE)
+          throw new ConfigError('STATE_TABLE: is not set, and quiet hours keep what they hold in it');
+        const { dynamoHeldStore } = await import('../stores/held');
+        config.held = dynamoHeldStore(env.STATE_TABLE, client);
       }
       // Its SQS client only when a record fails (dead letter, retry delay): not on the cold path.
       return createWorker(provider, config, () =>

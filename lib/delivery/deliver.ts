@@ -2,11 +2,16 @@ import type { Context, SQSRecord } from 'aws-lambda';
 import type { QueuedEvent, SqsSettings } from '../aws/envelope';
 import { type MetricName, recordAll } from '../aws/metrics';
 import { InvalidMessageError, NotSentError, RetryableDeliveryError } from '../errors';
-import { canaryId } from '../event/event';
+import { classify } from '../event/classify';
+import { canaryId, eventTime } from '../event/event';
+import { plainText } from '../event/text';
 import { logger } from '../log';
 import { own } from '../own';
 import type { Destination, Provider, SendResult, Wording } from '../providers/provider';
 import { milestoneGate } from '../rollouts/milestones';
+import type { FleetStore } from '../rollouts/fleet';
+import { type HeldStore, quietHolds, withHeld } from '../rollouts/held';
+import { retrying } from '../rollouts/story-log';
 import type { RolloutStore } from '../rollouts/state';
 import type { DeliveryResult, StoryStore } from '../rollouts/story';
 import type { Rollout } from '../rollouts/tracker';
@@ -34,6 +39,15 @@ export interface WorkerConfig {
   once?: Once;
   /** Rollout stories for the rollout pages, where there is a state table. */
   stories?: StoryStore;
+  /**
+   * Quiet hours (docs/routing.md): when the destination's (or its route's) quiet stretch ends, if
+   * `now` is inside one, and how to say it; undefined where neither has quiet hours.
+   */
+  quiet?: (queued: QueuedEvent, now: number) => { until: number; when: string } | undefined;
+  /** Where quiet hours keep what they hold, until the status run summarises it. */
+  held?: HeldStore;
+  /** The fleet index (docs/fleet.md), moved once per rollout by the story's writer. */
+  fleet?: FleetStore;
   /** Signs the page link each message carries (LINK_SECRET); without it, messages carry none. */
   links?: LinkSettings;
   /**
@@ -101,6 +115,14 @@ export async function deliverRecord(
     // Nothing for the page either: a milestones destination's results are its milestones.
     return undefined;
   }
+  const held = await holdForQuiet(config, d, name);
+  if (held) {
+    // Held is as good as sent for this destination's records: the summary tells it.
+    await gate?.done();
+    if (once) await once.record(onceKey);
+    logger.info('held for quiet hours', { ...where, until: new Date(held.until).toISOString() });
+    return { state: 'held', detail: `held until ${held.when} (quiet hours; then one summary)`, nextTryAt: held.until };
+  }
   let sent: SendResult & { ms: number };
   try {
     // One event at a time per destination, in its turn; other destinations' records run meanwhile.
@@ -150,6 +172,39 @@ export async function deliverRecord(
     sent: `${MODE[destination.events]}${calls !== undefined ? ` (${calls} call${calls === 1 ? '' : 's'})` : ''}`,
   };
 }
+
+/**
+ * Inside quiet hours, a message that may wait is kept in the destination's held messages (once,
+ * by identity) instead of sent; failures, rollbacks and approvals waiting are never held.
+ */
+async function holdForQuiet(
+  config: WorkerConfig,
+  d: Delivery,
+  destination: string,
+): Promise<{ until: number; when: string } | undefined> {
+  if (!config.quiet || !config.held) return undefined;
+  const { event } = d.queued;
+  const c = classify(event);
+  if (!quietHolds(c.kind)) return undefined;
+  const quiet = config.quiet(d.queued, Date.now());
+  if (!quiet) return undefined;
+  const store = config.held;
+  const message = {
+    id: d.eventId,
+    canary: canaryId(event),
+    kind: c.kind,
+    message: plainText(event.metadata.eventMessage, HELD_TEXT_MAX),
+    at: eventTime(event).getTime(),
+  };
+  await retrying(async () => {
+    const got = await store.get(destination);
+    const next = withHeld(got?.value, message, quiet.until);
+    if (next) await store.put(destination, next, got?.version ?? 0);
+  });
+  return quiet;
+}
+
+const HELD_TEXT_MAX = 300;
 
 /** The platform calls themselves, in the destination's turn. */
 async function attempt(

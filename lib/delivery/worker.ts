@@ -107,7 +107,7 @@ export function createWorker(
     config.store?.newBatch?.();
     const delays = new Map<string, number>();
     // Each canary's story is read once and written once, at the batch's end.
-    const stories = config.stories && storyBatch(config.stories);
+    const stories = config.stories && storyBatch(config.stories, config.fleet);
 
     // Groups run concurrently, so each record logs through a logger of its own (its correlation id).
     const handle = (record: SQSRecord, moreInGroup: boolean) =>

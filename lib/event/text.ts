@@ -21,4 +21,4 @@ export function plainText(s: string, max: number): string {
 }
 
 /** `1 event`, `2 events`. */
-export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+export const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;

@@ -179,11 +179,13 @@ export async function handleIngest(req: IngestRequest, deps: IngestDeps): Promis
       // The route's own wording travels with the event to the worker that renders it.
       const route = via.get(t.destination);
       const templated = route !== undefined && routeTemplates[route];
+      const quiet = route !== undefined && config.routing.schedules?.quiet.routes[route];
       return deps.enqueue(t, event, {
         receivedAt,
         correlationId,
         id,
         ...(templated ? { via: route } : {}),
+        ...(quiet ? { quiet: route } : {}),
         // One copy's worker writes the event into the rollout's story (one write, not one each),
         // naming the providers whose results its page shows.
         ...(i > 0 ? { tells: false as const } : { providers }),

@@ -24,7 +24,7 @@ export async function startDynalite(port = 0): Promise<LocalDynamo> {
   };
 }
 
-/** The state table as the stack declares it: one string key `pk`. */
+/** The state table as the stack declares it: one string key `pk`, two sparse indexes. */
 export async function ensureStateTable(client: DynamoDBClient, name: string): Promise<void> {
   try {
     await client.send(
@@ -33,6 +33,7 @@ export async function ensureStateTable(client: DynamoDBClient, name: string): Pr
         AttributeDefinitions: [
           { AttributeName: 'pk', AttributeType: 'S' },
           { AttributeName: 'failing', AttributeType: 'S' },
+          { AttributeName: 'fleet', AttributeType: 'S' },
         ],
         KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
         // Sparse: only failed rollouts and firing alerts carry `failing` (lib/stores/rollouts.ts).
@@ -41,6 +42,15 @@ export async function ensureStateTable(client: DynamoDBClient, name: string): Pr
             IndexName: 'failing',
             KeySchema: [
               { AttributeName: 'failing', KeyType: 'HASH' },
+              { AttributeName: 'pk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+          // Sparse: one entry per canary, written when a rollout starts (lib/stores/fleet.ts).
+          {
+            IndexName: 'fleet',
+            KeySchema: [
+              { AttributeName: 'fleet', KeyType: 'HASH' },
               { AttributeName: 'pk', KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'ALL' },

@@ -1,5 +1,6 @@
 import { RetryableDeliveryError } from '../errors';
-import { type CanaryRef, canaryKey, canaryRef, type FlaggerEvent } from '../event/event';
+import { type CanaryRef, canaryKey, canaryRef, extraMetadata, type FlaggerEvent } from '../event/event';
+import { type FleetStore, summarize } from './fleet';
 import type { Versioned } from './state';
 import {
   addResult,
@@ -50,7 +51,7 @@ interface Pending {
  * same item, and one destination's story costs one write. A lost race (two invocations of one
  * provider) re-reads and re-applies.
  */
-export function storyBatch(store: StoryStore) {
+export function storyBatch(store: StoryStore, fleet?: FleetStore) {
   const canaries = new Map<string, Pending>();
   const entry = (event: FlaggerEvent) => {
     const ref = canaryRef(event);
@@ -98,8 +99,13 @@ export function storyBatch(store: StoryStore) {
     flush(): Promise<PromiseSettledResult<void>[]> {
       return Promise.allSettled(
         [...canaries.values()].map(async (c) => {
-          const rest = c.events.length ? await writeStory(store, c) : c.results;
-          await Promise.all(writeResults(store, c.ref, rest));
+          const told = c.events.length ? await writeStory(store, c) : { rest: c.results };
+          await Promise.all(writeResults(store, c.ref, told.rest));
+          // The fleet index moves once per rollout: when the story this batch wrote began one.
+          if (fleet && told.started) {
+            const meta = Object.fromEntries(c.events.flatMap((e) => extraMetadata(e.event)));
+            await fleet.started(c.ref, told.started.startedAt, meta, told.started.ended.map(summarize));
+          }
         }),
       );
     },
@@ -108,9 +114,13 @@ export function storyBatch(store: StoryStore) {
 
 /**
  * The events this worker tells, with its results for the rollouts they belong to (one write, as
- * one destination's story costs); returns the results left for its provider's results items.
+ * one destination's story costs); returns the results left for its provider's results items, and
+ * the rollout the story now holds when it began with these events (and the ones it ended).
  */
-async function writeStory(store: StoryStore, c: Pending): Promise<Pending['results']> {
+async function writeStory(
+  store: StoryStore,
+  c: Pending,
+): Promise<{ rest: Pending['results']; started?: { startedAt: number; ended: Story[] } }> {
   let fresh = false;
   return retrying(async () => {
     const got = fresh ? await store.get(c.ref) : await c.read;
@@ -142,7 +152,8 @@ async function writeStory(store: StoryStore, c: Pending): Promise<Pending['resul
       });
     }
     if (story && story !== got?.value) await store.put(story, got?.version ?? 0);
-    return rest;
+    const began = story && story.rollout.startedAt !== got?.value.rollout.startedAt ? story : undefined;
+    return { rest, ...(began ? { started: { startedAt: began.rollout.startedAt, ended: archives } } : {}) };
   });
 }
 

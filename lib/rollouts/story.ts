@@ -60,7 +60,7 @@ export function collapse(events: readonly StoryEvent[]): StoryEvent[] {
   return out;
 }
 
-export type DeliveryState = 'delivered' | 'retrying' | 'dead-lettered' | 'not-sent';
+export type DeliveryState = 'delivered' | 'retrying' | 'dead-lettered' | 'not-sent' | 'held';
 
 /** What became of one event at one destination, latest attempt first. */
 export interface DeliveryResult {
@@ -134,7 +134,7 @@ const MESSAGE_MAX = 1000;
 const REPEAT_IDS = 20;
 /** Results kept per destination and rollout: every kept entry's, and its latest repeats'. */
 export const RESULTS_MAX = 250;
-const FINAL: readonly DeliveryState[] = ['delivered', 'dead-lettered'];
+const FINAL: readonly DeliveryState[] = ['delivered', 'dead-lettered', 'held'];
 
 /** A kept event as the tracker reads it (its message as kept: the tracker reads only its start). */
 const asEvent = (s: CanaryRef, e: StoryEvent): FlaggerEvent => ({

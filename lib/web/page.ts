@@ -16,7 +16,7 @@ main{max-width:960px;margin:0 auto;padding:16px}h1{font-size:20px;margin:8px 0}h
 .facts{display:flex;flex-wrap:wrap;gap:8px 24px}.facts b{display:block;font-size:12px;color:#666}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:14px}td,th{border-bottom:1px solid #eee;padding:6px 8px;text-align:left;vertical-align:top}
 th{font-size:12px;color:#666}td.msg{white-space:pre-wrap;word-break:break-word}.muted{color:#595959;font-size:12px}
-.s-delivered{color:#1a7f4b}.s-retrying{color:#9a6700}.s-dead-lettered{color:#c62828;font-weight:bold}.s-not-sent{color:#595959}
+.s-delivered{color:#1a7f4b}.s-retrying{color:#9a6700}.s-dead-lettered{color:#c62828;font-weight:bold}.s-not-sent{color:#595959}.s-held{color:#595959}
 .status-failed{color:#c62828}.status-promoted{color:#1a7f4b}
 form.gate{display:flex;flex-wrap:wrap;gap:8px;margin-top:8px}form.gate input{font:inherit;padding:6px;min-width:14em}form.gate button{font:inherit;padding:6px 14px;border-radius:4px;border:1px solid #888;background:#fff;cursor:pointer}
 form.gate button.approve{background:#1a7f4b;border-color:#1a7f4b;color:#fff}form.gate button.rollback{color:#c62828;border-color:#c62828}
