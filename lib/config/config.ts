@@ -9,8 +9,8 @@ import type { RolloutStore } from '../rollouts/state';
 import { loadRouting, type RoutingConfig } from '../routing/config';
 import { type Access, loadAccess } from './clusters';
 import { type Destination, loadDestinations } from './destinations';
-import { loadWording } from './templates';
 import { loadQuiet } from './quiet';
+import { loadWording } from './templates';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 

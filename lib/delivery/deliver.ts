@@ -8,12 +8,12 @@ import { plainText } from '../event/text';
 import { logger } from '../log';
 import { own } from '../own';
 import type { Destination, Provider, SendResult, Wording } from '../providers/provider';
-import { milestoneGate } from '../rollouts/milestones';
 import type { FleetStore } from '../rollouts/fleet';
 import { type HeldStore, quietHolds, withHeld } from '../rollouts/held';
-import { retrying } from '../rollouts/story-log';
+import { milestoneGate } from '../rollouts/milestones';
 import type { RolloutStore } from '../rollouts/state';
 import type { DeliveryResult, StoryStore } from '../rollouts/story';
+import { retrying } from '../rollouts/story-log';
 import type { Rollout } from '../rollouts/tracker';
 import type { Once } from './once';
 import type { Pacer } from './pacer';
@@ -121,7 +121,11 @@ export async function deliverRecord(
     await gate?.done();
     if (once) await once.record(onceKey);
     logger.info('held for quiet hours', { ...where, until: new Date(held.until).toISOString() });
-    return { state: 'held', detail: `held until ${held.when} (quiet hours; then one summary)`, nextTryAt: held.until };
+    return {
+      state: 'held',
+      detail: `held until ${held.when} (quiet hours; then one summary)`,
+      nextTryAt: held.until,
+    };
   }
   let sent: SendResult & { ms: number };
   try {
@@ -198,7 +202,7 @@ async function holdForQuiet(
   };
   await retrying(async () => {
     const got = await store.get(destination);
-    const next = withHeld(got?.value, message, quiet.until);
+    const next = withHeld(got?.value, message, quiet);
     if (next) await store.put(destination, next, got?.version ?? 0);
   });
   return quiet;

@@ -11,12 +11,14 @@ import {
 
 /**
  * The scheduled status function (functions/status.ts), every minute: CanaryStatus for failed
- * canaries and re-sent Alertmanager alerts. Its role may only query the state table's index of
- * failures and read the parameters of the providers it refreshes.
+ * canaries, re-sent Alertmanager alerts, digests and quiet-hours summaries. Its role may query
+ * the state table's indexes of failures and of the fleet, read the stories, claim a digest's
+ * period and take held messages (GetItem/PutItem), and read the parameters of the providers it
+ * refreshes or reports to.
  */
 export function statusStack(input: StackInput): { functions: Json; resources: Json } {
   const { service, stage } = input;
-  const scheduled: Provider[] = input.providers.filter((p) => p.scheduled);
+  const scheduled: Provider[] = input.providers.filter((p) => p.scheduled || p.reports);
   const environment: Record<string, unknown> = { CHANNELS: input.providers.map((p) => p.id).join(',') };
   const params: string[] = [];
   for (const p of scheduled) {
@@ -54,12 +56,19 @@ export function statusStack(input: StackInput): { functions: Json; resources: Js
                   {
                     Effect: 'Allow',
                     Action: 'dynamodb:Query',
-                    Resource: { 'Fn::Join': ['', [getAtt('StateTable', 'Arn'), '/index/failing']] },
+                    Resource: ['failing', 'fleet'].map((i) => ({
+                      'Fn::Join': ['', [getAtt('StateTable', 'Arn'), `/index/${i}`]],
+                    })),
+                  },
+                  {
+                    Effect: 'Allow',
+                    Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchGetItem'],
+                    Resource: getAtt('StateTable', 'Arn'),
                   },
                   {
                     Effect: 'Allow',
                     Action: 'ssm:GetParameters',
-                    Resource: [...params, input.configParam].map(ssmArn),
+                    Resource: [...new Set([...params, input.configParam])].map(ssmArn),
                   },
                 ],
               },

@@ -34,7 +34,10 @@ export function digestReport(
     ['Deployments per day', rate(s.perDay)],
     ['Median duration', s.medianMs === undefined ? 'n/a' : duration(s.medianMs)],
     ['Longest', s.longest ? `${duration(s.longest.ms)} (${s.longest.canary})` : 'n/a'],
-    ['Longest wait for approval', s.longestWait ? `${duration(s.longestWait.ms)} (${s.longestWait.canary})` : 'none'],
+    [
+      'Longest wait for approval',
+      s.longestWait ? `${duration(s.longestWait.ms)} (${s.longestWait.canary})` : 'none',
+    ],
     ['Running now', String(s.running)],
     ...s.clusters.map((g): [string, string] => [`Cluster ${g.name}`, groupLine(g)]),
     ...s.teams.map((g): [string, string] => [`Team ${g.name}`, groupLine(g)]),
@@ -44,9 +47,7 @@ export function digestReport(
     title,
     summary: `${day(s.since)} – ${day(s.until)} UTC`,
     fields,
-    lines: s.offenders.map(
-      (x) => `${x.canary}: ${x.failures} of ${plural(x.rollouts, 'rollout')} failed`,
-    ),
+    lines: s.offenders.map((x) => `${x.canary}: ${x.failures} of ${plural(x.rollouts, 'rollout')} failed`),
     ...(o.link ? { link: { title: FLEET_LINK_TITLE, url: o.link } } : {}),
     tone: s.failed + s.rolledBack ? 'warn' : s.rollouts ? 'good' : 'neutral',
     key: o.key,
@@ -59,7 +60,7 @@ const HELD_LINES = 20;
 /** What quiet hours held, as one message when they end: a line per canary, its latest news. */
 export function quietReport(
   held: readonly HeldMessage[],
-  o: { from: number; until: number; key: string; link?: string; when: string },
+  o: { from: number; until: number; key: string; link?: string; when: string; overflow?: number },
 ): Report {
   const byCanary = new Map<string, HeldMessage[]>();
   for (const h of held) byCanary.set(h.canary, [...(byCanary.get(h.canary) ?? []), h]);
@@ -71,7 +72,7 @@ export function quietReport(
     });
   return {
     kind: 'quiet-summary',
-    title: `While it was quiet · ${plural(held.length, 'message')} held for ${plural(byCanary.size, 'canary', 'canaries')}`,
+    title: `While it was quiet · ${plural(held.length + (o.overflow ?? 0), 'message')} held for ${plural(byCanary.size, 'canary', 'canaries')}`,
     summary: `Quiet hours ended at ${o.when}; failures, rollbacks and approvals went through at once.`,
     fields: [],
     lines: [
@@ -81,6 +82,10 @@ export function quietReport(
     ...(o.link ? { link: { title: FLEET_LINK_TITLE, url: o.link } } : {}),
     tone: 'neutral',
     key: o.key,
-    data: { from: o.from, until: o.until, held: held.map(({ canary, kind, message, at }) => ({ canary, kind, message, at })) },
+    data: {
+      from: o.from,
+      until: o.until,
+      held: held.map(({ canary, kind, message, at }) => ({ canary, kind, message, at })),
+    },
   };
 }

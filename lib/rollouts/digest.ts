@@ -1,5 +1,6 @@
 import { type CanaryRef, canaryLabel } from '../event/event';
 import { type FleetRow, type RolloutSummary, summarize } from './fleet';
+import type { Versioned } from './state';
 
 /** One group's numbers: a cluster's, a team's. */
 export interface GroupStats {
@@ -58,13 +59,20 @@ function group(name: string, rs: RolloutSummary[], days: number): GroupStats {
 
 /** The median of sorted numbers. */
 const median = (xs: number[]) =>
-  xs.length % 2 ? (xs[(xs.length - 1) / 2] as number) : ((xs[xs.length / 2 - 1] as number) + (xs[xs.length / 2] as number)) / 2;
+  xs.length % 2
+    ? (xs[(xs.length - 1) / 2] as number)
+    : ((xs[xs.length / 2 - 1] as number) + (xs[xs.length / 2] as number)) / 2;
 
 /**
  * The period [since, until) over the fleet rows in scope: each rollout that ended in it counts
  * once, by how it ended; durations from Flagger's own timestamps.
  */
-export function digestStats(rows: readonly FleetRow[], since: number, until: number, team = 'team'): DigestStats {
+export function digestStats(
+  rows: readonly FleetRow[],
+  since: number,
+  until: number,
+  team = 'team',
+): DigestStats {
   const days = Math.max(1, (until - since) / DAY_MS);
   const ended: { canary: CanaryRef; meta: Record<string, string>; r: RolloutSummary }[] = [];
   let running = 0;
@@ -128,4 +136,21 @@ export function digestStats(rows: readonly FleetRow[], since: number, until: num
       .slice(0, OFFENDERS)
       .map(([canary, c]) => ({ canary, ...c })),
   };
+}
+
+/** What is known of one destination's digest: the last period sent, or being sent. */
+export interface DigestRecord {
+  /** The period's fire time (epoch ms). */
+  last: number;
+  /** Where its period began: the previous digest's fire. */
+  since: number;
+  state: 'sending' | 'sent' | 'failed';
+  /** When its state was set. */
+  at: number;
+}
+
+export interface DigestRecords {
+  get(key: string): Promise<Versioned<DigestRecord> | undefined>;
+  /** Saves over `version` (0 = new); another writer first → a StateConflictError. */
+  put(key: string, record: DigestRecord, version: number): Promise<number>;
 }

@@ -41,7 +41,12 @@ export interface FleetStore {
    * A rollout started: the entry moves to it, the `ended` rollouts (archived stories) join its
    * history. An older start than the entry's changes nothing.
    */
-  started(canary: CanaryRef, startedAt: number, meta: Record<string, string>, ended: RolloutSummary[]): Promise<void>;
+  started(
+    canary: CanaryRef,
+    startedAt: number,
+    meta: Record<string, string>,
+    ended: RolloutSummary[],
+  ): Promise<void>;
 }
 
 export const HISTORY_DAYS = 30;

@@ -20,6 +20,8 @@ export interface Held {
   overflow: number;
   /** When the earliest held message's quiet stretch ends: the summary is due then. */
   until: number;
+  /** `07:00 Europe/Berlin`: `until` as the summary says it. */
+  when: string;
   /** Being summarised: taken from `items` by the status run that sends them, since `at`. */
   sending?: { items: HeldMessage[]; overflow: number; at: number };
 }
@@ -37,7 +39,11 @@ export const quietHolds = (kind: Kind): boolean => !PASS.includes(kind);
 export const HELD_MAX = 500;
 
 /** The held messages with `m` added (once, by identity), due at the earlier of the two ends. */
-export function withHeld(current: Held | undefined, m: HeldMessage, until: number): Held | undefined {
+export function withHeld(
+  current: Held | undefined,
+  m: HeldMessage,
+  end: { until: number; when: string },
+): Held | undefined {
   const all = [...(current?.items ?? []), ...(current?.sending?.items ?? [])];
   if (all.some((x) => x.id === m.id)) return undefined;
   const items = current?.items ?? [];
@@ -45,7 +51,9 @@ export function withHeld(current: Held | undefined, m: HeldMessage, until: numbe
   return {
     items: full ? items : [...items, m],
     overflow: (current?.overflow ?? 0) + (full ? 1 : 0),
-    until: current?.items.length ? Math.min(current.until, until) : until,
+    ...(current?.items.length && current.until <= end.until
+      ? { until: current.until, when: current.when }
+      : { until: end.until, when: end.when }),
     ...(current?.sending ? { sending: current.sending } : {}),
   };
 }

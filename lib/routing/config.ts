@@ -42,6 +42,8 @@ export interface Schedules {
   digests: DigestTarget[];
   /** Quiet windows by destination, and by route label (lib/routing/match.ts routeLabel). */
   quiet: { destinations: Record<string, QuietWindow[]>; routes: Record<string, QuietWindow[]> };
+  /** The destinations quiet hours may hold messages for: their own windows, or a route's to them. */
+  held: string[];
 }
 
 /** A template and where it is written, for errors: `flagger-notify.yaml: destinations.ops.template (line 7)`. */
@@ -196,7 +198,7 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
   const file = r.data as z.infer<typeof fileSchema>;
 
   const problems: string[] = [];
-  const schedules: Schedules = { digests: [], quiet: { destinations: {}, routes: {} } };
+  const schedules: Schedules = { digests: [], quiet: { destinations: {}, routes: {} }, held: [] };
   const destinations: Record<string, DestinationDef> = {};
   const sources: { destinations: Record<string, Located>; routes: Record<string, Located> } = {
     destinations: {},
@@ -216,14 +218,27 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
       }
       continue;
     }
-    const { type, events, template, digest, quiet, ...options } = own.data as Record<string, string | undefined>;
+    const { type, events, template, digest, quiet, ...options } = own.data as Record<
+      string,
+      string | undefined
+    >;
     const reports = providerById(String(type))?.reports;
-    for (const [key, v] of [['digest', digest], ['quiet', quiet]] as const) {
+    for (const [key, v] of [
+      ['digest', digest],
+      ['quiet', quiet],
+    ] as const) {
       if (v && !reports)
-        problems.push(`${where([...path, key])}: type ${type} has no message to put a ${key === 'digest' ? 'digest' : 'quiet-hours summary'} in`);
+        problems.push(
+          `${where([...path, key])}: type ${type} has no message to put a ${key === 'digest' ? 'digest' : 'quiet-hours summary'} in`,
+        );
     }
     if (digest)
-      schedules.digests.push({ label: `destination ${n}`, to: [n], digest: toDigest(digest as never), routes: [] });
+      schedules.digests.push({
+        label: `destination ${n}`,
+        to: [n],
+        digest: toDigest(digest as never),
+        routes: [],
+      });
     if (quiet) schedules.quiet.destinations[n] = toQuiet(quiet as never);
     if (template)
       sources.destinations[n] = {
@@ -261,11 +276,16 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
         where: `${source}: ${where(['routes', i, 'template'])}`,
       };
     const label = routeLabel({ name: rt.name }, i);
-    for (const [key, v] of [['digest', rt.digest], ['quiet', rt.quiet]] as const) {
+    for (const [key, v] of [
+      ['digest', rt.digest],
+      ['quiet', rt.quiet],
+    ] as const) {
       for (const [j, to] of (v ? (rt.to as string[]) : []).entries()) {
         const type = destinations[to]?.type;
         if (type && !providerById(type)?.reports)
-          problems.push(`${where(['routes', i, 'to', j])}: "${to}" (type ${type}) has no message to put the route's ${key === 'digest' ? 'digest' : 'quiet-hours summary'} in`);
+          problems.push(
+            `${where(['routes', i, 'to', j])}: "${to}" (type ${type}) has no message to put the route's ${key === 'digest' ? 'digest' : 'quiet-hours summary'} in`,
+          );
       }
     }
     if (rt.quiet) schedules.quiet.routes[label] = toQuiet(rt.quiet as never);
@@ -291,9 +311,14 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
         routes: [routes[i] as Route],
       });
   });
+  schedules.held = [
+    ...new Set([
+      ...Object.keys(schedules.quiet.destinations),
+      ...routes.flatMap((r, i) => (schedules.quiet.routes[routeLabel(r, i)] ? r.to : [])),
+    ]),
+  ];
   for (const t of schedules.digests) {
-    if (t.label.startsWith('destination '))
-      t.routes = routes.filter((r) => r.to.includes(t.to[0] as string));
+    if (t.label.startsWith('destination ')) t.routes = routes.filter((r) => r.to.includes(t.to[0] as string));
   }
   // Each template parsed once here, so a syntax error fails the load (ingest, workers, check-config).
   const templates: NonNullable<RoutingConfig['templates']> = { destinations: {}, routes: {} };

@@ -82,3 +82,24 @@ export function filteredOut(route: Route, e: FlaggerEvent, c: Classification): s
     return `kind ${c.kind} not in only ${JSON.stringify(route.only)}`;
   return undefined;
 }
+
+/**
+ * Whether a route's `match` could select this canary's events, judged on what a canary has
+ * (namespace, name, cluster, metadata); what only an event has (phase, kind, severity) is left
+ * out. A digest covers the canaries its routes select (docs/fleet.md).
+ */
+export function matchesCanary(
+  route: Route,
+  c: { namespace: string; name: string; cluster?: string; meta?: Record<string, string> },
+): boolean {
+  const m = route.match;
+  return (
+    anyGlob(m.namespace, c.namespace) &&
+    anyGlob(m.name, c.name) &&
+    anyGlob(m.cluster, c.cluster ?? '') &&
+    Object.entries(m.metadata ?? {}).every(([k, globs]) => {
+      const v = c.meta?.[k];
+      return typeof v === 'string' && anyGlob(globs, v);
+    })
+  );
+}

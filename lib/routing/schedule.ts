@@ -18,9 +18,7 @@ const validZone = (tz: string) => {
     return false;
   }
 };
-const zone = z
-  .string()
-  .check(z.refine(validZone, 'must be an IANA time zone such as Europe/Berlin or UTC'));
+const zone = z.string().check(z.refine(validZone, 'must be an IANA time zone such as Europe/Berlin or UTC'));
 const clock = (max: '23:59' | '24:00') =>
   z
     .string()
@@ -197,11 +195,9 @@ export function describeDigest(d: Digest): string {
 }
 
 export function describeQuiet(ws: readonly QuietWindow[]): string {
-  const hm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+  const hm = (m: number) =>
+    `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
   return ws
-    .map(
-      (w) =>
-        `${hm(w.from)}–${hm(w.to)} ${w.tz}${w.days.length === 7 ? '' : ` (${w.days.join(', ')})`}`,
-    )
+    .map((w) => `${hm(w.from)}–${hm(w.to)} ${w.tz}${w.days.length === 7 ? '' : ` (${w.days.join(', ')})`}`)
     .join('; ');
 }

@@ -6,8 +6,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { type CanaryRef, canaryKey } from '../event/event';
 import { type FleetEntry, type FleetRow, type FleetStore, HISTORY_DAYS, nextEntry } from '../rollouts/fleet';
-import { retrying } from '../rollouts/story-log';
 import type { Story } from '../rollouts/story';
+import { retrying } from '../rollouts/story-log';
 import { docOf, versionedDocs } from './dynamo';
 import { storyKey } from './story';
 

@@ -41,7 +41,9 @@ describe('digest fire times', () => {
   it('the latest 09:00 at or before now, and the one before it', () => {
     const f = lastFire(daily, at('2026-12-07T08:00:00Z'));
     expect(new Date(f).toISOString()).toBe('2026-12-07T08:00:00.000Z');
-    expect(new Date(lastFire(daily, at('2026-12-07T07:59:59Z'))).toISOString()).toBe('2026-12-06T08:00:00.000Z');
+    expect(new Date(lastFire(daily, at('2026-12-07T07:59:59Z'))).toISOString()).toBe(
+      '2026-12-06T08:00:00.000Z',
+    );
     expect(new Date(previousFire(daily, f)).toISOString()).toBe('2026-12-06T08:00:00.000Z');
     expect(periodKey(daily, f)).toBe('2026-12-07');
   });
@@ -49,18 +51,28 @@ describe('digest fire times', () => {
   it('weekly on its day (Monday unless `on` says), defaults 09:00 UTC', () => {
     const weekly = toDigest({ every: 'week' });
     // 2026-12-09 is a Wednesday: the last Monday 09:00 UTC is 2026-12-07.
-    expect(new Date(lastFire(weekly, at('2026-12-09T12:00:00Z'))).toISOString()).toBe('2026-12-07T09:00:00.000Z');
+    expect(new Date(lastFire(weekly, at('2026-12-09T12:00:00Z'))).toISOString()).toBe(
+      '2026-12-07T09:00:00.000Z',
+    );
     const friday = toDigest({ every: 'week', on: 'fri', at: '16:30' });
-    expect(new Date(lastFire(friday, at('2026-12-09T12:00:00Z'))).toISOString()).toBe('2026-12-04T16:30:00.000Z');
-    expect(new Date(previousFire(friday, at('2026-12-04T16:30:00Z'))).toISOString()).toBe('2026-11-27T16:30:00.000Z');
+    expect(new Date(lastFire(friday, at('2026-12-09T12:00:00Z'))).toISOString()).toBe(
+      '2026-12-04T16:30:00.000Z',
+    );
+    expect(new Date(previousFire(friday, at('2026-12-04T16:30:00Z'))).toISOString()).toBe(
+      '2026-11-27T16:30:00.000Z',
+    );
   });
 });
 
 describe('quiet hours', () => {
   const nights = toQuiet([{ from: '22:00', to: '07:00', tz: 'Europe/Berlin' }]);
   it('inside a window running past midnight, held until its end; outside, not held', () => {
-    expect(new Date(quietUntil(nights, at('2026-12-07T22:30:00Z')) ?? 0).toISOString()).toBe('2026-12-08T06:00:00.000Z');
-    expect(new Date(quietUntil(nights, at('2026-12-08T05:59:00Z')) ?? 0).toISOString()).toBe('2026-12-08T06:00:00.000Z');
+    expect(new Date(quietUntil(nights, at('2026-12-07T22:30:00Z')) ?? 0).toISOString()).toBe(
+      '2026-12-08T06:00:00.000Z',
+    );
+    expect(new Date(quietUntil(nights, at('2026-12-08T05:59:00Z')) ?? 0).toISOString()).toBe(
+      '2026-12-08T06:00:00.000Z',
+    );
     expect(quietUntil(nights, at('2026-12-08T06:00:00Z'))).toBeUndefined();
     expect(quietUntil(nights, at('2026-12-07T20:59:00Z'))).toBeUndefined();
     expect(quietUntil(nights, at('2026-12-07T21:00:00Z'))).toBe(at('2026-12-08T06:00:00Z'));
@@ -73,7 +85,9 @@ describe('quiet hours', () => {
     ]);
     // Friday 2026-12-11 23:00 UTC: the night runs into Saturday, Saturday into Sunday, Sunday
     // into Sunday night's window, which ends Monday 07:00.
-    expect(new Date(quietUntil(ws, at('2026-12-11T23:00:00Z')) ?? 0).toISOString()).toBe('2026-12-14T07:00:00.000Z');
+    expect(new Date(quietUntil(ws, at('2026-12-11T23:00:00Z')) ?? 0).toISOString()).toBe(
+      '2026-12-14T07:00:00.000Z',
+    );
     const weekendOnly = toQuiet([{ from: '00:00', to: '24:00', days: ['sat', 'sun'] }]);
     expect(quietUntil(weekendOnly, at('2026-12-10T12:00:00Z'))).toBeUndefined();
     expect(quietUntil(weekendOnly, at('2026-12-12T12:00:00Z'))).toBe(at('2026-12-14T00:00:00Z'));

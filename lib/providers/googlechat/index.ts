@@ -86,7 +86,11 @@ export function formatGoogleChat(
 /** A digest or quiet-hours summary as a card of its own (a new thread). */
 export function formatGoogleChatReport(r: Report): unknown {
   const widgets: unknown[] = [
-    { textParagraph: { text: `<font color="${COLOR[r.tone]}">●</font> ${truncateBytes(html(r.summary), TEXT_BYTES)}` } },
+    {
+      textParagraph: {
+        text: `<font color="${COLOR[r.tone]}">●</font> ${truncateBytes(html(r.summary), TEXT_BYTES)}`,
+      },
+    },
     ...r.fields.slice(0, FACTS_MAX).map(([k, v]) => ({
       decoratedText: {
         topLabel: truncateBytes(html(k), FACT_BYTES / 3),
@@ -96,11 +100,21 @@ export function formatGoogleChatReport(r: Report): unknown {
     })),
   ];
   if (r.lines.length)
-    widgets.push({ textParagraph: { text: truncateBytes(r.lines.map((l) => `• ${html(l)}`).join('<br>'), MESSAGE_BYTES) } });
-  if (r.link) widgets.push({ buttonList: { buttons: [{ text: r.link.title, onClick: { openLink: { url: r.link.url } } }] } });
+    widgets.push({
+      textParagraph: { text: truncateBytes(r.lines.map((l) => `• ${html(l)}`).join('<br>'), MESSAGE_BYTES) },
+    });
+  if (r.link)
+    widgets.push({
+      buttonList: { buttons: [{ text: r.link.title, onClick: { openLink: { url: r.link.url } } }] },
+    });
   return {
     text: truncateBytes(r.title.replace(/</g, '‹'), TEXT_BYTES),
-    cardsV2: [{ cardId: `flagger-${r.kind}`, card: { header: { title: truncateBytes(r.title, 600) }, sections: [{ widgets }] } }],
+    cardsV2: [
+      {
+        cardId: `flagger-${r.kind}`,
+        card: { header: { title: truncateBytes(r.title, 600) }, sections: [{ widgets }] },
+      },
+    ],
   };
 }
 

@@ -93,7 +93,8 @@ export function reportBlocks(r: Report): unknown[] {
       fields: r.fields.slice(i, i + 10).map(([k, v]) => mrkdwn(`*${esc(k)}*\n${esc(v)}`, FIELD_MAX)),
     });
   }
-  if (r.lines.length) blocks.push({ type: 'section', text: mrkdwn(r.lines.map((l) => `• ${esc(l)}`).join('\n')) });
+  if (r.lines.length)
+    blocks.push({ type: 'section', text: mrkdwn(r.lines.map((l) => `• ${esc(l)}`).join('\n')) });
   const buttons = r.link ? linkButtons([r.link]) : undefined;
   if (buttons) blocks.push(buttons);
   return blocks;

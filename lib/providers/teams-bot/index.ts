@@ -8,8 +8,8 @@ import { destinationUrl, opt, parseOptions } from '../destination';
 import { type LivePlatform, sendLive } from '../live';
 import type { CommonSettings, DestinationDef, Provider } from '../provider';
 import { LOOK } from '../summary';
-import { neutralizeMarkdownLinks as safe, truncate } from '../text';
 import { reportCard } from '../teams';
+import { neutralizeMarkdownLinks as safe, truncate } from '../text';
 import { cardActivity, rolloutCard } from './card';
 import { botToken, connector } from './connector';
 

@@ -163,13 +163,19 @@ export function reportCard(r: Report): Record<string, unknown> {
         ? [
             {
               type: 'FactSet',
-              facts: r.fields
-                .slice(0, 30)
-                .map(([k, v]) => ({ title: safe(truncate(k, FACT_MAX)), value: safe(truncate(v, FACT_MAX)) })),
+              facts: r.fields.slice(0, 30).map(([k, v]) => ({
+                title: safe(truncate(k, FACT_MAX)),
+                value: safe(truncate(v, FACT_MAX)),
+              })),
             },
           ]
         : []),
-      ...r.lines.slice(0, 30).map((l) => ({ type: 'TextBlock', text: safe(`- ${truncate(l, FACT_MAX)}`), wrap: true, spacing: 'None' })),
+      ...r.lines.slice(0, 30).map((l) => ({
+        type: 'TextBlock',
+        text: safe(`- ${truncate(l, FACT_MAX)}`),
+        wrap: true,
+        spacing: 'None',
+      })),
     ],
     ...(r.link ? { actions: [{ type: 'Action.OpenUrl', title: r.link.title, url: r.link.url }] } : {}),
   };
@@ -190,13 +196,19 @@ export function formatTeamsReport(r: Report, options: TeamsOptions = {}): unknow
         },
       ],
       ...(r.link
-        ? { potentialAction: [{ '@type': 'OpenUri', name: r.link.title, targets: [{ os: 'default', uri: r.link.url }] }] }
+        ? {
+            potentialAction: [
+              { '@type': 'OpenUri', name: r.link.title, targets: [{ os: 'default', uri: r.link.url }] },
+            ],
+          }
         : {}),
     };
   }
   return {
     type: 'message',
-    attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: reportCard(r) }],
+    attachments: [
+      { contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: reportCard(r) },
+    ],
   };
 }
 

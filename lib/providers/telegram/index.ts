@@ -158,8 +158,18 @@ export const telegram: Provider<'telegram'> = {
       async report(r, ctx) {
         await postJson(
           `${api}/sendMessage`,
-          { ...where, text: telegramReport(r), parse_mode: 'HTML', link_preview_options: { is_disabled: true } },
-          { timeoutMs: ctx.timeoutMs, label: 'telegram', kind: 'API sendMessage', check: check('sendMessage') },
+          {
+            ...where,
+            text: telegramReport(r),
+            parse_mode: 'HTML',
+            link_preview_options: { is_disabled: true },
+          },
+          {
+            timeoutMs: ctx.timeoutMs,
+            label: 'telegram',
+            kind: 'API sendMessage',
+            check: check('sendMessage'),
+          },
         );
         return { status: 200, calls: 1 };
       },

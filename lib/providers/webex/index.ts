@@ -64,7 +64,13 @@ export function formatWebexReport(r: Report, options: WebexOptions = {}) {
   const fields = r.fields.map(([k, v]) => `- **${md(k)}**: ${md(truncateBytes(v, FACT_BYTES))}`).join('\n');
   const lines = r.lines.map((l) => `- ${md(truncateBytes(l, FACT_BYTES))}`).join('\n');
   const markdown = truncateBytes(
-    [`**${md(r.title)}**`, md(truncateBytes(r.summary, MESSAGE_BYTES)), truncateBytes(fields, FACTS_BYTES), truncateBytes(lines, FACTS_BYTES), r.link ? `[${r.link.title}](${r.link.url})` : '']
+    [
+      `**${md(r.title)}**`,
+      md(truncateBytes(r.summary, MESSAGE_BYTES)),
+      truncateBytes(fields, FACTS_BYTES),
+      truncateBytes(lines, FACTS_BYTES),
+      r.link ? `[${r.link.title}](${r.link.url})` : '',
+    ]
       .filter(Boolean)
       .join('\n\n'),
     MARKDOWN_BYTES,
