@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { lambdaHandler } from '../lib/aws/handler';
 import { resolveSecrets, ssmFetcher } from '../lib/aws/secrets';
 import { stateTable } from '../lib/stores/dynamo';
+import { dynamoFleetStore } from '../lib/stores/fleet';
 import { dynamoGateStore, dynamoStoryStore, firstSeenStore } from '../lib/stores/story';
 import { approvalTtl } from '../lib/web/gates';
 import { NONCE_SECONDS } from '../lib/web/nonce';
@@ -9,7 +10,8 @@ import { pageApprovers } from '../lib/web/page-actions';
 import { handleWeb } from '../lib/web/web';
 
 // GET /rollouts/{namespace}/{name}/{rollout}: the page behind every message's link, and POST to
-// it: the page's Approve / Roll back form (docs/rollout-page.md, docs/gates.md).
+// it: the page's Approve / Roll back form (docs/rollout-page.md, docs/gates.md); GET /fleet: every
+// canary at a glance (docs/fleet.md).
 async function init() {
   const env = await resolveSecrets(
     process.env,
@@ -19,6 +21,7 @@ async function init() {
   const { table, client } = stateTable(env, 'the rollout pages are read from it');
   return {
     stories: dynamoStoryStore(table, client),
+    fleet: dynamoFleetStore(table, client),
     gates: dynamoGateStore(table, client),
     secret: env.LINK_SECRET || undefined,
     actions: {
@@ -35,6 +38,7 @@ export const handler = lambdaHandler(
     handleWeb(
       {
         method: event.requestContext.http.method,
+        route: event.routeKey.split(' ')[1] ?? '',
         params: event.pathParameters ?? {},
         query: event.queryStringParameters ?? {},
         headers: event.headers ?? {},

@@ -127,7 +127,7 @@ describe('serverless.yml', () => {
       expect(integrations.some((u) => u.includes('WebLambdaFunction'))).toBe(true);
     });
 
-    it('lets the rollout pages read the state table and the link secret, and their form write the gate and its nonce', () => {
+    it('lets the rollout and fleet pages read the state table, its fleet index and the link secret, and their form write the gate and its nonce', () => {
       const role = resources.WebRole as unknown as {
         Properties: {
           Policies: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } }[];
@@ -136,10 +136,14 @@ describe('serverless.yml', () => {
       const statements = role.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement);
       expect(statements.map((s) => s.Action)).toEqual([
         ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchGetItem'],
+        'dynamodb:Query',
         'ssm:GetParameters',
       ]);
-      expect(JSON.stringify(statements[2]?.Resource)).toContain('/flagger-notify/test/link-secret');
+      // The fleet page reads the fleet index only, never the index of failures.
+      expect(JSON.stringify(statements[2]?.Resource)).toContain('/index/fleet');
+      expect(JSON.stringify(statements[2]?.Resource)).not.toContain('failing');
+      expect(JSON.stringify(statements[3]?.Resource)).toContain('/flagger-notify/test/link-secret');
       expect(envOf('WebLambdaFunction').LINK_SECRET_PARAM).toBe('/flagger-notify/test/link-secret');
       expect(envOf('SlackLambdaFunction').PUBLIC_URL).toEqual({ 'Fn::GetAtt': ['HttpApi', 'ApiEndpoint'] });
     });
@@ -451,21 +455,34 @@ describe('serverless.yml', () => {
       });
     });
 
-    it('lets the status function only query the failures index and read the Alertmanager parameters', () => {
+    it('lets the status function query its two indexes, keep its records, and read the parameters of the providers it refreshes or reports to', () => {
       const role = t.Resources.StatusRole?.Properties as {
         Policies: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }[];
       };
       const statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement);
       expect(statements.flatMap((s) => [s.Action].flat()).sort()).toEqual(
-        ['dynamodb:Query', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ssm:GetParameters'].sort(),
+        [
+          'dynamodb:BatchGetItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'ssm:GetParameters',
+        ].sort(),
       );
       const query = statements.find((s) => s.Action === 'dynamodb:Query');
-      expect(query?.Resource).toEqual({
-        'Fn::Join': ['', [{ 'Fn::GetAtt': ['StateTable', 'Arn'] }, '/index/failing']],
-      });
+      expect(query?.Resource).toEqual(
+        ['failing', 'fleet'].map((i) => ({
+          'Fn::Join': ['', [{ 'Fn::GetAtt': ['StateTable', 'Arn'] }, `/index/${i}`]],
+        })),
+      );
       const ssm = JSON.stringify(statements.find((s) => s.Action === 'ssm:GetParameters')?.Resource);
       expect(ssm).toContain('parameter/flagger-notify/test/alertmanager-url');
-      expect(ssm).not.toContain('slack-webhook-url');
+      // Slack takes digests and quiet-hours summaries: its webhook URL and the link secret.
+      expect(ssm).toContain('parameter/flagger-notify/test/slack-webhook-url');
+      expect(ssm).toContain('parameter/flagger-notify/test/link-secret');
+      expect(ssm.match(/link-secret/g)).toHaveLength(1);
     });
   });
 

@@ -20,10 +20,22 @@ th{font-size:12px;color:#666}td.msg{white-space:pre-wrap;word-break:break-word}.
 .status-failed{color:#c62828}.status-promoted{color:#1a7f4b}
 form.gate{display:flex;flex-wrap:wrap;gap:8px;margin-top:8px}form.gate input{font:inherit;padding:6px;min-width:14em}form.gate button{font:inherit;padding:6px 14px;border-radius:4px;border:1px solid #888;background:#fff;cursor:pointer}
 form.gate button.approve{background:#1a7f4b;border-color:#1a7f4b;color:#fff}form.gate button.rollback{color:#c62828;border-color:#c62828}
+form.filters{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:8px 0}form.filters select,form.filters button{font:inherit;padding:4px 8px}
+.group td{background:#f0f0f0;font-weight:bold;font-size:12px}
 @media (max-width:640px){td,th{padding:4px}table{font-size:13px}.hide-narrow{display:none}}`;
 
 /** The page's only style, allowed by hash: the Content-Security-Policy forbids everything else. */
 export const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(CSS).digest('base64')}'; img-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`;
+
+export interface WebRequest {
+  method: string;
+  /** The route's path as the API declares it (`/fleet`, `/rollouts/{namespace}/{name}/{rollout}`). */
+  route?: string;
+  params: { cluster?: string; namespace?: string; name?: string; rollout?: string };
+  query: Record<string, string | undefined>;
+  headers?: Record<string, string | undefined>;
+  body?: string;
+}
 
 export interface WebResponse {
   statusCode: number;
@@ -74,7 +86,7 @@ export interface GateForm {
   nonce: string;
 }
 
-const time = (ms: number | undefined) =>
+export const time = (ms: number | undefined) =>
   ms === undefined ? '' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 /** An event's time, or the span its repeats came in. */
 const when = (e: StoryEvent) =>
@@ -90,7 +102,7 @@ const duration = (ms: number) => {
       : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
 };
 
-function shell(title: string, body: string): string {
+export function shell(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer"><title>${esc(title)}</title><style>${CSS}</style></head><body><main>${body}</main></body></html>`;
 }

@@ -1,6 +1,8 @@
+import type { FleetStore } from '../rollouts/fleet';
 import type { GateStore } from '../rollouts/gates';
 import { checkLink } from '../rollouts/links';
 import { type Story, type StoryStore, withResults } from '../rollouts/story';
+import { FLEET_PATH, handleFleet } from './fleet';
 import { formNonce } from './nonce';
 import {
   type GateForm,
@@ -8,20 +10,13 @@ import {
   htmlResponse as page,
   problemPage,
   rolloutPage,
+  type WebRequest,
   type WebResponse,
   LINK_WHY as WHY,
 } from './page';
 import { handlePageAction, type PageActionDeps, pageTarget, signedPath, waitsForGate } from './page-actions';
 
-export type { WebResponse };
-
-export interface WebRequest {
-  method: string;
-  params: { cluster?: string; namespace?: string; name?: string; rollout?: string };
-  query: Record<string, string | undefined>;
-  headers?: Record<string, string | undefined>;
-  body?: string;
-}
+export type { WebRequest, WebResponse };
 
 /**
  * GET /rollouts/{namespace}/{name}/{rollout}?exp=…&sig=…: one rollout's page, for a valid link
@@ -31,12 +26,21 @@ export async function handleWeb(
   req: WebRequest,
   deps: {
     stories: StoryStore;
+    fleet?: FleetStore;
     gates?: GateStore;
     secret?: string;
     now?: () => number;
     actions?: Omit<PageActionDeps, 'stories' | 'gates' | 'secret' | 'now'>;
   },
 ): Promise<WebResponse> {
+  if (req.route === FLEET_PATH && deps.fleet) {
+    return handleFleet(req, {
+      fleet: deps.fleet,
+      ...(deps.secret ? { secret: deps.secret } : {}),
+      ...(deps.actions ? { approvers: deps.actions.approvers } : {}),
+      ...(deps.now ? { now: deps.now } : {}),
+    });
+  }
   if (req.method === 'POST' && deps.actions && deps.gates) {
     return handlePageAction(req, {
       ...deps.actions,
