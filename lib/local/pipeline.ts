@@ -24,6 +24,7 @@ import { anyProviderConfigured, serveInbox, useStandIns } from './inbox-server';
 import { lambdaContext, type Poller, type SqsHandler, startPoller } from './poller';
 import { createQueues } from './queues';
 import { localServiceDef } from './serverless-config';
+import { serveLocalTools } from './tools';
 
 const localEnv = z.object({
   // 0 picks a free port (tests).
@@ -151,7 +152,17 @@ export async function startPipeline(root: string, opts: PipelineOptions = {}): P
         functionName: ingest.name,
         handler: (e, c) => (ingestHandler as HttpHandler)(e, c),
         others,
-        extra: (req, res, path) =>
+        extra: async (req, res, path) =>
+          (await serveLocalTools(req, res, path, {
+            env: process.env,
+            digestNow: async () => {
+              const status = await import(pathToFileURL(resolve(root, 'functions/status.ts')).href);
+              return (status.handler as (e: unknown, c: Context) => Promise<unknown>)(
+                { digest: 'now' },
+                lambdaContext('status', 60_000),
+              );
+            },
+          })) ||
           serveInbox(
             inbox,
             root,

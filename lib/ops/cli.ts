@@ -11,6 +11,7 @@ import { eventsFrom, explain, renderTemplates, summarize } from './check-config'
 import { type DeadLetter, listDeadLetters, redrive } from './dlq';
 import { doctor } from './doctor';
 import { doctorDeps } from './doctor-aws';
+import { fleetCommand } from './fleet-cli';
 import { gateCommand } from './gate-cli';
 import type { Io } from './io';
 import { findLocalStack, unreachable } from './local-stack';
@@ -20,6 +21,8 @@ const USAGE = `usage: flagger-notify dlq list|redrive [provider] [--stage local]
        flagger-notify check-config [file] [--event file.json|.jsonl] [--route name] [--verbose]
        flagger-notify gate open|close|status <namespace>/<name> [--cluster C] [--stage S] [--region R] [--url URL]
        flagger-notify rollback <namespace>/<name> [--cluster C] [--stage S] [--region R] [--url URL]
+       flagger-notify link fleet [--stage S] [--region R]
+       flagger-notify digest --now [--stage S] [--region R]
        flagger-notify doctor --stage S [--region R]
        flagger-notify teams-manifest --app-id ID [--out file.zip] [--name N] [--website URL]
 
@@ -38,6 +41,11 @@ const USAGE = `usage: flagger-notify dlq list|redrive [provider] [--stage local]
   rollback                signal Flagger's rollback webhook for the canary's running rollout
                           (npm start's API by default; --stage a deployed one, its URL and token
                           from SSM; --url any, with INGEST_TOKEN)
+
+  link fleet              print a signed link to the fleet page (every canary, failing first)
+  digest --now            send every configured digest now, from the last one sent until now
+                          (npm start by default; --stage a deployed one: its link secret from
+                          SSM, its status function invoked, with your AWS credentials)
 
   dlq list [provider]     show the dead letters (all, or one provider's: ${PROVIDER_IDS.join(', ')}) with why they failed
   dlq redrive [provider]  move them back to their provider's queue for another round of delivery
@@ -103,6 +111,7 @@ export async function main(
         cluster: { type: 'string' },
         help: { type: 'boolean' },
         json: { type: 'boolean' },
+        now: { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -120,6 +129,7 @@ export async function main(
     cluster?: string;
     help?: boolean;
     json?: boolean;
+    now?: boolean;
     verbose?: boolean;
     'app-id'?: string;
     out?: string;
@@ -139,6 +149,17 @@ export async function main(
         ...(opt.out ? { out: opt.out } : {}),
         ...(opt.name ? { name: opt.name } : {}),
         ...(opt.website ? { website: opt.website } : {}),
+      },
+      io,
+    );
+  if (group === 'link' || group === 'digest')
+    return fleetCommand(
+      {
+        group,
+        ...(command ? { command } : {}),
+        ...(opt.now ? { now: true } : {}),
+        ...(opt.stage ? { stage: opt.stage } : {}),
+        ...(opt.region ? { region: opt.region } : {}),
       },
       io,
     );

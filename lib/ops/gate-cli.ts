@@ -21,10 +21,13 @@ export interface GateArgs {
  * (written by the stack) and the ingest token's SecureString (INGEST_TOKEN_PARAM overrides its
  * name, INGEST_TOKEN its value). The caller's AWS credentials decide whether it may read them.
  */
-async function fromStage(stage: string, region: string, io: Io): Promise<{ base: string; token?: string }> {
-  // The functions' own SSM reader: a missing parameter is undefined, anything else an error.
+/**
+ * Reads a deployed stage's parameters with the caller's credentials, through the functions' own
+ * SSM reader; a missing one or a refusal is an error naming the parameter, never its value.
+ */
+export function stageParams(region: string, io: Io): (name: string) => Promise<string> {
   const fetch = ssmFetcher(region, io.env.SSM_ENDPOINT);
-  const read = async (name: string) => {
+  return async (name: string) => {
     let value: string | undefined;
     try {
       value = await fetch(name);
@@ -35,6 +38,10 @@ async function fromStage(stage: string, region: string, io: Io): Promise<{ base:
     if (!value) throw new Error(`SSM parameter ${name} in ${region}: not found`);
     return value;
   };
+}
+
+async function fromStage(stage: string, region: string, io: Io): Promise<{ base: string; token?: string }> {
+  const read = stageParams(region, io);
   const base = await read(`/${SERVICE}/${stage}/api-url`);
   const token =
     io.env.INGEST_TOKEN || (await read(io.env.INGEST_TOKEN_PARAM || `/${SERVICE}/${stage}/ingest-token`));
