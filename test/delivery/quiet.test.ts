@@ -1,0 +1,116 @@
+// Quiet hours in the worker: what may wait is held in the state table (once, by identity) and not
+// sent; failures, rollbacks and approvals waiting go through at once; the rollout page shows the
+// held message as "held until …".
+import type { SQSRecord } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { messageGroupId } from '../../lib/aws/queue';
+import { loadQuiet } from '../../lib/config/quiet';
+import type { FlaggerEvent } from '../../lib/event/event';
+import { eventIdentity } from '../../lib/event/identity';
+import { slack } from '../../lib/providers/slack';
+import { withResults } from '../../lib/rollouts/story';
+import { parseRoutingConfig } from '../../lib/routing/config';
+import { dynamoHeldStore } from '../../lib/stores/held';
+import { dynamoStoryStore } from '../../lib/stores/story';
+import { useDynamo } from '../helpers/dynamo';
+import { byMessage } from '../helpers/fixtures';
+import { answer, destination, startReceiver } from '../helpers/receiver';
+import { lambdaContext, workerFor } from '../helpers/worker';
+
+const db = useDynamo();
+
+const record = (event: FlaggerEvent, id: string, extra: Record<string, unknown> = {}): SQSRecord =>
+  ({
+    messageId: id,
+    receiptHandle: `rh-${id}`,
+    body: JSON.stringify({
+      v: 1,
+      receivedAt: new Date().toISOString(),
+      event,
+      destination: 'ops',
+      id: eventIdentity(event),
+      ...extra,
+    }),
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '0',
+      SenderId: 'l',
+      ApproximateFirstReceiveTimestamp: '0',
+      MessageGroupId: messageGroupId('ops', event),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:1:q',
+    awsRegion: 'us-east-1',
+  }) as SQSRecord;
+
+// A window around every minute of every day: the worker is always inside it.
+const ALWAYS = `quiet: { from: "00:00", to: "24:00", tz: Europe/Berlin }`;
+
+async function quietWorker(yaml: string) {
+  const rx = await startReceiver(answer(200, 'ok'));
+  const routing = await parseRoutingConfig(yaml.replace('URL', rx.url('/ops')), {}, 'routing.yaml');
+  const worker = workerFor(slack, destination(slack, rx.url('/ops'), 'ops'), {
+    quiet: loadQuiet(routing, ['ops']),
+    held: dynamoHeldStore(db.table, db.client),
+    stories: dynamoStoryStore(db.table, db.client),
+    links: { secret: 's'.repeat(32), base: 'http://127.0.0.1:1' },
+  });
+  return { rx, worker };
+}
+
+describe('quiet hours in the worker', () => {
+  it('holds progress (once, however often it comes) and sends a failure and an approval at once', async () => {
+    const { rx, worker } = await quietWorker(
+      `destinations:\n  ops: { type: slack, url: "URL", ${ALWAYS} }\n`,
+    );
+    const start = byMessage('New revision detected! Scaling up checkout');
+    const failed = byMessage('Canary failed!');
+    const waiting = byMessage('Halt frontend.web advancement waiting for approval');
+    const res = await worker(
+      { Records: [record(start, '1'), record(start, '2'), record(failed, '3'), record(waiting, '4')] },
+      lambdaContext,
+    );
+    expect(res.batchItemFailures).toEqual([]);
+    // Two canaries: their records run side by side, in no set order.
+    const sent = rx.received.map(
+      (r) => JSON.stringify(r.json).match(/Canary failed!|waiting for approval|New revision/)?.[0],
+    );
+    expect(sent.sort()).toEqual(['Canary failed!', 'waiting for approval']);
+    const held = await dynamoHeldStore(db.table, db.client).get('ops');
+    expect(held?.value.items.map((h) => h.message)).toEqual([
+      'New revision detected! Scaling up checkout.shop',
+    ]);
+    expect(held?.value.when).toMatch(/^00:00 Europe\/Berlin$/);
+    // The rollout page says so.
+    const stories = dynamoStoryStore(db.table, db.client);
+    const story = await withResults(
+      stories,
+      (await stories.get({ namespace: 'shop', name: 'checkout' }))?.value as never,
+    );
+    const result = Object.values(story.destinations.ops?.results ?? {}).find((r) => r.state === 'held');
+    expect(result?.detail).toMatch(/^held until 00:00 Europe\/Berlin \(quiet hours; then one summary\)$/);
+    await rx.close();
+  });
+
+  it('holds by the route that sent the event, named on the queued copy; outside every window, sends', async () => {
+    const { rx, worker } = await quietWorker(
+      `destinations:\n  ops: { type: slack, url: "URL" }\nroutes:\n  - name: night\n    ${ALWAYS}\n    to: [ops]\n`,
+    );
+    const advance = byMessage('Advance podinfo.test canary weight 20');
+    await worker(
+      {
+        Records: [
+          record(advance, '1', { quiet: 'night' }),
+          record(byMessage('Advance podinfo.test canary weight 30'), '2'),
+        ],
+      },
+      lambdaContext,
+    );
+    expect(rx.received.map((r) => JSON.stringify(r.json).includes('weight 30'))).toEqual([true]);
+    const held = await dynamoHeldStore(db.table, db.client).get('ops');
+    expect(held?.value.items.map((h) => h.message)).toContain('Advance podinfo.test canary weight 20');
+    await rx.close();
+  });
+});
