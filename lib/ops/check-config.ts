@@ -3,7 +3,8 @@ import { canaryKey, canaryRef, type FlaggerEvent, parseFlaggerEvent } from '../e
 import { plural } from '../event/text';
 import { type Rollout, reduce } from '../rollouts/tracker';
 import type { RoutingConfig } from '../routing/config';
-import { routeEvent } from '../routing/route';
+import { routeEvent, routeLabel } from '../routing/route';
+import { describeDigest, describeQuiet, nextFire } from '../routing/schedule';
 import { templateVars } from '../routing/template';
 
 /** Events to explain: a JSON file of one event, a JSONL file, or the bundled sample rollout. */
@@ -121,5 +122,31 @@ export function summarize(config: RoutingConfig, events: FlaggerEvent[], route?:
   });
   if (nowhere)
     lines.push(`  ${'(nowhere)'.padEnd(width + 16)} ${plural(nowhere, 'event')}: no route sends them`);
+  return lines;
+}
+
+/**
+ * The routing file's digests and quiet hours, a line each: who gets a digest, when, and which
+ * canaries it covers; whose messages quiet hours hold, and when. When the next digest goes too.
+ */
+export function describeSchedules(config: RoutingConfig, now = Date.now()): string[] {
+  const s = config.schedules;
+  if (!s) return [];
+  const lines: string[] = [];
+  for (const t of s.digests) {
+    const scope = t.label.startsWith('route ') ? `canaries its match selects` : `canaries its routes send it`;
+    const next = nextFire(t.digest, now);
+    lines.push(
+      `  digest   ${t.label} → ${t.to.join(', ')}: ${describeDigest(t.digest)} (${scope}); next ${new Date(next).toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    );
+  }
+  for (const [name, ws] of Object.entries(s.quiet.destinations))
+    lines.push(`  quiet    destination ${name}: ${describeQuiet(ws)}`);
+  config.routes.forEach((r, i) => {
+    const ws = s.quiet.routes[routeLabel(r, i)];
+    if (ws) lines.push(`  quiet    route ${routeLabel(r, i)} → ${r.to.join(', ')}: ${describeQuiet(ws)}`);
+  });
+  if (Object.keys(s.quiet.destinations).length || Object.keys(s.quiet.routes).length)
+    lines.push('           (failures, rollbacks and approvals waiting always go through)');
   return lines;
 }

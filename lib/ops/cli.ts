@@ -7,7 +7,7 @@ import { SERVICE } from '../infra/names';
 import { dlqName, queueName } from '../infra/stack';
 import { isProviderId, PROVIDER_IDS } from '../providers/catalog';
 import { loadRouting } from '../routing/config';
-import { eventsFrom, explain, renderTemplates, summarize } from './check-config';
+import { describeSchedules, eventsFrom, explain, renderTemplates, summarize } from './check-config';
 import { type DeadLetter, listDeadLetters, redrive } from './dlq';
 import { doctor } from './doctor';
 import { doctorDeps } from './doctor-aws';
@@ -343,6 +343,11 @@ async function checkConfig(
         `templates: ${templates} rendered against ${events.length} events, no errors; each on its first event:`,
       );
       for (const line of samples) io.out(line);
+    }
+    const schedules = describeSchedules(config);
+    if (schedules.length) {
+      io.out('digests and quiet hours:');
+      for (const line of schedules) io.out(line);
     }
     if (!opt.verbose) io.out('(--verbose: each event, and the route that decided)');
     return problems.length ? 1 : 0;

@@ -144,6 +144,14 @@ export function lastFire(d: Digest, now: number): number {
 
 export const previousFire = (d: Digest, fire: number): number => lastFire(d, fire - 1);
 
+/** The first fire after `now`. */
+export function nextFire(d: Digest, now: number): number {
+  for (let probe = now + 3600_000; ; probe += 24 * 3600_000) {
+    const f = lastFire(d, probe);
+    if (f > now) return f;
+  }
+}
+
 /** A period's name, for its once-only record: the fire's calendar date in the digest's zone. */
 export function periodKey(d: Digest, fire: number): string {
   const w = wall(fire, d.tz);

@@ -259,6 +259,22 @@ describe('flagger-notify check-config', () => {
     );
   });
 
+  it('says who gets a digest and when, and whose messages quiet hours hold', async () => {
+    const r = await run('check-config', 'docs/examples/digests.yaml');
+    expect(r.code).toBe(0);
+    const lines = r.out.split('\n');
+    const at = lines.indexOf('digests and quiet hours:');
+    expect(
+      lines.slice(at + 1, at + 6).map((l) => l.replace(/next \d{4}-\d\d-\d\d \d\d:\d\d UTC/, 'next …')),
+    ).toEqual([
+      '  digest   destination platform → platform: daily at 09:00 Europe/Berlin (canaries its routes send it); next …',
+      '  digest   route payments → payments: weekly on fri at 16:00 America/New_York (canaries its match selects); next …',
+      '  quiet    destination platform: 22:00–07:00 Europe/Berlin',
+      '  quiet    route payments → payments: 00:00–24:00 America/New_York (sat, sun)',
+      '           (failures, rollbacks and approvals waiting always go through)',
+    ]);
+  });
+
   it('shows a YAML error whole: where, what, and the line with a caret', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     writeFileSync(

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseRoutingConfig } from '../../lib/routing/config';
 import {
   clockAt,
   instant,
@@ -103,5 +104,64 @@ describe('quiet hours', () => {
   it('says when in the zone', () => {
     expect(clockAt(at('2026-12-08T06:00:00Z'), 'Europe/Berlin')).toBe('07:00 Europe/Berlin');
     expect(clockAt(at('2026-12-08T06:00:00Z'), 'UTC')).toBe('06:00 UTC');
+  });
+});
+
+describe('digest: and quiet: in a routing file', () => {
+  const parse = (yaml: string) => parseRoutingConfig(yaml, {}, 'routing.yaml');
+  const SLACK = 'type: slack, url: "https://hooks.slack.com/services/T/B/x"';
+
+  it('reads them on destinations and routes, with their defaults, and knows whose messages may be held', async () => {
+    const c = await parse(`destinations:
+  ops: { ${SLACK}, digest: { every: day }, quiet: { from: "22:00", to: "07:00", tz: Europe/Berlin } }
+  pay: { ${SLACK} }
+routes:
+  - name: payments
+    match: { metadata: { team: payments } }
+    digest: { every: week, on: fri, at: "16:30", tz: America/New_York }
+    quiet: [{ from: "00:00", to: "24:00", days: [sat, sun] }]
+    to: [pay]
+  - to: [ops]
+`);
+    expect(c.schedules?.digests.map((d) => [d.label, d.to, d.digest, d.routes.length])).toEqual([
+      ['destination ops', ['ops'], { every: 'day', at: 540, tz: 'UTC', on: 'mon' }, 1],
+      ['route payments', ['pay'], { every: 'week', at: 990, tz: 'America/New_York', on: 'fri' }, 1],
+    ]);
+    expect(c.schedules?.quiet.destinations.ops).toEqual([
+      { from: 1320, to: 420, tz: 'Europe/Berlin', days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
+    ]);
+    expect(c.schedules?.quiet.routes.payments?.[0]?.days).toEqual(['sat', 'sun']);
+    expect(c.schedules?.held.sort()).toEqual(['ops', 'pay']);
+    // A destination's digest covers the canaries of the routes that send to it.
+    expect(c.schedules?.digests[0]?.routes[0]?.to).toEqual(['ops']);
+  });
+
+  it('refuses a bad one naming the field and line, and a provider with nowhere to put a report', async () => {
+    await expect(
+      parse(`destinations:\n  ops: { ${SLACK}, digest: { every: month, tz: Mars/Olympus } }\n`),
+    ).rejects.toThrow(
+      'routing.yaml: destinations.ops.digest.every (line 2): must be day or week; destinations.ops.digest.tz (line 2): must be an IANA time zone such as Europe/Berlin or UTC',
+    );
+    await expect(
+      parse(`destinations:\n  ops: { ${SLACK}, quiet: { from: "7am", to: "24:00" } }\n`),
+    ).rejects.toThrow('destinations.ops.quiet.0.from (line 2): must be a time such as 09:00 (00:00–23:59)');
+    await expect(
+      parse(
+        `destinations:\n  pd: { type: pagerduty, routingKey: "0123456789abcdef0123456789abcdef", quiet: { from: "22:00", to: "07:00" } }\n`,
+      ),
+    ).rejects.toThrow(
+      'destinations.pd.quiet (line 2): type pagerduty has no message to put a quiet-hours summary in',
+    );
+    await expect(
+      parse(
+        `destinations:\n  pd: { type: pagerduty, routingKey: "0123456789abcdef0123456789abcdef" }\nroutes:\n  - { to: [pd], digest: { every: day } }\n`,
+      ),
+    ).rejects.toThrow(
+      'routes.0.to.0 (line 4): "pd" (type pagerduty) has no message to put the route\'s digest in',
+    );
+  });
+
+  it('a file without either has no schedules: the status function and workers never ask', async () => {
+    expect((await parse(`destinations:\n  ops: { ${SLACK} }\n`)).schedules).toBeUndefined();
   });
 });
