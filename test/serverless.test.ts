@@ -105,7 +105,7 @@ describe('serverless.yml', () => {
       expect(envOf('SlackLambdaFunction').STATE_TABLE).toEqual({ Ref: 'StateTable' });
     });
 
-    it('has an HTTP API routing POST /events (and /{route}) to ingest and GET /rollouts/… to the pages', () => {
+    it('has an HTTP API routing POST /events (and /{route}) to ingest and GET /rollouts/… and /fleet to the pages', () => {
       expect(ofType('AWS::ApiGatewayV2::Api')).toHaveLength(1);
       const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
       expect(routes).toEqual([
@@ -115,6 +115,7 @@ describe('serverless.yml', () => {
         'POST /rollouts/{namespace}/{name}/{rollout}',
         'GET /clusters/{cluster}/rollouts/{namespace}/{name}/{rollout}',
         'POST /clusters/{cluster}/rollouts/{namespace}/{name}/{rollout}',
+        'GET /fleet',
         'POST /gate/{action}',
         'POST /rollback/{action}',
         'POST /slack/interactions',
