@@ -38,9 +38,12 @@ async function init() {
   );
   const { table, client } = stateTable(env, 'the status function reads rollout state');
   const store = dynamoRolloutStore(table, client);
+  // Which destinations want reports: names and types only (without a routing file there are
+  // none, and no provider's options are read for it).
   const routing = await loadRouting(
     env,
     channels.map((p) => p.id),
+    { options: false },
   );
   const schedules = routing.schedules;
   const wanted = new Set([...(schedules?.digests.flatMap((t) => t.to) ?? []), ...(schedules?.held ?? [])]);

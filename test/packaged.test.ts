@@ -9,6 +9,7 @@ import { INBOX_SLACK_USER, signedSlackClick } from '../lib/local/inbox-server';
 import { type PackagedLocal, startPackagedLocal } from '../lib/local/packaged/local';
 import { main } from '../lib/ops/cli';
 import { PROVIDER_IDS } from '../lib/providers/catalog';
+import { signedLink } from '../lib/rollouts/links';
 import { startAwsAccount } from './helpers/aws-account';
 import { fixtureLines } from './helpers/fixtures';
 
@@ -167,6 +168,16 @@ describe('the packaged stack, run as deployed, every provider on', () => {
     expect(await check()).toBe(200);
   }, 60_000);
 
+  it('serves the fleet page through the web function, from a link signed with the stage’s secret', async () => {
+    const link = signedLink(p.secrets.LINK_SECRET as string, api, '/fleet');
+    const page = await fetch(link);
+    const html = await page.text();
+    expect(page.status).toBe(200);
+    expect(html).toContain('data-canary="shop/checkout"');
+    expect(html).toContain('data-canary="test/podinfo"');
+    expect((await fetch(`${api}/fleet`)).status).toBe(403);
+  });
+
   it('runs the status function on its schedule: the failed canary keeps CanaryStatus at 2', async () => {
     const out = await p.stack.invoke('StatusLambdaFunction', {
       'detail-type': 'Scheduled Event',
@@ -289,6 +300,11 @@ describe('the packaged stack when a platform misbehaves (the worker’s retry an
     p = await startPackagedLocal(root, {
       stage: 'test',
       deployEnv: { CHANNELS: 'webhook' },
+      // A routing file in SSM, as a deploy keeps it: the webhook destination, with a digest.
+      // (A routing file's values are literal there: ingest, which reads it too, holds no URL.)
+      secrets: (s) => ({
+        CONFIG: `destinations:\n  webhook: { type: webhook, url: "${s.WEBHOOK_URL}", digest: { every: day } }\n`,
+      }),
       // The first call is throttled (a retry, delayed by the queue); the failed rollout's
       // rollback is refused for good (a dead letter); everything else is taken.
       intercept: (req, res, body) => {
@@ -334,6 +350,24 @@ describe('the packaged stack when a platform misbehaves (the worker’s retry an
       [],
     );
   }, 90_000);
+
+  it('sends the routing file’s digest through the status function, with its own role’s grants', async () => {
+    const out = (await p.stack.invoke('StatusLambdaFunction', { digest: 'now' })) as {
+      result: { sent: { ok: boolean; what: string; destination: string }[] };
+    };
+    expect(out.result.sent).toEqual([
+      expect.objectContaining({ ok: true, what: 'digest (destination webhook)', destination: 'webhook' }),
+    ]);
+    await until('the digest at the webhook', () => JSON.stringify(p.inbox.items).includes('"type":"digest"'));
+    const status = p.stack.calls.filter((c) => c.role === 'StatusRole');
+    expect(status.filter((c) => !c.allowed)).toEqual([]);
+    // The fleet through its index and a batch read of the stories; the digest's record by key.
+    expect(status.some((c) => c.action === 'dynamodb:Query' && c.resource.endsWith('/index/fleet'))).toBe(
+      true,
+    );
+    expect(status.some((c) => c.action === 'dynamodb:BatchGetItem')).toBe(true);
+    expect(status.some((c) => c.action === 'dynamodb:GetItem')).toBe(true);
+  });
 
   it('refuses to map a queue to a function whose role cannot read it, as Lambda does', async () => {
     const { cpSync, mkdtempSync, writeFileSync } = await import('node:fs');

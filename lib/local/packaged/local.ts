@@ -22,6 +22,11 @@ export interface PackagedLocalOptions {
   port?: number;
   /** Deploy-time variables on top of the stand-ins' (CHANNELS, SLACK_APPROVERS, …). */
   deployEnv?: Record<string, string>;
+  /**
+   * More secrets for the SSM stand-in, at the names the template gives (CONFIG: a routing file),
+   * made from the stand-ins' (a routing file names their URLs, as a deploy's names the real ones).
+   */
+  secrets?: (standIns: Readonly<Record<string, string>>) => Record<string, string>;
   /** Changes the packaged template before the stack starts (a test takes a grant away). */
   editTemplate?: (t: Template) => void;
   eventSources?: boolean;
@@ -74,6 +79,7 @@ export async function startPackagedLocal(root: string, o: PackagedLocalOptions =
         else deployEnv[name] = value;
       }
     }
+    Object.assign(secrets, o.secrets?.(secrets));
     Object.assign(deployEnv, {
       CHANNELS: providers.map((p) => p.id).join(','),
       // The stand-ins' host, as a deployer lists a self-hosted Mattermost's.
