@@ -6,8 +6,10 @@
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { deliveries } from '../lib/delivery/http';
+import { canaryKey, canaryRef } from '../lib/event/event';
 import { startPipeline } from '../lib/local/pipeline';
 import { STAND_INS } from '../lib/local/stand-ins';
+import { type Rollout, reduce } from '../lib/rollouts/tracker';
 import { fixtures } from '../test/helpers/fixtures';
 import { billPerMillion, idleMonthly, type Usage } from './cost';
 import { type Counts, countingEmulators } from './counting';
@@ -31,6 +33,23 @@ interface Measured extends Counts {
   invocations: number;
   logBytes: number;
 }
+
+/** The sample's rollouts, as the tracker counts them: each canary's events replayed in order. */
+const ROLLOUTS = (() => {
+  const byCanary = new Map<string, typeof fixtures>();
+  for (const e of fixtures)
+    byCanary.set(canaryKey(canaryRef(e)), [...(byCanary.get(canaryKey(canaryRef(e))) ?? []), e]);
+  let n = 0;
+  for (const events of byCanary.values()) {
+    let r: Rollout | undefined;
+    for (const e of [...events].sort((a, b) => Number(a.metadata.timestamp) - Number(b.metadata.timestamp))) {
+      const step = reduce(r, e);
+      if (step.started) n++;
+      r = step.rollout;
+    }
+  }
+  return n;
+})();
 
 const freePort = () =>
   new Promise<number>((ok) => {
@@ -140,11 +159,19 @@ for (const mode of MODES) {
   // The delivery's own record (once-only, or the rollout's) apart from the rollout pages' stories.
   const own = sum(m.requests, /^dynamodb\.item:(Put|Update)Item (once|rollout)/);
   const pages = sum(m.requests, /^dynamodb\.item:(Put|Update)Item (story|results)/);
+  // The fleet index: at most one write per rollout, however many events it has (docs/fleet.md).
+  const fleetWrites = sum(m.requests, /^dynamodb\.item:(Put|Update)Item fleet/);
   rows.push(
     targetRow(`DynamoDB writes of the delivery's own record ${perMessage}`, own / q, 'writes', 1),
     info(
       `DynamoDB writes in all ${perMessage}`,
       `${(writes / q).toFixed(2)} (rollout pages: ${(pages / q).toFixed(2)}, a lost race between two invocations included)`,
+    ),
+    targetRow(
+      `DynamoDB writes of the fleet index per rollout, ${tag} (${ROLLOUTS} rollouts)`,
+      fleetWrites / ROLLOUTS,
+      'writes',
+      1,
     ),
     info(
       `DynamoDB reads / capacity units ${perMessage}`,

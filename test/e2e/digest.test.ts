@@ -95,3 +95,37 @@ describe('local pipeline end to end: the fleet page and digests', () => {
     expect((await fetch(url.replace(/sig=[\w-]{4}/, 'sig=AAAA'))).status).toBe(403);
   }, 90_000);
 });
+
+describe('local pipeline end to end: quiet hours', () => {
+  it('holds a rollout’s progress while quiet, sends its failure at once, and its page says until when', async () => {
+    const rx = await receiver(answer(200, 'ok'));
+    const dir = mkdtempSync(join(tmpdir(), 'quiet-'));
+    const file = join(dir, 'routing.yaml');
+    // Quiet all day, every day: whatever the clock says while the test runs.
+    writeFileSync(
+      file,
+      `destinations:
+  ops: { type: slack, url: "${rx.url('/slack')}", events: all }
+routes:
+  - name: night
+    quiet: { from: "00:00", to: "24:00", tz: Europe/Berlin }
+    to: [ops]
+`,
+    );
+    const p = await pipeline({ CONFIG_FILE: file, SLACK_WEBHOOK_URL: '', TEAMS_WEBHOOK_URL: '', EVENTS: '' });
+    await postAll(p.url, recent(['checkout']));
+    expect(
+      await until(() => rx.received.some((r) => JSON.stringify(r.json).includes('Canary failed!'))),
+    ).toBe(true);
+    const sent = rx.received.map((r) => JSON.stringify(r.json));
+    // Only the failure and its rollback went out; the start, the analysis and the halts wait.
+    expect(sent.every((s) => /Rolling back checkout|Canary failed!/.test(s))).toBe(true);
+    expect(sent).toHaveLength(2);
+    const link = /https?:\/\/127\.0\.0\.1:\d+\/rollouts\/shop\/checkout\/[^"\\\s|>)]+/.exec(
+      sent.join(''),
+    )?.[0];
+    const page = await (await fetch(link as string)).text();
+    expect(page).toContain('<span class="s-held">held</span>');
+    expect(page).toMatch(/held until 00:00 Europe\/Berlin \(quiet hours; then one summary\)/);
+  }, 60_000);
+});
