@@ -15,6 +15,7 @@ import { stateTable } from '../lib/stores/dynamo';
 import { dynamoFleetStore } from '../lib/stores/fleet';
 import { dynamoHeldStore } from '../lib/stores/held';
 import { dynamoRolloutStore } from '../lib/stores/rollouts';
+import { fleetPath } from '../lib/web/fleet';
 
 // EventBridge → every minute: the CanaryStatus gauge for failed canaries, the re-sending of
 // firing Alertmanager alerts (lib/ops/status.ts), and the routing file's digests and quiet-hours
@@ -71,7 +72,7 @@ async function init() {
     fleet: dynamoFleetStore(table, client),
     held: dynamoHeldStore(table, client),
     records: digestRecords(table, client),
-    ...(links ? { fleetLink: () => signedLink(links.secret, links.base, '/fleet') } : {}),
+    ...(links ? { fleetLink: (scope) => signedLink(links.secret, links.base, fleetPath(scope)) } : {}),
   };
   return { store, senders: refreshers, scheduled };
 }

@@ -6,7 +6,7 @@ import type { FleetRow, FleetStore } from '../rollouts/fleet';
 import type { HeldStore } from '../rollouts/held';
 import { retrying } from '../rollouts/story-log';
 import type { DigestTarget, Schedules } from '../routing/config';
-import { matchesCanary } from '../routing/match';
+import { type CanaryMatch, canaryScope, inCanaryScope } from '../routing/match';
 import { lastFire, periodKey, previousFire } from '../routing/schedule';
 
 export interface ScheduleDeps {
@@ -16,8 +16,8 @@ export interface ScheduleDeps {
   fleet: FleetStore;
   held: HeldStore;
   records: DigestRecords;
-  /** A signed link to the fleet page, when the stack serves pages. */
-  fleetLink?: () => string;
+  /** A signed link to the fleet page (only the canaries of `scope`), when the stack serves pages. */
+  fleetLink?: (scope?: CanaryMatch[]) => string;
   timeoutMs?: number;
   now?: () => number;
 }
@@ -39,9 +39,11 @@ const LEASE_MS = 5 * 60 * 1000;
 const recordKey = (t: DigestTarget, destination: string) =>
   `digest#${t.label.replace(/\s+/g, '-')}#${destination}`;
 
-function inScope(rows: readonly FleetRow[], t: DigestTarget): FleetRow[] {
-  return rows.filter((r) => t.routes.some((route) => matchesCanary(route, r.entry)));
-}
+const inScope = (rows: readonly FleetRow[], t: DigestTarget): FleetRow[] => {
+  const scope = canaryScope(t.routes);
+  // A destination no route sends to covers nothing.
+  return t.routes.length ? rows.filter((r) => inCanaryScope(scope, r.entry)) : [];
+};
 
 /**
  * The scheduled part of the status run: each digest due and not yet sent (per destination, once
@@ -137,7 +139,7 @@ async function sendDigest(
   now = false,
 ): Promise<Sent> {
   const stats = digestStats(inScope(rows, t), since, until);
-  const link = deps.fleetLink?.();
+  const link = deps.fleetLink?.(canaryScope(t.routes));
   const report = digestReport(stats, { every: t.digest.every, key, ...(link ? { link } : {}), now });
   try {
     await (sender.report as NonNullable<Sender['report']>)(report, { timeoutMs: deps.timeoutMs ?? 10_000 });
@@ -177,7 +179,7 @@ async function releaseHeld(deps: ScheduleDeps, now: number): Promise<Sent[]> {
     } catch {
       continue; // another run took them
     }
-    const link = deps.fleetLink?.();
+    const link = deps.fleetLink?.(canaryScope(deps.schedules.routesTo?.[destination] ?? []) ?? undefined);
     const report = quietReport(items, {
       from: Math.min(...items.map((i) => i.at)),
       until: h.until,

@@ -28,7 +28,9 @@ export const keyId = (secret: string): string =>
  */
 export function signedLink(secret: string, base: string, path: string, now = Date.now()): string {
   const exp = Math.floor(now / 1000) + LINK_DAYS * 24 * 3600;
-  return `${base.replace(/\/+$/, '')}${path}?exp=${exp}&sig=${mac(secret, path, exp)}&k=${keyId(secret)}`;
+  // A path may carry a signed query of its own (the fleet page's scope): the signature covers it.
+  const join = path.includes('?') ? '&' : '?';
+  return `${base.replace(/\/+$/, '')}${path}${join}exp=${exp}&sig=${mac(secret, path, exp)}&k=${keyId(secret)}`;
 }
 
 export type LinkCheck = 'ok' | 'missing' | 'tampered' | 'expired' | 'signed-elsewhere';

@@ -44,6 +44,8 @@ export interface Schedules {
   quiet: { destinations: Record<string, QuietWindow[]>; routes: Record<string, QuietWindow[]> };
   /** The destinations quiet hours may hold messages for: their own windows, or a route's to them. */
   held: string[];
+  /** Each of those destinations' routes: whose canaries its summary's fleet link may show. */
+  routesTo?: Record<string, Route[]>;
 }
 
 /** A template and where it is written, for errors: `flagger-notify.yaml: destinations.ops.template (line 7)`. */
@@ -317,6 +319,9 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
       ...routes.flatMap((r, i) => (schedules.quiet.routes[routeLabel(r, i)] ? r.to : [])),
     ]),
   ];
+  schedules.routesTo = Object.fromEntries(
+    schedules.held.map((d) => [d, routes.filter((r) => r.to.includes(d))]),
+  );
   for (const t of schedules.digests) {
     if (t.label.startsWith('destination ')) t.routes = routes.filter((r) => r.to.includes(t.to[0] as string));
   }

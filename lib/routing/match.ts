@@ -103,3 +103,34 @@ export function matchesCanary(
     })
   );
 }
+
+/** What a route's `match` says of canaries (no event criteria): a fleet page's signed scope. */
+export type CanaryMatch = Pick<Route['match'], 'namespace' | 'name' | 'cluster' | 'metadata'>;
+
+/**
+ * The canaries some routes select, as their canary criteria; undefined when one of them selects
+ * every canary (no namespace, name, cluster or metadata criteria): no scope at all.
+ */
+export function canaryScope(routes: readonly Route[]): CanaryMatch[] | undefined {
+  const scope: CanaryMatch[] = [];
+  for (const r of routes) {
+    const { namespace, name, cluster, metadata } = r.match;
+    const m: CanaryMatch = {
+      ...(namespace ? { namespace } : {}),
+      ...(name ? { name } : {}),
+      ...(cluster ? { cluster } : {}),
+      ...(metadata && Object.keys(metadata).length ? { metadata } : {}),
+    };
+    if (!Object.keys(m).length) return undefined;
+    scope.push(m);
+  }
+  return scope.length ? scope : undefined;
+}
+
+/** Whether any of the scope's matches selects the canary (no scope: every canary). */
+export const inCanaryScope = (
+  scope: readonly CanaryMatch[] | undefined,
+  c: Parameters<typeof matchesCanary>[1],
+): boolean =>
+  !scope ||
+  scope.some((match) => matchesCanary({ match, include: [], exclude: [], to: [], continue: false }, c));

@@ -76,6 +76,8 @@ export function fleetPage(
   all: readonly FleetRow[],
   f: FleetFilters,
   keep: Record<string, string>,
+  /** The link's scope in words, when it shows only some canaries. */
+  scope?: string,
 ): string {
   const distinct = (xs: (string | undefined)[]) =>
     [...new Set(xs.filter((x): x is string => x !== undefined))].sort();
@@ -108,7 +110,7 @@ ${keys.map((k) => select(k, k, distinct(all.map((r) => r.entry.meta?.[k])), f.me
   return shell(
     'Fleet',
     `<h1>Fleet</h1><div class="card facts"><div><b>Canaries</b>${lines.length}${lines.length !== all.length ? ` of ${all.length}` : ''}</div><div><b>Failing now</b>${failing}</div><div><b>Waiting for approval</b>${waitingCount}</div></div>
-${filters}
+${scope ? `<p class="muted">This link shows the canaries of one digest: ${esc(scope)}.</p>` : ''}${filters}
 <table><tr><th>canary</th><th>now</th><th>last outcome (UTC)</th><th>gates waiting</th></tr>${rows.join('') || '<tr><td colspan="4" class="muted">No canary seen in the last 30 days matches.</td></tr>'}</table>
 <p class="muted">Canaries seen in the last 30 days; a canary joins when one of its rollouts starts.</p>`,
   );

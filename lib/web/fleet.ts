@@ -1,5 +1,7 @@
+import * as z from 'zod/mini';
 import type { FleetStore } from '../rollouts/fleet';
 import { checkLink, rolloutPath, signedLink } from '../rollouts/links';
+import { type CanaryMatch, inCanaryScope } from '../routing/match';
 import { type FleetFilters, type FleetLine, fleetPage, matches } from './fleet-page';
 import { formNonce } from './nonce';
 import {
@@ -16,7 +18,51 @@ import { type PageApprovers, waitsForGate } from './page-actions';
 export const FLEET_PATH = '/fleet';
 
 // The link's own fields: everything else in the query is a filter.
-const LINK_FIELDS = ['exp', 'sig', 'k'];
+const LINK_FIELDS = ['exp', 'sig', 'k', 'scope'];
+
+const globs = z.optional(z.array(z.string().check(z.maxLength(200))).check(z.maxLength(50)));
+const scopeSchema = z
+  .array(
+    z.strictObject({
+      namespace: globs,
+      name: globs,
+      cluster: globs,
+      metadata: z.optional(
+        z.record(z.string().check(z.maxLength(63)), z.array(z.string().check(z.maxLength(200)))),
+      ),
+    }),
+  )
+  .check(z.minLength(1), z.maxLength(50));
+
+/**
+ * A fleet page's path: the whole fleet, or only the canaries a digest covers (its routes' canary
+ * criteria), signed with the link so whoever reads that digest sees those canaries and no others.
+ */
+export const fleetPath = (scope?: readonly CanaryMatch[]): string =>
+  scope ? `${FLEET_PATH}?scope=${Buffer.from(JSON.stringify(scope)).toString('base64url')}` : FLEET_PATH;
+
+function scopeOf(raw: string | undefined): CanaryMatch[] | undefined | 'bad' {
+  if (raw === undefined) return undefined;
+  try {
+    const r = scopeSchema.safeParse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
+    return r.success ? (r.data as CanaryMatch[]) : 'bad';
+  } catch {
+    return 'bad';
+  }
+}
+
+/** A scope in words, for the page: `namespace shop*; team payments`. */
+const scopeWords = (scope: readonly CanaryMatch[]) =>
+  scope
+    .map((m) =>
+      [
+        ...(['cluster', 'namespace', 'name'] as const).flatMap((k) =>
+          m[k] ? [`${k} ${m[k].join(' or ')}`] : [],
+        ),
+        ...Object.entries(m.metadata ?? {}).map(([k, v]) => `${k} ${v.join(' or ')}`),
+      ].join(', '),
+    )
+    .join('; ');
 const META_KEY = /^[\w.-]{1,63}$/;
 
 export interface FleetDeps {
@@ -31,7 +77,8 @@ function access(req: WebRequest, deps: FleetDeps & { secret: string }, now: numb
   const a = deps.approvers;
   const who = a?.mode === 'listed' ? req.headers?.[a.header]?.trim().toLowerCase() : undefined;
   if (who && a?.emails.includes(who)) return undefined;
-  const check = checkLink(deps.secret, FLEET_PATH, req.query.exp, req.query.sig, now, req.query.k);
+  const signed = req.query.scope === undefined ? FLEET_PATH : `${FLEET_PATH}?scope=${req.query.scope}`;
+  const check = checkLink(deps.secret, signed, req.query.exp, req.query.sig, now, req.query.k);
   if (check === 'ok') return undefined;
   return page(
     403,
@@ -67,6 +114,8 @@ export async function handleFleet(req: WebRequest, deps: FleetDeps): Promise<Web
   const secret = deps.secret;
   const refused = access(req, { ...deps, secret }, now);
   if (refused) return refused;
+  const scope = scopeOf(req.query.scope);
+  if (scope === 'bad') return page(403, problemPage(LINK_TITLE.tampered, LINK_WHY.tampered));
   const filters: FleetFilters = { meta: {} };
   for (const [k, v] of Object.entries(req.query)) {
     if (!v || LINK_FIELDS.includes(k)) continue;
@@ -74,7 +123,8 @@ export async function handleFleet(req: WebRequest, deps: FleetDeps): Promise<Web
     else if (k === 'namespace') filters.namespace = v;
     else if (META_KEY.test(k)) filters.meta[k] = v;
   }
-  const all = await deps.fleet.list();
+  // A scoped link shows its canaries only: the filters narrow within them, never past them.
+  const all = (await deps.fleet.list()).filter((r) => inCanaryScope(scope, r.entry));
   const lines: FleetLine[] = all
     .filter((r) => matches(r, filters))
     .map((row) => {
@@ -88,5 +138,5 @@ export async function handleFleet(req: WebRequest, deps: FleetDeps): Promise<Web
   const keep = Object.fromEntries(
     LINK_FIELDS.flatMap((k) => (req.query[k] ? [[k, req.query[k] as string]] : [])),
   );
-  return page(200, fleetPage(lines, all, filters, keep));
+  return page(200, fleetPage(lines, all, filters, keep, scope && scopeWords(scope)));
 }

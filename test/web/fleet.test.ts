@@ -6,7 +6,7 @@ import type { FleetRow } from '../../lib/rollouts/fleet';
 import { checkLink, signedLink } from '../../lib/rollouts/links';
 import type { Story } from '../../lib/rollouts/story';
 import type { Rollout } from '../../lib/rollouts/tracker';
-import { FLEET_PATH, handleFleet } from '../../lib/web/fleet';
+import { FLEET_PATH, fleetPath, handleFleet } from '../../lib/web/fleet';
 import { checkNonce } from '../../lib/web/nonce';
 import type { PageApprovers } from '../../lib/web/page-actions';
 
@@ -186,6 +186,22 @@ describe('the fleet page', () => {
     expect(action.pathname).toMatch(/^\/clusters\/prod-us\/rollouts\/shop\/feed\/\d+$/);
     expect(checkNonce(SECRET, action.pathname, forms[0]?.[2], NOW)).toBe('ok');
     expect(body).toContain('gate-keeper');
+  });
+
+  it('a digest’s link shows only the canaries it covers: its scope is signed, and filters narrow within it', async () => {
+    const path = fleetPath([{ metadata: { team: ['payments'] } }]);
+    const scoped = Object.fromEntries(new URL(signedLink(SECRET, '', path, NOW), 'http://x').searchParams);
+    const res = await get(scoped);
+    expect(res.statusCode).toBe(200);
+    expect(order(res.body)).toEqual(['prod-eu/shop/checkout', 'prod-eu/shop/cart']);
+    expect(res.body).toContain('This link shows the canaries of one digest: team payments.');
+    expect(order((await get({ ...scoped, team: 'discovery' })).body)).toEqual([]);
+    // Without its scope, or with another, the signature no longer holds.
+    const { scope: _, ...unscoped } = scoped;
+    expect((await get(unscoped)).statusCode).toBe(403);
+    const other = Buffer.from(JSON.stringify([{ metadata: { team: ['discovery'] } }])).toString('base64url');
+    expect((await get({ ...scoped, scope: other })).statusCode).toBe(403);
+    expect((await get({ ...scoped, scope: 'not-json' })).statusCode).toBe(403);
   });
 
   it('keeps hostile metadata as text, and answers anything but GET with 405', async () => {
