@@ -9,9 +9,11 @@ import { envDestination } from '../providers/destination';
 import type { DestinationDef } from '../providers/provider';
 import '../zod';
 import { type Route, routeLabel } from './match';
-import { type Digest, digestSchema, type QuietWindow, quietSchema, toDigest, toQuiet } from './schedule';
+import { digestSchema, quietSchema } from './schedule';
+import { readSchedules, type Schedules } from './schedules';
 import { type CompiledTemplate, compileTemplate, type TemplateDef, templateSchema } from './template';
 
+export type { DigestTarget, Schedules } from './schedules';
 export type { DestinationDef };
 
 export interface RoutingConfig {
@@ -26,26 +28,6 @@ export interface RoutingConfig {
   templates?: { destinations: Record<string, CompiledTemplate>; routes: Record<string, CompiledTemplate> };
   /** Digests and quiet hours (docs/routing.md), where the file sets any. */
   schedules?: Schedules;
-}
-
-/** A digest: who gets it, which canaries it covers (the routes' `match`), when. */
-export interface DigestTarget {
-  /** `destination ops` or `route team-a`: its once-per-period record and its logs. */
-  label: string;
-  to: string[];
-  digest: Digest;
-  /** The routes whose match selects its canaries (a route's own, or every route to the destination). */
-  routes: Route[];
-}
-
-export interface Schedules {
-  digests: DigestTarget[];
-  /** Quiet windows by destination, and by route label (lib/routing/match.ts routeLabel). */
-  quiet: { destinations: Record<string, QuietWindow[]>; routes: Record<string, QuietWindow[]> };
-  /** The destinations quiet hours may hold messages for: their own windows, or a route's to them. */
-  held: string[];
-  /** Each of those destinations' routes: whose canaries its summary's fleet link may show. */
-  routesTo?: Record<string, Route[]>;
 }
 
 /** A template and where it is written, for errors: `flagger-notify.yaml: destinations.ops.template (line 7)`. */
@@ -200,7 +182,6 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
   const file = r.data as z.infer<typeof fileSchema>;
 
   const problems: string[] = [];
-  const schedules: Schedules = { digests: [], quiet: { destinations: {}, routes: {} }, held: [] };
   const destinations: Record<string, DestinationDef> = {};
   const sources: { destinations: Record<string, Located>; routes: Record<string, Located> } = {
     destinations: {},
@@ -220,28 +201,15 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
       }
       continue;
     }
-    const { type, events, template, digest, quiet, ...options } = own.data as Record<
-      string,
-      string | undefined
-    >;
-    const reports = providerById(String(type))?.reports;
-    for (const [key, v] of [
-      ['digest', digest],
-      ['quiet', quiet],
-    ] as const) {
-      if (v && !reports)
-        problems.push(
-          `${where([...path, key])}: type ${type} has no message to put a ${key === 'digest' ? 'digest' : 'quiet-hours summary'} in`,
-        );
-    }
-    if (digest)
-      schedules.digests.push({
-        label: `destination ${n}`,
-        to: [n],
-        digest: toDigest(digest as never),
-        routes: [],
-      });
-    if (quiet) schedules.quiet.destinations[n] = toQuiet(quiet as never);
+    // Digests and quiet hours are read once the routes are (readSchedules).
+    const {
+      type,
+      events,
+      template,
+      digest: _d,
+      quiet: _q,
+      ...options
+    } = own.data as Record<string, string | undefined>;
     if (template)
       sources.destinations[n] = {
         def: template as unknown as TemplateDef,
@@ -277,20 +245,6 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
         def: rt.template as TemplateDef,
         where: `${source}: ${where(['routes', i, 'template'])}`,
       };
-    const label = routeLabel({ name: rt.name }, i);
-    for (const [key, v] of [
-      ['digest', rt.digest],
-      ['quiet', rt.quiet],
-    ] as const) {
-      for (const [j, to] of (v ? (rt.to as string[]) : []).entries()) {
-        const type = destinations[to]?.type;
-        if (type && !providerById(type)?.reports)
-          problems.push(
-            `${where(['routes', i, 'to', j])}: "${to}" (type ${type}) has no message to put the route's ${key === 'digest' ? 'digest' : 'quiet-hours summary'} in`,
-          );
-      }
-    }
-    if (rt.quiet) schedules.quiet.routes[label] = toQuiet(rt.quiet as never);
     return {
       name: rt.name,
       match: (rt.match ?? {}) as Route['match'],
@@ -303,28 +257,8 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
       continue: rt.continue ?? false,
     };
   });
-  // A route's digest covers what its match selects; a destination's, every route that sends to it.
-  (file.routes ?? []).forEach((rt, i) => {
-    if (rt.digest)
-      schedules.digests.push({
-        label: `route ${routeLabel({ name: rt.name }, i)}`,
-        to: rt.to as string[],
-        digest: toDigest(rt.digest as never),
-        routes: [routes[i] as Route],
-      });
-  });
-  schedules.held = [
-    ...new Set([
-      ...Object.keys(schedules.quiet.destinations),
-      ...routes.flatMap((r, i) => (schedules.quiet.routes[routeLabel(r, i)] ? r.to : [])),
-    ]),
-  ];
-  schedules.routesTo = Object.fromEntries(
-    schedules.held.map((d) => [d, routes.filter((r) => r.to.includes(d))]),
-  );
-  for (const t of schedules.digests) {
-    if (t.label.startsWith('destination ')) t.routes = routes.filter((r) => r.to.includes(t.to[0] as string));
-  }
+  const { schedules, problems: scheduleProblems } = readSchedules(file, destinations, routes, where);
+  problems.push(...scheduleProblems);
   // Each template parsed once here, so a syntax error fails the load (ingest, workers, check-config).
   const templates: NonNullable<RoutingConfig['templates']> = { destinations: {}, routes: {} };
   for (const kind of ['destinations', 'routes'] as const) {
@@ -338,11 +272,7 @@ export async function parseRoutingConfig(text: string, env: Env, source: string)
   }
   if (problems.length) fail(problems);
   const any = Object.keys(templates.destinations).length + Object.keys(templates.routes).length;
-  const scheduled =
-    schedules.digests.length ||
-    Object.keys(schedules.quiet.destinations).length ||
-    Object.keys(schedules.quiet.routes).length;
-  return { source, destinations, routes, ...(any ? { templates } : {}), ...(scheduled ? { schedules } : {}) };
+  return { source, destinations, routes, ...(any ? { templates } : {}), ...(schedules ? { schedules } : {}) };
 }
 
 /**
