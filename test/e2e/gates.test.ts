@@ -113,11 +113,18 @@ describe('local pipeline end to end: gates', () => {
         .at(-1);
     }
     expect(link).toBeDefined();
-    // Fetching the page (as a link preview would), twice, changes nothing.
-    const page = await fetch(link as string);
+    // Fetching the page (as a link preview would), again and again, changes nothing. The worker
+    // writes the story at its batch's end, after the message went out: the page may lag the
+    // message by that much, so it is fetched until it shows the waiting gate's form.
+    let html = '';
+    expect(
+      await until(async () => {
+        html = await (await fetch(link as string)).text();
+        return html.includes('<form class="gate"');
+      }, 10_000),
+    ).toBe(true);
     await fetch(link as string);
     expect(await check()).toBe(403);
-    const html = await page.text();
     const nonce = /name="nonce" value="([^"]+)"/.exec(html)?.[1] as string;
     const action = String(/<form class="gate" method="post" action="([^"]+)"/.exec(html)?.[1]).replace(
       /&amp;/g,
