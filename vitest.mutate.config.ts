@@ -15,6 +15,8 @@ export default defineConfig({
       'test/delivery/record.test.ts',
       'test/delivery/record-edges.test.ts',
       'test/delivery/twice.test.ts',
+      'test/delivery/quiet.test.ts',
+      'test/ops/schedules.test.ts',
     ],
     testTimeout: 20_000,
     hookTimeout: 60_000,

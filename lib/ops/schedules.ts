@@ -36,6 +36,14 @@ const CATCH_UP_MS = 3 * 3600 * 1000;
 // A send that has not said how it went after this long (a crash mid-send) is tried again.
 const LEASE_MS = 5 * 60 * 1000;
 
+/**
+ * Where a digest's period starts: the last digest sent; while one was not (it failed, or a run
+ * died sending it), where that one's began, so its rollouts are not skipped; the period before
+ * for the very first.
+ */
+const sinceOf = (r: DigestRecord | undefined, first: number): number =>
+  !r ? first : r.state === 'sent' ? r.last : r.since;
+
 const recordKey = (t: DigestTarget, destination: string) =>
   `digest#${t.label.replace(/\s+/g, '-')}#${destination}`;
 
@@ -69,8 +77,7 @@ export async function runSchedules(deps: ScheduleDeps): Promise<Sent[]> {
       const r = got?.value;
       if (r && r.last >= fire && (r.state === 'sent' || (r.state === 'sending' && now < r.at + LEASE_MS)))
         continue;
-      const since =
-        r && r.last >= fire ? r.since : r?.state === 'sent' ? r.last : previousFire(t.digest, fire);
+      const since = sinceOf(r, previousFire(t.digest, fire));
       const claim: DigestRecord = { last: fire, since, state: 'sending', at: now };
       let version: number;
       try {
@@ -108,7 +115,7 @@ export async function digestsNow(deps: ScheduleDeps): Promise<Sent[]> {
       const sender = deps.senders[destination];
       if (!sender?.report) continue;
       const r = (await deps.records.get(recordKey(t, destination)))?.value;
-      const since = r?.state === 'sent' ? r.last : previousFire(t.digest, lastFire(t.digest, now));
+      const since = sinceOf(r, previousFire(t.digest, lastFire(t.digest, now)));
       out.push(
         await sendDigest(
           deps,

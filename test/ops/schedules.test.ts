@@ -129,6 +129,28 @@ describe('digests from the status run', () => {
     expect(ops.sent).toHaveLength(1);
   });
 
+  it('a period that was never sent (the platform down past the catch-up) is covered by the next digest', async () => {
+    let down = true;
+    const ops = sender(() => down);
+    const { d, records } = deps({ senders: { ops: ops.s } });
+    const today = Date.parse('2026-12-07T09:00:00Z');
+    await runSchedules(d);
+    expect([...records.items.values()][0]?.value).toMatchObject({
+      last: today,
+      since: today - 24 * H,
+      state: 'failed',
+    });
+    down = false;
+    await runSchedules({ ...d, now: () => today + 24 * H + 1000 });
+    // Tomorrow's digest starts where today's would have: nothing in between is skipped.
+    expect([...records.items.values()][0]?.value).toMatchObject({
+      last: today + 24 * H,
+      since: today - 24 * H,
+      state: 'sent',
+    });
+    expect(ops.sent[0]?.summary).toBe('2026-12-06 09:00 – 2026-12-08 09:00 UTC');
+  });
+
   it('a run that died mid-send: the next run waits out the lease, then sends', async () => {
     const { d, ops, records } = deps();
     const fire = Date.parse('2026-12-07T09:00:00Z');
