@@ -49,6 +49,13 @@ const field = (name: string, value: string, inline = true): Field => ({
   inline,
 });
 
+const postedAs = (options: DiscordOptions) => ({
+  ...(options.username ? { username: options.username } : {}),
+  ...(options.avatarUrl ? { avatar_url: options.avatarUrl } : {}),
+});
+// Discord takes the colour as an integer.
+const colour = (tone: keyof typeof TONE_COLOR) => Number.parseInt(TONE_COLOR[tone].slice(1), 16);
+
 export function formatDiscord(
   event: FlaggerEvent,
   options: DiscordOptions = {},
@@ -71,14 +78,12 @@ export function formatDiscord(
   }
   const description = truncate(safe(p.message), Math.min(DESCRIPTION_MAX, budget));
   return {
-    ...(options.username ? { username: options.username } : {}),
-    ...(options.avatarUrl ? { avatar_url: options.avatarUrl } : {}),
+    ...postedAs(options),
     embeds: [
       {
         title,
         description,
-        // Discord takes the colour as an integer.
-        color: Number.parseInt(TONE_COLOR[p.tone].slice(1), 16),
+        color: colour(p.tone),
         // The title links to the rollout's page when there is one, else to the dashboard.
         ...(titleLink && titleLink.length <= URL_MAX ? { url: titleLink } : {}),
         fields: kept,
@@ -101,13 +106,12 @@ export function formatDiscordReport(r: Report, options: DiscordOptions = {}): un
     Math.min(DESCRIPTION_MAX, TOTAL_MAX - used - 100),
   );
   return {
-    ...(options.username ? { username: options.username } : {}),
-    ...(options.avatarUrl ? { avatar_url: options.avatarUrl } : {}),
+    ...postedAs(options),
     embeds: [
       {
         title,
         description,
-        color: Number.parseInt(TONE_COLOR[r.tone].slice(1), 16),
+        color: colour(r.tone),
         ...(r.link && r.link.url.length <= URL_MAX ? { url: r.link.url } : {}),
         fields,
         footer: { text: 'flagger-notify' },

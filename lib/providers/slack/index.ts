@@ -75,13 +75,18 @@ export function formatSlack(
   const fallback = truncate(`${p.emoji} ${esc(canaryId(event))}: ${message}`, FALLBACK_MAX);
   return {
     text: fallback,
-    ...(options.username ? { username: options.username } : {}),
-    ...(options.iconEmoji ? { icon_emoji: options.iconEmoji } : {}),
-    ...(options.iconUrl ? { icon_url: options.iconUrl } : {}),
-    ...(options.channel ? { channel: options.channel } : {}),
+    ...postedAs(options),
     attachments: [{ color: TONE_COLOR[p.tone], fallback, blocks }],
   };
 }
+
+/** The destination's own name, icon and channel, where it sets them. */
+const postedAs = (options: SlackOptions) => ({
+  ...(options.username ? { username: options.username } : {}),
+  ...(options.iconEmoji ? { icon_emoji: options.iconEmoji } : {}),
+  ...(options.iconUrl ? { icon_url: options.iconUrl } : {}),
+  ...(options.channel ? { channel: options.channel } : {}),
+});
 
 /** A digest or quiet-hours summary as Block Kit: title, summary, fields, lines, the fleet page. */
 export function reportBlocks(r: Report): unknown[] {
@@ -104,10 +109,7 @@ export function formatSlackReport(r: Report, options: SlackOptions = {}): unknow
   const fallback = truncate(esc(r.title), FALLBACK_MAX);
   return {
     text: fallback,
-    ...(options.username ? { username: options.username } : {}),
-    ...(options.iconEmoji ? { icon_emoji: options.iconEmoji } : {}),
-    ...(options.iconUrl ? { icon_url: options.iconUrl } : {}),
-    ...(options.channel ? { channel: options.channel } : {}),
+    ...postedAs(options),
     attachments: [{ color: TONE_COLOR[r.tone], fallback, blocks: reportBlocks(r) }],
   };
 }

@@ -79,45 +79,55 @@ export const readerTime = (t: Date | number) => {
   return `{{DATE(${iso}, SHORT)}} {{TIME(${iso})}}`;
 };
 
-function adaptiveCard(event: FlaggerEvent, p: Presentation): unknown {
+/**
+ * An Adaptive Card 1.4 of ours: a header in the tone's container style, then `body`, and link
+ * buttons (the Workflows card's and the Teams bot's reports).
+ */
+function card(
+  tone: Presentation['tone'],
+  title: string,
+  body: unknown[],
+  links: readonly { title: string; url: string }[],
+): Record<string, unknown> {
   return {
-    type: 'message',
-    attachments: [
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    type: 'AdaptiveCard',
+    version: '1.4',
+    msteams: { width: 'Full' },
+    body: [
       {
-        contentType: 'application/vnd.microsoft.card.adaptive',
-        contentUrl: null,
-        content: {
-          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-          type: 'AdaptiveCard',
-          version: '1.4',
-          msteams: { width: 'Full' },
-          body: [
-            {
-              type: 'Container',
-              style: STYLE[p.tone],
-              bleed: true,
-              items: [
-                {
-                  type: 'TextBlock',
-                  text: safe(`${p.emoji} ${p.title}`),
-                  weight: 'Bolder',
-                  size: 'Medium',
-                  wrap: true,
-                },
-              ],
-            },
-            { type: 'TextBlock', text: safe(truncate(p.message, MESSAGE_MAX)), wrap: true },
-            { type: 'FactSet', facts: facts(event, p).map(([title, value]) => ({ title, value })) },
-            { type: 'TextBlock', text: readerTime(p.time), isSubtle: true, size: 'Small', wrap: true },
-          ],
-          ...(linksOf(p).length
-            ? { actions: linksOf(p).map((l) => ({ type: 'Action.OpenUrl', title: l.title, url: l.url })) }
-            : {}),
-        },
+        type: 'Container',
+        style: STYLE[tone],
+        bleed: true,
+        items: [{ type: 'TextBlock', text: safe(title), weight: 'Bolder', size: 'Medium', wrap: true }],
       },
+      ...body,
     ],
+    ...(links.length
+      ? { actions: links.map((l) => ({ type: 'Action.OpenUrl', title: l.title, url: l.url })) }
+      : {}),
   };
 }
+
+/** A card as Workflows takes it: a message with the card as its one attachment. */
+const cardMessage = (content: unknown) => ({
+  type: 'message',
+  attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content }],
+});
+
+const adaptiveCard = (event: FlaggerEvent, p: Presentation): unknown =>
+  cardMessage(
+    card(
+      p.tone,
+      `${p.emoji} ${p.title}`,
+      [
+        { type: 'TextBlock', text: safe(truncate(p.message, MESSAGE_MAX)), wrap: true },
+        { type: 'FactSet', facts: facts(event, p).map(([title, value]) => ({ title, value })) },
+        { type: 'TextBlock', text: readerTime(p.time), isSubtle: true, size: 'Small', wrap: true },
+      ],
+      linksOf(p),
+    ),
+  );
 
 function messageCard(event: FlaggerEvent, p: Presentation): unknown {
   return {
@@ -145,41 +155,36 @@ function messageCard(event: FlaggerEvent, p: Presentation): unknown {
 }
 
 /** A digest or quiet-hours summary as an Adaptive Card 1.4 (the Workflows card's and the bot's). */
-export function reportCard(r: Report): Record<string, unknown> {
-  return {
-    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-    type: 'AdaptiveCard',
-    version: '1.4',
-    msteams: { width: 'Full' },
-    body: [
-      {
-        type: 'Container',
-        style: STYLE[r.tone],
-        bleed: true,
-        items: [{ type: 'TextBlock', text: safe(r.title), weight: 'Bolder', size: 'Medium', wrap: true }],
-      },
+export const reportCard = (r: Report): Record<string, unknown> =>
+  card(
+    r.tone,
+    r.title,
+    [
       { type: 'TextBlock', text: safe(truncate(r.summary, MESSAGE_MAX)), wrap: true },
       ...(r.fields.length
         ? [
             {
               type: 'FactSet',
-              facts: r.fields.slice(0, 30).map(([k, v]) => ({
-                title: safe(truncate(k, FACT_MAX)),
-                value: safe(truncate(v, FACT_MAX)),
-              })),
+              facts: r.fields
+                .slice(0, 30)
+                .map(([k, v]) => ({
+                  title: safe(truncate(k, FACT_MAX)),
+                  value: safe(truncate(v, FACT_MAX)),
+                })),
             },
           ]
         : []),
-      ...r.lines.slice(0, 30).map((l) => ({
-        type: 'TextBlock',
-        text: safe(`- ${truncate(l, FACT_MAX)}`),
-        wrap: true,
-        spacing: 'None',
-      })),
+      ...r.lines
+        .slice(0, 30)
+        .map((l) => ({
+          type: 'TextBlock',
+          text: safe(`- ${truncate(l, FACT_MAX)}`),
+          wrap: true,
+          spacing: 'None',
+        })),
     ],
-    ...(r.link ? { actions: [{ type: 'Action.OpenUrl', title: r.link.title, url: r.link.url }] } : {}),
-  };
-}
+    r.link ? [r.link] : [],
+  );
 
 export function formatTeamsReport(r: Report, options: TeamsOptions = {}): unknown {
   if ((options.format ?? defaultTeamsFormat(options.url)) === 'messagecard') {
@@ -204,12 +209,7 @@ export function formatTeamsReport(r: Report, options: TeamsOptions = {}): unknow
         : {}),
     };
   }
-  return {
-    type: 'message',
-    attachments: [
-      { contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: reportCard(r) },
-    ],
-  };
+  return cardMessage(reportCard(r));
 }
 
 export function formatTeams(
