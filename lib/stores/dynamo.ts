@@ -4,6 +4,7 @@ import {
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { Env } from '../env';
 import { ConfigError, RetryableDeliveryError, StateConflictError } from '../errors';
@@ -47,6 +48,38 @@ export function docOf<T>(item: Record<string, AttributeValue> | undefined): T | 
   if (item?.z?.B) return JSON.parse(inflateRawSync(item.z.B).toString()) as T;
   if (item?.doc?.S) return JSON.parse(item.doc.S) as T;
   return undefined;
+}
+
+/**
+ * Every item of a sparse index whose key attribute (named like the index) has `value`: the index
+ * of failures, the fleet index; page by page, as its key and document.
+ */
+export async function queryIndex<T>(
+  client: DynamoDBClient,
+  table: string,
+  index: string,
+  value: string,
+): Promise<{ key: string; value: T }[]> {
+  const out: { key: string; value: T }[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: index,
+        KeyConditionExpression: '#k = :v',
+        ExpressionAttributeNames: { '#k': index },
+        ExpressionAttributeValues: { ':v': { S: value } },
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const doc = docOf<T>(item);
+      if (item.pk?.S && doc) out.push({ key: item.pk.S, value: doc });
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return out;
 }
 
 export const isConditionFailed = (err: unknown) => (err as Error)?.name === 'ConditionalCheckFailedException';

@@ -1,14 +1,9 @@
-import {
-  type AttributeValue,
-  BatchGetItemCommand,
-  type DynamoDBClient,
-  QueryCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type CanaryRef, canaryKey } from '../event/event';
 import { type FleetEntry, type FleetRow, type FleetStore, HISTORY_DAYS, nextEntry } from '../rollouts/fleet';
 import type { Story } from '../rollouts/story';
 import { retrying } from '../rollouts/story-log';
-import { docOf, versionedDocs } from './dynamo';
+import { docOf, queryIndex, versionedDocs } from './dynamo';
 import { storyKey } from './story';
 
 /** The state table's sparse index of canaries (serverless.yml): only fleet entries carry `fleet`. */
@@ -35,24 +30,9 @@ export function dynamoFleetStore(table: string, client: DynamoDBClient, now = ()
       });
     },
     async list() {
-      const entries: FleetEntry[] = [];
-      let start: Record<string, AttributeValue> | undefined;
-      do {
-        const page = await client.send(
-          new QueryCommand({
-            TableName: table,
-            IndexName: FLEET_INDEX,
-            KeyConditionExpression: 'fleet = :c',
-            ExpressionAttributeValues: { ':c': { S: 'canary' } },
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const e = docOf<FleetEntry>(item);
-          if (e) entries.push(e);
-        }
-        start = page.LastEvaluatedKey;
-      } while (start);
+      const entries = (await queryIndex<FleetEntry>(client, table, FLEET_INDEX, 'canary')).map(
+        (e) => e.value,
+      );
       const stories = await batchStories(client, table, entries);
       return entries.map((entry): FleetRow => {
         const story = stories.get(storyKey(entry));

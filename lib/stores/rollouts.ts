@@ -1,4 +1,4 @@
-import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   FAILING_INDEX,
   isFailing,
@@ -6,7 +6,7 @@ import {
   type RolloutRecord,
   type RolloutStore,
 } from '../rollouts/state';
-import { docOf, versionedDocs } from './dynamo';
+import { queryIndex, versionedDocs } from './dynamo';
 
 export {
   type AlertState,
@@ -30,27 +30,8 @@ export function dynamoRolloutStore(
 ): RolloutStore {
   const docs = versionedDocs(client, table, 'rollout state', KEEP_SECONDS, now);
   return {
-    async failing() {
-      const out: { key: string; value: RolloutRecord }[] = [];
-      let start: Record<string, AttributeValue> | undefined;
-      do {
-        const page = await client.send(
-          new QueryCommand({
-            TableName: table,
-            IndexName: FAILING_INDEX,
-            KeyConditionExpression: 'failing = :y',
-            ExpressionAttributeValues: { ':y': { S: 'yes' } },
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const value = docOf<RolloutRecord>(item);
-          if (item.pk?.S && value) out.push({ key: item.pk.S, value });
-        }
-        start = page.LastEvaluatedKey;
-      } while (start);
-      return out;
-    },
+    // Failed rollouts and firing alerts only: an idle or healthy fleet costs one empty query.
+    failing: () => queryIndex<RolloutRecord>(client, table, FAILING_INDEX, 'yes'),
     get: (key) => docs.get<RolloutRecord>(key),
     put(key, value, version) {
       const record = { ...value, applied: value.applied.slice(-MAX_APPLIED) };

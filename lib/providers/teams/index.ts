@@ -165,23 +165,19 @@ export const reportCard = (r: Report): Record<string, unknown> =>
         ? [
             {
               type: 'FactSet',
-              facts: r.fields
-                .slice(0, 30)
-                .map(([k, v]) => ({
-                  title: safe(truncate(k, FACT_MAX)),
-                  value: safe(truncate(v, FACT_MAX)),
-                })),
+              facts: r.fields.slice(0, 30).map(([k, v]) => ({
+                title: safe(truncate(k, FACT_MAX)),
+                value: safe(truncate(v, FACT_MAX)),
+              })),
             },
           ]
         : []),
-      ...r.lines
-        .slice(0, 30)
-        .map((l) => ({
-          type: 'TextBlock',
-          text: safe(`- ${truncate(l, FACT_MAX)}`),
-          wrap: true,
-          spacing: 'None',
-        })),
+      ...r.lines.slice(0, 30).map((l) => ({
+        type: 'TextBlock',
+        text: safe(`- ${truncate(l, FACT_MAX)}`),
+        wrap: true,
+        spacing: 'None',
+      })),
     ],
     r.link ? [r.link] : [],
   );
