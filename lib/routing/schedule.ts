@@ -85,7 +85,7 @@ export const toQuiet = (q: z.infer<typeof quietSchema>): QuietWindow[] =>
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 /** A zone's wall clock at an instant: calendar date (as a UTC day number) and minute of day. */
-function wall(ms: number, tz: string): { dayNo: number; minute: number; dow: number } {
+function wall(ms: number, tz: string): { dayNo: number; minute: number } {
   let f = formats.get(tz);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
@@ -102,7 +102,7 @@ function wall(ms: number, tz: string): { dayNo: number; minute: number; dow: num
   }
   const p = Object.fromEntries(f.formatToParts(ms).map((x) => [x.type, Number(x.value)]));
   const dayNo = Math.floor(Date.UTC(p.year ?? 1970, (p.month ?? 1) - 1, p.day ?? 1) / DAY_MS);
-  return { dayNo, minute: (p.hour ?? 0) * 60 + (p.minute ?? 0), dow: (dayNo + 4) % 7 };
+  return { dayNo, minute: (p.hour ?? 0) * 60 + (p.minute ?? 0) };
 }
 
 /**
@@ -111,9 +111,10 @@ function wall(ms: number, tz: string): { dayNo: number; minute: number; dow: num
  */
 export function instant(dayNo: number, minute: number, tz: string): number {
   const target = dayNo * DAY_MS + minute * 60_000;
+  // Every instant asked about is a whole minute: the target, and it less whole-minute offsets.
   const offset = (ms: number) => {
     const w = wall(ms, tz);
-    return w.dayNo * DAY_MS + w.minute * 60_000 - (ms - (ms % 60_000));
+    return w.dayNo * DAY_MS + w.minute * 60_000 - ms;
   };
   const o1 = offset(target);
   const guess = target - o1;
@@ -180,32 +181,35 @@ export function quietUntil(windows: readonly QuietWindow[], now: number): number
   // At most two weeks of windows joined end to end, so a window list covering every minute ends.
   for (let i = 0; i < 64; i++) {
     const at = end ?? now;
+    // A window holding `at` ends after it: each round moves the end on.
     const hit = windows.map((w) => windowAt(w, at)).find(Boolean);
     if (!hit) return end;
-    if (end !== undefined && hit[1] <= end) return end;
     end = hit[1];
     if (end - now > 14 * DAY_MS) return end;
   }
   return end;
 }
 
-/** `07:00` in the zone, and the zone when it is not UTC: how a page or summary says when. */
+/** Minutes after midnight as `07:00`. */
+const hhmm = (m: number) =>
+  `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+
+/** `07:00 Europe/Berlin`: how a page or summary says when, in the window's zone. */
 export function clockAt(ms: number, tz: string): string {
   const w = wall(ms, tz);
-  const hhmm = `${String(Math.floor(w.minute / 60)).padStart(2, '0')}:${String(w.minute % 60).padStart(2, '0')}`;
-  return tz === 'UTC' ? `${hhmm} UTC` : `${hhmm} ${tz}`;
+  return `${hhmm(w.minute)} ${tz}`;
 }
 
 /** How check-config says a schedule: `daily at 09:00 Europe/Berlin`. */
 export function describeDigest(d: Digest): string {
-  const at = `${String(Math.floor(d.at / 60)).padStart(2, '0')}:${String(d.at % 60).padStart(2, '0')}`;
+  const at = hhmm(d.at);
   return d.every === 'day' ? `daily at ${at} ${d.tz}` : `weekly on ${d.on} at ${at} ${d.tz}`;
 }
 
 export function describeQuiet(ws: readonly QuietWindow[]): string {
-  const hm = (m: number) =>
-    `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
   return ws
-    .map((w) => `${hm(w.from)}–${hm(w.to)} ${w.tz}${w.days.length === 7 ? '' : ` (${w.days.join(', ')})`}`)
+    .map(
+      (w) => `${hhmm(w.from)}–${hhmm(w.to)} ${w.tz}${w.days.length === 7 ? '' : ` (${w.days.join(', ')})`}`,
+    )
     .join('; ');
 }

@@ -267,3 +267,179 @@ describe('quiet-hours summaries from the status run', () => {
     expect(ops.sent[0]?.title).toBe('While it was quiet · 3 messages held for 2 canaries');
   });
 });
+
+describe('the schedules runner, at its edges', () => {
+  const fire = Date.parse('2026-12-07T09:00:00Z');
+
+  it('sends up to 3 hours late, not a millisecond more', async () => {
+    const late = deps();
+    await runSchedules({ ...late.d, now: () => fire + 3 * H });
+    expect(late.ops.sent).toHaveLength(1);
+    const later = deps();
+    await runSchedules({ ...later.d, now: () => fire + 3 * H + 1 });
+    expect(later.ops.sent).toHaveLength(0);
+  });
+
+  it('waits out a claim’s 5-minute lease to the millisecond', async () => {
+    const { d, ops, records } = deps();
+    records.items.set('digest#destination-ops#ops', {
+      value: { last: fire, since: fire - 24 * H, state: 'sending', at: fire },
+      version: 1,
+    });
+    await runSchedules({ ...d, now: () => fire + 5 * 60_000 - 1 });
+    expect(ops.sent).toHaveLength(0);
+    await runSchedules({ ...d, now: () => fire + 5 * 60_000 });
+    expect(ops.sent).toHaveLength(1);
+  });
+
+  it('claims before it sends, keys each report by its period, and passes the deadline on', async () => {
+    const seen: unknown[] = [];
+    const { d, records } = deps();
+    const s: Sender = {
+      send: async () => ({ status: 200 }),
+      report: async (r, ctx) => {
+        seen.push([r.key, ctx, [...records.items.values()][0]?.value.state]);
+        return { status: 200 };
+      },
+    };
+    await runSchedules({ ...d, senders: { ops: s }, timeoutMs: 5000 });
+    await digestsNow({ ...d, senders: { ops: s } });
+    expect(seen).toEqual([
+      ['digest#destination-ops#ops#2026-12-07', { timeoutMs: 5000 }, 'sending'],
+      [`digest#destination-ops#ops#now#${NOW}`, { timeoutMs: 10_000 }, 'sent'],
+    ]);
+  });
+
+  it('skips a destination without a sender, or whose sender takes no report', async () => {
+    const none = deps({ senders: {} });
+    expect(await runSchedules(none.d)).toEqual([]);
+    expect(await digestsNow(none.d)).toEqual([]);
+    const mute = deps({ senders: { ops: { send: async () => ({ status: 200 }) } } });
+    expect(await runSchedules(mute.d)).toEqual([]);
+    expect(await digestsNow(mute.d)).toEqual([]);
+  });
+});
+
+describe('quiet-hours summaries, at their edges', () => {
+  const until = Date.parse('2026-12-07T07:00:00Z');
+  const quiet = {
+    digests: [],
+    quiet: { destinations: { ops: toQuiet([{ from: '22:00', to: '07:00' }]) }, routes: {} },
+    held: ['ops'],
+  };
+  const item = (id: string, at: number) => ({
+    id,
+    canary: 'cart.shop',
+    kind: 'progress' as const,
+    message: `m${id}`,
+    at,
+  });
+
+  it('only for destinations quiet hours hold for', async () => {
+    const { d, ops, held } = deps({}, { ...quiet, held: [] });
+    held.items.set('ops', {
+      value: { items: [item('a', 1)], overflow: 0, until, when: '07:00 UTC' },
+      version: 1,
+    });
+    await runSchedules(d);
+    expect(ops.sent).toHaveLength(0);
+  });
+
+  it('says how many were held (the uncounted too), from the earliest, keyed by its end, linking only its canaries', async () => {
+    const scopes: unknown[] = [];
+    const route = { match: { namespace: ['shop'] }, include: [], exclude: [], to: ['ops'], continue: false };
+    const { d, ops, held } = deps(
+      { fleetLink: (scope) => (scopes.push(scope), 'https://fleet') },
+      { ...quiet, routesTo: { ops: [route] } },
+    );
+    held.items.set('ops', {
+      value: {
+        items: [item('a', 300), item('b', 100), item('c', 200)],
+        overflow: 4,
+        until,
+        when: '07:00 UTC',
+      },
+      version: 1,
+    });
+    await runSchedules(d);
+    expect(ops.sent[0]).toMatchObject({
+      title: 'While it was quiet · 7 messages held for 1 canary',
+      key: `quiet#ops#${until}`,
+      link: { url: 'https://fleet' },
+      data: { from: 100, until },
+    });
+    expect(scopes).toEqual([[{ namespace: ['shop'] }]]);
+  });
+
+  it('a summary whose sender died mid-send is sent again after 5 minutes, not before', async () => {
+    const { d, ops, held } = deps({}, quiet);
+    held.items.set('ops', {
+      value: {
+        items: [],
+        overflow: 0,
+        until,
+        when: '07:00 UTC',
+        sending: { items: [item('a', 1)], overflow: 0, at: NOW },
+      },
+      version: 1,
+    });
+    await runSchedules({ ...d, now: () => NOW + 5 * 60_000 - 1 });
+    expect(ops.sent).toHaveLength(0);
+    await runSchedules({ ...d, now: () => NOW + 5 * 60_000 });
+    expect(ops.sent.map((r) => r.lines)).toEqual([['cart.shop: ma']]);
+    expect([...held.items.values()][0]?.value.sending).toBeUndefined();
+  });
+
+  it('a failed summary puts back what it took, uncounted ones included, still due and said as before', async () => {
+    const ops = sender(() => true);
+    const { d, held } = deps({ senders: { ops: ops.s } }, quiet);
+    held.items.set('ops', {
+      value: { items: [item('a', 1)], overflow: 2, until, when: '07:00 UTC' },
+      version: 1,
+    });
+    await runSchedules(d);
+    expect([...held.items.values()][0]?.value).toEqual({
+      items: [item('a', 1)],
+      overflow: 2,
+      until,
+      when: '07:00 UTC',
+    });
+  });
+});
+
+describe('the schedules runner when the table fails it', () => {
+  it('a digest sent whose record cannot be saved is said in the log, not thrown', async () => {
+    const { d, ops } = deps();
+    let puts = 0;
+    const records = {
+      get: async () => undefined,
+      put: async () => {
+        puts++;
+        if (puts > 1) throw new Error('ProvisionedThroughputExceededException');
+        return 1;
+      },
+    };
+    const out = await runSchedules({ ...d, records });
+    expect(out).toEqual([expect.objectContaining({ ok: true })]);
+    expect(ops.sent).toHaveLength(1);
+  });
+
+  it('two runs at once take held messages once: one summary', async () => {
+    const until = Date.parse('2026-12-07T07:00:00Z');
+    const { d, ops, held } = deps(
+      {},
+      { digests: [], quiet: { destinations: {}, routes: {} }, held: ['ops'] },
+    );
+    held.items.set('ops', {
+      value: {
+        items: [{ id: 'a', canary: 'x.y', kind: 'progress', message: 'm', at: 1 }],
+        overflow: 0,
+        until,
+        when: '07:00 UTC',
+      },
+      version: 1,
+    });
+    await Promise.all([runSchedules(d), runSchedules(d), runSchedules(d)]);
+    expect(ops.sent).toHaveLength(1);
+  });
+});

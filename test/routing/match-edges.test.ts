@@ -2,7 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../lib/event/classify';
 import type { FlaggerEvent } from '../../lib/event/event';
-import { filteredOut, matchReason, type Route } from '../../lib/routing/match';
+import {
+  canaryScope,
+  filteredOut,
+  inCanaryScope,
+  matchesCanary,
+  matchReason,
+  type Route,
+} from '../../lib/routing/match';
 import { base } from '../helpers/fixtures';
 
 const route = (match: Route['match'], extra: Partial<Route> = {}): Route => ({
@@ -51,5 +58,48 @@ describe('route matching, at its edges', () => {
     expect(filteredOut(route({}, { include: [/never present/] }), base, classify(base))).toBe(
       'matches no include pattern',
     );
+  });
+});
+
+describe('a canary in a digest’s scope', () => {
+  const route = (match: Record<string, unknown>) => ({
+    match,
+    include: [],
+    exclude: [],
+    to: ['ops'],
+    continue: false,
+  });
+  const c = { namespace: 'shop', name: 'cart', cluster: 'prod-eu', meta: { team: 'payments', env: 'prod' } };
+
+  it('is judged on what a canary has: namespace, name, cluster and every metadata glob', () => {
+    expect(matchesCanary(route({ namespace: ['sh*'], name: ['cart'], cluster: ['prod-*'] }), c)).toBe(true);
+    expect(matchesCanary(route({ cluster: ['prod-*'] }), { namespace: 'shop', name: 'cart' })).toBe(false);
+    expect(matchesCanary(route({ metadata: { team: ['pay*'], env: ['prod'] } }), c)).toBe(true);
+    expect(matchesCanary(route({ metadata: { team: ['pay*'], env: ['dev'] } }), c)).toBe(false);
+    expect(matchesCanary(route({ metadata: { team: ['pay*'] } }), { namespace: 'shop', name: 'cart' })).toBe(
+      false,
+    );
+    // What only an event has does not narrow it.
+    expect(matchesCanary(route({ kind: ['failed'], severity: ['error'] }), c)).toBe(true);
+  });
+
+  it('a scope is each route’s canary criteria; a route without any scopes nothing out', () => {
+    expect(
+      canaryScope([
+        route({ name: ['cart'] }),
+        route({ cluster: ['eu'], kind: ['failed'] }),
+        route({ metadata: { team: ['x'] } }),
+      ]),
+    ).toEqual([{ name: ['cart'] }, { cluster: ['eu'] }, { metadata: { team: ['x'] } }]);
+    expect(canaryScope([route({ name: ['cart'] }), route({ kind: ['failed'] })])).toBeUndefined();
+    expect(canaryScope([route({ metadata: {} })])).toBeUndefined();
+    expect(canaryScope([])).toBeUndefined();
+  });
+
+  it('a canary is in a scope when any of its matches selects it', () => {
+    const scope = [{ name: ['cart'] }, { name: ['search'] }];
+    expect(inCanaryScope(scope, c)).toBe(true);
+    expect(inCanaryScope(scope, { ...c, name: 'feed' })).toBe(false);
+    expect(inCanaryScope(undefined, { ...c, name: 'feed' })).toBe(true);
   });
 });

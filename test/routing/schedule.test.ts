@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { parseRoutingConfig } from '../../lib/routing/config';
 import {
   clockAt,
+  describeDigest,
+  describeQuiet,
   instant,
   lastFire,
+  nextFire,
   periodKey,
   previousFire,
   quietUntil,
@@ -163,5 +166,76 @@ routes:
 
   it('a file without either has no schedules: the status function and workers never ask', async () => {
     expect((await parse(`destinations:\n  ops: { ${SLACK} }\n`)).schedules).toBeUndefined();
+  });
+});
+
+describe('the edges of wall-clock windows', () => {
+  it('New York’s spring jump: 02:30 does not exist, so it is 03:30 EDT, after the jump', () => {
+    // 2026-03-08 02:00 EST → 03:00 EDT (07:00 UTC).
+    expect(new Date(instant(dayNo('2026-03-08'), 150, 'America/New_York')).toISOString()).toBe(
+      '2026-03-08T07:30:00.000Z',
+    );
+    expect(new Date(instant(dayNo('2026-03-08'), 60, 'America/New_York')).toISOString()).toBe(
+      '2026-03-08T06:00:00.000Z',
+    );
+  });
+
+  it('a window whose end is its start lasts a whole day', () => {
+    // Mondays only (2026-12-07 is one): every day, they would join into one endless stretch.
+    const day = toQuiet([{ from: '07:00', to: '07:00', days: ['mon'] }]);
+    expect(quietUntil(day, at('2026-12-07T07:00:00Z'))).toBe(at('2026-12-08T07:00:00Z'));
+    expect(quietUntil(day, at('2026-12-08T06:59:00Z'))).toBe(at('2026-12-08T07:00:00Z'));
+  });
+
+  it('the next digest, and how check-config says a schedule', () => {
+    const daily = toDigest({ every: 'day', at: '09:00', tz: 'Europe/Berlin' });
+    expect(new Date(nextFire(daily, at('2026-12-07T07:59:00Z'))).toISOString()).toBe(
+      '2026-12-07T08:00:00.000Z',
+    );
+    expect(new Date(nextFire(daily, at('2026-12-07T08:00:00Z'))).toISOString()).toBe(
+      '2026-12-08T08:00:00.000Z',
+    );
+    const weekly = toDigest({ every: 'week', on: 'fri', at: '16:05' });
+    expect(new Date(nextFire(weekly, at('2026-12-07T12:00:00Z'))).toISOString()).toBe(
+      '2026-12-11T16:05:00.000Z',
+    );
+    expect(describeDigest(daily)).toBe('daily at 09:00 Europe/Berlin');
+    expect(describeDigest(weekly)).toBe('weekly on fri at 16:05 UTC');
+    expect(
+      describeQuiet(
+        toQuiet([
+          { from: '22:30', to: '07:05', tz: 'Europe/Berlin' },
+          { from: '00:00', to: '24:00', days: ['sat', 'sun'] },
+        ]),
+      ),
+    ).toBe('22:30–07:05 Europe/Berlin; 00:00–24:00 UTC (sat, sun)');
+  });
+
+  it('refuses times that are not HH:MM within the day, and empty day or window lists, saying so', async () => {
+    const problem = async (quiet: string) =>
+      parseRoutingConfig(
+        `destinations:\n  ops: { type: slack, url: "https://hooks.slack.com/services/T/B/x", quiet: ${quiet} }\n`,
+        {},
+        'r.yaml',
+      ).then(
+        () => 'accepted',
+        (e: Error) => e.message.replace(/^r\.yaml: /, ''),
+      );
+    expect(await problem('{ from: "24:00", to: "07:00" }')).toBe(
+      'destinations.ops.quiet.0.from (line 2): must be a time such as 09:00 (00:00–23:59)',
+    );
+    expect(await problem('{ from: "22:00", to: "24:30" }')).toBe(
+      'destinations.ops.quiet.0.to (line 2): must be a time such as 09:00 (00:00–24:00)',
+    );
+    for (const bad of ['9:00', '09:00:00', 'x09:00', '09:60'])
+      expect(await problem(`{ from: "${bad}", to: "07:00" }`)).toMatch(/quiet\.0\.from .*must be a time/);
+    expect(await problem('{ from: "22:00", to: "24:00" }')).toBe('accepted');
+    expect(await problem('{ from: "22:00", to: "07:00", days: [] }')).toBe(
+      'destinations.ops.quiet.0.days (line 2): must list at least one day',
+    );
+    expect(await problem('{ from: "22:00", to: "07:00", days: [funday] }')).toBe(
+      'destinations.ops.quiet.0.days.0 (line 2): must be one of sun, mon, tue, wed, thu, fri, sat',
+    );
+    expect(await problem('[]')).toBe('destinations.ops.quiet (line 2): must give at least one window');
   });
 });

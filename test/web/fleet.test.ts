@@ -204,10 +204,60 @@ describe('the fleet page', () => {
     expect((await get({ ...scoped, scope: 'not-json' })).statusCode).toBe(403);
   });
 
+  it('says how to get a link when there is none, and that the page is off without a link secret', async () => {
+    const missing = await get({});
+    expect(missing.body).toContain(
+      'The fleet page opens from a signed link (npx flagger-notify link fleet) or, where PAGE_APPROVERS lists emails, through your SSO proxy.',
+    );
+    const off = await handleFleet({ method: 'GET', route: FLEET_PATH, params: {}, query: q }, { fleet });
+    expect(off.statusCode).toBe(404);
+    expect(off.body).toContain('<h1>The fleet page is off</h1>');
+    expect(off.body).toContain('This stack has no LINK_SECRET');
+    // The SSO header, with the spaces a proxy may leave around it.
+    expect(
+      (await get({}, { approvers: LISTED, headers: { 'x-forwarded-email': ' ana@example.com ' } }))
+        .statusCode,
+    ).toBe(200);
+  });
+
+  it('a scope signed with the link but unreadable is refused; filter keys that are no metadata key are ignored', async () => {
+    const bad = Object.fromEntries(
+      new URL(signedLink(SECRET, '', '/fleet?scope=bm90LWpzb24', NOW), 'http://x').searchParams,
+    );
+    const res = await get(bad);
+    expect(res.statusCode).toBe(403);
+    expect(res.body).toContain('<h1>Link tampered</h1>');
+    expect(order((await get({ ...q, 'not a key!': 'x', [`k${'x'.repeat(70)}`]: 'y' })).body)).toHaveLength(4);
+    // Two matches in words, each criterion said.
+    const two = fleetPath([
+      { namespace: ['shop'], cluster: ['prod-eu', 'prod-us'] },
+      { metadata: { team: ['payments'] } },
+    ]);
+    const body = (
+      await get(Object.fromEntries(new URL(signedLink(SECRET, '', two, NOW), 'http://x').searchParams))
+    ).body;
+    expect(body).toContain(
+      'This link shows the canaries of one digest: cluster prod-eu or prod-us, namespace shop; team payments.',
+    );
+  });
+
+  it('a canary whose story is gone is listed, without a link or state', async () => {
+    const bare: FleetRow = { entry: { namespace: 'old', name: 'gone', startedAt: NOW - 1000, history: [] } };
+    const res = await handleFleet(
+      { method: 'HEAD', route: FLEET_PATH, params: {}, query: q },
+      { fleet: { list: async () => [bare], started: async () => {} }, secret: SECRET, now: () => NOW },
+    );
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('<td>old / gone</td><td><span class="muted">unknown</span>');
+  });
+
   it('keeps hostile metadata as text, and answers anything but GET with 405', async () => {
     const body = (await get(q)).body;
     expect(body).not.toContain('<img');
     expect(body).toContain('team=&lt;img src=x onerror=alert(1)&gt;');
-    expect((await get(q, { method: 'POST' })).statusCode).toBe(405);
+    const post = await get(q, { method: 'POST' });
+    expect(post.statusCode).toBe(405);
+    expect(post.body).toContain('<h1>Method not allowed</h1>');
+    expect(post.body).toContain('The fleet page is read with GET; its buttons post to each rollout’s page.');
   });
 });
