@@ -335,6 +335,18 @@ describe('quiet-hours summaries, at their edges', () => {
     at,
   });
 
+  it('at the very minute quiet ends, not a millisecond before', async () => {
+    const { d, ops, held } = deps({}, quiet);
+    held.items.set('ops', {
+      value: { items: [item('a', 1)], overflow: 0, until, when: '07:00 UTC' },
+      version: 1,
+    });
+    await runSchedules({ ...d, now: () => until - 1 });
+    expect(ops.sent).toHaveLength(0);
+    await runSchedules({ ...d, now: () => until });
+    expect(ops.sent).toHaveLength(1);
+  });
+
   it('only for destinations quiet hours hold for', async () => {
     const { d, ops, held } = deps({}, { ...quiet, held: [] });
     held.items.set('ops', {
