@@ -28,7 +28,8 @@ export async function statusSetup() {
     process.env,
     [
       { name: 'CONFIG', optional: true },
-      { name: 'LINK_SECRET', optional: true },
+      // The fleet link in reports; a stack without a provider that takes them never reads it.
+      ...(periodic.some((p) => p.reports) ? [{ name: 'LINK_SECRET', optional: true }] : []),
       ...periodic.flatMap((p) =>
         p.secrets.map((name) => ({ name, optional: routingFile || name !== p.on || !p.scheduled })),
       ),
@@ -59,7 +60,7 @@ export async function statusSetup() {
   const reporters: Record<string, Sender> = {};
   for (const l of loaded)
     for (const [name, d] of Object.entries(l.destinations)) if (wanted.has(name)) reporters[name] = d.sender;
-  const links = loadLinks(env);
+  const links = schedules ? loadLinks(env) : undefined;
   if (schedules?.digests.length && !links)
     logger.warn(
       'digests read the rollouts kept for their pages: set LINK_SECRET and PUBLIC_URL, or they stay empty',
