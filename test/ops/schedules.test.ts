@@ -361,7 +361,12 @@ describe('quiet-hours summaries, at their edges', () => {
     const scopes: unknown[] = [];
     const route = { match: { namespace: ['shop'] }, include: [], exclude: [], to: ['ops'], continue: false };
     const { d, ops, held } = deps(
-      { fleetLink: (scope) => (scopes.push(scope), 'https://fleet') },
+      {
+        fleetLink: (scope) => {
+          scopes.push(scope);
+          return 'https://fleet';
+        },
+      },
       { ...quiet, routesTo: { ops: [route] } },
     );
     held.items.set('ops', {
