@@ -1,9 +1,7 @@
 // Quiet hours in the worker: what may wait is held in the state table (once, by identity) and not
 // sent; failures, rollbacks and approvals waiting go through at once; the rollout page shows the
 // held message as "held until …".
-import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { messageGroupId } from '../../lib/aws/queue';
 import { loadQuiet } from '../../lib/config/quiet';
 import type { FlaggerEvent } from '../../lib/event/event';
 import { eventIdentity } from '../../lib/event/identity';
@@ -14,36 +12,15 @@ import { dynamoHeldStore } from '../../lib/stores/held';
 import { dynamoStoryStore } from '../../lib/stores/story';
 import { useDynamo } from '../helpers/dynamo';
 import { byMessage } from '../helpers/fixtures';
+import { fakeRecord } from '../helpers/queues';
 import { answer, destination, startReceiver } from '../helpers/receiver';
 import { lambdaContext, workerFor } from '../helpers/worker';
 
 const db = useDynamo();
 
-const record = (event: FlaggerEvent, id: string, extra: Record<string, unknown> = {}): SQSRecord =>
-  ({
-    messageId: id,
-    receiptHandle: `rh-${id}`,
-    body: JSON.stringify({
-      v: 1,
-      receivedAt: new Date().toISOString(),
-      event,
-      destination: 'ops',
-      id: eventIdentity(event),
-      ...extra,
-    }),
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: '0',
-      SenderId: 'l',
-      ApproximateFirstReceiveTimestamp: '0',
-      MessageGroupId: messageGroupId('ops', event),
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:1:q',
-    awsRegion: 'us-east-1',
-  }) as SQSRecord;
+/** The queued copy for `ops`, with its identity and what else ingest adds. */
+const record = (event: FlaggerEvent, id: string, extra: Record<string, unknown> = {}) =>
+  fakeRecord(event, id, 'ops', { id: eventIdentity(event), ...extra });
 
 // A window around every minute of every day: the worker is always inside it.
 const ALWAYS = `quiet: { from: "00:00", to: "24:00", tz: Europe/Berlin }`;

@@ -77,6 +77,8 @@ export function fakeRecord(
   event: { namespace: string; name: string },
   id: string,
   destination?: string,
+  /** More of the envelope: what ingest adds (`id`, `quiet`, `via`, …). */
+  extra: Record<string, unknown> = {},
 ): SQSEvent['Records'][number] {
   const group = `${destination ?? 'd'}/${event.namespace}/${event.name}`;
   return {
@@ -87,6 +89,7 @@ export function fakeRecord(
       receivedAt: new Date().toISOString(),
       event,
       ...(destination ? { destination } : {}),
+      ...extra,
     }),
     attributes: {
       ApproximateReceiveCount: '1',
