@@ -1,5 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { presentedToken, tokenMatches } from '../ingest/auth';
 import { signedLink } from '../rollouts/links';
 
 /**
@@ -29,9 +29,9 @@ export async function serveLocalTools(
     });
     return true;
   }
+  // Compared as ingest compares a token (constant time, whatever the lengths).
   const token = o.env.INGEST_TOKEN;
-  const got = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
-  if (token && !(got.length === token.length && timingSafeEqual(Buffer.from(got), Buffer.from(token)))) {
+  if (token && !tokenMatches(presentedToken({}, req.headers.authorization), [token])) {
     send(401, { error: 'npm start needs its ingest token (INGEST_TOKEN, or .env in its directory)' });
     return true;
   }

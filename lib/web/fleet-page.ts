@@ -28,10 +28,10 @@ const RANK: Record<RolloutStatus, number> = {
   terminated: 4,
 };
 
-export const rankOf = (r: FleetRow) => (r.story ? RANK[r.story.rollout.status] : 5);
+const rankOf = (r: FleetRow) => (r.story ? RANK[r.story.rollout.status] : 5);
 
 /** Rows in the page's order: by rank, then the most recent first. */
-export function ordered(rows: readonly FleetLine[]): FleetLine[] {
+function ordered(rows: readonly FleetLine[]): FleetLine[] {
   const at = (l: FleetLine) => l.row.story?.rollout.updatedAt ?? l.row.entry.startedAt;
   return [...rows].sort((a, b) => rankOf(a.row) - rankOf(b.row) || at(b) - at(a));
 }

@@ -12,7 +12,7 @@ import {
   type WebRequest,
   type WebResponse,
 } from './page';
-import { type PageApprovers, waitsForGate } from './page-actions';
+import { type PageApprovers, ssoIdentity, waitsForGate } from './page-actions';
 
 /** The fleet page's own path, as its signed link covers it (`flagger-notify link fleet`). */
 export const FLEET_PATH = '/fleet';
@@ -74,9 +74,9 @@ export interface FleetDeps {
 
 /** Who may see the fleet: a listed approver named by the SSO proxy, or whoever holds a signed link. */
 function access(req: WebRequest, deps: FleetDeps & { secret: string }, now: number): WebResponse | undefined {
-  const a = deps.approvers;
-  const who = a?.mode === 'listed' ? req.headers?.[a.header]?.trim().toLowerCase() : undefined;
-  if (who && a?.emails.includes(who)) return undefined;
+  // The rollout page's own rule for who an approver is (lib/web/page-actions.ts).
+  const who = deps.approvers && ssoIdentity(deps.approvers, req.headers);
+  if (who && deps.approvers?.emails.includes(who)) return undefined;
   const signed = req.query.scope === undefined ? FLEET_PATH : `${FLEET_PATH}?scope=${req.query.scope}`;
   const check = checkLink(deps.secret, signed, req.query.exp, req.query.sig, now, req.query.k);
   if (check === 'ok') return undefined;

@@ -75,6 +75,12 @@ export function pageApprovers(env: Env): PageApprovers {
   };
 }
 
+/** Who the SSO proxy says is asking (its header, lower-cased), when approvers are listed emails. */
+export const ssoIdentity = (
+  a: PageApprovers,
+  headers: Record<string, string | undefined> | undefined,
+): string | undefined => (a.mode === 'listed' ? headers?.[a.header]?.trim().toLowerCase() : undefined);
+
 /** A rollout that runs and waits for approval: the moment the page offers Approve / Roll back. */
 export const waitsForGate = (s: Story): boolean =>
   s.rollout.status === 'waiting' && s.rollout.gates.some((g) => !g.passed);
@@ -165,7 +171,7 @@ export async function handlePageAction(
   if (fresh !== 'ok') return refuse(403, 'Bad form', `nonce: ${fresh}; send the form from the rollout page.`);
   let by = 'someone with the link';
   if (deps.approvers.mode === 'listed') {
-    const who = req.headers?.[deps.approvers.header]?.trim().toLowerCase();
+    const who = ssoIdentity(deps.approvers, req.headers);
     if (!who || !deps.approvers.emails.includes(who))
       return refuse(
         403,
