@@ -3,6 +3,7 @@ import { signedLink } from '../rollouts/links';
 import { stageParams } from './gate-cli';
 import type { Io } from './io';
 import { findLocalStack, localToken, unreachable } from './local-stack';
+import type { Sent } from './schedules';
 
 export interface FleetArgs {
   group: 'link' | 'digest';
@@ -15,14 +16,6 @@ export interface FleetArgs {
 export interface FleetDeps {
   /** Invokes a deployed function with a JSON payload; returns its JSON result. */
   invoke(functionName: string, payload: unknown, region: string): Promise<unknown>;
-}
-
-interface Sent {
-  what: string;
-  destination: string;
-  ok: boolean;
-  title?: string;
-  error?: string;
 }
 
 /** One line per report sent (or not): what, where, and its title or why not. */

@@ -1,5 +1,5 @@
 import { logger } from '../log';
-import type { Sender } from '../providers/provider';
+import type { Report, Sender } from '../providers/provider';
 import { digestReport, quietReport } from '../providers/report';
 import { type DigestRecord, type DigestRecords, digestStats } from '../rollouts/digest';
 import type { FleetRow, FleetStore } from '../rollouts/fleet';
@@ -47,11 +47,9 @@ const sinceOf = (r: DigestRecord | undefined, first: number): number =>
 const recordKey = (t: DigestTarget, destination: string) =>
   `digest#${t.label.replace(/\s+/g, '-')}#${destination}`;
 
-const inScope = (rows: readonly FleetRow[], t: DigestTarget): FleetRow[] => {
-  const scope = canaryScope(t.routes);
-  // A destination no route sends to covers nothing.
-  return t.routes.length ? rows.filter((r) => inCanaryScope(scope, r.entry)) : [];
-};
+/** A report through its destination's sender (callers have checked it takes reports). */
+const sendReport = (deps: ScheduleDeps, sender: Sender, report: Report) =>
+  (sender.report as NonNullable<Sender['report']>)(report, { timeoutMs: deps.timeoutMs ?? 10_000 });
 
 /**
  * The scheduled part of the status run: each digest due and not yet sent (per destination, once
@@ -145,11 +143,14 @@ async function sendDigest(
   key: string,
   now = false,
 ): Promise<Sent> {
-  const stats = digestStats(inScope(rows, t), since, until);
-  const link = deps.fleetLink?.(canaryScope(t.routes));
+  // The canaries its routes select; a destination no route sends to covers none.
+  const scope = canaryScope(t.routes);
+  const covered = t.routes.length ? rows.filter((r) => inCanaryScope(scope, r.entry)) : [];
+  const stats = digestStats(covered, since, until);
+  const link = deps.fleetLink?.(scope);
   const report = digestReport(stats, { every: t.digest.every, key, ...(link ? { link } : {}), now });
   try {
-    await (sender.report as NonNullable<Sender['report']>)(report, { timeoutMs: deps.timeoutMs ?? 10_000 });
+    await sendReport(deps, sender, report);
     logger.info('digest sent', { digest: t.label, destination, rollouts: stats.rollouts });
     return { what: `digest (${t.label})`, destination, ok: true, title: report.title };
   } catch (err) {
@@ -198,7 +199,7 @@ async function releaseHeld(deps: ScheduleDeps, now: number): Promise<Sent[]> {
     let ok = true;
     let error: string | undefined;
     try {
-      await (sender.report as NonNullable<Sender['report']>)(report, { timeoutMs: deps.timeoutMs ?? 10_000 });
+      await sendReport(deps, sender, report);
       logger.info('quiet-hours summary sent', { destination, held: items.length });
     } catch (err) {
       ok = false;
