@@ -131,6 +131,24 @@ describe('reports: digests and quiet-hours summaries', () => {
     ]);
   });
 
+  it('Teams through an old Office 365 connector gets the digest as a MessageCard (golden)', async () => {
+    const { teams } = await import('../../lib/providers/teams');
+    const sender = teams.create(
+      {
+        name: 'ops',
+        type: 'teams',
+        options: { url: rx.url('/teams-legacy'), format: 'messagecard' },
+        field: (k) => k,
+      },
+      { deployed: false, extraAllowedHosts: [] },
+    );
+    await sender.report?.(SAMPLES.digest as Report, { timeoutMs: 2000 });
+    const sent = rx.received.filter((r) => r.path === '/teams-legacy');
+    expect(sent).toHaveLength(1);
+    expectGolden('reports/teams-messagecard-digest', sent[0]?.json);
+    expect(sent[0]?.body).not.toContain('](http://evil');
+  });
+
   describe.each(reporting.map((p) => [p.id, p] as const))('%s', (id, provider) => {
     it.each(Object.keys(SAMPLES))('posts the %s as one new message (golden)', async (kind) => {
       const def: DestinationDef = {

@@ -129,22 +129,22 @@ const adaptiveCard = (event: FlaggerEvent, p: Presentation): unknown =>
     ),
   );
 
-function messageCard(event: FlaggerEvent, p: Presentation): unknown {
+/** The legacy MessageCard old Office 365 connectors take: one section, its facts and link buttons. */
+function legacyCard(
+  tone: Presentation['tone'],
+  summary: string,
+  section: { activityTitle: string; text: string; facts: [string, string][] },
+  links: readonly { title: string; url: string }[],
+): unknown {
   return {
     '@type': 'MessageCard',
     '@context': 'https://schema.org/extensions',
-    themeColor: THEME[p.tone],
-    summary: safe(truncate(`${canaryId(event)}: ${p.message}`, 200)),
-    sections: [
-      {
-        activityTitle: safe(`${p.emoji} ${p.title}`),
-        text: safe(truncate(p.message, MESSAGE_MAX)),
-        facts: facts(event, p).map(([name, value]) => ({ name, value })),
-      },
-    ],
-    ...(linksOf(p).length
+    themeColor: THEME[tone],
+    summary,
+    sections: [{ ...section, facts: section.facts.map(([name, value]) => ({ name, value })) }],
+    ...(links.length
       ? {
-          potentialAction: linksOf(p).map((l) => ({
+          potentialAction: links.map((l) => ({
             '@type': 'OpenUri',
             name: l.title,
             targets: [{ os: 'default', uri: l.url }],
@@ -153,6 +153,21 @@ function messageCard(event: FlaggerEvent, p: Presentation): unknown {
       : {}),
   };
 }
+
+const messageCard = (event: FlaggerEvent, p: Presentation): unknown =>
+  legacyCard(
+    p.tone,
+    safe(truncate(`${canaryId(event)}: ${p.message}`, 200)),
+    {
+      activityTitle: safe(`${p.emoji} ${p.title}`),
+      text: safe(truncate(p.message, MESSAGE_MAX)),
+      facts: facts(event, p),
+    },
+    linksOf(p),
+  );
+
+/** Which card a destination takes: its `format`, else what its URL's host takes. */
+const formatOf = (options: TeamsOptions): TeamsFormat => options.format ?? defaultTeamsFormat(options.url);
 
 /** A digest or quiet-hours summary as an Adaptive Card 1.4 (the Workflows card's and the bot's). */
 export const reportCard = (r: Report): Record<string, unknown> =>
@@ -183,27 +198,17 @@ export const reportCard = (r: Report): Record<string, unknown> =>
   );
 
 export function formatTeamsReport(r: Report, options: TeamsOptions = {}): unknown {
-  if ((options.format ?? defaultTeamsFormat(options.url)) === 'messagecard') {
-    return {
-      '@type': 'MessageCard',
-      '@context': 'https://schema.org/extensions',
-      themeColor: THEME[r.tone],
-      summary: safe(truncate(r.title, 200)),
-      sections: [
-        {
-          activityTitle: safe(r.title),
-          text: safe(truncate([r.summary, ...r.lines.map((l) => `- ${l}`)].join('\n\n'), MESSAGE_MAX)),
-          facts: r.fields.map(([name, value]) => ({ name: safe(name), value: safe(value) })),
-        },
-      ],
-      ...(r.link
-        ? {
-            potentialAction: [
-              { '@type': 'OpenUri', name: r.link.title, targets: [{ os: 'default', uri: r.link.url }] },
-            ],
-          }
-        : {}),
-    };
+  if (formatOf(options) === 'messagecard') {
+    return legacyCard(
+      r.tone,
+      safe(truncate(r.title, 200)),
+      {
+        activityTitle: safe(r.title),
+        text: safe(truncate([r.summary, ...r.lines.map((l) => `- ${l}`)].join('\n\n'), MESSAGE_MAX)),
+        facts: r.fields.map(([name, value]) => [safe(name), safe(value)]),
+      },
+      r.link ? [r.link] : [],
+    );
   }
   return cardMessage(reportCard(r));
 }
@@ -214,8 +219,7 @@ export function formatTeams(
   ctx: Partial<SendContext> = {},
 ): unknown {
   const p = present(event, options.dashboardUrl, ctx.links?.rollout, ctx.wording);
-  const format = options.format ?? defaultTeamsFormat(options.url);
-  return format === 'messagecard' ? messageCard(event, p) : adaptiveCard(event, p);
+  return formatOf(options) === 'messagecard' ? messageCard(event, p) : adaptiveCard(event, p);
 }
 
 export const teams = webhookProvider<TeamsOptions, 'teams'>({
