@@ -40,9 +40,11 @@ export async function loadDestinations(
   env: Env,
   provider: Provider,
   makeStore?: (table: string) => RolloutStore,
+  /** A routing file the caller already read: parsed (and its templates compiled) once. */
+  read?: RoutingConfig,
 ): Promise<{ destinations: Record<string, Destination>; store?: RolloutStore; routing: RoutingConfig }> {
   const e = parseEnv(schema, env, `${provider.id} destinations`);
-  const routing = await loadRouting(env, [provider.id]);
+  const routing = read ?? (await loadRouting(env, [provider.id]));
   const common = commonSettings(env, e);
   const mine = Object.values(routing.destinations).filter((d) => d.type === provider.id);
   // The destination's own choice, else EVENTS where the provider can, else its default.

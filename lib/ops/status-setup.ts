@@ -52,7 +52,12 @@ export async function statusSetup() {
       p.scheduled || Object.values(routing.destinations).some((d) => d.type === p.id && wanted.has(d.name)),
   );
   const loaded = await Promise.all(
-    needed.map(async (p) => ({ p, ...(await loadDestinations(env, p, () => store)) })),
+    // A routing file is read once, above; without one each provider's destination comes from its
+    // own variables, which only loadDestinations reads.
+    needed.map(async (p) => ({
+      p,
+      ...(await loadDestinations(env, p, () => store, routing.source === 'env' ? undefined : routing)),
+    })),
   );
   const refreshers = loaded
     .filter((l) => l.p.scheduled)
