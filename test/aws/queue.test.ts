@@ -74,6 +74,8 @@ describe('the queued envelope, checked again by the worker', () => {
       'teams',
     ]);
     expect(parseQueuedBody(envelope({ tells: false })).tells).toBe(false);
+    // The route whose quiet hours apply (docs/fleet.md#quiet-hours).
+    expect(parseQueuedBody(envelope({ quiet: 'night' })).quiet).toBe('night');
   });
 
   it.each([
@@ -81,6 +83,8 @@ describe('the queued envelope, checked again by the worker', () => {
     ['providers not a list', { providers: 'slack' }],
     ['a provider name of 65 characters', { providers: ['x'.repeat(65)] }],
     ['65 providers', { providers: Array.from({ length: 65 }, (_, i) => `p${i}`) }],
+    ['a quiet route name of 65 characters', { quiet: 'x'.repeat(65) }],
+    ['a quiet route that is no name', { quiet: 7 }],
   ])('refuses %s as not an envelope, for the dead-letter queue with its reason', (_, extra) => {
     expect(() => parseQueuedBody(envelope(extra))).toThrow(
       new InvalidMessageError('queue message is not a flagger-notify v1 envelope'),
