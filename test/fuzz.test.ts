@@ -3,14 +3,16 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type FlaggerEvent, parseFlaggerEvent } from '../lib/event/event';
 import { handleIngest, type IngestRequest } from '../lib/ingest/ingest';
-import { formatDiscord } from '../lib/providers/discord';
-import { formatGoogleChat } from '../lib/providers/googlechat';
-import { formatMattermost } from '../lib/providers/mattermost';
-import { formatRocketChat } from '../lib/providers/rocketchat';
-import { formatSlack } from '../lib/providers/slack';
-import { formatTeams } from '../lib/providers/teams';
+import { formatDiscord, formatDiscordReport } from '../lib/providers/discord';
+import { formatGoogleChat, formatGoogleChatReport } from '../lib/providers/googlechat';
+import { formatMattermost, formatMattermostReport } from '../lib/providers/mattermost';
+import { digestReport, quietReport } from '../lib/providers/report';
+import { formatRocketChat, formatRocketChatReport } from '../lib/providers/rocketchat';
+import { formatSlack, formatSlackReport } from '../lib/providers/slack';
+import { formatTeams, reportCard } from '../lib/providers/teams';
 import { teamsBot } from '../lib/providers/teams-bot';
 import { formatWebhook, signature } from '../lib/providers/webhook';
+import { digestStats } from '../lib/rollouts/digest';
 import { loadRouting } from '../lib/routing/config';
 import { fixtures } from './helpers/fixtures';
 import {
@@ -250,4 +252,80 @@ describe('fuzzing formatters', () => {
       { numRuns: 1_000 },
     );
   }, 60_000);
+});
+
+// Digests and quiet-hours summaries carry event data too: metadata values (a team's name) and
+// Flagger's messages, from as many canaries as a fleet has.
+const report = fc
+  .record({
+    teams: fc.array(
+      hostile.map((t) => t.slice(0, 100)),
+      { maxLength: 40 },
+    ),
+    held: fc.array(
+      hostile.map((t) => t.slice(0, 300)),
+      { maxLength: 60 },
+    ),
+  })
+  .map(({ teams, held }) => {
+    const H = 3600_000;
+    const rows = teams.map((team, i) => ({
+      entry: {
+        namespace: 'ns',
+        name: `svc-${i}`,
+        cluster: `c-${i % 3}`,
+        meta: { team },
+        startedAt: 0,
+        history: [{ startedAt: H, endedAt: 2 * H, status: (i % 2 ? 'failed' : 'promoted') as 'failed' }],
+      },
+    }));
+    const digest = digestReport(digestStats(rows, 0, 24 * H), {
+      every: 'day',
+      key: 'k',
+      link: 'https://relay.example/fleet',
+    });
+    const quiet = quietReport(
+      held.map((m, i) => ({
+        id: String(i),
+        canary: `svc-${i % 7}.ns`,
+        kind: 'progress' as const,
+        message: m,
+        at: i,
+      })),
+      { from: 0, until: H, when: '07:00 UTC', key: 'q' },
+    );
+    return [digest, quiet];
+  });
+
+describe('fuzzing reports', () => {
+  it('digests and summaries of 500 hostile fleets stay within each platform’s limits, mentions and links inert', () => {
+    fc.assert(
+      fc.property(report, (reports) => {
+        for (const r of reports) {
+          const slack = formatSlackReport(r) as Parameters<typeof slackLimitViolations>[0];
+          expect(slackLimitViolations(slack)).toEqual([]);
+          expect(JSON.stringify(slack)).not.toContain('<!channel>');
+          const discord = formatDiscordReport(r) as Parameters<typeof discordLimitViolations>[0];
+          expect(discordLimitViolations(discord)).toEqual([]);
+          expect(discord.embeds?.[0]?.description).not.toMatch(/\]\s*\(/);
+          const chat = formatGoogleChatReport(r) as Parameters<typeof googleChatLimitViolations>[0] & {
+            text: string;
+          };
+          expect(googleChatLimitViolations(chat)).toEqual([]);
+          expect(JSON.stringify(chat.cardsV2).replace(/<\/?(font[^>]*|b|br)>/g, '')).not.toContain('<');
+          const card = reportCard(r);
+          expect(Buffer.byteLength(JSON.stringify(card))).toBeLessThan(28_000);
+          expect(JSON.stringify(card)).not.toMatch(/\]\s*\(/);
+          expect(adaptiveCardProblems(card)).toEqual([]);
+          for (const p of [formatRocketChatReport(r), formatMattermostReport(r)]) {
+            expect(attachmentLimitViolations(p as Parameters<typeof attachmentLimitViolations>[0])).toEqual(
+              [],
+            );
+            expect(JSON.stringify(p)).not.toMatch(/(^|[^\w])@(all|channel|here)\b/);
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
+  }, 120_000);
 });
