@@ -3,12 +3,15 @@
 // held message as "held until …".
 import { describe, expect, it } from 'vitest';
 import { loadQuiet } from '../../lib/config/quiet';
+import { deliveredOnce } from '../../lib/delivery/once';
 import type { FlaggerEvent } from '../../lib/event/event';
 import { eventIdentity } from '../../lib/event/identity';
+import { ensureStateTable } from '../../lib/local/dynamo';
 import { slack } from '../../lib/providers/slack';
 import { withResults } from '../../lib/rollouts/story';
 import { parseRoutingConfig } from '../../lib/routing/config';
 import { dynamoHeldStore } from '../../lib/stores/held';
+import { dynamoRolloutStore } from '../../lib/stores/rollouts';
 import { dynamoStoryStore } from '../../lib/stores/story';
 import { useDynamo } from '../helpers/dynamo';
 import { byMessage } from '../helpers/fixtures';
@@ -90,4 +93,50 @@ describe('quiet hours in the worker', () => {
     expect(held?.value.items.map((h) => h.message)).toContain('Advance podinfo.test canary weight 20');
     await rx.close();
   });
+
+  it.each(['all', 'milestones'] as const)(
+    'in mode %s: a resend is held once, a repeat only where it would have been sent, the next rollout anew',
+    async (mode) => {
+      const rx = await startReceiver(answer(200, 'ok'));
+      const table = `quiet-${mode}`;
+      await ensureStateTable(db.client, table);
+      const routing = await parseRoutingConfig(
+        `destinations:\n  ops: { type: slack, url: "${rx.url('/ops')}", events: ${mode}, ${ALWAYS} }\n`,
+        {},
+        'routing.yaml',
+      );
+      const store = dynamoRolloutStore(table, db.client);
+      const worker = workerFor(
+        slack,
+        { ...destination(slack, rx.url('/ops'), 'ops'), events: mode },
+        {
+          quiet: loadQuiet(routing, ['ops']),
+          held: dynamoHeldStore(table, db.client),
+          store,
+          once: deliveredOnce(table, db.client),
+        },
+      );
+      const start = byMessage('New revision detected! Scaling up checkout');
+      const later = (e: FlaggerEvent, ms: number) => ({
+        ...e,
+        metadata: { ...e.metadata, timestamp: String(Number(e.metadata.timestamp) + ms) },
+      });
+      const advance = byMessage('Advance checkout.shop canary weight 10');
+      // The start, byte for byte again; the same advance twice (Flagger repeats it with a new
+      // timestamp); the same canary's next rollout an hour later.
+      for (const [i, e] of [start, start, advance, later(advance, 60_000), later(start, 3_600_000)].entries())
+        expect((await worker({ Records: [record(e, String(i))] }, lambdaContext)).batchItemFailures).toEqual(
+          [],
+        );
+      expect(rx.received).toEqual([]);
+      const held = (await dynamoHeldStore(table, db.client).get('ops'))?.value.items.map((h) => h.message);
+      expect(held).toEqual(
+        mode === 'all'
+          ? [start, advance, advance, start].map((e) => e.metadata.eventMessage)
+          : // Milestones: the starts; an advance is no milestone, so there is nothing to hold.
+            [start, start].map((e) => e.metadata.eventMessage),
+      );
+      await rx.close();
+    },
+  );
 });
